@@ -1,0 +1,114 @@
+#pragma once
+// The result model shared by the simulator and live mode: per-invocation records,
+// per-replication metrics, summaries with confidence intervals, and their JSON, CSV
+// and table forms.
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "fogsched/core/decision.h"
+#include "fogsched/core/invocation.h"
+#include "fogsched/core/stats.h"
+#include "fogsched/core/time.h"
+
+namespace fogsched {
+
+// One invocation as it ended (a row of the trace).
+struct InvocationRecord {
+  std::uint64_t id = 0;
+  std::uint32_t function = 0;
+  std::uint32_t origin = 0;
+  std::uint32_t executed_on = 0;  // for a rejection: the node that rejected it
+  std::uint32_t hops = 0;
+  std::uint32_t probes = 0;       // probe messages sent while deciding it
+  DecisionKind decision = DecisionKind::run_local;  // the origin's final decision
+  Outcome outcome = Outcome::completed;
+  Time arrival{};
+  Time start{};                   // execution start; equals end for rejections
+  Time end{};                     // answer back at the origin (or rejection time)
+};
+
+// Raw measurements of one replication, accumulated as invocations end.
+// Only invocations that arrived after the warm-up are counted.
+class MetricsCollector {
+ public:
+  explicit MetricsCollector(std::uint32_t node_count = 0);
+
+  void record(const InvocationRecord& r);
+  void add_probe_messages(std::uint64_t n) { probe_messages += n; }
+  // Slot-time a node spent executing, within the measurement window.
+  void add_busy_time(std::uint32_t node, Duration busy);
+
+  std::uint64_t client_invocations = 0;  // arrivals from clients (hops == 0 at arrival)
+  std::uint64_t completed = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t deadline_missed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t in_flight_at_end = 0;    // arrived but not ended when the run stopped
+  std::uint64_t forwarded = 0;           // executed (or rejected) away from the origin
+  std::uint64_t probe_messages = 0;
+  std::uint64_t gossip_messages = 0;
+  std::uint64_t hop_limit_enforced = 0;  // forwards/probes at the hop limit, overridden
+  double response_time_sum_s = 0;        // over completed + deadline_missed
+  QuantileHistogram response_time_s;
+  std::vector<double> busy_slot_seconds; // per node
+};
+
+// One replication's metrics, reduced to the numbers summaries need.
+struct ReplicationSummary {
+  std::uint64_t invocations = 0;
+  double rejection_probability = 0;
+  double forwarded_fraction = 0;
+  double probes_per_invocation = 0;
+  double deadline_miss_rate = 0;
+  double response_mean_s = 0;
+  double response_p50_s = 0;
+  double response_p95_s = 0;
+  double response_p99_s = 0;
+  double utilization = 0;    // mean over nodes of busy slot-time / (slots * window)
+  double jain_fairness = 0;  // of the per-node utilisations
+};
+
+// `slots` per node and the measurement window (duration - warm-up) turn busy time
+// into utilisation.
+ReplicationSummary summarize_replication(const MetricsCollector& m,
+                                         const std::vector<std::uint32_t>& slots_per_node,
+                                         Duration window);
+
+struct PolicyResult {
+  std::string policy;        // canonical spec, e.g. "power_of_d(d=2,threshold=3)"
+  std::uint32_t replications = 0;
+  std::uint64_t invocations = 0;  // client invocations over all replications
+  Estimate rejection_probability;
+  Estimate forwarded_fraction;
+  Estimate probes_per_invocation;
+  Estimate deadline_miss_rate;
+  Estimate response_mean_s;
+  Estimate response_p50_s;
+  Estimate response_p95_s;
+  Estimate response_p99_s;
+  Estimate utilization;
+  Estimate jain_fairness;
+};
+
+PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationSummary>& reps);
+
+struct RunReport {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::vector<PolicyResult> results;
+};
+
+// The JSON document of `fogsched run --json` (schema in README.md); NaN is null.
+std::string to_json(const RunReport& report, int indent = 2);
+RunReport run_report_from_json(const std::string& text);
+// An aligned, human-readable comparison table, one row per policy.
+std::string format_table(const RunReport& report);
+
+// Trace CSV: a header line, then one row per record.
+void write_trace_header(std::ostream& out);
+void write_trace_rows(std::ostream& out, const std::string& policy, std::uint32_t replication,
+                      const std::vector<InvocationRecord>& records);
+
+}  // namespace fogsched

@@ -1,0 +1,100 @@
+#pragma once
+// The policy registry: a name -> factory map with typed, validated parameters.
+//
+// A policy is named by a spec, either the compact text form
+// "power_of_d(d=2,threshold=3)" or a scenario's {name: power_of_d, d: 2} (which the
+// scenario loader hands over as a PolicySpec). Parameters are checked against the
+// policy's ParamSpecs (type, range), defaults filled in, and the canonical spec
+// string — all parameters, in declaration order — names the policy in results.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fogsched/core/policy.h"
+#include "fogsched/core/scenario.h"
+
+namespace fogsched {
+
+enum class ParamType : std::uint8_t { integer, real, duration, boolean };
+const char* to_string(ParamType) noexcept;
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::integer;
+  std::string default_value;  // text form, as a user would write it
+  double min = 0;             // inclusive bounds; durations in seconds
+  double max = 0;
+  std::string doc;            // one line
+};
+
+// Validated parameter values of one policy.
+class ParamValues {
+ public:
+  std::int64_t integer(std::string_view name) const;
+  double real(std::string_view name) const;
+  Duration duration(std::string_view name) const;
+  bool boolean(std::string_view name) const;
+
+  void set(std::string name, std::string canonical_text, double number);
+
+ private:
+  struct Value {
+    std::string text;  // canonical text ("2", "0.5", "1s", "true")
+    double number = 0; // durations in nanoseconds, booleans 0/1
+  };
+  const Value& at(std::string_view name) const;
+  std::map<std::string, Value, std::less<>> values_;
+};
+
+// Makes the per-node policy objects of one configured policy.
+using PolicyMaker = std::function<std::unique_ptr<Policy>()>;
+
+struct PolicyInfo {
+  std::string name;
+  std::string doc;  // one line
+  std::vector<ParamSpec> params;
+  // Builds the typed configuration from validated values; may throw PolicyError for
+  // constraints across parameters. Returns the maker of per-node instances.
+  std::function<PolicyMaker(const ParamValues&)> configure;
+};
+
+// A policy with validated parameters, ready to instantiate per node.
+struct PolicyConfig {
+  std::string name;
+  std::string canonical;  // "power_of_d(d=2,threshold=3)"
+  ParamValues values;
+  PolicyMaker make;
+};
+
+class PolicyRegistry {
+ public:
+  // The registry holding every built-in policy.
+  static const PolicyRegistry& builtin();
+
+  void add(PolicyInfo info);  // throws std::logic_error on a duplicate name
+  const PolicyInfo* find(std::string_view name) const;
+  std::vector<const PolicyInfo*> all() const;  // sorted by name
+
+  // Parses "name" or "name(key=value,...)"; throws PolicyError naming the problem.
+  PolicyConfig parse(std::string_view spec) const;
+  // Validates a scenario's policy entry; throws PolicyError whose message starts
+  // with the entry's location ("FILE:LINE: policies: ...").
+  PolicyConfig configure(const PolicySpec& spec) const;
+  // Validates name and raw text parameters.
+  PolicyConfig configure(std::string_view name,
+                         const std::vector<std::pair<std::string, std::string>>& params) const;
+
+ private:
+  std::map<std::string, PolicyInfo, std::less<>> policies_;
+};
+
+// Registers local, random, round_robin, threshold_random, power_of_d, least_loaded
+// and cloud_offload.
+void register_builtin_policies(PolicyRegistry& registry);
+
+}  // namespace fogsched

@@ -1,0 +1,72 @@
+#pragma once
+// Running a scenario: replications of every policy, in parallel threads, with
+// results that depend only on the seed (never on the thread count).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "fogsched/core/results.h"
+#include "fogsched/core/scenario.h"
+#include "fogsched/policies/registry.h"
+
+namespace fogsched::sim {
+
+// Thrown by run_scenario() when RunOptions::cancel was set during the run.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("run cancelled") {}
+};
+
+struct RunOptions {
+  std::optional<std::uint32_t> replications;  // default: the scenario's
+  std::optional<std::uint64_t> seed;          // default: the scenario's
+  std::optional<Duration> duration;           // default: the scenario's
+  std::uint32_t threads = 1;                  // 0 = hardware concurrency
+  bool keep_trace = false;                    // keep every InvocationRecord
+  // Called with the fraction done (0..1) after each replication, from the thread
+  // that called run_scenario() only.
+  std::function<void(double)> progress;
+  // Polled during the run; when it becomes true the run stops and throws Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct ReplicationTrace {
+  std::uint32_t policy_index = 0;
+  std::uint32_t replication = 0;
+  std::vector<InvocationRecord> records;  // in order of ending
+};
+
+struct ReplicationResult {
+  MetricsCollector metrics;
+  ReplicationSummary summary;
+  std::vector<InvocationRecord> trace;  // empty unless keep_trace
+};
+
+struct RunOutput {
+  RunReport report;
+  std::vector<ReplicationTrace> traces;  // by policy, then replication
+  // Raw metrics of every replication, by policy then replication.
+  std::vector<std::vector<ReplicationResult>> replications;
+};
+
+// The scenario's `policies` list, validated against `registry`.
+std::vector<PolicyConfig> configure_policies(const Scenario& scenario,
+                                             const PolicyRegistry& registry = PolicyRegistry::builtin());
+
+// Seed of replication `r` of a run with seed `seed`. The same for every policy, so
+// policies are compared on the same arrivals and service demands.
+std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication);
+
+// One replication of one policy.
+ReplicationResult simulate_replication(const Scenario& scenario, const PolicyConfig& policy,
+                                       std::uint64_t replication_seed, bool keep_trace = false,
+                                       const std::atomic<bool>* cancel = nullptr);
+
+// Every replication of every policy; results in the order the policies are given.
+RunOutput run_scenario(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
+                       const RunOptions& options = {});
+
+}  // namespace fogsched::sim
