@@ -1,1 +1,128 @@
-// placeholder: being written
+#include "fogsched/sim/runner.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "fogsched/core/rng.h"
+#include "fogsched/sim/city.h"
+#include "simulation.h"
+#include "stream_labels.h"
+
+namespace fogsched::sim {
+
+std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const PolicyRegistry& registry) {
+  std::vector<PolicyConfig> configs;
+  configs.reserve(scenario.policies.size());
+  for (const PolicySpec& spec : scenario.policies) configs.push_back(registry.configure(spec));
+  return configs;
+}
+
+std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication) {
+  return derive_seed(seed, {stream::kReplication, replication});
+}
+
+ReplicationResult simulate_replication(const Scenario& scenario, const PolicyConfig& policy,
+                                       std::uint64_t replication_seed, bool keep_trace,
+                                       const std::atomic<bool>* cancel) {
+  const City city(scenario);
+  return Simulation(scenario, city, policy, replication_seed, keep_trace, cancel).run();
+}
+
+RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& policies, const RunOptions& options) {
+  Scenario scenario = base;
+  if (options.seed) scenario.seed = *options.seed;
+  if (options.replications) scenario.replications = *options.replications;
+  if (options.duration) {
+    scenario.duration = *options.duration;
+    // A shortened run keeps the warm-up's share of the duration.
+    if (base.duration > Duration::zero() && scenario.warmup >= scenario.duration) {
+      scenario.warmup = Duration{scenario.warmup.count() * scenario.duration.count() / base.duration.count()};
+    }
+  }
+  const City city(scenario);
+  const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);
+  const std::size_t tasks = policies.size() * replications;
+
+  RunOutput out;
+  out.replications.assign(policies.size(), std::vector<ReplicationResult>(replications));
+  std::vector<std::exception_ptr> errors(tasks);
+
+  std::mutex mutex;
+  std::condition_variable task_done;
+  std::size_t done = 0;
+  std::size_t next_task = 0;
+  std::atomic<bool> stop_workers{false};
+
+  auto worker = [&] {
+    for (;;) {
+      std::size_t task;
+      {
+        std::lock_guard lock(mutex);
+        if (next_task == tasks || stop_workers.load()) return;
+        task = next_task++;
+      }
+      const std::size_t p = task / replications;
+      const auto r = static_cast<std::uint32_t>(task % replications);
+      try {
+        if (options.cancel && options.cancel->load()) throw Cancelled();
+        out.replications[p][r] = Simulation(scenario, city, policies[p], replication_seed(scenario.seed, r),
+                                            options.keep_trace, options.cancel)
+                                     .run();
+      } catch (...) {
+        errors[task] = std::current_exception();
+        stop_workers = true;
+      }
+      {
+        std::lock_guard lock(mutex);
+        ++done;
+      }
+      task_done.notify_one();
+    }
+  };
+
+  std::uint32_t threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  threads = static_cast<std::uint32_t>(std::min<std::size_t>(threads, tasks));
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(threads);
+    for (std::uint32_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+    std::unique_lock lock(mutex);
+    std::size_t reported = 0;
+    while (done < tasks) {
+      task_done.wait(lock, [&] { return done > reported || stop_workers.load(); });
+      if (stop_workers.load()) break;
+      reported = done;
+      if (options.progress) {
+        lock.unlock();
+        options.progress(static_cast<double>(reported) / static_cast<double>(tasks));
+        lock.lock();
+      }
+    }
+  }  // joins the workers
+  // The first failure in task order, so the error does not depend on scheduling.
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+
+  out.report.scenario = scenario.name;
+  out.report.seed = scenario.seed;
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    std::vector<ReplicationSummary> summaries;
+    summaries.reserve(replications);
+    for (std::uint32_t r = 0; r < replications; ++r) {
+      ReplicationResult& rep = out.replications[p][r];
+      summaries.push_back(rep.summary);
+      if (options.keep_trace) {
+        out.traces.push_back({static_cast<std::uint32_t>(p), r, std::move(rep.trace)});
+        rep.trace.clear();
+      }
+    }
+    out.report.results.push_back(summarize_policy(policies[p].canonical, summaries));
+  }
+  return out;
+}
+
+}  // namespace fogsched::sim

@@ -1,0 +1,119 @@
+#pragma once
+// One replication of one policy on one city: the event loop, the node state and
+// the simulated NodeContext that binds policies to it.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "fogsched/core/policy.h"
+#include "fogsched/core/results.h"
+#include "fogsched/core/scenario.h"
+#include "fogsched/policies/registry.h"
+#include "fogsched/sim/city.h"
+#include "fogsched/sim/event_queue.h"
+#include "fogsched/sim/runner.h"
+
+namespace fogsched::sim {
+
+class Simulation final : public NodeContext {
+ public:
+  Simulation(const Scenario& scenario, const City& city, const PolicyConfig& policy, std::uint64_t seed,
+             bool keep_trace, const std::atomic<bool>* cancel);
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+  ~Simulation();
+
+  ReplicationResult run();
+
+  // NodeContext, answered for the node currently bound (the one deciding).
+  Time now() const noexcept override { return Time{Duration{now_ns_}}; }
+  NodeId self() const noexcept override { return NodeId{bound_node_}; }
+  LoadReport local_load() const noexcept override { return load_of(bound_node_); }
+  std::size_t peer_count() const noexcept override;
+  NodeId peer(std::size_t index) const noexcept override;
+  std::optional<NodeId> cloud() const noexcept override { return city_.cloud(); }
+  std::optional<KnownLoad> known_load(NodeId peer) const noexcept override;
+  bool probed() const noexcept override { return bound_probed_; }
+  std::span<const ProbeAnswer> probe_answers() const noexcept override { return bound_answers_; }
+  Rng& rng() noexcept override;
+  void gossip_load(std::span<const NodeId> peers) override;
+  void gossip_load_to_all() override;
+  void set_timer(Duration after) override;
+
+ private:
+  struct FunctionModel;
+  struct Stream;
+  struct InvocationState;
+  struct ProbeRound;
+  struct KnownEntry;
+  struct NodeState;
+
+  // Event handlers.
+  void on_arrival(std::uint32_t stream_index);
+  void on_forward_arrive(std::uint32_t node, std::uint32_t inv);
+  void on_complete(std::uint32_t node, std::uint32_t inv);
+  void on_probe_arrive(std::uint32_t peer, std::uint32_t round, std::uint32_t slot);
+  void on_probe_reply(std::uint32_t round, std::uint32_t slot);
+  void on_probe_timeout(std::uint32_t round);
+  void on_timer(std::uint32_t node, std::uint32_t generation);
+  void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
+
+  void schedule_next_arrival(std::uint32_t stream_index, Time from);
+  void decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry);
+  void enforce_hop_limit(std::uint32_t inv, std::uint32_t node);
+  void run_or_reject(std::uint32_t inv, std::uint32_t node, RejectReason reason);
+  void start(std::uint32_t inv, std::uint32_t node);
+  void forward(std::uint32_t inv, std::uint32_t from, std::uint32_t to);
+  void start_probe(std::uint32_t inv, std::uint32_t node, const PeerSet& peers);
+  void finish_probe(std::uint32_t round);
+  void release_round_if_done(std::uint32_t round);
+  void finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_on);
+  void account_busy(std::uint32_t node);
+  void check_target(std::uint32_t inv, std::uint32_t node, NodeId target, const char* action) const;
+
+  LoadReport load_of(std::uint32_t node) const noexcept;
+  bool is_cloud(std::uint32_t node) const noexcept { return cloud_index_ == node; }
+  std::uint32_t allocate_invocation();
+  std::uint32_t allocate_round();
+
+  // Binds the context to `node` for one policy call; unbinding restores nothing
+  // because calls never nest.
+  void bind(std::uint32_t node, std::span<const ProbeAnswer> answers, bool probed) noexcept {
+    bound_node_ = node;
+    bound_answers_ = answers;
+    bound_probed_ = probed;
+  }
+
+  const Scenario& scenario_;
+  const City& city_;
+  const PolicyConfig& policy_;
+  bool keep_trace_;
+  const std::atomic<bool>* cancel_;
+
+  std::int64_t now_ns_ = 0;
+  std::int64_t end_ns_ = 0;
+  std::int64_t warmup_ns_ = 0;
+  std::uint32_t cloud_index_ = ~0u;
+  std::uint64_t next_invocation_id_ = 0;
+
+  EventQueue events_;
+  std::vector<FunctionModel> functions_;
+  std::vector<Stream> streams_;
+  std::vector<NodeState> nodes_;
+  std::vector<InvocationState> invocations_;  // slab; free slots chained
+  std::uint32_t free_invocation_ = ~0u;
+  std::vector<ProbeRound> rounds_;            // slab; free slots chained
+  std::uint32_t free_round_ = ~0u;
+
+  std::uint32_t bound_node_ = 0;
+  std::span<const ProbeAnswer> bound_answers_;
+  bool bound_probed_ = false;
+
+  MetricsCollector metrics_;
+  std::vector<InvocationRecord> trace_;
+};
+
+}  // namespace fogsched::sim

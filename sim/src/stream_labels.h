@@ -1,0 +1,14 @@
+#pragma once
+// Labels that separate the random streams derived from one seed (derive_seed).
+// Changing a value changes every result for a seed: append, never renumber.
+#include <cstdint>
+
+namespace fogsched::sim::stream {
+
+inline constexpr std::uint64_t kLayout = 1;       // random camera positions (scenario seed)
+inline constexpr std::uint64_t kHotspots = 2;     // hot-spot cameras (scenario seed)
+inline constexpr std::uint64_t kArrivals = 3;     // per arrival stream (replication seed)
+inline constexpr std::uint64_t kNodePolicy = 4;   // per node, the policy's Rng (replication seed)
+inline constexpr std::uint64_t kReplication = 5;  // replication seeds from the run seed
+
+}  // namespace fogsched::sim::stream
