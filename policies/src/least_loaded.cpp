@@ -1,0 +1,73 @@
+#include "fogsched/policies/least_loaded.h"
+
+#include <cassert>
+#include <memory>
+#include <span>
+
+#include "builtin_params.h"
+#include "fogsched/core/units.h"
+#include "peer_choice.h"
+
+namespace fogsched::policies {
+
+PolicyInfo LeastLoaded::info() {
+  const Config defaults;
+  return PolicyInfo{
+      .name = "least_loaded",
+      .doc = "gossip loads every interval; forward to the least loaded known peer when its "
+             "last known load is below this node's",
+      .params = {ParamSpec{.name = "gossip_interval",
+                           .type = ParamType::duration,
+                           .default_value = format_duration(defaults.gossip_interval),
+                           .min = 1e-3,
+                           .max = 86'400,
+                           .doc = "time between two gossip rounds of a node"},
+                 ParamSpec{.name = "fanout",
+                           .type = ParamType::integer,
+                           .default_value = std::to_string(defaults.fanout),
+                           .min = 0,
+                           .max = kMaxFanout,
+                           .doc = "random peers told per round; 0 tells every peer"}},
+      .configure = [](const ParamValues& values) -> PolicyMaker {
+        const Config config{.gossip_interval = values.duration("gossip_interval"),
+                            .fanout = detail::unsigned_param(values, "fanout")};
+        return [config] { return std::make_unique<LeastLoaded>(config); };
+      }};
+}
+
+LeastLoaded::LeastLoaded(Config config) : config_(config) {
+  assert(config_.gossip_interval > Duration::zero());
+  assert(config_.fanout <= kMaxFanout);
+}
+
+Decision LeastLoaded::decide(const Invocation& invocation, NodeContext& ctx) {
+  if (invocation.hops != 0) return detail::run_here_or_reject(ctx);
+  detail::LeastLoadedPeer best;
+  for (std::size_t i = 0, count = ctx.peer_count(); i < count; ++i) {
+    const NodeId peer = ctx.peer(i);
+    if (peer == ctx.self()) continue;
+    if (const auto known = ctx.known_load(peer)) best.offer(peer, known->load.load(), ctx.rng());
+  }
+  if (best.peer() && best.load() < ctx.local_load().load()) {
+    return detail::forward_to(*best.peer(), ctx);
+  }
+  return detail::run_here_or_reject(ctx);
+}
+
+void LeastLoaded::on_start(NodeContext& ctx) {
+  const auto phase = ctx.rng().uniform_index(static_cast<std::uint64_t>(config_.gossip_interval.count()));
+  ctx.set_timer(Duration{static_cast<Duration::rep>(phase)});
+}
+
+void LeastLoaded::on_timer(NodeContext& ctx) {
+  if (config_.fanout == 0 || config_.fanout >= ctx.peer_count()) {
+    ctx.gossip_load_to_all();
+  } else {
+    boost::container::static_vector<NodeId, kMaxFanout> peers;
+    detail::sample_distinct_peers(ctx, config_.fanout, peers);
+    ctx.gossip_load(std::span<const NodeId>(peers.data(), peers.size()));
+  }
+  ctx.set_timer(config_.gossip_interval);
+}
+
+}  // namespace fogsched::policies

@@ -1,0 +1,287 @@
+// The policy registry: the built-in catalogue, spec parsing, canonical names and
+// every configuration error's message.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fogsched/core/errors.h"
+#include "fogsched/core/scenario.h"
+#include "fogsched/core/units.h"
+#include "fogsched/policies/least_loaded.h"
+#include "fogsched/policies/power_of_d.h"
+#include "fogsched/policies/registry.h"
+#include "fogsched/policies/threshold_random.h"
+
+namespace fogsched {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ElementsAre;
+
+const PolicyRegistry& registry() { return PolicyRegistry::builtin(); }
+
+// The message of the PolicyError `action` throws ("" if it throws none).
+template <class Action>
+std::string policy_error(Action action) {
+  try {
+    action();
+  } catch (const PolicyError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+std::string parse_error(std::string_view spec) {
+  return policy_error([&] { registry().parse(spec); });
+}
+
+std::vector<std::string> param_names(const PolicyInfo& info) {
+  std::vector<std::string> names;
+  for (const ParamSpec& param : info.params) names.push_back(param.name);
+  return names;
+}
+
+// ---- catalogue ---------------------------------------------------------------------
+
+TEST(PolicyRegistry, ListsEveryBuiltinPolicySortedByName) {
+  std::vector<std::string> names;
+  for (const PolicyInfo* info : registry().all()) names.push_back(info->name);
+  EXPECT_THAT(names, ElementsAre("cloud_offload", "least_loaded", "local", "power_of_d", "random",
+                                 "round_robin", "threshold_random"));
+}
+
+TEST(PolicyRegistry, EveryPolicyAndParameterIsDocumentedAndItsDefaultsConfigure) {
+  for (const PolicyInfo* info : registry().all()) {
+    SCOPED_TRACE(info->name);
+    EXPECT_FALSE(info->doc.empty());
+    EXPECT_EQ(info->doc.find('\n'), std::string::npos);
+    for (const ParamSpec& param : info->params) {
+      EXPECT_FALSE(param.doc.empty()) << param.name;
+      EXPECT_EQ(param.doc.find('\n'), std::string::npos) << param.name;
+      EXPECT_LE(param.min, param.max) << param.name;
+    }
+    const PolicyConfig config = registry().parse(info->name);
+    ASSERT_TRUE(config.make);
+    EXPECT_NE(config.make(), nullptr);
+  }
+}
+
+TEST(PolicyRegistry, DeclaresParametersInOrder) {
+  EXPECT_THAT(param_names(*registry().find("power_of_d")), ElementsAre("d", "threshold"));
+  EXPECT_THAT(param_names(*registry().find("least_loaded")), ElementsAre("gossip_interval", "fanout"));
+  EXPECT_THAT(param_names(*registry().find("threshold_random")), ElementsAre("threshold"));
+  EXPECT_THAT(param_names(*registry().find("cloud_offload")), ElementsAre("threshold"));
+  EXPECT_TRUE(registry().find("local")->params.empty());
+  EXPECT_EQ(registry().find("nonexistent"), nullptr);
+}
+
+TEST(PolicyRegistry, RefusesADuplicateName) {
+  PolicyRegistry local_registry;
+  register_builtin_policies(local_registry);
+  EXPECT_THROW(local_registry.add(*registry().find("local")), std::logic_error);
+}
+
+TEST(PolicyRegistry, RefusesADefaultOutsideItsOwnRange) {
+  PolicyRegistry local_registry;
+  PolicyInfo info{.name = "broken",
+                  .doc = "a declaration bug",
+                  .params = {ParamSpec{.name = "k", .type = ParamType::integer, .default_value = "0",
+                                       .min = 1, .max = 5, .doc = "k"}},
+                  .configure = [](const ParamValues&) -> PolicyMaker { return {}; }};
+  EXPECT_THROW(local_registry.add(std::move(info)), std::logic_error);
+}
+
+// ---- parsing and canonical names ---------------------------------------------------
+
+TEST(PolicyRegistry, NameAloneIsTheCanonicalFormOfAPolicyWithoutParameters) {
+  const PolicyConfig config = registry().parse("local");
+  EXPECT_EQ(config.name, "local");
+  EXPECT_EQ(config.canonical, "local");
+  EXPECT_EQ(registry().parse("local()").canonical, "local");
+}
+
+TEST(PolicyRegistry, CanonicalFormListsEveryParameterInDeclarationOrderWithDefaults) {
+  EXPECT_EQ(registry().parse("power_of_d").canonical, "power_of_d(d=2,threshold=3)");
+  EXPECT_EQ(registry().parse("power_of_d(threshold=5)").canonical, "power_of_d(d=2,threshold=5)");
+  EXPECT_EQ(registry().parse("power_of_d(threshold=5,d=3)").canonical, "power_of_d(d=3,threshold=5)");
+  EXPECT_EQ(registry().parse("least_loaded").canonical, "least_loaded(gossip_interval=1s,fanout=0)");
+  EXPECT_EQ(registry().parse("cloud_offload").canonical, "cloud_offload(threshold=4)");
+}
+
+TEST(PolicyRegistry, ToleratesWhitespace) {
+  EXPECT_EQ(registry().parse("  power_of_d ( d = 3 ,\tthreshold= 5 )  ").canonical,
+            "power_of_d(d=3,threshold=5)");
+  EXPECT_EQ(registry().parse(" local ").canonical, "local");
+}
+
+TEST(PolicyRegistry, CanonicalFormParsesBackToItself) {
+  const std::vector<std::string> specs = {
+      "local", "random", "round_robin", "threshold_random(threshold=7)", "power_of_d(d=16,threshold=1)",
+      "least_loaded(gossip_interval=250ms,fanout=3)", "least_loaded(gossip_interval=1.5s)",
+      "cloud_offload(threshold=2)"};
+  for (const std::string& spec : specs) {
+    const std::string canonical = registry().parse(spec).canonical;
+    EXPECT_EQ(registry().parse(canonical).canonical, canonical) << spec;
+  }
+}
+
+TEST(PolicyRegistry, ValuesReachThePolicysTypedConfig) {
+  const PolicyConfig config = registry().parse("power_of_d(d=3,threshold=7)");
+  EXPECT_EQ(config.values.integer("d"), 3);
+  EXPECT_EQ(config.values.integer("threshold"), 7);
+  const auto policy = config.make();
+  const auto* power_of_d = dynamic_cast<const policies::PowerOfD*>(policy.get());
+  ASSERT_NE(power_of_d, nullptr);
+  EXPECT_EQ(power_of_d->config().d, 3u);
+  EXPECT_EQ(power_of_d->config().threshold, 7u);
+
+  const auto threshold_random = registry().parse("threshold_random(threshold=9)").make();
+  EXPECT_EQ(dynamic_cast<const policies::ThresholdRandom&>(*threshold_random).config().threshold, 9u);
+}
+
+TEST(PolicyRegistry, MakerBuildsIndependentInstancesPerNode) {
+  const PolicyConfig config = registry().parse("round_robin");
+  const auto first = config.make();
+  const auto second = config.make();
+  EXPECT_NE(first.get(), second.get());
+}
+
+TEST(PolicyRegistry, DurationsAreCanonicalisedAndTyped) {
+  // Durations read the same however written, and print as format_duration does.
+  const PolicyConfig config = registry().parse("least_loaded(gossip_interval=0.5s,fanout=2)");
+  EXPECT_EQ(config.canonical, "least_loaded(gossip_interval=" + format_duration(500ms) + ",fanout=2)");
+  EXPECT_EQ(registry().parse("least_loaded(gossip_interval=500ms,fanout=2)").canonical, config.canonical);
+  EXPECT_EQ(config.values.duration("gossip_interval"), 500ms);
+  const auto policy = config.make();
+  const auto& least_loaded = dynamic_cast<const policies::LeastLoaded&>(*policy);
+  EXPECT_EQ(least_loaded.config().gossip_interval, 500ms);
+  EXPECT_EQ(least_loaded.config().fanout, 2u);
+  EXPECT_EQ(registry().parse("least_loaded(gossip_interval=1min)").canonical,
+            registry().parse("least_loaded(gossip_interval=60000ms)").canonical);
+}
+
+TEST(PolicyRegistry, ConfigureTakesRawTextParameters) {
+  const PolicyConfig config = registry().configure("power_of_d", {{"threshold", "4"}, {"d", " 3 "}});
+  EXPECT_EQ(config.canonical, "power_of_d(d=3,threshold=4)");
+}
+
+// A registry with one policy of every parameter type.
+PolicyRegistry typed_registry() {
+  PolicyRegistry r;
+  r.add(PolicyInfo{
+      .name = "typed",
+      .doc = "one parameter of each type",
+      .params = {ParamSpec{.name = "count", .type = ParamType::integer, .default_value = "2", .min = -3, .max = 10, .doc = "an integer"},
+                 ParamSpec{.name = "weight", .type = ParamType::real, .default_value = "0.5", .min = 0, .max = 1, .doc = "a real"},
+                 ParamSpec{.name = "delay", .type = ParamType::duration, .default_value = "250ms", .min = 0, .max = 60, .doc = "a duration"},
+                 ParamSpec{.name = "eager", .type = ParamType::boolean, .default_value = "false", .doc = "a boolean"}},
+      .configure = [](const ParamValues&) -> PolicyMaker { return {}; }});
+  return r;
+}
+
+TEST(PolicyRegistry, CanonicalValueTextPerType) {
+  const PolicyRegistry r = typed_registry();
+  const std::string delay = format_duration(250ms);
+  EXPECT_EQ(r.parse("typed").canonical, "typed(count=2,weight=0.5,delay=" + delay + ",eager=false)");
+  const PolicyConfig config = r.parse("typed(count=-3,weight=1e-1,delay=250ms,eager=true)");
+  EXPECT_EQ(config.canonical, "typed(count=-3,weight=0.1,delay=" + delay + ",eager=true)");
+  EXPECT_EQ(config.values.integer("count"), -3);
+  EXPECT_DOUBLE_EQ(config.values.real("weight"), 0.1);
+  EXPECT_EQ(config.values.duration("delay"), 250ms);
+  EXPECT_TRUE(config.values.boolean("eager"));
+  EXPECT_EQ(r.parse("typed(weight=1,delay=0)").canonical, "typed(count=2,weight=1,delay=0,eager=false)");
+}
+
+TEST(PolicyRegistry, TypedValueErrors) {
+  const PolicyRegistry r = typed_registry();
+  const auto error = [&r](std::string_view spec) { return policy_error([&] { r.parse(spec); }); };
+  EXPECT_EQ(error("typed(weight=heavy)"), "parameter 'weight' of typed: expected a number, got 'heavy'");
+  EXPECT_EQ(error("typed(weight=nan)"), "parameter 'weight' of typed: expected a number, got 'nan'");
+  EXPECT_EQ(error("typed(weight=1.5)"), "parameter 'weight' of typed: 1.5 is out of range [0, 1]");
+  EXPECT_EQ(error("typed(eager=yes)"), "parameter 'eager' of typed: expected true or false, got 'yes'");
+  EXPECT_EQ(error("typed(delay=2min)"), "parameter 'delay' of typed: " + format_duration(2min) +
+                                            " is out of range [0, " + format_duration(1min) + "]");
+  EXPECT_EQ(error("typed(count=3.0)"), "parameter 'count' of typed: expected an integer, got '3.0'");
+  EXPECT_EQ(error("typed(count=99999999999999999999)"),
+            "parameter 'count' of typed: 99999999999999999999 is out of range [-3, 10]");
+  // The unit parser's message, prefixed with the parameter.
+  EXPECT_THAT(error("typed(delay=5 parsecs)"), testing::StartsWith("parameter 'delay' of typed: "));
+  EXPECT_GT(error("typed(delay=5 parsecs)").size(), std::string("parameter 'delay' of typed: ").size());
+}
+
+// ---- error messages ----------------------------------------------------------------
+
+TEST(PolicyRegistryErrors, UnknownPolicyListsTheKnownOnes) {
+  EXPECT_EQ(parse_error("foo"),
+            "unknown policy 'foo' (known: cloud_offload, least_loaded, local, power_of_d, random, "
+            "round_robin, threshold_random)");
+  EXPECT_EQ(parse_error("foo(d=2)"), parse_error("foo"));
+}
+
+TEST(PolicyRegistryErrors, UnknownParameterListsTheDeclaredOnes) {
+  EXPECT_EQ(parse_error("power_of_d(x=1)"), "unknown parameter 'x' for policy 'power_of_d' (parameters: d, threshold)");
+  EXPECT_EQ(parse_error("local(threshold=1)"),
+            "unknown parameter 'threshold' for policy 'local' (it takes no parameters)");
+}
+
+TEST(PolicyRegistryErrors, WrongTypeAndOutOfRange) {
+  EXPECT_EQ(parse_error("power_of_d(d=two)"), "parameter 'd' of power_of_d: expected an integer, got 'two'");
+  EXPECT_EQ(parse_error("power_of_d(d=0)"), "parameter 'd' of power_of_d: 0 is out of range [1, 16]");
+  EXPECT_EQ(parse_error("power_of_d(d=17)"), "parameter 'd' of power_of_d: 17 is out of range [1, 16]");
+  EXPECT_EQ(parse_error("threshold_random(threshold=0)"),
+            "parameter 'threshold' of threshold_random: 0 is out of range [1, 1000000]");
+  EXPECT_EQ(parse_error("least_loaded(gossip_interval=0)"),
+            "parameter 'gossip_interval' of least_loaded: 0 is out of range [1ms, 1d]");
+  EXPECT_EQ(parse_error("least_loaded(fanout=-1)"),
+            "parameter 'fanout' of least_loaded: -1 is out of range [0, 64]");
+}
+
+TEST(PolicyRegistryErrors, DuplicateParameter) {
+  EXPECT_EQ(parse_error("power_of_d(d=2,d=3)"), "duplicate parameter 'd' for policy 'power_of_d'");
+}
+
+TEST(PolicyRegistryErrors, MalformedSpecText) {
+  EXPECT_EQ(parse_error("power_of_d(d=2"), "malformed policy spec 'power_of_d(d=2': unbalanced parentheses: missing ')'");
+  EXPECT_EQ(parse_error("power_of_d(d=2))"), "malformed policy spec 'power_of_d(d=2))': unbalanced parentheses");
+  EXPECT_EQ(parse_error("power_of_d((d=2)"), "malformed policy spec 'power_of_d((d=2)': unbalanced parentheses");
+  EXPECT_EQ(parse_error("local)"), "malformed policy spec 'local)': unbalanced parentheses: ')' without '('");
+  EXPECT_EQ(parse_error("power_of_d(d=2) x"), "malformed policy spec 'power_of_d(d=2) x': unexpected text after ')'");
+  EXPECT_EQ(parse_error("power_of_d(d)"), "malformed policy spec 'power_of_d(d)': expected 'name=value', got 'd'");
+  EXPECT_EQ(parse_error("power_of_d(d=2,)"), "malformed policy spec 'power_of_d(d=2,)': expected 'name=value', got ''");
+  EXPECT_EQ(parse_error("power_of_d(=2)"),
+            "malformed policy spec 'power_of_d(=2)': expected a parameter name before '=', got ''");
+  EXPECT_EQ(parse_error("power_of_d(d=)"), "malformed policy spec 'power_of_d(d=)': missing value for parameter 'd'");
+  EXPECT_EQ(parse_error("(d=2)"), "malformed policy spec '(d=2)': missing policy name");
+  EXPECT_EQ(parse_error(""), "malformed policy spec '': missing policy name");
+  EXPECT_EQ(parse_error("power of d"), "malformed policy spec 'power of d': 'power of d' is not a policy name");
+}
+
+TEST(PolicyRegistryErrors, ScenarioEntryErrorsStartWithTheEntrysLocation) {
+  const PolicySpec unknown{.name = "foo", .params = {}, .where = {.file = "city.yaml", .line = 12, .column = 5}};
+  EXPECT_EQ(policy_error([&] { registry().configure(unknown); }),
+            "city.yaml:12: policies: unknown policy 'foo' (known: cloud_offload, least_loaded, local, "
+            "power_of_d, random, round_robin, threshold_random)");
+  const PolicySpec out_of_range{.name = "power_of_d", .params = {{"d", "0"}}, .where = {.file = "city.yaml", .line = 14, .column = 0}};
+  EXPECT_EQ(policy_error([&] { registry().configure(out_of_range); }),
+            "city.yaml:14: policies: parameter 'd' of power_of_d: 0 is out of range [1, 16]");
+  const PolicySpec no_location{.name = "foo", .params = {}, .where = {}};
+  EXPECT_THAT(policy_error([&] { registry().configure(no_location); }), testing::StartsWith("policies: unknown policy 'foo'"));
+}
+
+TEST(PolicyRegistry, ScenarioEntryConfigures) {
+  const PolicySpec spec{.name = "power_of_d", .params = {{"d", "4"}}, .where = {.file = "city.yaml", .line = 3, .column = 0}};
+  EXPECT_EQ(registry().configure(spec).canonical, "power_of_d(d=4,threshold=3)");
+}
+
+TEST(ParamTypeNames, AreTheWordsUsersRead) {
+  EXPECT_STREQ(to_string(ParamType::integer), "integer");
+  EXPECT_STREQ(to_string(ParamType::real), "real");
+  EXPECT_STREQ(to_string(ParamType::duration), "duration");
+  EXPECT_STREQ(to_string(ParamType::boolean), "boolean");
+}
+
+}  // namespace
+}  // namespace fogsched
