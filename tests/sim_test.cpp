@@ -69,6 +69,15 @@ PolicyConfig custom_policy(std::string name, DecideFn decide_fn) {
   return config;
 }
 
+// RunOptions with only what a test cares about (designated initialisers that omit
+// members trip -Wmissing-field-initializers on GCC 12).
+RunOptions options(std::uint32_t threads = 1, bool keep_trace = false) {
+  RunOptions o;
+  o.threads = threads;
+  o.keep_trace = keep_trace;
+  return o;
+}
+
 struct Totals {
   std::uint64_t arrived = 0, ended = 0;
 };
@@ -91,7 +100,7 @@ TEST_P(ErlangB, LocalOnLossNodesMatchesErlangB) {
   // replication mean.
   const auto [slots, load] = GetParam();
   const Scenario s = loss_cluster(10, slots, load, 1500s);
-  const RunOutput out = run_scenario(s, {builtin("local")}, {.threads = 2});
+  const RunOutput out = run_scenario(s, {builtin("local")}, options(2));
   std::vector<double> p;
   for (const ReplicationResult& r : out.replications[0]) p.push_back(r.summary.rejection_probability);
   const double mean = std::accumulate(p.begin(), p.end(), 0.0) / static_cast<double>(p.size());
@@ -106,7 +115,11 @@ TEST_P(ErlangB, LocalOnLossNodesMatchesErlangB) {
 
 INSTANTIATE_TEST_SUITE_P(SeveralSlotsAndLoads, ErlangB,
                          ::testing::Values(ErlangCase{1, 0.5}, ErlangCase{2, 0.8}, ErlangCase{4, 0.6},
-                                           ErlangCase{4, 0.9}, ErlangCase{8, 0.7}));
+                                           ErlangCase{4, 0.9}, ErlangCase{8, 0.7}),
+                         [](const ::testing::TestParamInfo<ErlangCase>& param_info) {
+                           return "K" + std::to_string(param_info.param.slots) + "_load" +
+                                  std::to_string(static_cast<int>(param_info.param.load * 100));
+                         });
 
 // --- Conservation and Little's law ---------------------------------------------------
 
@@ -127,7 +140,7 @@ TEST(Conservation, EveryArrivalEndsExactlyOnceForEveryPolicy) {
   for (const char* spec : {"local", "random", "round_robin", "threshold_random(threshold=2)",
                            "power_of_d(d=2,threshold=2)", "least_loaded(gossip_interval=500ms)",
                            "cloud_offload(threshold=2)"}) {
-    const RunOutput out = run_scenario(s, {builtin(spec)}, {.threads = 1, .keep_trace = true});
+    const RunOutput out = run_scenario(s, {builtin(spec)}, options(1, true));
     for (std::size_t r = 0; r < out.replications[0].size(); ++r) {
       const MetricsCollector& m = out.replications[0][r].metrics;
       const Totals t = totals(m);
@@ -138,7 +151,9 @@ TEST(Conservation, EveryArrivalEndsExactlyOnceForEveryPolicy) {
         EXPECT_LE(rec.hops, s.hop_limit) << spec;
         EXPECT_LE(rec.arrival, rec.start) << spec;
         EXPECT_LE(rec.start, rec.end) << spec;
-        if (rec.decision == DecisionKind::forward) EXPECT_NE(rec.executed_on, rec.origin) << spec;
+        if (rec.decision == DecisionKind::forward) {
+          EXPECT_NE(rec.executed_on, rec.origin) << spec;
+        }
       }
     }
   }
@@ -149,7 +164,7 @@ TEST(Conservation, LittlesLawHoldsForBusySlots) {
   // Seed 7, one replication of 2000 s; tolerance 2 % (boundary effects are far smaller).
   Scenario s = loss_cluster(8, 3, 0.7, 2000s);
   s.replications = 1;
-  const RunOutput out = run_scenario(s, {builtin("local")}, {.keep_trace = true});
+  const RunOutput out = run_scenario(s, {builtin("local")}, options(1, true));
   const double window_s = to_seconds(s.duration - s.warmup);
   double service_sum = 0;
   for (const InvocationRecord& rec : out.traces[0].records) {
@@ -170,7 +185,7 @@ TEST(HopLimit, RuntimeStopsForwardingChains) {
     Scenario s = loss_cluster(6, 2, 0.5, 100s);
     s.hop_limit = limit;
     s.replications = 1;
-    const RunOutput out = run_scenario(s, {always_forward}, {.keep_trace = true});
+    const RunOutput out = run_scenario(s, {always_forward}, options(1, true));
     const MetricsCollector& m = out.replications[0][0].metrics;
     EXPECT_EQ(totals(m).arrived, totals(m).ended);
     EXPECT_GT(m.hop_limit_enforced, 0u);
@@ -300,17 +315,21 @@ TEST(Determinism, SameSeedSameResultsWhateverTheThreadCount) {
   Scenario s = loss_cluster(12, 2, 0.8, 120s);
   s.replications = 4;
   const std::vector<PolicyConfig> policies{builtin("power_of_d"), builtin("least_loaded")};
-  const std::string one = to_json(run_scenario(s, policies, {.threads = 1}).report);
-  const std::string two = to_json(run_scenario(s, policies, {.threads = 2}).report);
+  const std::string one = to_json(run_scenario(s, policies, options(1)).report);
+  const std::string two = to_json(run_scenario(s, policies, options(2)).report);
   EXPECT_EQ(one, two);
-  const std::string other = to_json(run_scenario(s, policies, {.seed = 8, .threads = 2}).report);
+  RunOptions other_seed = options(2);
+  other_seed.seed = 8;
+  const std::string other = to_json(run_scenario(s, policies, other_seed).report);
   EXPECT_NE(one, other);
 }
 
 TEST(Cancellation, ASetFlagStopsTheRun) {
   const Scenario s = loss_cluster(10, 2, 0.8, 100000s);
   std::atomic<bool> cancel{true};
-  EXPECT_THROW(run_scenario(s, {builtin("local")}, {.cancel = &cancel}), Cancelled);
+  RunOptions cancelled = options();
+  cancelled.cancel = &cancel;
+  EXPECT_THROW(run_scenario(s, {builtin("local")}, cancelled), Cancelled);
 }
 
 }  // namespace

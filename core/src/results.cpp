@@ -1,1 +1,327 @@
-// placeholder: being written
+// The result model: counting outcomes, reducing replications to summaries with
+// confidence intervals, and the JSON, table and trace-CSV forms.
+#include "fogsched/core/results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <ostream>
+#include <stdexcept>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace fogsched {
+
+MetricsCollector::MetricsCollector(std::uint32_t node_count) : busy_slot_seconds(node_count, 0.0) {}
+
+// client_invocations is not touched here: the runtime counts arrivals as they
+// happen, so invocations still in flight at the end are in the denominators too.
+void MetricsCollector::record(const InvocationRecord& r) {
+  if (r.executed_on != r.origin) ++forwarded;
+  switch (r.outcome) {
+    case Outcome::completed: ++completed; break;
+    case Outcome::rejected: ++rejected; break;
+    case Outcome::deadline_missed: ++deadline_missed; break;
+    case Outcome::failed: ++failed; break;
+  }
+  // A response time exists only for invocations that ran to the end.
+  if (r.outcome == Outcome::completed || r.outcome == Outcome::deadline_missed) {
+    const double response_s = to_seconds(r.end - r.arrival);
+    response_time_sum_s += response_s;
+    response_time_s.record(response_s);
+  }
+}
+
+void MetricsCollector::add_busy_time(std::uint32_t node, Duration busy) {
+  if (node >= busy_slot_seconds.size()) busy_slot_seconds.resize(node + std::size_t{1}, 0.0);
+  busy_slot_seconds[node] += to_seconds(busy);
+}
+
+namespace {
+
+double ratio(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
+}
+double ratio(std::uint64_t numerator, std::uint64_t denominator) {
+  return ratio(static_cast<double>(numerator), static_cast<double>(denominator));
+}
+
+}  // namespace
+
+ReplicationSummary summarize_replication(const MetricsCollector& m,
+                                         const std::vector<std::uint32_t>& slots_per_node,
+                                         Duration window) {
+  ReplicationSummary s;
+  s.invocations = m.client_invocations;
+  s.rejection_probability = ratio(m.rejected, m.client_invocations);
+  s.forwarded_fraction = ratio(m.forwarded, m.client_invocations);
+  s.probes_per_invocation = ratio(m.probe_messages, m.client_invocations);
+  s.deadline_miss_rate = ratio(m.deadline_missed, m.client_invocations);
+  s.response_mean_s = ratio(m.response_time_sum_s, static_cast<double>(m.completed + m.deadline_missed));
+  s.response_p50_s = m.response_time_s.quantile(0.50);
+  s.response_p95_s = m.response_time_s.quantile(0.95);
+  s.response_p99_s = m.response_time_s.quantile(0.99);
+
+  std::vector<double> utilizations;
+  utilizations.reserve(slots_per_node.size());
+  const double window_s = to_seconds(window);
+  for (std::size_t node = 0; node < slots_per_node.size(); ++node) {
+    const double busy = node < m.busy_slot_seconds.size() ? m.busy_slot_seconds[node] : 0.0;
+    utilizations.push_back(ratio(busy, slots_per_node[node] * window_s));
+  }
+  double utilization_sum = 0;
+  for (const double u : utilizations) utilization_sum += u;
+  s.utilization = ratio(utilization_sum, static_cast<double>(utilizations.size()));
+  s.jain_fairness = jain_fairness(utilizations);
+  return s;
+}
+
+PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationSummary>& reps) {
+  PolicyResult result;
+  result.policy = std::move(policy);
+  result.replications = static_cast<std::uint32_t>(reps.size());
+  for (const ReplicationSummary& r : reps) result.invocations += r.invocations;
+
+  std::vector<double> values(reps.size());
+  const auto over_replications = [&](double ReplicationSummary::*field) {
+    std::transform(reps.begin(), reps.end(), values.begin(),
+                   [field](const ReplicationSummary& r) { return r.*field; });
+    return estimate(values);
+  };
+  result.rejection_probability = over_replications(&ReplicationSummary::rejection_probability);
+  result.forwarded_fraction = over_replications(&ReplicationSummary::forwarded_fraction);
+  result.probes_per_invocation = over_replications(&ReplicationSummary::probes_per_invocation);
+  result.deadline_miss_rate = over_replications(&ReplicationSummary::deadline_miss_rate);
+  result.response_mean_s = over_replications(&ReplicationSummary::response_mean_s);
+  result.response_p50_s = over_replications(&ReplicationSummary::response_p50_s);
+  result.response_p95_s = over_replications(&ReplicationSummary::response_p95_s);
+  result.response_p99_s = over_replications(&ReplicationSummary::response_p99_s);
+  result.utilization = over_replications(&ReplicationSummary::utilization);
+  result.jain_fairness = over_replications(&ReplicationSummary::jain_fairness);
+  return result;
+}
+
+// --- JSON -------------------------------------------------------------------------
+
+namespace {
+
+// Keys keep the schema's order, so the document reads as README.md shows it.
+using Json = nlohmann::ordered_json;
+
+Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+
+Json estimate_json(const Estimate& e) {
+  Json j = Json::object();
+  j["mean"] = number_or_null(e.mean);
+  j["ci95"] = number_or_null(e.ci95);
+  return j;
+}
+
+double number_from_json(const Json& j, std::string_view where) {
+  if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!j.is_number()) throw std::invalid_argument(fmt::format("{}: expected a number or null", where));
+  return j.get<double>();
+}
+
+const Json& member(const Json& object, const char* key, std::string_view where) {
+  if (!object.is_object()) throw std::invalid_argument(fmt::format("{}: expected an object", where));
+  const auto it = object.find(key);
+  if (it == object.end()) throw std::invalid_argument(fmt::format("{}: missing \"{}\"", where, key));
+  return *it;
+}
+
+Estimate estimate_from_json(const Json& parent, const char* key, const std::string& where) {
+  const std::string path = where + "." + key;
+  const Json& j = member(parent, key, where);
+  return {number_from_json(member(j, "mean", path), path + ".mean"),
+          number_from_json(member(j, "ci95", path), path + ".ci95")};
+}
+
+}  // namespace
+
+std::string to_json(const RunReport& report, int indent) {
+  Json results = Json::array();
+  for (const PolicyResult& r : report.results) {
+    Json response = Json::object();
+    response["mean"] = estimate_json(r.response_mean_s);
+    response["p50"] = estimate_json(r.response_p50_s);
+    response["p95"] = estimate_json(r.response_p95_s);
+    response["p99"] = estimate_json(r.response_p99_s);
+
+    Json entry = Json::object();
+    entry["policy"] = r.policy;
+    entry["replications"] = r.replications;
+    entry["invocations"] = r.invocations;
+    entry["rejection_probability"] = estimate_json(r.rejection_probability);
+    entry["forwarded_fraction"] = estimate_json(r.forwarded_fraction);
+    entry["probes_per_invocation"] = estimate_json(r.probes_per_invocation);
+    entry["deadline_miss_rate"] = estimate_json(r.deadline_miss_rate);
+    entry["response_time_s"] = std::move(response);
+    entry["utilization"] = estimate_json(r.utilization);
+    entry["jain_fairness"] = estimate_json(r.jain_fairness);
+    results.push_back(std::move(entry));
+  }
+  Json document = Json::object();
+  document["scenario"] = report.scenario;
+  document["seed"] = report.seed;
+  document["results"] = std::move(results);
+  return document.dump(indent);
+}
+
+RunReport run_report_from_json(const std::string& text) {
+  Json document;
+  try {
+    document = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw std::invalid_argument(fmt::format("results JSON: {}", e.what()));
+  }
+  try {
+    RunReport report;
+    report.scenario = member(document, "scenario", "results JSON").get<std::string>();
+    report.seed = member(document, "seed", "results JSON").get<std::uint64_t>();
+    const Json& results = member(document, "results", "results JSON");
+    if (!results.is_array()) throw std::invalid_argument("results JSON: results: expected an array");
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const Json& entry = results[i];
+      const std::string where = fmt::format("results JSON: results[{}]", i);
+      PolicyResult r;
+      r.policy = member(entry, "policy", where).get<std::string>();
+      r.replications = member(entry, "replications", where).get<std::uint32_t>();
+      r.invocations = member(entry, "invocations", where).get<std::uint64_t>();
+      r.rejection_probability = estimate_from_json(entry, "rejection_probability", where);
+      r.forwarded_fraction = estimate_from_json(entry, "forwarded_fraction", where);
+      r.probes_per_invocation = estimate_from_json(entry, "probes_per_invocation", where);
+      r.deadline_miss_rate = estimate_from_json(entry, "deadline_miss_rate", where);
+      const Json& response = member(entry, "response_time_s", where);
+      const std::string response_where = where + ".response_time_s";
+      r.response_mean_s = estimate_from_json(response, "mean", response_where);
+      r.response_p50_s = estimate_from_json(response, "p50", response_where);
+      r.response_p95_s = estimate_from_json(response, "p95", response_where);
+      r.response_p99_s = estimate_from_json(response, "p99", response_where);
+      r.utilization = estimate_from_json(entry, "utilization", where);
+      r.jain_fairness = estimate_from_json(entry, "jain_fairness", where);
+      report.results.push_back(std::move(r));
+    }
+    return report;
+  } catch (const Json::exception& e) {
+    // Type errors (a string where a count belongs, ...) from nlohmann's get<>().
+    throw std::invalid_argument(fmt::format("results JSON: {}", e.what()));
+  }
+}
+
+// --- Table ------------------------------------------------------------------------
+
+namespace {
+
+// Columns in display cells, counting UTF-8 code points ("±" is two bytes, one cell).
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// "mean ± half-width"; the half-width is left out when there is no interval.
+std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0) {
+  if (!std::isfinite(e.mean)) return "n/a";
+  if (!std::isfinite(e.ci95)) return fmt::format("{:.{}f}", e.mean * scale, decimals);
+  return fmt::format("{:.{}f} ± {:.{}f}", e.mean * scale, decimals, e.ci95 * scale, decimals);
+}
+
+}  // namespace
+
+std::string format_table(const RunReport& report) {
+  constexpr double kMilliseconds = 1000.0;
+  const std::vector<std::string> header = {
+      "policy",          "rejection",     "forwarded",     "probes/inv",   "resp mean [ms]",
+      "resp p95 [ms]",   "resp p99 [ms]", "deadline miss", "utilization",  "jain"};
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back(header);
+  for (const PolicyResult& r : report.results) {
+    rows.push_back({r.policy,
+                    format_estimate(r.rejection_probability, 4),
+                    format_estimate(r.forwarded_fraction, 4),
+                    format_estimate(r.probes_per_invocation, 3),
+                    format_estimate(r.response_mean_s, 1, kMilliseconds),
+                    format_estimate(r.response_p95_s, 1, kMilliseconds),
+                    format_estimate(r.response_p99_s, 1, kMilliseconds),
+                    format_estimate(r.deadline_miss_rate, 4),
+                    format_estimate(r.utilization, 3),
+                    format_estimate(r.jain_fairness, 3)});
+  }
+
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+  }
+
+  const std::uint32_t replications = report.results.empty() ? 0 : report.results.front().replications;
+  std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
+                                "half-width (Student t over replications)\n\n",
+                                report.scenario, report.seed, replications, replications == 1 ? "" : "s");
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      const std::string& cell = rows[r][c];
+      const std::string padding(widths[c] - display_width(cell), ' ');
+      if (c > 0) line += "  ";
+      // The policy name reads left to right; numbers line up on the right.
+      line += c == 0 ? cell + padding : padding + cell;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + '\n';
+    if (r == 0) {
+      std::size_t total = 2 * (widths.size() - 1);
+      for (const std::size_t w : widths) total += w;
+      out += std::string(total, '-') + '\n';
+    }
+  }
+  return out;
+}
+
+// --- Trace CSV --------------------------------------------------------------------
+
+namespace {
+
+// Exact decimal seconds from integer nanoseconds, so traces never lose precision.
+std::string seconds_text(Duration d) {
+  const std::int64_t ns = d.count();
+  const std::uint64_t magnitude = ns < 0 ? 0 - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+  return fmt::format("{}{}.{:09}", ns < 0 ? "-" : "", magnitude / 1'000'000'000, magnitude % 1'000'000'000);
+}
+
+// RFC 4180: quote fields holding a separator, a quote or a line break.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+}  // namespace
+
+void write_trace_header(std::ostream& out) {
+  out << "id,policy,replication,function,origin,executed_on,hops,probes,decision,outcome,"
+         "arrival_s,start_s,end_s,response_s\n";
+}
+
+void write_trace_rows(std::ostream& out, const std::string& policy, std::uint32_t replication,
+                      const std::vector<InvocationRecord>& records) {
+  const std::string policy_field = csv_field(policy);
+  std::string line;
+  for (const InvocationRecord& r : records) {
+    line.clear();
+    fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.id,
+                   policy_field, replication, r.function, r.origin, r.executed_on, r.hops, r.probes,
+                   to_string(r.decision), to_string(r.outcome), seconds_text(r.arrival.time_since_epoch()),
+                   seconds_text(r.start.time_since_epoch()), seconds_text(r.end.time_since_epoch()),
+                   seconds_text(r.end - r.arrival));
+    out << line;
+  }
+}
+
+}  // namespace fogsched

@@ -1,1 +1,1230 @@
-// placeholder: being written
+// Scenario files: the YAML tree as written, overrides applied to it, and the one
+// parser that turns it into a validated Scenario.
+//
+// Every problem is a ScenarioError located at the YAML node it concerns (yaml-cpp
+// marks are 0-based; messages are 1-based). Values that came from `--set` carry no
+// useful mark, so errors about them, or about nodes created for them, are located at
+// "--set" instead.
+#include "fogsched/core/scenario_yaml.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "fogsched/core/units.h"
+
+namespace fogsched {
+
+double ServiceTimeSpec::mean_seconds() const {
+  switch (dist) {
+    case ServiceDist::exponential:
+    case ServiceDist::deterministic:
+    case ServiceDist::lognormal:
+      return to_seconds(mean);
+    case ServiceDist::uniform:
+      return (to_seconds(min) + to_seconds(max)) / 2;
+    case ServiceDist::empirical:
+      if (samples_s.empty()) return 0;
+      return std::accumulate(samples_s.begin(), samples_s.end(), 0.0) / static_cast<double>(samples_s.size());
+  }
+  return 0;
+}
+
+namespace {
+
+const SourceLocation kSetLocation{"--set", 0, 0};
+
+// Deeper than any scenario needs; guards the recursive walks against alias cycles
+// ("&a [*a]"), which yaml-cpp builds as real cycles.
+constexpr int kMaxDepth = 64;
+
+std::string join(const std::string& path, std::string_view key) {
+  if (path.empty()) return std::string(key);
+  return fmt::format("{}.{}", path, key);
+}
+
+std::string_view trim(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+// How a node that is not what was expected looks, for "expected X, got Y".
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+std::string with_article(std::string_view noun) {
+  const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun.front()) != std::string_view::npos;
+  return fmt::format("{} {}", vowel ? "an" : "a", noun);
+}
+
+template <typename Range>
+std::string comma_list(const Range& items) {
+  std::string list;
+  for (const auto& item : items) {
+    if (!list.empty()) list += ", ";
+    list += item;
+  }
+  return list;
+}
+
+bool is_identifier(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front()))) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// Function names are URL path segments in live mode and key path segments in
+// overrides, so no dots, slashes or spaces.
+bool is_function_name(std::string_view text) {
+  if (text.empty() || !std::isalnum(static_cast<unsigned char>(text.front()))) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+}
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    segments.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return segments;
+}
+
+// Whether walking the whole tree is unsafe: deeper than kMaxDepth (or cyclic) or,
+// through repeated aliases, larger than kMaxNodes ("billion laughs").
+constexpr long kMaxNodes = 1'000'000;
+bool too_big(const YAML::Node& node, int depth, long& budget) {
+  if (depth > kMaxDepth || --budget < 0) return true;
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (too_big(item, depth + 1, budget)) return true;
+    }
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (too_big(entry.first, depth + 1, budget) || too_big(entry.second, depth + 1, budget)) return true;
+    }
+  }
+  return false;
+}
+
+bool too_big(const YAML::Node& node) {
+  long budget = kMaxNodes;
+  return too_big(node, 0, budget);
+}
+
+enum class Bound : std::uint8_t { any, non_negative, positive };
+
+std::string bounded(Bound bound, std::string_view noun) {
+  switch (bound) {
+    case Bound::positive:
+      return fmt::format("a positive {}", noun);
+    case Bound::non_negative:
+      return fmt::format("a non-negative {}", noun);
+    case Bound::any:
+      break;
+  }
+  return with_article(noun);
+}
+
+template <typename T>
+bool within(Bound bound, const T& value, const T& zero) {
+  switch (bound) {
+    case Bound::positive:
+      return value > zero;
+    case Bound::non_negative:
+      return value >= zero;
+    case Bound::any:
+      break;
+  }
+  return true;
+}
+
+// The document as the parser sees it.
+struct DocumentView {
+  const std::string& origin;
+  const YAML::Node& root;
+  const std::vector<Override>& overrides;
+  const std::vector<YAML::Node>& created;  // nodes that exist only because of set()
+};
+
+class Parser;
+
+// A YAML map with a fixed set of allowed keys. Construction rejects non-maps,
+// unknown keys, duplicate keys and keys that are not plain scalars.
+class Map {
+ public:
+  Map(const Parser& parser, const YAML::Node& node, std::string path, std::initializer_list<std::string_view> keys);
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+  std::string path(std::string_view key) const { return join(path_, key); }
+  bool has(std::string_view key) const { return static_cast<bool>(node_[std::string(key)]); }
+  // The value at `key`; an invalid node when absent (test with has()).
+  YAML::Node get(std::string_view key) const { return node_[std::string(key)]; }
+  YAML::Node require(std::string_view key) const;
+
+ private:
+  const Parser& parser_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+// Reads the document into a Scenario. One instance per parse() call.
+class Parser {
+ public:
+  explicit Parser(const DocumentView& doc) : doc_(doc) {}
+
+  Scenario parse();
+
+  SourceLocation where(const YAML::Node& node, const std::string& path) const {
+    for (const auto& o : doc_.overrides) {
+      if (path == o.path || (path.size() > o.path.size() && path.starts_with(o.path) && path[o.path.size()] == '.')) {
+        return kSetLocation;
+      }
+    }
+    for (const auto& created : doc_.created) {
+      if (node.is(created)) return kSetLocation;
+    }
+    YAML::Mark mark = node.Mark();
+    if (node.IsNull()) {
+      // yaml-cpp marks an empty value at the token after it, often the next line;
+      // the key it belongs to is where the reader looks.
+      for (const auto& [value, key_mark] : empty_values_) {
+        if (node.is(value)) mark = key_mark;
+      }
+    }
+    if (mark.is_null()) return SourceLocation{doc_.origin, 0, 0};
+    return SourceLocation{doc_.origin, mark.line + 1, mark.column + 1};
+  }
+
+  // Remembers the key of an empty value, to locate errors about the value there.
+  void note_empty_value(const YAML::Node& value, const YAML::Mark& key_mark) const {
+    empty_values_.emplace_back(value, key_mark);
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& problem) const {
+    throw ScenarioError(where(node, path), path, problem);
+  }
+
+  // ---- scalars -------------------------------------------------------------------
+
+  std::string scalar(const YAML::Node& node, const std::string& path, std::string_view expected) const {
+    if (!node.IsScalar()) fail(node, path, fmt::format("expected {}, got {}", expected, describe(node)));
+    return node.Scalar();
+  }
+
+  std::string text(const YAML::Node& node, const std::string& path, std::string_view expected) const {
+    std::string value = scalar(node, path, expected);
+    if (trim(value).empty()) fail(node, path, fmt::format("expected {}, got ''", expected));
+    return value;
+  }
+
+  std::uint64_t integer(const YAML::Node& node, const std::string& path, Bound bound,
+                        std::uint64_t max = std::numeric_limits<std::uint32_t>::max()) const {
+    const std::string expected = bounded(bound, "integer");
+    const std::string value = scalar(node, path, expected);
+    const auto number = parse_unsigned(trim(value));
+    if (!number || !within(bound, *number, std::uint64_t{0})) {
+      fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    }
+    if (*number > max) fail(node, path, fmt::format("expected {} no larger than {}, got '{}'", expected, max, value));
+    return *number;
+  }
+
+  std::uint32_t count(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return static_cast<std::uint32_t>(integer(node, path, bound));
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& path) const {
+    const std::string value = scalar(node, path, "true or false");
+    if (value == "true" || value == "True" || value == "TRUE") return true;
+    if (value == "false" || value == "False" || value == "FALSE") return false;
+    fail(node, path, fmt::format("expected true or false, got '{}'", value));
+  }
+
+  // One of `choices`, returned as its index.
+  std::size_t choice(const YAML::Node& node, const std::string& path,
+                     std::initializer_list<std::string_view> choices) const {
+    const std::string value = scalar(node, path, fmt::format("one of {}", comma_list(choices)));
+    const auto found = std::find(choices.begin(), choices.end(), value);
+    if (found == choices.end()) {
+      fail(node, path, fmt::format("expected one of {}, got '{}'", comma_list(choices), value));
+    }
+    return static_cast<std::size_t>(found - choices.begin());
+  }
+
+  // A quantity read by one of the units.h parsers, then checked against `bound`.
+  template <typename T, typename Parse>
+  T quantity(const YAML::Node& node, const std::string& path, std::string_view noun, Bound bound, const T& zero,
+             Parse parse_text) const {
+    const std::string expected = bounded(bound, noun);
+    const std::string value = scalar(node, path, expected);
+    T parsed{};
+    try {
+      parsed = parse_text(value);
+    } catch (const UnitError& error) {
+      fail(node, path, error.what());
+    }
+    if (!within(bound, parsed, zero)) fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    return parsed;
+  }
+
+  double number(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return quantity(node, path, "number", bound, 0.0, parse_number);
+  }
+  Duration duration(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return quantity(node, path, "duration", bound, Duration{0}, parse_duration);
+  }
+  double rate(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return quantity(node, path, "rate", bound, 0.0, parse_rate);
+  }
+  std::uint64_t bytes(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return quantity(node, path, "size", bound, std::uint64_t{0}, parse_bytes);
+  }
+  double bandwidth(const YAML::Node& node, const std::string& path) const {
+    return quantity(node, path, "bandwidth", Bound::non_negative, 0.0, parse_bandwidth);
+  }
+  double distance(const YAML::Node& node, const std::string& path, Bound bound) const {
+    return quantity(node, path, "distance", bound, 0.0, parse_distance);
+  }
+
+  // ---- structure -----------------------------------------------------------------
+
+  void require_sequence(const YAML::Node& node, const std::string& path, std::string_view expected) const {
+    if (!node.IsSequence()) fail(node, path, fmt::format("expected {}, got {}", expected, describe(node)));
+  }
+
+  std::uint32_t camera_index(const YAML::Node& node, const std::string& path) const {
+    const std::uint64_t index = integer(node, path, Bound::non_negative);
+    if (index >= camera_count_) {
+      fail(node, path,
+           fmt::format("camera {} does not exist (the cluster has {} cameras, numbered 0 to {})", index, camera_count_,
+                       camera_count_ - 1));
+    }
+    return static_cast<std::uint32_t>(index);
+  }
+
+  // A non-empty list of distinct camera indices.
+  std::vector<std::uint32_t> camera_list(const YAML::Node& node, const std::string& path) const {
+    require_sequence(node, path, "a list of camera indices");
+    if (node.size() == 0) fail(node, path, "expected at least one camera index");
+    std::vector<std::uint32_t> cameras;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string item_path = join(path, std::to_string(i));
+      const std::uint32_t camera = camera_index(node[i], item_path);
+      if (std::find(cameras.begin(), cameras.end(), camera) != cameras.end()) {
+        fail(node[i], item_path, fmt::format("camera {} is listed twice", camera));
+      }
+      cameras.push_back(camera);
+    }
+    return cameras;
+  }
+
+ private:
+  void parse_cameras(const Map& cluster, CamerasSpec& cameras);
+  void parse_camera_overrides(const YAML::Node& node, const std::string& path, CamerasSpec& cameras);
+  Point parse_position(const YAML::Node& node, const std::string& path) const;
+  CloudSpec parse_cloud(const YAML::Node& node, const std::string& path) const;
+  NetworkSpec parse_network(const YAML::Node& node, const std::string& path) const;
+  std::vector<FunctionSpec> parse_functions(const YAML::Node& node, const std::string& path) const;
+  ServiceTimeSpec parse_service_time(const YAML::Node& node, const std::string& path) const;
+  void read_samples(const YAML::Node& node, const std::string& path, ServiceTimeSpec& spec) const;
+  std::vector<WorkloadSpec> parse_workload(const YAML::Node& node, const std::string& path,
+                                           const std::vector<FunctionSpec>& functions) const;
+  ArrivalSpec parse_arrivals(const YAML::Node& node, const std::string& path,
+                             const std::vector<std::uint32_t>& workload_cameras) const;
+  std::vector<PolicySpec> parse_policies(const YAML::Node& node, const std::string& path) const;
+  PolicySpec parse_compact_policy(const YAML::Node& node, const std::string& path) const;
+
+  const DocumentView& doc_;
+  std::uint32_t camera_count_ = 0;
+  mutable std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;
+};
+
+Map::Map(const Parser& parser, const YAML::Node& node, std::string path, std::initializer_list<std::string_view> keys)
+    : parser_(parser), node_(node), path_(std::move(path)) {
+  if (!node_.IsMap()) parser_.fail(node_, path_, fmt::format("expected a map, got {}", describe(node_)));
+  std::set<std::string, std::less<>> seen;
+  for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) parser_.fail(entry.first, path_, "keys must be plain names");
+    const std::string& key = entry.first.Scalar();
+    const std::string key_path = join(path_, key);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      parser_.fail(entry.first, key_path, fmt::format("unknown key (expected one of: {})", comma_list(keys)));
+    }
+    if (!seen.insert(key).second) parser_.fail(entry.first, key_path, "duplicate key");
+    if (entry.second.IsNull()) parser_.note_empty_value(entry.second, entry.first.Mark());
+  }
+}
+
+YAML::Node Map::require(std::string_view key) const {
+  YAML::Node value = get(key);
+  if (!value) parser_.fail(node_, path_, fmt::format("missing required key '{}'", key));
+  return value;
+}
+
+// ---- top level -------------------------------------------------------------------
+
+Scenario Parser::parse() {
+  const YAML::Node& root = doc_.root;
+  if (!root.IsDefined() || root.IsNull()) {
+    throw ScenarioError(SourceLocation{doc_.origin, 1, 1}, "",
+                        "the scenario is empty (expected a map with name, duration, cluster, functions, workload)");
+  }
+  const Map top(*this, root, "",
+                {"name", "seed", "duration", "warmup", "replications", "hop_limit", "cluster", "network", "functions",
+                 "workload", "policies"});
+  Scenario scenario;
+  scenario.source_file = doc_.origin;
+  scenario.name = text(top.require("name"), "name", "a scenario name");
+  if (top.has("seed")) {
+    scenario.seed = integer(top.get("seed"), "seed", Bound::non_negative, std::numeric_limits<std::uint64_t>::max());
+  }
+  scenario.duration = duration(top.require("duration"), "duration", Bound::positive);
+  if (top.has("warmup")) {
+    scenario.warmup = duration(top.get("warmup"), "warmup", Bound::non_negative);
+    if (scenario.warmup >= scenario.duration) {
+      fail(top.get("warmup"), "warmup",
+           fmt::format("must be shorter than duration ({})", top.get("duration").Scalar()));
+    }
+  }
+  if (top.has("replications")) scenario.replications = count(top.get("replications"), "replications", Bound::positive);
+  if (top.has("hop_limit")) scenario.hop_limit = count(top.get("hop_limit"), "hop_limit", Bound::non_negative);
+
+  const Map cluster(*this, top.require("cluster"), "cluster", {"cameras", "cloud"});
+  parse_cameras(cluster, scenario.cameras);
+  if (cluster.has("cloud")) scenario.cloud = parse_cloud(cluster.get("cloud"), cluster.path("cloud"));
+  if (top.has("network")) scenario.network = parse_network(top.get("network"), "network");
+  scenario.functions = parse_functions(top.require("functions"), "functions");
+  scenario.workload = parse_workload(top.require("workload"), "workload", scenario.functions);
+  if (top.has("policies")) {
+    scenario.policies = parse_policies(top.get("policies"), "policies");
+  } else {
+    scenario.policies.push_back(PolicySpec{"local", {}, where(root, "policies")});
+  }
+  return scenario;
+}
+
+// ---- cluster ---------------------------------------------------------------------
+
+void Parser::parse_cameras(const Map& cluster, CamerasSpec& cameras) {
+  const Map map(*this, cluster.require("cameras"), cluster.path("cameras"),
+                {"count", "layout", "spacing", "columns", "area", "positions", "slots", "queue", "speed", "overrides"});
+  cameras.count = count(map.require("count"), map.path("count"), Bound::positive);
+  camera_count_ = cameras.count;
+  if (map.has("layout")) {
+    constexpr Layout kLayouts[] = {Layout::grid, Layout::random, Layout::explicit_positions};
+    cameras.layout = kLayouts[choice(map.get("layout"), map.path("layout"), {"grid", "random", "explicit"})];
+  }
+  const auto layout_name = [](Layout layout) {
+    switch (layout) {
+      case Layout::grid:
+        return "grid";
+      case Layout::random:
+        return "random";
+      case Layout::explicit_positions:
+        break;
+    }
+    return "explicit";
+  };
+  // Keys of one layout are mistakes under another; say so rather than ignore them.
+  const auto only_with = [&](std::string_view key, Layout layout) {
+    if (map.has(key) && cameras.layout != layout) {
+      fail(map.get(key), map.path(key),
+           fmt::format("only used with layout: {} (layout is {})", layout_name(layout), layout_name(cameras.layout)));
+    }
+  };
+  only_with("spacing", Layout::grid);
+  only_with("columns", Layout::grid);
+  only_with("area", Layout::random);
+  only_with("positions", Layout::explicit_positions);
+
+  switch (cameras.layout) {
+    case Layout::grid:
+      if (map.has("spacing")) cameras.spacing_m = distance(map.get("spacing"), map.path("spacing"), Bound::positive);
+      if (map.has("columns")) cameras.columns = count(map.get("columns"), map.path("columns"), Bound::positive);
+      break;
+    case Layout::random: {
+      const Map area(*this, map.require("area"), map.path("area"), {"width", "height"});
+      cameras.area_width_m = distance(area.require("width"), area.path("width"), Bound::positive);
+      cameras.area_height_m = distance(area.require("height"), area.path("height"), Bound::positive);
+      break;
+    }
+    case Layout::explicit_positions: {
+      const YAML::Node positions = map.require("positions");
+      const std::string path = map.path("positions");
+      require_sequence(positions, path, "a list of positions");
+      if (positions.size() != cameras.count) {
+        fail(
+            positions, path,
+            fmt::format("has {} positions but count is {} (one position per camera)", positions.size(), cameras.count));
+      }
+      for (std::size_t i = 0; i < positions.size(); ++i) {
+        cameras.positions.push_back(parse_position(positions[i], join(path, std::to_string(i))));
+      }
+      break;
+    }
+  }
+  if (map.has("slots")) cameras.slots = count(map.get("slots"), map.path("slots"), Bound::positive);
+  if (map.has("queue")) cameras.queue = count(map.get("queue"), map.path("queue"), Bound::non_negative);
+  if (map.has("speed")) cameras.speed = number(map.get("speed"), map.path("speed"), Bound::positive);
+  if (map.has("overrides")) parse_camera_overrides(map.get("overrides"), map.path("overrides"), cameras);
+}
+
+Point Parser::parse_position(const YAML::Node& node, const std::string& path) const {
+  if (node.IsSequence()) {
+    if (node.size() != 2) fail(node, path, fmt::format("expected [x, y], got a list of {} values", node.size()));
+    return Point{distance(node[0], join(path, "0"), Bound::any), distance(node[1], join(path, "1"), Bound::any)};
+  }
+  if (!node.IsMap()) fail(node, path, fmt::format("expected [x, y] or {{x: ..., y: ...}}, got {}", describe(node)));
+  const Map map(*this, node, path, {"x", "y"});
+  return Point{distance(map.require("x"), map.path("x"), Bound::any),
+               distance(map.require("y"), map.path("y"), Bound::any)};
+}
+
+void Parser::parse_camera_overrides(const YAML::Node& node, const std::string& path, CamerasSpec& cameras) {
+  require_sequence(node, path, "a list of overrides");
+  // Which override set each camera, so a camera overridden twice is reported.
+  std::vector<std::optional<std::size_t>> overridden_by(cameras.count);
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string item_path = join(path, std::to_string(i));
+    const Map map(*this, node[i], item_path, {"camera", "cameras", "slots", "queue", "speed"});
+    CameraOverride entry;
+    entry.where = where(map.node(), item_path);
+    if (map.has("camera") == map.has("cameras")) {
+      fail(map.node(), item_path, "expected exactly one of 'camera' and 'cameras'");
+    }
+    const std::string cameras_key = map.has("camera") ? "camera" : "cameras";
+    if (map.has("camera")) {
+      entry.cameras.push_back(camera_index(map.get("camera"), map.path("camera")));
+    } else {
+      entry.cameras = camera_list(map.get("cameras"), map.path("cameras"));
+    }
+    for (const std::uint32_t camera : entry.cameras) {
+      if (overridden_by[camera]) {
+        fail(map.get(cameras_key), map.path(cameras_key),
+             fmt::format("camera {} is already overridden by {}.{}", camera, path, *overridden_by[camera]));
+      }
+      overridden_by[camera] = i;
+    }
+    if (!map.has("slots") && !map.has("queue") && !map.has("speed")) {
+      fail(map.node(), item_path, "sets nothing (expected at least one of slots, queue, speed)");
+    }
+    if (map.has("slots")) entry.slots = count(map.get("slots"), map.path("slots"), Bound::positive);
+    if (map.has("queue")) entry.queue = count(map.get("queue"), map.path("queue"), Bound::non_negative);
+    if (map.has("speed")) entry.speed = number(map.get("speed"), map.path("speed"), Bound::positive);
+    cameras.overrides.push_back(std::move(entry));
+  }
+}
+
+CloudSpec Parser::parse_cloud(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"enabled", "slots", "queue", "speed", "latency", "bandwidth"});
+  CloudSpec cloud;
+  // Describing a cloud means using it, unless switched off (handy with --set).
+  cloud.enabled = map.has("enabled") ? boolean(map.get("enabled"), map.path("enabled")) : true;
+  if (map.has("slots")) cloud.slots = count(map.get("slots"), map.path("slots"), Bound::positive);
+  if (map.has("queue")) cloud.queue = count(map.get("queue"), map.path("queue"), Bound::non_negative);
+  if (map.has("speed")) cloud.speed = number(map.get("speed"), map.path("speed"), Bound::positive);
+  if (map.has("latency")) cloud.latency = duration(map.get("latency"), map.path("latency"), Bound::non_negative);
+  if (map.has("bandwidth")) cloud.bandwidth_bps = bandwidth(map.get("bandwidth"), map.path("bandwidth"));
+  return cloud;
+}
+
+NetworkSpec Parser::parse_network(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"latency", "bandwidth", "probe_bytes", "gossip_bytes", "probe_timeout"});
+  NetworkSpec network;
+  if (map.has("latency")) {
+    const YAML::Node latency = map.get("latency");
+    if (latency.IsScalar()) {
+      network.latency_base = duration(latency, map.path("latency"), Bound::non_negative);
+    } else {
+      const Map parts(*this, latency, map.path("latency"), {"base", "per_km"});
+      if (parts.has("base"))
+        network.latency_base = duration(parts.get("base"), parts.path("base"), Bound::non_negative);
+      if (parts.has("per_km")) {
+        network.latency_per_km = duration(parts.get("per_km"), parts.path("per_km"), Bound::non_negative);
+      }
+    }
+  }
+  if (map.has("bandwidth")) network.bandwidth_bps = bandwidth(map.get("bandwidth"), map.path("bandwidth"));
+  if (map.has("probe_bytes")) {
+    network.probe_bytes = bytes(map.get("probe_bytes"), map.path("probe_bytes"), Bound::non_negative);
+  }
+  if (map.has("gossip_bytes")) {
+    network.gossip_bytes = bytes(map.get("gossip_bytes"), map.path("gossip_bytes"), Bound::non_negative);
+  }
+  if (map.has("probe_timeout")) {
+    network.probe_timeout = duration(map.get("probe_timeout"), map.path("probe_timeout"), Bound::non_negative);
+  }
+  return network;
+}
+
+// ---- functions -------------------------------------------------------------------
+
+std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a map of functions by name, got {}", describe(node)));
+  if (node.size() == 0) fail(node, path, "expected at least one function");
+  std::vector<FunctionSpec> functions;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) fail(entry.first, path, "function names must be plain names");
+    FunctionSpec function;
+    function.name = entry.first.Scalar();
+    const std::string function_path = join(path, function.name);
+    if (!is_function_name(function.name)) {
+      fail(entry.first, function_path,
+           "function names start with a letter or digit and use only letters, digits, '-' and '_'");
+    }
+    if (std::any_of(functions.begin(), functions.end(),
+                    [&](const FunctionSpec& f) { return f.name == function.name; })) {
+      fail(entry.first, function_path, "duplicate key");
+    }
+    const Map map(*this, entry.second, function_path, {"service_time", "payload", "response", "deadline"});
+    function.service_time = parse_service_time(map.require("service_time"), map.path("service_time"));
+    if (map.has("payload"))
+      function.payload_bytes = bytes(map.get("payload"), map.path("payload"), Bound::non_negative);
+    if (map.has("response")) {
+      function.response_bytes = bytes(map.get("response"), map.path("response"), Bound::non_negative);
+    }
+    if (map.has("deadline")) function.deadline = duration(map.get("deadline"), map.path("deadline"), Bound::positive);
+    functions.push_back(std::move(function));
+  }
+  return functions;
+}
+
+ServiceTimeSpec Parser::parse_service_time(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"dist", "mean", "cv", "min", "max", "file"});
+  ServiceTimeSpec spec;
+  constexpr ServiceDist kDists[] = {ServiceDist::exponential, ServiceDist::deterministic, ServiceDist::uniform,
+                                    ServiceDist::lognormal, ServiceDist::empirical};
+  constexpr std::string_view kDistNames[] = {"exponential", "deterministic", "uniform", "lognormal", "empirical"};
+  std::size_t dist = 0;
+  if (map.has("dist")) {
+    dist = choice(map.get("dist"), map.path("dist"),
+                  {"exponential", "deterministic", "uniform", "lognormal", "empirical"});
+  }
+  spec.dist = kDists[dist];
+
+  // The keys each distribution reads; any other key is a mistake worth reporting.
+  struct KeyUse {
+    std::string_view key;
+    std::string_view used_by;  // names of the distributions that read it
+  };
+  constexpr KeyUse kUses[] = {
+      {"mean", "exponential, deterministic, lognormal"},
+      {"cv", "lognormal"},
+      {"min", "uniform"},
+      {"max", "uniform"},
+      {"file", "empirical"},
+  };
+  for (const auto& use : kUses) {
+    if (map.has(use.key) && use.used_by.find(kDistNames[dist]) == std::string_view::npos) {
+      fail(map.get(use.key), map.path(use.key),
+           fmt::format("not used with dist: {} (only with {})", kDistNames[dist], use.used_by));
+    }
+  }
+
+  switch (spec.dist) {
+    case ServiceDist::lognormal:
+      if (map.has("cv")) spec.cv = number(map.get("cv"), map.path("cv"), Bound::positive);
+      [[fallthrough]];
+    case ServiceDist::exponential:
+    case ServiceDist::deterministic:
+      spec.mean = duration(map.require("mean"), map.path("mean"), Bound::positive);
+      break;
+    case ServiceDist::uniform:
+      spec.min = duration(map.require("min"), map.path("min"), Bound::non_negative);
+      spec.max = duration(map.require("max"), map.path("max"), Bound::positive);
+      if (spec.max < spec.min) {
+        fail(map.get("max"), map.path("max"), fmt::format("must not be less than min ({})", map.get("min").Scalar()));
+      }
+      break;
+    case ServiceDist::empirical:
+      read_samples(map.require("file"), map.path("file"), spec);
+      break;
+  }
+  return spec;
+}
+
+// Samples of an empirical distribution: a CSV file, path relative to the scenario
+// file's directory, one sample in seconds in the first column of each line. Blank
+// lines and lines starting with '#' are skipped; the first line may be a header.
+void Parser::read_samples(const YAML::Node& node, const std::string& path, ServiceTimeSpec& spec) const {
+  const std::string written = text(node, path, "a CSV file name");
+  const std::filesystem::path resolved = std::filesystem::path(doc_.origin).parent_path() / written;
+  spec.samples_file = resolved.lexically_normal().string();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(resolved, error)) {
+    fail(node, path, fmt::format("cannot read '{}' (no such file: '{}')", written, spec.samples_file));
+  }
+  std::ifstream in(resolved);
+  if (!in) fail(node, path, fmt::format("cannot read '{}' ('{}')", written, spec.samples_file));
+
+  std::string line;
+  int line_number = 0;
+  bool seen_content = false;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const std::string_view content = trim(line);
+    if (content.empty() || content.front() == '#') continue;
+    const std::string_view field = trim(content.substr(0, content.find(',')));
+    const SourceLocation csv_location{spec.samples_file, line_number, 0};
+    double sample = 0;
+    try {
+      sample = parse_number(field);
+    } catch (const UnitError&) {
+      const bool header = !seen_content;
+      seen_content = true;
+      if (header) continue;
+      throw ScenarioError(csv_location, path, fmt::format("expected a service time in seconds, got '{}'", field));
+    }
+    seen_content = true;
+    if (sample < 0) {
+      throw ScenarioError(csv_location, path, fmt::format("service times must not be negative, got '{}'", field));
+    }
+    spec.samples_s.push_back(sample);
+  }
+  if (spec.samples_s.empty()) fail(node, path, fmt::format("'{}' holds no samples", written));
+  if (spec.mean_seconds() <= 0) fail(node, path, fmt::format("the samples in '{}' average to 0", written));
+}
+
+// ---- workload --------------------------------------------------------------------
+
+std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const std::string& path,
+                                                 const std::vector<FunctionSpec>& functions) const {
+  require_sequence(node, path, "a list of workload entries");
+  if (node.size() == 0) fail(node, path, "expected at least one workload entry");
+  std::vector<WorkloadSpec> workload;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string item_path = join(path, std::to_string(i));
+    const Map map(*this, node[i], item_path, {"function", "cameras", "arrivals"});
+    WorkloadSpec entry;
+    entry.where = where(map.node(), item_path);
+    entry.function = text(map.require("function"), map.path("function"), "a function name");
+    const auto found = std::find_if(functions.begin(), functions.end(),
+                                    [&](const FunctionSpec& f) { return f.name == entry.function; });
+    if (found == functions.end()) {
+      std::vector<std::string> names;
+      for (const auto& f : functions) names.push_back(f.name);
+      fail(map.get("function"), map.path("function"),
+           fmt::format("unknown function '{}' (functions: {})", entry.function, comma_list(names)));
+    }
+    entry.function_index = static_cast<std::uint32_t>(found - functions.begin());
+    if (map.has("cameras")) entry.cameras = camera_list(map.get("cameras"), map.path("cameras"));
+    entry.arrivals = parse_arrivals(map.require("arrivals"), map.path("arrivals"), entry.cameras);
+    workload.push_back(std::move(entry));
+  }
+  return workload;
+}
+
+ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& path,
+                                   const std::vector<std::uint32_t>& workload_cameras) const {
+  const Map map(*this, node, path, {"process", "rate", "load", "hotspots", "rates", "profile", "profile_period"});
+  ArrivalSpec arrivals;
+  if (map.has("process")) {
+    choice(map.get("process"), map.path("process"), {"poisson"});
+    arrivals.process = ArrivalProcess::poisson;
+  }
+  const auto receives = [&](std::uint32_t camera) {
+    return workload_cameras.empty() ||
+           std::find(workload_cameras.begin(), workload_cameras.end(), camera) != workload_cameras.end();
+  };
+  const std::string cameras_path = join(path.substr(0, path.rfind('.')), "cameras");
+  const auto check_receives = [&](const YAML::Node& at, const std::string& at_path, std::uint32_t camera) {
+    if (!receives(camera)) {
+      fail(at, at_path, fmt::format("camera {} does not receive this workload (see {})", camera, cameras_path));
+    }
+  };
+
+  if (map.has("rate") == map.has("load")) {
+    fail(map.node(), path,
+         map.has("rate") ? "give either 'rate' or 'load', not both"
+                         : "missing 'rate' or 'load' (exactly one is required)");
+  }
+  if (map.has("rate")) {
+    // With explicit per-camera rates, a base rate of 0 silences the other cameras.
+    arrivals.rate_per_s =
+        rate(map.get("rate"), map.path("rate"), map.has("rates") ? Bound::non_negative : Bound::positive);
+  } else {
+    arrivals.load = number(map.get("load"), map.path("load"), Bound::positive);
+  }
+
+  if (map.has("hotspots")) {
+    const Map hotspots(*this, map.get("hotspots"), map.path("hotspots"), {"count", "cameras", "factor"});
+    if (hotspots.has("count") == hotspots.has("cameras")) {
+      fail(hotspots.node(), hotspots.path(), "expected exactly one of 'count' and 'cameras'");
+    }
+    if (hotspots.has("count")) {
+      arrivals.hotspot_count = count(hotspots.get("count"), hotspots.path("count"), Bound::positive);
+      const std::size_t available = workload_cameras.empty() ? camera_count_ : workload_cameras.size();
+      if (arrivals.hotspot_count > available) {
+        fail(hotspots.get("count"), hotspots.path("count"),
+             fmt::format("{} hot spots but only {} cameras receive this workload", arrivals.hotspot_count, available));
+      }
+    } else {
+      const std::string list_path = hotspots.path("cameras");
+      arrivals.hotspot_cameras = camera_list(hotspots.get("cameras"), list_path);
+      for (std::size_t i = 0; i < arrivals.hotspot_cameras.size(); ++i) {
+        check_receives(hotspots.get("cameras")[i], join(list_path, std::to_string(i)), arrivals.hotspot_cameras[i]);
+      }
+    }
+    arrivals.hotspot_factor = number(hotspots.require("factor"), hotspots.path("factor"), Bound::positive);
+  }
+
+  if (map.has("rates")) {
+    const YAML::Node rates = map.get("rates");
+    const std::string rates_path = map.path("rates");
+    if (!rates.IsMap())
+      fail(rates, rates_path, fmt::format("expected a map of camera index to rate, got {}", describe(rates)));
+    for (const auto& entry : rates) {
+      const std::string key_path = join(rates_path, entry.first.IsScalar() ? entry.first.Scalar() : "?");
+      const std::uint32_t camera = camera_index(entry.first, key_path);
+      check_receives(entry.first, key_path, camera);
+      if (std::any_of(arrivals.camera_rates.begin(), arrivals.camera_rates.end(),
+                      [&](const auto& given) { return given.first == camera; })) {
+        fail(entry.first, key_path, fmt::format("camera {} is listed twice", camera));
+      }
+      arrivals.camera_rates.emplace_back(camera, rate(entry.second, key_path, Bound::non_negative));
+    }
+  }
+
+  std::string last_profile_at;
+  if (map.has("profile")) {
+    const YAML::Node profile = map.get("profile");
+    const std::string profile_path = map.path("profile");
+    require_sequence(profile, profile_path, "a list of {at, factor} steps");
+    std::string previous_at;  // as written, for messages
+    for (std::size_t i = 0; i < profile.size(); ++i) {
+      const Map step_map(*this, profile[i], join(profile_path, std::to_string(i)), {"at", "factor"});
+      ProfileStep step;
+      const YAML::Node at = step_map.require("at");
+      step.at = duration(at, step_map.path("at"), Bound::non_negative);
+      step.factor = number(step_map.require("factor"), step_map.path("factor"), Bound::non_negative);
+      if (!arrivals.profile.empty() && step.at <= arrivals.profile.back().at) {
+        fail(at, step_map.path("at"),
+             fmt::format("profile steps must be in increasing order of 'at' ({} is not after {})", at.Scalar(),
+                         previous_at));
+      }
+      previous_at = at.Scalar();
+      arrivals.profile.push_back(step);
+    }
+    last_profile_at = previous_at;
+  }
+  if (map.has("profile_period")) {
+    const YAML::Node period = map.get("profile_period");
+    const std::string period_path = map.path("profile_period");
+    arrivals.profile_period = duration(period, period_path, Bound::positive);
+    if (arrivals.profile.empty()) fail(period, period_path, "needs a non-empty 'profile' to repeat");
+    if (arrivals.profile_period <= arrivals.profile.back().at) {
+      fail(period, period_path, fmt::format("must be longer than the last profile step (at {})", last_profile_at));
+    }
+  }
+  return arrivals;
+}
+
+// ---- policies --------------------------------------------------------------------
+
+std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std::string& path) const {
+  require_sequence(node, path, "a list of policies");
+  if (node.size() == 0) fail(node, path, "expected at least one policy");
+  std::vector<PolicySpec> policies;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string item_path = join(path, std::to_string(i));
+    if (item.IsScalar()) {
+      policies.push_back(parse_compact_policy(item, item_path));
+      continue;
+    }
+    if (!item.IsMap()) {
+      fail(item, item_path, fmt::format("expected a policy name or a map with 'name', got {}", describe(item)));
+    }
+    PolicySpec spec;
+    spec.where = where(item, item_path);
+    for (const auto& entry : item) {
+      if (!entry.first.IsScalar()) fail(entry.first, item_path, "keys must be plain names");
+      const std::string& key = entry.first.Scalar();
+      const std::string key_path = join(item_path, key);
+      if (key == "name") {
+        spec.name = text(entry.second, key_path, "a policy name");
+        if (!is_identifier(spec.name)) fail(entry.second, key_path, fmt::format("not a policy name: '{}'", spec.name));
+        continue;
+      }
+      if (!is_identifier(key)) fail(entry.first, key_path, fmt::format("not a parameter name: '{}'", key));
+      if (std::any_of(spec.params.begin(), spec.params.end(), [&](const auto& p) { return p.first == key; })) {
+        fail(entry.first, key_path, "duplicate key");
+      }
+      spec.params.emplace_back(key, text(entry.second, key_path, "a parameter value"));
+    }
+    if (spec.name.empty()) fail(item, item_path, "missing required key 'name'");
+    policies.push_back(std::move(spec));
+  }
+  return policies;
+}
+
+// "name" or "name(key=value,key=value)".
+PolicySpec Parser::parse_compact_policy(const YAML::Node& node, const std::string& path) const {
+  const std::string written = node.Scalar();
+  const auto malformed = [&](std::string_view why) {
+    fail(node, path, fmt::format("malformed policy '{}': {} (expected NAME or NAME(key=value,...))", written, why));
+  };
+  PolicySpec spec;
+  spec.where = where(node, path);
+  const std::string_view text_view = trim(written);
+  const auto open = text_view.find('(');
+  spec.name = std::string(trim(text_view.substr(0, open)));
+  if (!is_identifier(spec.name)) malformed(spec.name.empty() ? "no name" : fmt::format("bad name '{}'", spec.name));
+  if (open == std::string_view::npos) return spec;
+  if (text_view.back() != ')') malformed("no closing ')'");
+  const std::string_view inside = text_view.substr(open + 1, text_view.size() - open - 2);
+  if (trim(inside).empty()) return spec;
+  std::size_t start = 0;
+  while (start <= inside.size()) {
+    const auto comma = inside.find(',', start);
+    const std::string_view item =
+        trim(inside.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    const auto equals = item.find('=');
+    if (equals == std::string_view::npos) malformed(fmt::format("'{}' is not key=value", item));
+    std::string key(trim(item.substr(0, equals)));
+    std::string value(trim(item.substr(equals + 1)));
+    if (!is_identifier(key)) malformed(fmt::format("bad parameter name '{}'", key));
+    if (value.empty()) malformed(fmt::format("no value for '{}'", key));
+    if (value.find_first_of("()") != std::string::npos) malformed(fmt::format("stray parenthesis in '{}'", item));
+    if (std::any_of(spec.params.begin(), spec.params.end(), [&](const auto& p) { return p.first == key; })) {
+      malformed(fmt::format("parameter '{}' given twice", key));
+    }
+    spec.params.emplace_back(std::move(key), std::move(value));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return spec;
+}
+
+// ---- JSON ------------------------------------------------------------------------
+
+using OrderedJson = nlohmann::ordered_json;
+
+OrderedJson scalar_to_json(const YAML::Node& node) {
+  const std::string& value = node.Scalar();
+  // Quoted scalars ("!" tag) stay strings: the writer meant text.
+  if (node.Tag() == "!") return value;
+  if (value == "true" || value == "True" || value == "TRUE") return true;
+  if (value == "false" || value == "False" || value == "FALSE") return false;
+  const char* begin = value.data();
+  const char* end = value.data() + value.size();
+  if (!value.empty() && value.front() != '+') {
+    std::int64_t signed_value = 0;
+    if (auto [stop, error] = std::from_chars(begin, end, signed_value); error == std::errc{} && stop == end) {
+      return signed_value;
+    }
+    std::uint64_t unsigned_value = 0;
+    if (auto [stop, error] = std::from_chars(begin, end, unsigned_value); error == std::errc{} && stop == end) {
+      return unsigned_value;
+    }
+  }
+  try {
+    return parse_number(value);
+  } catch (const UnitError&) {
+    return value;
+  }
+}
+
+OrderedJson node_to_json(const YAML::Node& node, const std::string& origin) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    case YAML::NodeType::Sequence: {
+      OrderedJson array = OrderedJson::array();
+      for (const auto& item : node) array.push_back(node_to_json(item, origin));
+      return array;
+    }
+    case YAML::NodeType::Map: {
+      OrderedJson object = OrderedJson::object();
+      for (const auto& entry : node) {
+        if (!entry.first.IsScalar()) {
+          const YAML::Mark mark = entry.first.Mark();
+          throw ScenarioError(SourceLocation{origin, mark.is_null() ? 0 : mark.line + 1, 0}, "",
+                              "map keys must be plain names to convert to JSON");
+        }
+        object[entry.first.Scalar()] = node_to_json(entry.second, origin);
+      }
+      return object;
+    }
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return nullptr;
+}
+
+// Records where each document of a stream starts, building nothing.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Checks that `text` holds at most one YAML document. yaml-cpp 0.7 does not consume
+// some stray tokens (a ',' at block level): the parser then returns empty documents
+// forever without moving, so YAML::LoadAll never ends and YAML::Load quietly returns
+// null. Reading at most three documents and comparing where they start tells such a
+// stall from a real second document.
+void check_single_document(const std::string& text, const SourceLocation& origin, const std::string& key_path,
+                           std::string_view what) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  for (int document = 0; document < 3 && parser.HandleNextDocument(starts); ++document) {
+  }
+  const auto& marks = starts.marks;
+  const auto stalled_at = [&]() -> std::optional<YAML::Mark> {
+    for (std::size_t i = 1; i < marks.size(); ++i) {
+      if (marks[i].pos == marks[i - 1].pos) return marks[i];
+    }
+    return std::nullopt;
+  }();
+  if (stalled_at) {
+    const auto pos = static_cast<std::size_t>(std::max(stalled_at->pos, 0));
+    const std::string found = pos < text.size() ? fmt::format("'{}'", text[pos]) : "end of input";
+    throw YAML::ParserException(*stalled_at, fmt::format("unexpected {}", found));
+  }
+  if (marks.size() > 1)
+    throw ScenarioError(origin, key_path, fmt::format("{} holds more than one YAML document", what));
+}
+
+YAML::Node load_yaml(std::string_view text, const SourceLocation& origin, const std::string& key_path,
+                     std::string_view what) {
+  const std::string owned(text);
+  try {
+    check_single_document(owned, origin, key_path, what);
+    return YAML::Load(owned);
+  } catch (const YAML::Exception& error) {
+    SourceLocation where = origin;
+    if (where.file != kSetLocation.file && !error.mark.is_null()) {
+      where.line = error.mark.line + 1;
+      where.column = error.mark.column + 1;
+    }
+    throw ScenarioError(where, key_path, fmt::format("malformed YAML: {}", error.msg));
+  }
+}
+
+}  // namespace
+
+// ---- ScenarioDocument ------------------------------------------------------------
+
+struct ScenarioDocument::Impl {
+  std::string origin;
+  std::string text;  // as read, so copies can re-parse with marks intact
+  YAML::Node root;
+  std::vector<Override> overrides;  // applied in this order
+  std::vector<YAML::Node> created;  // nodes set() made
+
+  Impl(std::string origin_, std::string text_)
+      : origin(std::move(origin_)),
+        text(std::move(text_)),
+        root(load_yaml(text, SourceLocation{origin, 0, 0}, "", "the file")) {}
+
+  // yaml-cpp nodes share structure when copied, and YAML::Clone drops marks; so a
+  // copy re-reads the text and replays the overrides.
+  std::unique_ptr<Impl> clone() const {
+    auto copy = std::make_unique<Impl>(origin, text);
+    for (const auto& o : overrides) copy->set(o.path, o.value);
+    return copy;
+  }
+
+  void set(std::string_view path, std::string_view value);
+};
+
+void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view value) {
+  const std::string path(path_text);
+  const auto segments = split_path(path);
+  if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
+    throw ScenarioError(kSetLocation, path, "empty key in path");
+  }
+  YAML::Node replacement = load_yaml(value, kSetLocation, path, "the value");
+  if (!root.IsDefined() || root.IsNull()) {
+    root = YAML::Node(YAML::NodeType::Map);
+    created.push_back(root);
+  }
+  // `current` is rebound with reset(): assigning to a yaml-cpp Node would overwrite
+  // the node it refers to.
+  YAML::Node current;
+  current.reset(root);
+  std::string walked;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    const bool last = i + 1 == segments.size();
+    if (current.IsSequence()) {
+      const auto index = parse_unsigned(segment);
+      if (!index) {
+        throw ScenarioError(kSetLocation, path,
+                            fmt::format("'{}' is a list; expected an index, got '{}'", walked, segment));
+      }
+      if (*index >= current.size()) {
+        throw ScenarioError(
+            kSetLocation, path,
+            fmt::format("index {} is past the end of '{}' ({} entries)", *index, walked, current.size()));
+      }
+      const auto position = static_cast<std::size_t>(*index);
+      if (last) {
+        current[position] = replacement;
+      } else {
+        YAML::Node next = current[position];
+        current.reset(next);
+      }
+    } else if (current.IsMap() || current.IsNull()) {
+      if (last) {
+        current[segment] = replacement;
+      } else {
+        YAML::Node next = current[segment];
+        if (!next.IsDefined() || next.IsNull()) {
+          current[segment] = YAML::Node(YAML::NodeType::Map);
+          next.reset(current[segment]);
+          created.push_back(next);
+        }
+        current.reset(next);
+      }
+    } else {
+      throw ScenarioError(kSetLocation, path,
+                          fmt::format("'{}' is a value, not a map or a list", walked.empty() ? "(top)" : walked));
+    }
+    walked = join(walked, segment);
+  }
+  overrides.push_back(Override{path, std::string(value)});
+}
+
+Override parse_override(std::string_view text) {
+  const auto equals = text.find('=');
+  if (equals == std::string_view::npos) {
+    throw ScenarioError(kSetLocation, "", fmt::format("expected key.path=value, got '{}'", text));
+  }
+  Override result{std::string(trim(text.substr(0, equals))), std::string(trim(text.substr(equals + 1)))};
+  if (result.path.empty()) throw ScenarioError(kSetLocation, "", fmt::format("no key path in '{}'", text));
+  const auto segments = split_path(result.path);
+  if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
+    throw ScenarioError(kSetLocation, result.path, "empty key in path");
+  }
+  return result;
+}
+
+ScenarioDocument::ScenarioDocument(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ScenarioDocument::ScenarioDocument(const ScenarioDocument& other) : impl_(other.impl_->clone()) {}
+ScenarioDocument& ScenarioDocument::operator=(const ScenarioDocument& other) {
+  if (this != &other) impl_ = other.impl_->clone();
+  return *this;
+}
+ScenarioDocument::ScenarioDocument(ScenarioDocument&&) noexcept = default;
+ScenarioDocument& ScenarioDocument::operator=(ScenarioDocument&&) noexcept = default;
+ScenarioDocument::~ScenarioDocument() = default;
+
+ScenarioDocument ScenarioDocument::load_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw ScenarioError(SourceLocation{path, 0, 0}, "", "no such file");
+  if (std::filesystem::is_directory(path, error)) {
+    throw ScenarioError(SourceLocation{path, 0, 0}, "", "is a directory, not a scenario file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw ScenarioError(SourceLocation{path, 0, 0}, "", "cannot read file");
+  return ScenarioDocument(std::make_unique<Impl>(path, std::move(text).str()));
+}
+
+ScenarioDocument ScenarioDocument::from_string(std::string_view yaml, std::string origin) {
+  return ScenarioDocument(std::make_unique<Impl>(std::move(origin), std::string(yaml)));
+}
+
+void ScenarioDocument::set(std::string_view path, std::string_view value) { impl_->set(path, value); }
+
+void ScenarioDocument::apply(const std::vector<Override>& overrides) {
+  for (const auto& o : overrides) impl_->set(o.path, o.value);
+}
+
+Scenario ScenarioDocument::parse() const {
+  const DocumentView view{impl_->origin, impl_->root, impl_->overrides, impl_->created};
+  try {
+    return Parser(view).parse();
+  } catch (const YAML::Exception& error) {
+    // Only reachable through a yaml-cpp corner the parser does not foresee; still an
+    // input problem, so still a ScenarioError.
+    throw ScenarioError(SourceLocation{impl_->origin, error.mark.is_null() ? 0 : error.mark.line + 1, 0}, "",
+                        fmt::format("unreadable YAML: {}", error.msg));
+  }
+}
+
+std::string ScenarioDocument::to_yaml() const {
+  if (too_big(impl_->root)) {
+    throw ScenarioError(SourceLocation{impl_->origin, 0, 0}, "", "too deeply nested or too large (recursive aliases?)");
+  }
+  YAML::Emitter out;
+  out << impl_->root;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ScenarioDocument::to_json() const {
+  if (too_big(impl_->root)) {
+    throw ScenarioError(SourceLocation{impl_->origin, 0, 0}, "", "too deeply nested or too large (recursive aliases?)");
+  }
+  // YAML text is meant to be UTF-8 but yaml-cpp passes any byte through; JSON must
+  // be valid, so stray bytes become U+FFFD.
+  return node_to_json(impl_->root, impl_->origin).dump(2, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+const std::string& ScenarioDocument::origin() const { return impl_->origin; }
+
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
+  ScenarioDocument document = ScenarioDocument::load_file(path);
+  document.apply(overrides);
+  return document.parse();
+}
+
+}  // namespace fogsched

@@ -1,6 +1,7 @@
 #include "fogsched/sim/runner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -20,6 +21,13 @@ std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const Pol
   return configs;
 }
 
+Duration warmup_for_duration(const Scenario& scenario, Duration duration) {
+  if (scenario.warmup < duration || scenario.duration <= Duration::zero()) return scenario.warmup;
+  // In floating point: the product of two durations in nanoseconds overflows int64.
+  const double share = static_cast<double>(duration.count()) / static_cast<double>(scenario.duration.count());
+  return Duration{std::llround(static_cast<double>(scenario.warmup.count()) * share)};
+}
+
 std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication) {
   return derive_seed(seed, {stream::kReplication, replication});
 }
@@ -36,11 +44,8 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   if (options.seed) scenario.seed = *options.seed;
   if (options.replications) scenario.replications = *options.replications;
   if (options.duration) {
+    scenario.warmup = warmup_for_duration(base, *options.duration);
     scenario.duration = *options.duration;
-    // A shortened run keeps the warm-up's share of the duration.
-    if (base.duration > Duration::zero() && scenario.warmup >= scenario.duration) {
-      scenario.warmup = Duration{scenario.warmup.count() * scenario.duration.count() / base.duration.count()};
-    }
   }
   const City city(scenario);
   const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);

@@ -56,6 +56,10 @@ struct RunOutput {
 std::vector<PolicyConfig> configure_policies(const Scenario& scenario,
                                              const PolicyRegistry& registry = PolicyRegistry::builtin());
 
+// The warm-up of `scenario` run for `duration` instead: unchanged when it still fits,
+// else the same share of the shorter run as it had of the full one.
+Duration warmup_for_duration(const Scenario& scenario, Duration duration);
+
 // Seed of replication `r` of a run with seed `seed`. The same for every policy, so
 // policies are compared on the same arrivals and service demands.
 std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication);

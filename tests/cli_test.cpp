@@ -1,0 +1,417 @@
+// The `fogsched` command as a user runs it: exit codes, error messages, the JSON on
+// stdout, determinism across thread counts, output files, and every shipped scenario.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+const fs::path kSourceDir = FOGSCHED_SOURCE_DIR;
+const fs::path kScenarios = kSourceDir / "scenarios";
+const std::string kErlangB = (kScenarios / "erlang-b.yaml").string();
+const std::string kCityDefault = (kScenarios / "city-default.yaml").string();
+
+// Short runs: the shipped scenarios simulate an hour or more, tests a minute or two
+// (a warm-up longer than that shrinks in proportion).
+const std::vector<std::string> kShortRun = {"--duration", "1min", "--replications", "2"};
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string shell_quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           (std::string("fogsched_cli_test_") + info->name() + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CliResult run(const std::vector<std::string>& args) const {
+    const fs::path out = dir_ / "stdout.txt";
+    const fs::path err = dir_ / "stderr.txt";
+    std::string command = shell_quote(FOGSCHED_CLI_PATH);
+    for (const std::string& arg : args) command.append(" ").append(shell_quote(arg));
+    command.append(" </dev/null >").append(shell_quote(out.string()));
+    command.append(" 2>").append(shell_quote(err.string()));
+    const int status = std::system(command.c_str());
+    CliResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(out);
+    result.err = read_file(err);
+    return result;
+  }
+
+  // The erlang-b scenario with one edit, written to a temp file.
+  fs::path edited_erlang_b(const std::string& name, const std::function<std::string(std::string)>& edit) const {
+    const fs::path path = dir_ / name;
+    write_file(path, edit(read_file(kErlangB)));
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// A scenario text with the first match of `pattern` replaced, and the 1-based line
+// of that match (0 when nothing matched).
+struct EditedText {
+  std::string text;
+  int line = 0;
+};
+
+EditedText replace_first(const std::string& text, const std::regex& pattern, const std::string& replacement) {
+  EditedText edited;
+  std::istringstream in(text);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (edited.line == 0 && std::regex_search(line, pattern)) {
+      line = std::regex_replace(line, pattern, replacement, std::regex_constants::format_first_only);
+      edited.line = number;
+    }
+    edited.text += line + '\n';
+  }
+  return edited;
+}
+
+std::string unwrapped(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+// The start of a scenario error as the CLI prints it: "fogsched: FILE:LINE: KEY: ".
+std::string error_prefix(const fs::path& file, int line, const std::string& key_path) {
+  return "fogsched: " + file.string() + ":" + std::to_string(line) + ": " + key_path + ": ";
+}
+
+int line_count(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// Checks the schema of `fogsched run --json` (README.md, "JSON results").
+void expect_result_schema(const nlohmann::json& document) {
+  ASSERT_TRUE(document.is_object());
+  EXPECT_TRUE(document.at("scenario").is_string());
+  EXPECT_TRUE(document.at("seed").is_number_unsigned());
+  ASSERT_TRUE(document.at("results").is_array());
+  ASSERT_FALSE(document["results"].empty());
+  const auto expect_estimate = [](const nlohmann::json& e) {
+    ASSERT_TRUE(e.is_object());
+    EXPECT_EQ(e.size(), 2u);
+    EXPECT_TRUE(e.at("mean").is_number() || e.at("mean").is_null());
+    EXPECT_TRUE(e.at("ci95").is_number() || e.at("ci95").is_null());
+  };
+  for (const auto& result : document["results"]) {
+    EXPECT_EQ(result.size(), 10u);
+    EXPECT_TRUE(result.at("policy").is_string());
+    EXPECT_TRUE(result.at("replications").is_number_unsigned());
+    EXPECT_TRUE(result.at("invocations").is_number_unsigned());
+    for (const char* metric : {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
+                               "deadline_miss_rate", "utilization", "jain_fairness"}) {
+      SCOPED_TRACE(metric);
+      expect_estimate(result.at(metric));
+    }
+    const auto& response = result.at("response_time_s");
+    EXPECT_EQ(response.size(), 4u);
+    for (const char* statistic : {"mean", "p50", "p95", "p99"}) {
+      SCOPED_TRACE(statistic);
+      expect_estimate(response.at(statistic));
+    }
+  }
+}
+
+// --- listing and help ----------------------------------------------------------------
+
+TEST_F(CliTest, PoliciesListsEveryBuiltInPolicyWithItsParameters) {
+  const CliResult r = run({"policies"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* policy : {"local", "random", "round_robin", "threshold_random", "power_of_d", "least_loaded",
+                             "cloud_offload"}) {
+    EXPECT_THAT(r.out, MatchesRegex(std::string("(.*\n)?") + policy + " .*")) << policy;
+  }
+  EXPECT_THAT(r.out, HasSubstr("threshold"));
+  EXPECT_THAT(r.out, HasSubstr("gossip_interval"));
+  EXPECT_THAT(r.out, HasSubstr("default"));
+}
+
+TEST_F(CliTest, VersionAndHelpExitZero) {
+  const CliResult version = run({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, StartsWith("fogsched "));
+
+  const CliResult help = run({"run", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--policy"));
+}
+
+// --- bad input: exit 2 and one precise line on stderr ------------------------------------
+
+TEST_F(CliTest, MalformedYamlNamesFileAndLine) {
+  const fs::path path = edited_erlang_b("malformed.yaml", [](std::string text) { return text + "extra: [1, 2\n"; });
+  const CliResult r = run({"validate", path.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, MatchesRegex("fogsched: " + path.string() + ":[0-9]+: .*\n"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, UnknownKeyNamesFileLineAndKey) {
+  std::string original;
+  const fs::path path = edited_erlang_b("unknown_key.yaml", [&original](std::string text) {
+    original = text;
+    return text + "colour: blue\n";
+  });
+  const CliResult r = run({"validate", path.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith(error_prefix(path, line_count(original) + 1, "colour")));
+  EXPECT_THAT(r.err, HasSubstr("unknown key"));
+}
+
+TEST_F(CliTest, BadUnitNamesFileLineAndKey) {
+  int line = 0;
+  const fs::path path = edited_erlang_b("bad_unit.yaml", [&line](const std::string& text) {
+    EditedText edited = replace_first(text, std::regex("^duration:.*$"), "duration: 10 parsecs");
+    line = edited.line;
+    return edited.text;
+  });
+  ASSERT_GT(line, 0) << "erlang-b.yaml sets no top-level duration";
+  const CliResult r = run({"validate", path.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith(error_prefix(path, line, "duration")));
+  EXPECT_THAT(r.err, HasSubstr("parsecs"));
+}
+
+TEST_F(CliTest, NegativeRateNamesFileLineAndKey) {
+  int line = 0;
+  const fs::path path = edited_erlang_b("negative_rate.yaml", [&line](const std::string& text) {
+    EditedText edited = replace_first(text, std::regex(R"(rate: *[0-9.]+ */ *s)"), "rate: -2/s");
+    line = edited.line;
+    return edited.text;
+  });
+  ASSERT_GT(line, 0) << "erlang-b.yaml gives no arrival rate in /s";
+  const CliResult r = run({"validate", path.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith(error_prefix(path, line, "workload.0.arrivals.rate")));
+  EXPECT_THAT(r.err, HasSubstr("-2/s"));
+}
+
+TEST_F(CliTest, BadOverrideIsReportedAsComingFromTheCommandLine) {
+  const CliResult r = run({"validate", kErlangB, "--set", "cluster.cameras.slots=many"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: --set: cluster.cameras.slots: "));
+}
+
+TEST_F(CliTest, UnknownPolicyIsBadInput) {
+  const CliResult r = run(concat({"run", kErlangB, "--policy", "teleport"}, kShortRun));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: "));
+  EXPECT_THAT(r.err, HasSubstr("unknown policy"));
+  EXPECT_THAT(r.err, HasSubstr("teleport"));
+  EXPECT_EQ(line_count(r.err), 1);
+}
+
+TEST_F(CliTest, UnknownPolicyParameterIsBadInput) {
+  const CliResult r = run(concat({"run", kErlangB, "--policy", "power_of_d(d=2,banana=3)"}, kShortRun));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: "));
+  EXPECT_THAT(r.err, HasSubstr("unknown parameter"));
+  EXPECT_THAT(r.err, HasSubstr("banana"));
+}
+
+TEST_F(CliTest, OutOfRangePolicyParameterIsBadInput) {
+  const CliResult r = run(concat({"run", kErlangB, "--policy", "power_of_d(d=-1)"}, kShortRun));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: "));
+  EXPECT_THAT(r.err, HasSubstr("-1"));
+}
+
+TEST_F(CliTest, CommandLineMistakesAreBadInput) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {},
+           {"fly"},
+           {"run"},
+           {"run", kErlangB, "--replications", "0"},
+           {"run", kErlangB, "--threads", "two"},
+           {"run", kErlangB, "--seed", "-3"},
+           {"run", kErlangB, "--duration", "10 parsecs"},
+           {"run", kErlangB, "--set", "no-equals-sign"},
+       }) {
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    SCOPED_TRACE(joined);
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, StartsWith("fogsched: "));
+  }
+}
+
+TEST_F(CliTest, MissingAndEmptyFilesAreBadInput) {
+  const fs::path missing = dir_ / "missing.yaml";
+  const CliResult r = run({"validate", missing.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: " + missing.string()));
+
+  const fs::path empty = dir_ / "empty.yaml";
+  write_file(empty, "");
+  const CliResult e = run({"validate", empty.string()});
+  EXPECT_EQ(e.exit_code, 2);
+  EXPECT_THAT(e.err, StartsWith("fogsched: " + empty.string()));
+}
+
+TEST_F(CliTest, UnwritableOutputIsBadInput) {
+  const fs::path blocker = dir_ / "a-file";
+  write_file(blocker, "x");
+  const CliResult r =
+      run(concat({"run", kErlangB, "--policy", "local", "--out", (blocker / "sub").string()}, kShortRun));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("fogsched: cannot create directory"));
+}
+
+// --- running -------------------------------------------------------------------------
+
+TEST_F(CliTest, ValidateErlangB) {
+  const CliResult r = run({"validate", kErlangB});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("is valid"));
+  EXPECT_THAT(r.out, HasSubstr("local"));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(CliTest, RunJsonFollowsTheSchema) {
+  const CliResult r = run({"run", kErlangB, "--json", "--duration", "2min", "--replications",
+                           "2", "--policy", "local", "--policy", "power_of_d(d=2,threshold=1)"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json document = nlohmann::json::parse(r.out);
+  expect_result_schema(document);
+  ASSERT_EQ(document["results"].size(), 2u);
+  EXPECT_EQ(document["results"][0]["policy"], "local");
+  EXPECT_THAT(document["results"][1]["policy"].get<std::string>(), StartsWith("power_of_d("));
+  for (const auto& result : document["results"]) {
+    EXPECT_EQ(result["replications"], 2);
+    EXPECT_GT(result["invocations"].get<std::uint64_t>(), 0u);
+    const double rejection = result["rejection_probability"]["mean"].get<double>();
+    EXPECT_GE(rejection, 0.0);
+    EXPECT_LE(rejection, 1.0);
+  }
+}
+
+TEST_F(CliTest, TableHasOneRowPerPolicy) {
+  const CliResult r =
+      run(concat({"run", kErlangB, "--policy", "local", "--policy", "threshold_random(threshold=1)"}, kShortRun));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*local .*±.*\n(.*\n)*"));
+  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*threshold_random\\(.*±.*\n(.*\n)*"));
+  EXPECT_THAT(r.out, HasSubstr("[ms]"));
+}
+
+TEST_F(CliTest, SameSeedSameJsonWhateverTheThreadCount) {
+  const std::vector<std::string> base =
+      concat({"run", kCityDefault, "--json", "--seed", "7"}, kShortRun);
+  const CliResult one_thread = run(concat(base, {"--threads", "1"}));
+  const CliResult two_threads = run(concat(base, {"--threads", "2"}));
+  ASSERT_EQ(one_thread.exit_code, 0) << one_thread.err;
+  ASSERT_EQ(two_threads.exit_code, 0) << two_threads.err;
+  EXPECT_EQ(one_thread.out, two_threads.out);
+
+  const CliResult other_seed = run(concat({"run", kCityDefault, "--json", "--seed", "8", "--threads", "2"}, kShortRun));
+  ASSERT_EQ(other_seed.exit_code, 0) << other_seed.err;
+  EXPECT_NE(other_seed.out, one_thread.out);
+  EXPECT_EQ(nlohmann::json::parse(other_seed.out)["seed"], 8);
+}
+
+TEST_F(CliTest, OutDirectoryHoldsResultsSummaryScenarioAndTrace) {
+  const fs::path out = dir_ / "results";
+  const fs::path trace = dir_ / "trace.csv";
+  const CliResult r = run(concat({"run", kErlangB, "--json", "--policy", "local", "--seed", "11", "--out",
+                                  out.string(), "--trace", trace.string()},
+                                 kShortRun));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  EXPECT_EQ(read_file(out / "results.json"), r.out);
+  EXPECT_THAT(read_file(out / "summary.txt"), HasSubstr("local"));
+
+  // The effective scenario carries the command-line settings and validates again.
+  const CliResult again = run({"validate", (out / "scenario.yaml").string()});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(unwrapped(again.out), HasSubstr("seed 11"));
+  EXPECT_THAT(unwrapped(again.out), HasSubstr("2 replications of 60s"));
+
+  const std::string csv = read_file(trace);
+  EXPECT_EQ(read_file(out / "trace.csv"), csv);
+  EXPECT_THAT(csv, StartsWith("id,policy,replication,function,origin,executed_on,hops,probes,decision,outcome,"
+                              "arrival_s,start_s,end_s,response_s\n"));
+  // One row per ended invocation of the one policy's two replications.
+  std::istringstream rows(csv);
+  std::string row;
+  std::getline(rows, row);
+  int row_count = 0;
+  while (std::getline(rows, row)) {
+    ++row_count;
+    ASSERT_EQ(std::count(row.begin(), row.end(), ','), 13) << row;
+    ASSERT_THAT(row, MatchesRegex("[0-9]+,local,[01],0,[0-9]+,[0-9]+,0,0,(run_local|reject),"
+                                  "(completed|rejected|deadline_missed|failed),.*"));
+  }
+  EXPECT_GT(row_count, 0);
+}
+
+TEST_F(CliTest, EveryShippedScenarioValidatesAndRuns) {
+  std::vector<fs::path> scenarios;
+  for (const auto& entry : fs::directory_iterator(kScenarios)) {
+    if (entry.path().extension() == ".yaml") scenarios.push_back(entry.path());
+  }
+  std::sort(scenarios.begin(), scenarios.end());
+  ASSERT_GE(scenarios.size(), 2u);
+  for (const fs::path& scenario : scenarios) {
+    SCOPED_TRACE(scenario.string());
+    const CliResult valid = run({"validate", scenario.string()});
+    EXPECT_EQ(valid.exit_code, 0) << valid.err;
+    const CliResult ran = run(concat({"run", scenario.string(), "--json"}, kShortRun));
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    expect_result_schema(nlohmann::json::parse(ran.out));
+  }
+}
+
+}  // namespace
