@@ -48,6 +48,25 @@ double ServiceTimeSpec::mean_seconds() const {
   return 0;
 }
 
+double CameraValueSpread::mean() const {
+  switch (kind) {
+    case Kind::list:
+      return values.empty() ? 0 : std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    case Kind::uniform:
+      return (min + max) / 2;
+    case Kind::choice: {
+      double weighted = 0;
+      double total = 0;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        weighted += values[i] * weights[i];
+        total += weights[i];
+      }
+      return total > 0 ? weighted / total : 0;
+    }
+  }
+  return 0;
+}
+
 namespace {
 
 const SourceLocation kSetLocation{"--set", 0, 0};
@@ -367,6 +386,8 @@ class Parser {
   void parse_cameras(const Map& cluster, CamerasSpec& cameras);
   void parse_camera_overrides(const YAML::Node& node, const std::string& path, CamerasSpec& cameras);
   Point parse_position(const YAML::Node& node, const std::string& path) const;
+  CameraValueSpread parse_camera_values(const YAML::Node& node, const std::string& path, std::uint32_t camera_count,
+                                        bool integers) const;
   CloudSpec parse_cloud(const YAML::Node& node, const std::string& path) const;
   NetworkSpec parse_network(const YAML::Node& node, const std::string& path) const;
   std::vector<FunctionSpec> parse_functions(const YAML::Node& node, const std::string& path) const;
@@ -508,10 +529,75 @@ void Parser::parse_cameras(const Map& cluster, CamerasSpec& cameras) {
       break;
     }
   }
-  if (map.has("slots")) cameras.slots = count(map.get("slots"), map.path("slots"), Bound::positive);
+  if (map.has("slots")) {
+    if (map.get("slots").IsScalar()) {
+      cameras.slots = count(map.get("slots"), map.path("slots"), Bound::positive);
+    } else {
+      cameras.slots_spread = parse_camera_values(map.get("slots"), map.path("slots"), cameras.count, true);
+    }
+  }
   if (map.has("queue")) cameras.queue = count(map.get("queue"), map.path("queue"), Bound::non_negative);
-  if (map.has("speed")) cameras.speed = number(map.get("speed"), map.path("speed"), Bound::positive);
+  if (map.has("speed")) {
+    if (map.get("speed").IsScalar()) {
+      cameras.speed = number(map.get("speed"), map.path("speed"), Bound::positive);
+    } else {
+      cameras.speed_spread = parse_camera_values(map.get("speed"), map.path("speed"), cameras.count, false);
+    }
+  }
   if (map.has("overrides")) parse_camera_overrides(map.get("overrides"), map.path("overrides"), cameras);
+}
+
+CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std::string& path,
+                                              std::uint32_t camera_count, bool integers) const {
+  const auto value = [&](const YAML::Node& item, const std::string& item_path) {
+    return integers ? static_cast<double>(count(item, item_path, Bound::positive))
+                    : number(item, item_path, Bound::positive);
+  };
+  const auto values = [&](const YAML::Node& list, const std::string& list_path) {
+    require_sequence(list, list_path, "a list of values");
+    std::vector<double> out;
+    for (std::size_t i = 0; i < list.size(); ++i) out.push_back(value(list[i], join(list_path, std::to_string(i))));
+    return out;
+  };
+  CameraValueSpread spread;
+  if (node.IsSequence()) {
+    spread.values = values(node, path);
+    if (spread.values.size() != camera_count) {
+      fail(node, path,
+           fmt::format("has {} values but count is {} (one value per camera)", spread.values.size(), camera_count));
+    }
+    return spread;
+  }
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a value, a list or a map, got {}", describe(node)));
+  if (node["choice"]) {
+    const Map map(*this, node, path, {"choice", "weights"});
+    spread.kind = CameraValueSpread::Kind::choice;
+    spread.values = values(map.get("choice"), map.path("choice"));
+    if (spread.values.empty()) fail(map.get("choice"), map.path("choice"), "expected at least one option");
+    if (map.has("weights")) {
+      const YAML::Node weights = map.get("weights");
+      require_sequence(weights, map.path("weights"), "a list of weights");
+      for (std::size_t i = 0; i < weights.size(); ++i) {
+        spread.weights.push_back(number(weights[i], join(map.path("weights"), std::to_string(i)), Bound::positive));
+      }
+      if (spread.weights.size() != spread.values.size()) {
+        fail(weights, map.path("weights"),
+             fmt::format("has {} weights for {} options", spread.weights.size(), spread.values.size()));
+      }
+    } else {
+      spread.weights.assign(spread.values.size(), 1.0);
+    }
+    return spread;
+  }
+  const Map map(*this, node, path, {"dist", "min", "max"});
+  choice(map.require("dist"), map.path("dist"), {"uniform"});
+  spread.kind = CameraValueSpread::Kind::uniform;
+  spread.min = value(map.require("min"), map.path("min"));
+  spread.max = value(map.require("max"), map.path("max"));
+  if (spread.max < spread.min) {
+    fail(map.get("max"), map.path("max"), fmt::format("must not be less than min ({})", spread.min));
+  }
+  return spread;
 }
 
 Point Parser::parse_position(const YAML::Node& node, const std::string& path) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "fogsched/core/rng.h"
 #include "stream_labels.h"
@@ -81,6 +82,28 @@ std::vector<std::uint32_t> draw_distinct(std::vector<std::uint32_t> from, std::u
   return from;
 }
 
+// One value per camera from a spread: listed, or drawn with the scenario seed.
+std::vector<double> spread_values(const CameraValueSpread& spread, std::uint32_t cameras, bool integers,
+                                  std::uint64_t seed) {
+  if (spread.kind == CameraValueSpread::Kind::list) return spread.values;
+  Rng rng(seed);
+  std::vector<double> out(cameras);
+  const double total_weight = std::accumulate(spread.weights.begin(), spread.weights.end(), 0.0);
+  for (double& v : out) {
+    if (spread.kind == CameraValueSpread::Kind::uniform) {
+      v = integers ? spread.min + static_cast<double>(rng.uniform_index(
+                                      static_cast<std::uint64_t>(spread.max - spread.min) + 1))
+                   : rng.uniform(spread.min, spread.max);
+    } else {
+      double pick = rng.uniform01() * total_weight;
+      std::size_t i = 0;
+      while (i + 1 < spread.values.size() && pick >= spread.weights[i]) pick -= spread.weights[i++];
+      v = spread.values[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 City::City(const Scenario& scenario)
@@ -90,6 +113,16 @@ City::City(const Scenario& scenario)
   nodes_.reserve(cams.count + 1);
   for (std::uint32_t i = 0; i < cams.count; ++i) {
     nodes_.push_back({positions[i], cams.slots, cams.queue, cams.speed});
+  }
+  if (cams.slots_spread) {
+    const auto slots = spread_values(*cams.slots_spread, cams.count, true,
+                                     derive_seed(scenario.seed, {stream::kCameraValues, 0}));
+    for (std::uint32_t i = 0; i < cams.count; ++i) nodes_[i].slots = static_cast<std::uint32_t>(slots[i]);
+  }
+  if (cams.speed_spread) {
+    const auto speeds = spread_values(*cams.speed_spread, cams.count, false,
+                                      derive_seed(scenario.seed, {stream::kCameraValues, 1}));
+    for (std::uint32_t i = 0; i < cams.count; ++i) nodes_[i].speed = speeds[i];
   }
   for (const CameraOverride& o : cams.overrides) {
     for (std::uint32_t c : o.cameras) {
@@ -114,9 +147,10 @@ City::City(const Scenario& scenario)
       for (std::uint32_t i = 0; i < cams.count; ++i) cameras[i] = i;
     }
     const double mean_s = scenario.functions[work.function_index].service_time.mean_seconds();
-    const double base_rate = arrivals.rate_per_s
-                                 ? *arrivals.rate_per_s
-                                 : *arrivals.load * cams.slots * cams.speed / mean_s;
+    const double default_slots = cams.slots_spread ? cams.slots_spread->mean() : cams.slots;
+    const double default_speed = cams.speed_spread ? cams.speed_spread->mean() : cams.speed;
+    const double base_rate =
+        arrivals.rate_per_s ? *arrivals.rate_per_s : *arrivals.load * default_slots * default_speed / mean_s;
 
     std::vector<double> rate(cams.count, 0.0);
     for (std::uint32_t c : cameras) rate[c] = base_rate;

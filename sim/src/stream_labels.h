@@ -10,5 +10,6 @@ inline constexpr std::uint64_t kHotspots = 2;     // hot-spot cameras (scenario 
 inline constexpr std::uint64_t kArrivals = 3;     // per arrival stream (replication seed)
 inline constexpr std::uint64_t kNodePolicy = 4;   // per node, the policy's Rng (replication seed)
 inline constexpr std::uint64_t kReplication = 5;  // replication seeds from the run seed
+inline constexpr std::uint64_t kCameraValues = 6; // per-camera slots / speed spreads (scenario seed)
 
 }  // namespace fogsched::sim::stream

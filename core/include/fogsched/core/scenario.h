@@ -29,6 +29,20 @@ struct CameraOverride {
   SourceLocation where;
 };
 
+// Per-camera values that differ across the fleet: listed one per camera, or drawn
+// once per camera with the scenario seed (the same fleet in every replication).
+struct CameraValueSpread {
+  enum class Kind : std::uint8_t { list, uniform, choice };
+  Kind kind = Kind::list;
+  std::vector<double> values;   // list: one per camera; choice: the options
+  std::vector<double> weights;  // choice: relative weights, one per option
+  double min = 0;               // uniform: bounds (integers for slots)
+  double max = 0;
+
+  // The fleet-wide mean the spread implies (used where one value stands for all).
+  double mean() const;
+};
+
 struct CamerasSpec {
   std::uint32_t count = 0;
   Layout layout = Layout::grid;
@@ -40,7 +54,9 @@ struct CamerasSpec {
   std::uint32_t slots = 1;          // K
   std::uint32_t queue = 0;          // Q; 0 = loss node
   double speed = 1.0;               // relative CPU speed: service time = work / speed
-  std::vector<CameraOverride> overrides;
+  std::optional<CameraValueSpread> slots_spread;  // replaces `slots` per camera
+  std::optional<CameraValueSpread> speed_spread;  // replaces `speed` per camera
+  std::vector<CameraOverride> overrides;          // applied after the spreads
 };
 
 struct CloudSpec {
@@ -96,7 +112,8 @@ enum class ArrivalProcess : std::uint8_t { poisson };
 struct ArrivalSpec {
   ArrivalProcess process = ArrivalProcess::poisson;
   // Exactly one of rate / load is given. load = rate * E[S] / (slots * speed),
-  // i.e. the offered load per slot of a camera with the default slots and speed.
+  // i.e. the offered load per slot of a camera with the default slots and speed
+  // (the spread's mean when slots or speed vary per camera).
   std::optional<double> rate_per_s;
   std::optional<double> load;
   // Hot spots: `hotspot_count` cameras drawn with the scenario seed, or the
