@@ -2,11 +2,13 @@
 // of `fogsched run --json`, the comparison table and the trace CSV.
 #include "fogsched/core/results.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -19,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -66,6 +69,41 @@ TEST(MetricsCollector, AccumulatesBusyTimeAndProbes) {
   EXPECT_EQ(m.probe_messages, 6u);
 }
 
+TEST(MetricsCollector, HasAnUplinkPerCameraAndAccumulatesItsBusyTime) {
+  MetricsCollector m(3);
+  EXPECT_THAT(m.uplink_busy_seconds, ElementsAre(0.0, 0.0, 0.0));
+  m.add_uplink_busy_time(2, 250ms);
+  m.add_uplink_busy_time(2, 1s);
+  m.add_uplink_busy_time(0, 500ms);
+  EXPECT_THAT(m.uplink_busy_seconds, ElementsAre(0.5, 0.0, 1.25));
+}
+
+TEST(MetricsCollector, RecordsDeliveredAlertLatencies) {
+  MetricsCollector m(1);
+  m.record_alert_delivered(2s);
+  m.record_alert_delivered(3500ms);
+  m.record_alert_delivered(4s);
+  EXPECT_EQ(m.alerts_delivered, 3u);
+  EXPECT_DOUBLE_EQ(m.alert_latency_sum_s, 2.0 + 3.5 + 4.0);
+  EXPECT_EQ(m.alert_latency_s.count(), 3u);
+  EXPECT_DOUBLE_EQ(m.alert_latency_s.max(), 4.0);
+  // Sending and losing alerts is the runtime's to count.
+  EXPECT_EQ(m.alerts_sent, 0u);
+  EXPECT_EQ(m.alerts_lost, 0u);
+}
+
+TEST(MetricsCollector, InvocationRecordsDoNotCountAlerts) {
+  MetricsCollector m(1);
+  InvocationRecord r = record(0, 0, Outcome::completed, 1s, 2s);
+  r.vehicle = 5;
+  r.blacklisted = true;
+  r.alert_delivered = time_at(4s);
+  m.record(r);
+  EXPECT_EQ(m.completed, 1u);
+  EXPECT_EQ(m.alerts_delivered, 0u);
+  EXPECT_EQ(m.alert_latency_s.count(), 0u);
+}
+
 TEST(SummarizeReplication, FollowsTheMetricDefinitions) {
   MetricsCollector m(2);
   // 11 client invocations: 6 completed (2 of them forwarded), 3 rejected, 1 late and
@@ -97,6 +135,46 @@ TEST(SummarizeReplication, FollowsTheMetricDefinitions) {
   EXPECT_DOUBLE_EQ(s.jain_fairness, 1.0);
 }
 
+TEST(SummarizeReplication, FollowsTheFaultDefinitions) {
+  MetricsCollector m(2);
+  m.client_invocations = 20;
+  for (int i = 0; i < 5; ++i) m.record(record(0, 0, Outcome::failed, 0s, 1s));
+  for (int i = 0; i < 15; ++i) m.record(record(1, 1, Outcome::completed, 0s, 1s));
+  m.arrivals_at_down_nodes = 2;  // already among the failed: no separate metric
+  m.forward_timeouts = 3;
+  m.probe_timeouts = 4;
+
+  const ReplicationSummary s = summarize_replication(m, {1, 1}, 100s);
+  EXPECT_DOUBLE_EQ(s.failed_fraction, 5.0 / 20);
+  EXPECT_DOUBLE_EQ(s.timeouts_per_invocation, (3.0 + 4.0) / 20);
+}
+
+TEST(SummarizeReplication, FollowsTheAlertDefinitions) {
+  MetricsCollector m(4);
+  m.alerts_sent = 5;
+  m.alerts_lost = 1;
+  m.record_alert_delivered(2s);
+  m.record_alert_delivered(3s);
+  m.record_alert_delivered(4s);
+  m.record_alert_delivered(9s);
+  m.blacklisted_vehicles = 8;
+  m.blacklisted_missed = 2;
+  // Uplink shares 0.1, 0.3, 0 and 0 of a 50 s window: the idle cameras count too.
+  m.add_uplink_busy_time(0, 5s);
+  m.add_uplink_busy_time(1, 15s);
+
+  const ReplicationSummary s = summarize_replication(m, {1, 1, 1, 1}, 50s);
+  EXPECT_EQ(s.alerts_delivered, 4.0);
+  EXPECT_DOUBLE_EQ(s.alert_latency_mean_s, (2.0 + 3.0 + 4.0 + 9.0) / 4);
+  // Nearest rank over {2, 3, 4, 9}: p50 is the 2nd value, p95 and p99 the 4th.
+  const double tolerance = std::ldexp(9.0, -QuantileHistogram::kSubBucketBits);
+  EXPECT_NEAR(s.alert_latency_p50_s, 3.0, tolerance);
+  EXPECT_NEAR(s.alert_latency_p95_s, 9.0, tolerance);
+  EXPECT_NEAR(s.alert_latency_p99_s, 9.0, tolerance);
+  EXPECT_DOUBLE_EQ(s.blacklisted_missed_fraction, 2.0 / 8);
+  EXPECT_DOUBLE_EQ(s.uplink_utilization, (0.1 + 0.3) / 4);
+}
+
 TEST(SummarizeReplication, UnevenUtilisationLowersFairness) {
   MetricsCollector m(2);
   m.add_busy_time(0, 60s);
@@ -116,6 +194,15 @@ TEST(SummarizeReplication, NothingMeasuredGivesZerosNotNaN) {
   EXPECT_EQ(s.response_mean_s, 0.0);
   EXPECT_EQ(s.response_p99_s, 0.0);
   EXPECT_EQ(s.utilization, 0.0);
+  EXPECT_EQ(s.failed_fraction, 0.0);
+  EXPECT_EQ(s.timeouts_per_invocation, 0.0);
+  EXPECT_EQ(s.alerts_delivered, 0.0);
+  EXPECT_EQ(s.alert_latency_mean_s, 0.0);
+  EXPECT_EQ(s.alert_latency_p50_s, 0.0);
+  EXPECT_EQ(s.alert_latency_p95_s, 0.0);
+  EXPECT_EQ(s.alert_latency_p99_s, 0.0);
+  EXPECT_EQ(s.blacklisted_missed_fraction, 0.0);
+  EXPECT_EQ(s.uplink_utilization, 0.0);
 }
 
 TEST(SummarizePolicy, EstimatesEachMetricOverReplications) {
@@ -137,6 +224,38 @@ TEST(SummarizePolicy, EstimatesEachMetricOverReplications) {
   EXPECT_DOUBLE_EQ(r.rejection_probability.ci95, estimate(rejection).ci95);
   EXPECT_DOUBLE_EQ(r.response_p95_s.mean, 3.0);
   EXPECT_DOUBLE_EQ(r.forwarded_fraction.ci95, 0.0);
+}
+
+TEST(SummarizePolicy, EstimatesTheFaultAndAlertMetrics) {
+  const std::vector<std::pair<double ReplicationSummary::*, Estimate PolicyResult::*>> metrics = {
+      {&ReplicationSummary::failed_fraction, &PolicyResult::failed_fraction},
+      {&ReplicationSummary::timeouts_per_invocation, &PolicyResult::timeouts_per_invocation},
+      {&ReplicationSummary::alerts_delivered, &PolicyResult::alerts_delivered},
+      {&ReplicationSummary::alert_latency_mean_s, &PolicyResult::alert_latency_mean_s},
+      {&ReplicationSummary::alert_latency_p50_s, &PolicyResult::alert_latency_p50_s},
+      {&ReplicationSummary::alert_latency_p95_s, &PolicyResult::alert_latency_p95_s},
+      {&ReplicationSummary::alert_latency_p99_s, &PolicyResult::alert_latency_p99_s},
+      {&ReplicationSummary::blacklisted_missed_fraction, &PolicyResult::blacklisted_missed_fraction},
+      {&ReplicationSummary::uplink_utilization, &PolicyResult::uplink_utilization},
+  };
+  // Each metric gets its own values, so a field read from the wrong one shows.
+  std::vector<ReplicationSummary> reps(3);
+  for (std::size_t k = 0; k < metrics.size(); ++k) {
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      reps[i].*metrics[k].first = static_cast<double>(k + 1) * static_cast<double>(i * i + 1);
+    }
+  }
+
+  const PolicyResult r = summarize_policy("local", reps);
+  for (std::size_t k = 0; k < metrics.size(); ++k) {
+    SCOPED_TRACE(k);
+    std::vector<double> values;
+    for (const ReplicationSummary& rep : reps) values.push_back(rep.*metrics[k].first);
+    const Estimate expected = estimate(values);
+    EXPECT_DOUBLE_EQ((r.*metrics[k].second).mean, expected.mean);
+    EXPECT_DOUBLE_EQ((r.*metrics[k].second).ci95, expected.ci95);
+    EXPECT_GT((r.*metrics[k].second).ci95, 0.0);
+  }
 }
 
 RunReport sample_report() {
@@ -162,6 +281,25 @@ RunReport sample_report() {
   pod.probes_per_invocation = {1.2, 0.05};
 
   return RunReport{.scenario = "city-default", .seed = 42, .results = {local, pod}};
+}
+
+// A city with outages and blacklist alerts: every new metric has its own value.
+RunReport rush_hour_report() {
+  RunReport report = sample_report();
+  report.scenario = "city-rush-hour";
+  double next = 0.5;
+  for (PolicyResult& r : report.results) {
+    for (Estimate PolicyResult::*metric :
+         {&PolicyResult::failed_fraction, &PolicyResult::timeouts_per_invocation, &PolicyResult::alerts_delivered,
+          &PolicyResult::alert_latency_mean_s, &PolicyResult::alert_latency_p50_s,
+          &PolicyResult::alert_latency_p95_s, &PolicyResult::alert_latency_p99_s,
+          &PolicyResult::blacklisted_missed_fraction, &PolicyResult::uplink_utilization}) {
+      r.*metric = {next, next / 8};
+      next += 0.25;
+    }
+  }
+  report.results[0].alert_latency_p99_s.ci95 = kNaN;
+  return report;
 }
 
 std::vector<std::string> keys_of(const nlohmann::ordered_json& object) {
@@ -190,12 +328,14 @@ TEST(ResultJson, FollowsTheSchema) {
     EXPECT_THAT(keys_of(result),
                 ElementsAre("policy", "replications", "invocations", "rejection_probability",
                             "forwarded_fraction", "probes_per_invocation", "deadline_miss_rate",
-                            "response_time_s", "utilization", "jain_fairness"));
+                            "response_time_s", "utilization", "jain_fairness", "failed_fraction",
+                            "timeouts_per_invocation", "alerts"));
     EXPECT_TRUE(result["policy"].is_string());
     EXPECT_TRUE(result["replications"].is_number_unsigned());
     EXPECT_TRUE(result["invocations"].is_number_unsigned());
     for (const char* metric : {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
-                               "deadline_miss_rate", "utilization", "jain_fairness"}) {
+                               "deadline_miss_rate", "utilization", "jain_fairness", "failed_fraction",
+                               "timeouts_per_invocation"}) {
       expect_estimate_object(result[metric], metric);
     }
     EXPECT_THAT(keys_of(result["response_time_s"]), ElementsAre("mean", "p50", "p95", "p99"));
@@ -205,11 +345,55 @@ TEST(ResultJson, FollowsTheSchema) {
   EXPECT_EQ(document["results"][1]["rejection_probability"]["mean"], 0.02);
 }
 
+TEST(ResultJson, FaultAndAlertKeysAreAlwaysPresent) {
+  // sample_report has neither faults nor alerts: the keys are there, with zeros.
+  for (const RunReport& report : {sample_report(), rush_hour_report()}) {
+    SCOPED_TRACE(report.scenario);
+    const auto document = nlohmann::ordered_json::parse(to_json(report));
+    for (const auto& result : document["results"]) {
+      expect_estimate_object(result["failed_fraction"], "failed_fraction");
+      expect_estimate_object(result["timeouts_per_invocation"], "timeouts_per_invocation");
+      const auto& alerts = result["alerts"];
+      ASSERT_TRUE(alerts.is_object());
+      EXPECT_THAT(keys_of(alerts), ElementsAre("delivered", "latency_s", "blacklisted_missed", "uplink_utilization"));
+      for (const char* metric : {"delivered", "blacklisted_missed", "uplink_utilization"}) {
+        expect_estimate_object(alerts[metric], metric);
+      }
+      EXPECT_THAT(keys_of(alerts["latency_s"]), ElementsAre("mean", "p50", "p95", "p99"));
+      for (const auto& item : alerts["latency_s"].items()) expect_estimate_object(item.value(), item.key());
+    }
+  }
+  const auto quiet = nlohmann::json::parse(to_json(sample_report()));
+  EXPECT_EQ(quiet["results"][0]["failed_fraction"]["mean"], 0.0);
+  EXPECT_EQ(quiet["results"][0]["alerts"]["latency_s"]["p95"]["mean"], 0.0);
+}
+
+TEST(ResultJson, FaultAndAlertValuesLandUnderTheirKeys) {
+  const RunReport report = rush_hour_report();
+  const auto document = nlohmann::json::parse(to_json(report));
+  const PolicyResult& r = report.results[1];
+  const auto& j = document["results"][1];
+  EXPECT_EQ(j["failed_fraction"]["mean"], r.failed_fraction.mean);
+  EXPECT_EQ(j["failed_fraction"]["ci95"], r.failed_fraction.ci95);
+  EXPECT_EQ(j["timeouts_per_invocation"]["mean"], r.timeouts_per_invocation.mean);
+  EXPECT_EQ(j["alerts"]["delivered"]["mean"], r.alerts_delivered.mean);
+  EXPECT_EQ(j["alerts"]["latency_s"]["mean"]["mean"], r.alert_latency_mean_s.mean);
+  EXPECT_EQ(j["alerts"]["latency_s"]["p50"]["mean"], r.alert_latency_p50_s.mean);
+  EXPECT_EQ(j["alerts"]["latency_s"]["p95"]["mean"], r.alert_latency_p95_s.mean);
+  EXPECT_EQ(j["alerts"]["latency_s"]["p99"]["mean"], r.alert_latency_p99_s.mean);
+  EXPECT_EQ(j["alerts"]["blacklisted_missed"]["mean"], r.blacklisted_missed_fraction.mean);
+  EXPECT_EQ(j["alerts"]["uplink_utilization"]["mean"], r.uplink_utilization.mean);
+}
+
 TEST(ResultJson, NaNIsWrittenAsNull) {
   const auto document = nlohmann::json::parse(to_json(sample_report()));
   const auto& p99 = document["results"][0]["response_time_s"]["p99"];
   EXPECT_EQ(p99["mean"], 4.6);
   EXPECT_TRUE(p99["ci95"].is_null());
+
+  const auto alerts = nlohmann::json::parse(to_json(rush_hour_report()))["results"][0]["alerts"];
+  EXPECT_TRUE(alerts["latency_s"]["p99"]["mean"].is_number());
+  EXPECT_TRUE(alerts["latency_s"]["p99"]["ci95"].is_null());
 }
 
 void expect_same(double expected, double actual) {
@@ -225,8 +409,8 @@ void expect_same(const Estimate& expected, const Estimate& actual) {
   expect_same(expected.ci95, actual.ci95);
 }
 
-TEST(ResultJson, RoundTripsThroughText) {
-  const RunReport original = sample_report();
+void expect_round_trip(const RunReport& original) {
+  SCOPED_TRACE(original.scenario);
   const RunReport back = run_report_from_json(to_json(original));
   EXPECT_EQ(back.scenario, original.scenario);
   EXPECT_EQ(back.seed, original.seed);
@@ -247,9 +431,23 @@ TEST(ResultJson, RoundTripsThroughText) {
     expect_same(a.response_p99_s, b.response_p99_s);
     expect_same(a.utilization, b.utilization);
     expect_same(a.jain_fairness, b.jain_fairness);
+    expect_same(a.failed_fraction, b.failed_fraction);
+    expect_same(a.timeouts_per_invocation, b.timeouts_per_invocation);
+    expect_same(a.alerts_delivered, b.alerts_delivered);
+    expect_same(a.alert_latency_mean_s, b.alert_latency_mean_s);
+    expect_same(a.alert_latency_p50_s, b.alert_latency_p50_s);
+    expect_same(a.alert_latency_p95_s, b.alert_latency_p95_s);
+    expect_same(a.alert_latency_p99_s, b.alert_latency_p99_s);
+    expect_same(a.blacklisted_missed_fraction, b.blacklisted_missed_fraction);
+    expect_same(a.uplink_utilization, b.uplink_utilization);
   }
   // Compact and indented forms carry the same document.
   EXPECT_EQ(to_json(run_report_from_json(to_json(original, -1)), 2), to_json(original, 2));
+}
+
+TEST(ResultJson, RoundTripsThroughText) {
+  expect_round_trip(sample_report());
+  expect_round_trip(rush_hour_report());
 }
 
 TEST(ResultJson, MalformedDocumentsAreRejected) {
@@ -260,6 +458,23 @@ TEST(ResultJson, MalformedDocumentsAreRejected) {
   std::string missing_metric = to_json(sample_report());
   missing_metric.replace(missing_metric.find("\"utilization\""), 13, "\"utilisation\"");
   EXPECT_THROW(run_report_from_json(missing_metric), std::invalid_argument);
+
+  for (const char* key : {"failed_fraction", "timeouts_per_invocation", "alerts", "latency_s", "p95",
+                          "blacklisted_missed", "uplink_utilization"}) {
+    SCOPED_TRACE(key);
+    auto document = nlohmann::json::parse(to_json(rush_hour_report()));
+    auto& result = document["results"][0];
+    if (result.erase(key) == 0 && result["alerts"].erase(key) == 0) result["alerts"]["latency_s"].erase(key);
+    EXPECT_THROW(run_report_from_json(document.dump()), std::invalid_argument);
+  }
+  auto wrong_type = nlohmann::json::parse(to_json(rush_hour_report()));
+  wrong_type["results"][0]["alerts"]["delivered"]["mean"] = "three";
+  try {
+    run_report_from_json(wrong_type.dump());
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("results[0].alerts.delivered.mean"));
+  }
 }
 
 // Display columns of a UTF-8 line ("±" takes one).
@@ -269,11 +484,22 @@ std::size_t columns(const std::string& line) {
   return n;
 }
 
-TEST(ResultTable, OneAlignedRowPerPolicy) {
-  const std::string table = format_table(sample_report());
+std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
-  std::istringstream in(table);
+  std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Right-aligned numeric columns end together on every line of a table (header at
+// `first`, then the rule and the rows up to `last`, exclusive).
+void expect_aligned(const std::vector<std::string>& lines, std::size_t first, std::size_t last) {
+  const std::size_t width = columns(lines[first]);
+  for (std::size_t i = first + 1; i < last; ++i) EXPECT_EQ(columns(lines[i]), width) << lines[i];
+}
+
+TEST(ResultTable, OneAlignedRowPerPolicy) {
+  const std::vector<std::string> lines = lines_of(format_table(sample_report()));
 
   // Title, blank line, header, rule, then one row per policy in order.
   ASSERT_EQ(lines.size(), 6u);
@@ -286,12 +512,75 @@ TEST(ResultTable, OneAlignedRowPerPolicy) {
   EXPECT_THAT(lines[4], HasSubstr("1000.0 ± 20.0"));  // mean response in ms
   EXPECT_THAT(lines[4], HasSubstr("4600.0  "));       // no interval: the mean alone
 
-  // Right-aligned numeric columns end together on every line.
-  const std::size_t width = columns(lines[2]);
-  for (std::size_t i = 3; i < lines.size(); ++i) EXPECT_EQ(columns(lines[i]), width) << lines[i];
+  expect_aligned(lines, 2, lines.size());
   // The second column starts at the same place on every row.
   const std::size_t policy_column = std::string("power_of_d(d=2,threshold=3)").size();
   for (std::size_t i = 4; i < lines.size(); ++i) EXPECT_EQ(lines[i].substr(policy_column, 2), "  ") << lines[i];
+  // Without faults or alerts there is no failed column and no alert table.
+  EXPECT_THAT(lines[2], Not(HasSubstr("failed")));
+}
+
+TEST(ResultTable, FailedColumnOnlyWhenSomethingFailed) {
+  RunReport report = sample_report();
+  report.results[1].failed_fraction = {0.0625, 0.0125};
+  const std::vector<std::string> lines = lines_of(format_table(report));
+  ASSERT_EQ(lines.size(), 6u);  // still one table
+  // The column sits between the deadline misses and the utilisation.
+  const std::size_t failed_column = lines[2].find(" failed ");
+  ASSERT_NE(failed_column, std::string::npos);
+  EXPECT_LT(lines[2].find("deadline miss"), failed_column);
+  EXPECT_GT(lines[2].find("utilization"), failed_column);
+  EXPECT_THAT(lines[4], HasSubstr("0.0000 ± 0.0000"));  // local did not fail, but has the column
+  EXPECT_THAT(lines[5], HasSubstr("0.0625 ± 0.0125"));
+  expect_aligned(lines, 2, lines.size());
+
+  // Timeouts alone (no invocation failed) do not add the column.
+  report.results[1].failed_fraction = {0, 0};
+  report.results[1].timeouts_per_invocation = {0.5, 0.1};
+  EXPECT_THAT(format_table(report), Not(HasSubstr("failed")));
+}
+
+class AlertTable : public ::testing::TestWithParam<Estimate PolicyResult::*> {};
+
+// Any one sign of blacklisted traffic brings the alert table in.
+TEST_P(AlertTable, AppearsUnderTheMainTable) {
+  RunReport report = sample_report();
+  report.results[1].*GetParam() = {0.125, 0.0625};
+  report.results[1].alert_latency_mean_s = {2.5, 0.25};
+  report.results[1].alert_latency_p95_s = {4.25, 0.5};
+  report.results[1].alert_latency_p99_s = {5.5, kNaN};
+  const std::vector<std::string> lines = lines_of(format_table(report));
+
+  // The main table (6 lines), a blank line, the title, header, rule, one row per policy.
+  ASSERT_EQ(lines.size(), 12u);
+  EXPECT_EQ(lines[0].rfind("scenario city-default", 0), 0u);
+  EXPECT_EQ(lines[6], "");
+  EXPECT_EQ(lines[7], "blacklist alerts");
+  for (const char* column : {"alerts delivered", "alert mean [s]", "alert p95 [s]", "alert p99 [s]",
+                             "blacklisted missed", "uplink utilization"}) {
+    EXPECT_THAT(lines[8], HasSubstr(column));
+  }
+  EXPECT_EQ(lines[8].rfind("policy ", 0), 0u);
+  EXPECT_EQ(lines[10].rfind("local ", 0), 0u);
+  EXPECT_EQ(lines[11].rfind("power_of_d(d=2,threshold=3) ", 0), 0u);
+  EXPECT_THAT(lines[11], HasSubstr("2.500 ± 0.250"));
+  EXPECT_THAT(lines[11], HasSubstr("4.250 ± 0.500"));
+  EXPECT_THAT(lines[11], HasSubstr("5.500  "));  // no interval: the mean alone
+  expect_aligned(lines, 2, 6);
+  expect_aligned(lines, 8, lines.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Triggers, AlertTable,
+                         ::testing::Values(&PolicyResult::alerts_delivered, &PolicyResult::blacklisted_missed_fraction,
+                                           &PolicyResult::uplink_utilization));
+
+TEST(ResultTable, NoAlertTableWithoutBlacklistedTraffic) {
+  RunReport report = sample_report();
+  // Latencies alone cannot occur without delivered alerts, and do not count.
+  report.results[0].alert_latency_mean_s = {1.0, 0.1};
+  const std::string table = format_table(report);
+  EXPECT_THAT(table, Not(HasSubstr("blacklist")));
+  EXPECT_EQ(lines_of(table).size(), 6u);
 }
 
 TEST(TraceCsv, HeaderAndExactRows) {
@@ -308,9 +597,37 @@ TEST(TraceCsv, HeaderAndExactRows) {
   write_trace_rows(out, "power_of_d(d=2,threshold=3)", 2, {r});
   EXPECT_EQ(out.str(),
             "id,policy,replication,function,origin,executed_on,hops,probes,decision,outcome,"
-            "arrival_s,start_s,end_s,response_s\n"
+            "arrival_s,start_s,end_s,response_s,vehicle,blacklisted,alert_s\n"
             "17,\"power_of_d(d=2,threshold=3)\",2,1,3,7,1,4,forward,deadline_missed,"
-            "1.500000000,2.000000000,4.000250000,2.500250000\n");
+            "1.500000000,2.000000000,4.000250000,2.500250000,,0,\n");
+}
+
+TEST(TraceCsv, VehicleBlacklistAndAlertColumns) {
+  InvocationRecord seen = record(2, 2, Outcome::completed, 10s, 11s);
+  seen.id = 1;
+  seen.vehicle = 0;  // the first vehicle: a real id, not "none"
+  InvocationRecord alerted = record(2, 5, Outcome::completed, 12s, 13s);
+  alerted.id = 2;
+  alerted.vehicle = 41;
+  alerted.blacklisted = true;
+  alerted.alert_delivered = time_at(15s + 125ms);
+  InvocationRecord lost = alerted;  // blacklisted, but no alert reached the cloud
+  lost.id = 3;
+  lost.alert_delivered = Time::max();
+
+  std::ostringstream out;
+  write_trace_rows(out, "local", 0, {seen, alerted, lost});
+  const std::vector<std::string> rows = lines_of(out.str());
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_THAT(rows[0], ::testing::EndsWith(",1.000000000,0,0,"));
+  EXPECT_THAT(rows[1], ::testing::EndsWith(",1.000000000,41,1,15.125000000"));
+  EXPECT_THAT(rows[2], ::testing::EndsWith(",1.000000000,41,1,"));
+
+  // Every row has as many fields as the header.
+  std::ostringstream header;
+  write_trace_header(header);
+  const auto fields = [](const std::string& line) { return std::count(line.begin(), line.end(), ',') + 1; };
+  for (const std::string& row : rows) EXPECT_EQ(fields(row), fields(lines_of(header.str())[0])) << row;
 }
 
 }  // namespace

@@ -352,10 +352,11 @@ TEST(ScenarioErrors, UnknownKeysEverywhere) {
             "positions, slots, queue, speed, overrides)");
   EXPECT_EQ(error_of(std::string(kMinimal) + "replicas: 3\n"),
             "x.yaml:13: replicas: unknown key (expected one of: name, seed, duration, warmup, replications, hop_limit, "
-            "cluster, network, functions, workload, policies)");
+            "cluster, network, functions, workload, policies, faults)");
   EXPECT_EQ(error_of(minimal_with("{rate: 1/s}", "{rate: 1/s, burst: 2}")),
             "x.yaml:12: workload.0.arrivals.burst: unknown key (expected one of: process, rate, load, hotspots, rates, "
-            "profile, profile_period)");
+            "profile, profile_period, states, transitions, file, entry_rate, speed, turns, view_radius, trigger, "
+            "frame_interval, roads, blacklist)");
   EXPECT_EQ(error_of(minimal_with("mean: 1s}", "mean: 1s, shape: 2}")),
             "x.yaml:9: functions.f.service_time.shape: unknown key (expected one of: dist, mean, cv, min, max, file)");
 }

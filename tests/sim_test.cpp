@@ -12,11 +12,13 @@
 #include "fogsched/core/results.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
+#include "sim_fixtures.h"
 
 namespace fogsched::sim {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace fogsched::sim::testing;
 
 // Erlang-B blocking probability of an M/M/K/K system offered `erlangs`.
 double erlang_b(double erlangs, std::uint32_t slots) {
@@ -24,35 +26,6 @@ double erlang_b(double erlangs, std::uint32_t slots) {
   for (std::uint32_t k = 1; k <= slots; ++k) b = erlangs * b / (k + erlangs * b);
   return b;
 }
-
-// Independent loss nodes, Poisson arrivals, exponential service of mean 1 s, no
-// network delay.
-Scenario loss_cluster(std::uint32_t cameras, std::uint32_t slots, double load, Duration duration) {
-  Scenario s;
-  s.name = "loss-cluster";
-  s.seed = 7;
-  s.duration = duration;
-  s.warmup = duration / 20;
-  s.replications = 8;
-  s.cameras.count = cameras;
-  s.cameras.layout = Layout::grid;
-  s.cameras.spacing_m = 100;
-  s.cameras.slots = slots;
-  s.cameras.queue = 0;
-  FunctionSpec f;
-  f.name = "f";
-  f.service_time.dist = ServiceDist::exponential;
-  f.service_time.mean = 1s;
-  s.functions.push_back(f);
-  WorkloadSpec w;
-  w.function = "f";
-  w.function_index = 0;
-  w.arrivals.load = load;
-  s.workload.push_back(w);
-  return s;
-}
-
-PolicyConfig builtin(const std::string& spec) { return PolicyRegistry::builtin().parse(spec); }
 
 // A test policy from a lambda: the contract checks must hold for any policy.
 template <class DecideFn>
@@ -67,15 +40,6 @@ PolicyConfig custom_policy(std::string name, DecideFn decide_fn) {
   config.canonical = name;
   config.make = [decide_fn] { return std::make_unique<Lambda>(decide_fn); };
   return config;
-}
-
-// RunOptions with only what a test cares about (designated initialisers that omit
-// members trip -Wmissing-field-initializers on GCC 12).
-RunOptions options(std::uint32_t threads = 1, bool keep_trace = false) {
-  RunOptions o;
-  o.threads = threads;
-  o.keep_trace = keep_trace;
-  return o;
 }
 
 struct Totals {

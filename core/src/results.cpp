@@ -5,17 +5,22 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <ostream>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace fogsched {
 
-MetricsCollector::MetricsCollector(std::uint32_t node_count) : busy_slot_seconds(node_count, 0.0) {}
+MetricsCollector::MetricsCollector(std::uint32_t node_count)
+    : busy_slot_seconds(node_count, 0.0), uplink_busy_seconds(node_count, 0.0) {}
 
 // client_invocations is not touched here: the runtime counts arrivals as they
 // happen, so invocations still in flight at the end are in the denominators too.
@@ -40,6 +45,18 @@ void MetricsCollector::add_busy_time(std::uint32_t node, Duration busy) {
   busy_slot_seconds[node] += to_seconds(busy);
 }
 
+void MetricsCollector::record_alert_delivered(Duration latency) {
+  const double latency_s = to_seconds(latency);
+  ++alerts_delivered;
+  alert_latency_sum_s += latency_s;
+  alert_latency_s.record(latency_s);
+}
+
+void MetricsCollector::add_uplink_busy_time(std::uint32_t camera, Duration busy) {
+  if (camera >= uplink_busy_seconds.size()) uplink_busy_seconds.resize(camera + std::size_t{1}, 0.0);
+  uplink_busy_seconds[camera] += to_seconds(busy);
+}
+
 namespace {
 
 double ratio(double numerator, double denominator) {
@@ -47,6 +64,12 @@ double ratio(double numerator, double denominator) {
 }
 double ratio(std::uint64_t numerator, std::uint64_t denominator) {
   return ratio(static_cast<double>(numerator), static_cast<double>(denominator));
+}
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  for (const double v : values) sum += v;
+  return ratio(sum, static_cast<double>(values.size()));
 }
 
 }  // namespace
@@ -72,10 +95,23 @@ ReplicationSummary summarize_replication(const MetricsCollector& m,
     const double busy = node < m.busy_slot_seconds.size() ? m.busy_slot_seconds[node] : 0.0;
     utilizations.push_back(ratio(busy, slots_per_node[node] * window_s));
   }
-  double utilization_sum = 0;
-  for (const double u : utilizations) utilization_sum += u;
-  s.utilization = ratio(utilization_sum, static_cast<double>(utilizations.size()));
+  s.utilization = mean_of(utilizations);
   s.jain_fairness = jain_fairness(utilizations);
+
+  s.failed_fraction = ratio(m.failed, m.client_invocations);
+  s.timeouts_per_invocation = ratio(m.forward_timeouts + m.probe_timeouts, m.client_invocations);
+
+  s.alerts_delivered = static_cast<double>(m.alerts_delivered);
+  s.alert_latency_mean_s = ratio(m.alert_latency_sum_s, static_cast<double>(m.alerts_delivered));
+  s.alert_latency_p50_s = m.alert_latency_s.quantile(0.50);
+  s.alert_latency_p95_s = m.alert_latency_s.quantile(0.95);
+  s.alert_latency_p99_s = m.alert_latency_s.quantile(0.99);
+  s.blacklisted_missed_fraction = ratio(m.blacklisted_missed, m.blacklisted_vehicles);
+  // The collector holds one uplink per camera, whether or not it sent anything.
+  std::vector<double> uplink_utilizations;
+  uplink_utilizations.reserve(m.uplink_busy_seconds.size());
+  for (const double busy : m.uplink_busy_seconds) uplink_utilizations.push_back(ratio(busy, window_s));
+  s.uplink_utilization = mean_of(uplink_utilizations);
   return s;
 }
 
@@ -101,6 +137,15 @@ PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationS
   result.response_p99_s = over_replications(&ReplicationSummary::response_p99_s);
   result.utilization = over_replications(&ReplicationSummary::utilization);
   result.jain_fairness = over_replications(&ReplicationSummary::jain_fairness);
+  result.failed_fraction = over_replications(&ReplicationSummary::failed_fraction);
+  result.timeouts_per_invocation = over_replications(&ReplicationSummary::timeouts_per_invocation);
+  result.alerts_delivered = over_replications(&ReplicationSummary::alerts_delivered);
+  result.alert_latency_mean_s = over_replications(&ReplicationSummary::alert_latency_mean_s);
+  result.alert_latency_p50_s = over_replications(&ReplicationSummary::alert_latency_p50_s);
+  result.alert_latency_p95_s = over_replications(&ReplicationSummary::alert_latency_p95_s);
+  result.alert_latency_p99_s = over_replications(&ReplicationSummary::alert_latency_p99_s);
+  result.blacklisted_missed_fraction = over_replications(&ReplicationSummary::blacklisted_missed_fraction);
+  result.uplink_utilization = over_replications(&ReplicationSummary::uplink_utilization);
   return result;
 }
 
@@ -140,16 +185,37 @@ Estimate estimate_from_json(const Json& parent, const char* key, const std::stri
           number_from_json(member(j, "ci95", path), path + ".ci95")};
 }
 
+// A distribution summarised as {"mean", "p50", "p95", "p99"} (response times, alert latencies).
+using QuantileEstimates = std::tuple<Estimate, Estimate, Estimate, Estimate>;
+
+Json quantiles_json(const Estimate& mean, const Estimate& p50, const Estimate& p95, const Estimate& p99) {
+  Json j = Json::object();
+  j["mean"] = estimate_json(mean);
+  j["p50"] = estimate_json(p50);
+  j["p95"] = estimate_json(p95);
+  j["p99"] = estimate_json(p99);
+  return j;
+}
+
+QuantileEstimates quantiles_from_json(const Json& parent, const char* key, const std::string& where) {
+  const Json& j = member(parent, key, where);
+  const std::string path = where + "." + key;
+  return {estimate_from_json(j, "mean", path), estimate_from_json(j, "p50", path),
+          estimate_from_json(j, "p95", path), estimate_from_json(j, "p99", path)};
+}
+
 }  // namespace
 
 std::string to_json(const RunReport& report, int indent) {
   Json results = Json::array();
   for (const PolicyResult& r : report.results) {
-    Json response = Json::object();
-    response["mean"] = estimate_json(r.response_mean_s);
-    response["p50"] = estimate_json(r.response_p50_s);
-    response["p95"] = estimate_json(r.response_p95_s);
-    response["p99"] = estimate_json(r.response_p99_s);
+    // Always written, zeros included, so the schema does not depend on the scenario.
+    Json alerts = Json::object();
+    alerts["delivered"] = estimate_json(r.alerts_delivered);
+    alerts["latency_s"] = quantiles_json(r.alert_latency_mean_s, r.alert_latency_p50_s,
+                                         r.alert_latency_p95_s, r.alert_latency_p99_s);
+    alerts["blacklisted_missed"] = estimate_json(r.blacklisted_missed_fraction);
+    alerts["uplink_utilization"] = estimate_json(r.uplink_utilization);
 
     Json entry = Json::object();
     entry["policy"] = r.policy;
@@ -159,9 +225,13 @@ std::string to_json(const RunReport& report, int indent) {
     entry["forwarded_fraction"] = estimate_json(r.forwarded_fraction);
     entry["probes_per_invocation"] = estimate_json(r.probes_per_invocation);
     entry["deadline_miss_rate"] = estimate_json(r.deadline_miss_rate);
-    entry["response_time_s"] = std::move(response);
+    entry["response_time_s"] =
+        quantiles_json(r.response_mean_s, r.response_p50_s, r.response_p95_s, r.response_p99_s);
     entry["utilization"] = estimate_json(r.utilization);
     entry["jain_fairness"] = estimate_json(r.jain_fairness);
+    entry["failed_fraction"] = estimate_json(r.failed_fraction);
+    entry["timeouts_per_invocation"] = estimate_json(r.timeouts_per_invocation);
+    entry["alerts"] = std::move(alerts);
     results.push_back(std::move(entry));
   }
   Json document = Json::object();
@@ -195,14 +265,19 @@ RunReport run_report_from_json(const std::string& text) {
       r.forwarded_fraction = estimate_from_json(entry, "forwarded_fraction", where);
       r.probes_per_invocation = estimate_from_json(entry, "probes_per_invocation", where);
       r.deadline_miss_rate = estimate_from_json(entry, "deadline_miss_rate", where);
-      const Json& response = member(entry, "response_time_s", where);
-      const std::string response_where = where + ".response_time_s";
-      r.response_mean_s = estimate_from_json(response, "mean", response_where);
-      r.response_p50_s = estimate_from_json(response, "p50", response_where);
-      r.response_p95_s = estimate_from_json(response, "p95", response_where);
-      r.response_p99_s = estimate_from_json(response, "p99", response_where);
+      std::tie(r.response_mean_s, r.response_p50_s, r.response_p95_s, r.response_p99_s) =
+          quantiles_from_json(entry, "response_time_s", where);
       r.utilization = estimate_from_json(entry, "utilization", where);
       r.jain_fairness = estimate_from_json(entry, "jain_fairness", where);
+      r.failed_fraction = estimate_from_json(entry, "failed_fraction", where);
+      r.timeouts_per_invocation = estimate_from_json(entry, "timeouts_per_invocation", where);
+      const Json& alerts = member(entry, "alerts", where);
+      const std::string alerts_where = where + ".alerts";
+      r.alerts_delivered = estimate_from_json(alerts, "delivered", alerts_where);
+      std::tie(r.alert_latency_mean_s, r.alert_latency_p50_s, r.alert_latency_p95_s, r.alert_latency_p99_s) =
+          quantiles_from_json(alerts, "latency_s", alerts_where);
+      r.blacklisted_missed_fraction = estimate_from_json(alerts, "blacklisted_missed", alerts_where);
+      r.uplink_utilization = estimate_from_json(alerts, "uplink_utilization", alerts_where);
       report.results.push_back(std::move(r));
     }
     return report;
@@ -229,37 +304,13 @@ std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0)
   return fmt::format("{:.{}f} ± {:.{}f}", e.mean * scale, decimals, e.ci95 * scale, decimals);
 }
 
-}  // namespace
-
-std::string format_table(const RunReport& report) {
-  constexpr double kMilliseconds = 1000.0;
-  const std::vector<std::string> header = {
-      "policy",          "rejection",     "forwarded",     "probes/inv",   "resp mean [ms]",
-      "resp p95 [ms]",   "resp p99 [ms]", "deadline miss", "utilization",  "jain"};
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back(header);
-  for (const PolicyResult& r : report.results) {
-    rows.push_back({r.policy,
-                    format_estimate(r.rejection_probability, 4),
-                    format_estimate(r.forwarded_fraction, 4),
-                    format_estimate(r.probes_per_invocation, 3),
-                    format_estimate(r.response_mean_s, 1, kMilliseconds),
-                    format_estimate(r.response_p95_s, 1, kMilliseconds),
-                    format_estimate(r.response_p99_s, 1, kMilliseconds),
-                    format_estimate(r.deadline_miss_rate, 4),
-                    format_estimate(r.utilization, 3),
-                    format_estimate(r.jain_fairness, 3)});
-  }
-
-  std::vector<std::size_t> widths(header.size(), 0);
+// Rows of cells as aligned text: the first row is the header, ruled off from the rest.
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
   }
-
-  const std::uint32_t replications = report.results.empty() ? 0 : report.results.front().replications;
-  std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
-                                "half-width (Student t over replications)\n\n",
-                                report.scenario, report.seed, replications, replications == 1 ? "" : "s");
+  std::string out;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     std::string line;
     for (std::size_t c = 0; c < rows[r].size(); ++c) {
@@ -276,6 +327,64 @@ std::string format_table(const RunReport& report) {
       for (const std::size_t w : widths) total += w;
       out += std::string(total, '-') + '\n';
     }
+  }
+  return out;
+}
+
+bool any_positive(const std::vector<PolicyResult>& results, Estimate PolicyResult::*metric) {
+  return std::any_of(results.begin(), results.end(), [metric](const PolicyResult& r) { return (r.*metric).mean > 0; });
+}
+
+}  // namespace
+
+std::string format_table(const RunReport& report) {
+  constexpr double kMilliseconds = 1000.0;
+  const std::vector<PolicyResult>& results = report.results;
+  // Columns and tables for faults and alerts appear only when a scenario has them,
+  // so scenarios without either print the table they always did.
+  const bool show_failed = any_positive(results, &PolicyResult::failed_fraction);
+  const bool show_alerts = any_positive(results, &PolicyResult::alerts_delivered) ||
+                           any_positive(results, &PolicyResult::blacklisted_missed_fraction) ||
+                           any_positive(results, &PolicyResult::uplink_utilization);
+
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"policy", "rejection", "forwarded", "probes/inv", "resp mean [ms]", "resp p95 [ms]",
+                  "resp p99 [ms]", "deadline miss"});
+  if (show_failed) rows.back().push_back("failed");
+  rows.back().insert(rows.back().end(), {"utilization", "jain"});
+  for (const PolicyResult& r : results) {
+    rows.push_back({r.policy,
+                    format_estimate(r.rejection_probability, 4),
+                    format_estimate(r.forwarded_fraction, 4),
+                    format_estimate(r.probes_per_invocation, 3),
+                    format_estimate(r.response_mean_s, 1, kMilliseconds),
+                    format_estimate(r.response_p95_s, 1, kMilliseconds),
+                    format_estimate(r.response_p99_s, 1, kMilliseconds),
+                    format_estimate(r.deadline_miss_rate, 4)});
+    if (show_failed) rows.back().push_back(format_estimate(r.failed_fraction, 4));
+    rows.back().insert(rows.back().end(), {format_estimate(r.utilization, 3), format_estimate(r.jain_fairness, 3)});
+  }
+
+  const std::uint32_t replications = results.empty() ? 0 : results.front().replications;
+  std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
+                                "half-width (Student t over replications)\n\n",
+                                report.scenario, report.seed, replications, replications == 1 ? "" : "s");
+  out += aligned_table(rows);
+
+  if (show_alerts) {
+    std::vector<std::vector<std::string>> alert_rows;
+    alert_rows.push_back({"policy", "alerts delivered", "alert mean [s]", "alert p95 [s]", "alert p99 [s]",
+                          "blacklisted missed", "uplink utilization"});
+    for (const PolicyResult& r : results) {
+      alert_rows.push_back({r.policy,
+                            format_estimate(r.alerts_delivered, 1),
+                            format_estimate(r.alert_latency_mean_s, 3),
+                            format_estimate(r.alert_latency_p95_s, 3),
+                            format_estimate(r.alert_latency_p99_s, 3),
+                            format_estimate(r.blacklisted_missed_fraction, 4),
+                            format_estimate(r.uplink_utilization, 4)});
+    }
+    out += "\nblacklist alerts\n" + aligned_table(alert_rows);
   }
   return out;
 }
@@ -306,7 +415,7 @@ std::string csv_field(std::string_view text) {
 
 void write_trace_header(std::ostream& out) {
   out << "id,policy,replication,function,origin,executed_on,hops,probes,decision,outcome,"
-         "arrival_s,start_s,end_s,response_s\n";
+         "arrival_s,start_s,end_s,response_s,vehicle,blacklisted,alert_s\n";
 }
 
 void write_trace_rows(std::ostream& out, const std::string& policy, std::uint32_t replication,
@@ -315,11 +424,15 @@ void write_trace_rows(std::ostream& out, const std::string& policy, std::uint32_
   std::string line;
   for (const InvocationRecord& r : records) {
     line.clear();
-    fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.id,
+    // Fields that do not apply (no vehicle, no alert delivered) are left empty.
+    const std::string vehicle = r.vehicle >= 0 ? std::to_string(r.vehicle) : std::string();
+    const std::string alert = r.alert_delivered != Time::max() ? seconds_text(r.alert_delivered.time_since_epoch())
+                                                               : std::string();
+    fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.id,
                    policy_field, replication, r.function, r.origin, r.executed_on, r.hops, r.probes,
                    to_string(r.decision), to_string(r.outcome), seconds_text(r.arrival.time_since_epoch()),
                    seconds_text(r.start.time_since_epoch()), seconds_text(r.end.time_since_epoch()),
-                   seconds_text(r.end - r.arrival));
+                   seconds_text(r.end - r.arrival), vehicle, r.blacklisted ? 1 : 0, alert);
     out << line;
   }
 }

@@ -13,11 +13,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
@@ -29,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
 
 namespace fogsched {
@@ -349,6 +352,26 @@ class Parser {
   double distance(const YAML::Node& node, const std::string& path, Bound bound) const {
     return quantity(node, path, "distance", bound, 0.0, parse_distance);
   }
+  double speed(const YAML::Node& node, const std::string& path) const {
+    return quantity(node, path, "speed", Bound::positive, 0.0, parse_speed);
+  }
+
+  // A number between 0 and 1; `interval` ("[0, 1)", ...) says which ends it may take.
+  double share(const YAML::Node& node, const std::string& path, std::string_view noun,
+               std::string_view interval) const {
+    const std::string expected = fmt::format("{} in {}", with_article(noun), interval);
+    const std::string value = scalar(node, path, expected);
+    double parsed = 0;
+    try {
+      parsed = parse_number(value);
+    } catch (const UnitError&) {
+      fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    }
+    const bool above_low = interval.front() == '[' ? parsed >= 0 : parsed > 0;
+    const bool below_high = interval.back() == ']' ? parsed <= 1 : parsed < 1;
+    if (!above_low || !below_high) fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    return parsed;
+  }
 
   // ---- structure -----------------------------------------------------------------
 
@@ -390,19 +413,39 @@ class Parser {
                                         bool integers) const;
   CloudSpec parse_cloud(const YAML::Node& node, const std::string& path) const;
   NetworkSpec parse_network(const YAML::Node& node, const std::string& path) const;
-  std::vector<FunctionSpec> parse_functions(const YAML::Node& node, const std::string& path) const;
+  UplinkSpec parse_uplink(const YAML::Node& node, const std::string& path) const;
+  std::vector<FunctionSpec> parse_functions(const YAML::Node& node, const std::string& path);
   ServiceTimeSpec parse_service_time(const YAML::Node& node, const std::string& path) const;
   void read_samples(const YAML::Node& node, const std::string& path, ServiceTimeSpec& spec) const;
   std::vector<WorkloadSpec> parse_workload(const YAML::Node& node, const std::string& path,
-                                           const std::vector<FunctionSpec>& functions) const;
-  ArrivalSpec parse_arrivals(const YAML::Node& node, const std::string& path,
+                                           const Scenario& scenario) const;
+  ArrivalProcess arrival_process(const YAML::Node& arrivals, const std::string& path) const;
+  ArrivalSpec parse_arrivals(const YAML::Node& node, const std::string& path, const Scenario& scenario,
                              const std::vector<std::uint32_t>& workload_cameras) const;
+  void parse_base_rate(const Map& map, ArrivalSpec& arrivals) const;
+  void parse_hotspots(const Map& map, ArrivalSpec& arrivals, const std::vector<std::uint32_t>& workload_cameras) const;
+  void parse_camera_rates(const Map& map, ArrivalSpec& arrivals,
+                          const std::vector<std::uint32_t>& workload_cameras) const;
+  void parse_profile(const Map& map, ArrivalSpec& arrivals) const;
+  void parse_mmpp(const Map& map, ArrivalSpec& arrivals) const;
+  void parse_mmpp_transitions(const YAML::Node& node, const std::string& path, ArrivalSpec& arrivals) const;
+  void read_trace(const Map& map, const Scenario& scenario, ArrivalSpec& arrivals) const;
+  void parse_traffic(const Map& map, const Scenario& scenario, TrafficSpec& traffic) const;
+  void parse_vehicle_speed(const YAML::Node& node, const std::string& path, TrafficSpec& traffic) const;
+  RoadGraphSpec parse_road_graph(const YAML::Node& node, const std::string& path) const;
+  void parse_blacklist(const YAML::Node& node, const std::string& path, TrafficSpec& traffic) const;
+  void check_until_leaves_view(const Scenario& scenario) const;
+  FaultsSpec parse_faults(const YAML::Node& node, const std::string& path) const;
+  OutageSpec parse_outage(const YAML::Node& node, const std::string& path) const;
   std::vector<PolicySpec> parse_policies(const YAML::Node& node, const std::string& path) const;
   PolicySpec parse_compact_policy(const YAML::Node& node, const std::string& path) const;
 
   const DocumentView& doc_;
   std::uint32_t camera_count_ = 0;
   mutable std::vector<std::pair<YAML::Node, YAML::Mark>> empty_values_;
+  // `deadline: until_leaves_view` nodes by function index, to locate the error when
+  // such a function is used by a workload without vehicles.
+  std::vector<std::pair<std::uint32_t, YAML::Node>> leaves_view_deadlines_;
 };
 
 Map::Map(const Parser& parser, const YAML::Node& node, std::string path, std::initializer_list<std::string_view> keys)
@@ -437,7 +480,7 @@ Scenario Parser::parse() {
   }
   const Map top(*this, root, "",
                 {"name", "seed", "duration", "warmup", "replications", "hop_limit", "cluster", "network", "functions",
-                 "workload", "policies"});
+                 "workload", "policies", "faults"});
   Scenario scenario;
   scenario.source_file = doc_.origin;
   scenario.name = text(top.require("name"), "name", "a scenario name");
@@ -460,12 +503,14 @@ Scenario Parser::parse() {
   if (cluster.has("cloud")) scenario.cloud = parse_cloud(cluster.get("cloud"), cluster.path("cloud"));
   if (top.has("network")) scenario.network = parse_network(top.get("network"), "network");
   scenario.functions = parse_functions(top.require("functions"), "functions");
-  scenario.workload = parse_workload(top.require("workload"), "workload", scenario.functions);
+  scenario.workload = parse_workload(top.require("workload"), "workload", scenario);
+  check_until_leaves_view(scenario);
   if (top.has("policies")) {
     scenario.policies = parse_policies(top.get("policies"), "policies");
   } else {
     scenario.policies.push_back(PolicySpec{"local", {}, where(root, "policies")});
   }
+  if (top.has("faults")) scenario.faults = parse_faults(top.get("faults"), "faults");
   return scenario;
 }
 
@@ -660,7 +705,7 @@ CloudSpec Parser::parse_cloud(const YAML::Node& node, const std::string& path) c
 }
 
 NetworkSpec Parser::parse_network(const YAML::Node& node, const std::string& path) const {
-  const Map map(*this, node, path, {"latency", "bandwidth", "probe_bytes", "gossip_bytes", "probe_timeout"});
+  const Map map(*this, node, path, {"latency", "bandwidth", "probe_bytes", "gossip_bytes", "probe_timeout", "uplink"});
   NetworkSpec network;
   if (map.has("latency")) {
     const YAML::Node latency = map.get("latency");
@@ -685,12 +730,30 @@ NetworkSpec Parser::parse_network(const YAML::Node& node, const std::string& pat
   if (map.has("probe_timeout")) {
     network.probe_timeout = duration(map.get("probe_timeout"), map.path("probe_timeout"), Bound::non_negative);
   }
+  if (map.has("uplink")) network.uplink = parse_uplink(map.get("uplink"), map.path("uplink"));
   return network;
+}
+
+UplinkSpec Parser::parse_uplink(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"bandwidth", "latency", "loss"});
+  UplinkSpec uplink;
+  if (map.has("bandwidth")) {
+    // Unlike the other links, an uplink without transmission time is no model of
+    // NB-IoT: alerts must queue behind each other.
+    const YAML::Node given = map.get("bandwidth");
+    uplink.bandwidth_bps = bandwidth(given, map.path("bandwidth"));
+    if (uplink.bandwidth_bps <= 0) {
+      fail(given, map.path("bandwidth"), fmt::format("expected a positive bandwidth, got '{}'", given.Scalar()));
+    }
+  }
+  if (map.has("latency")) uplink.latency = duration(map.get("latency"), map.path("latency"), Bound::non_negative);
+  if (map.has("loss")) uplink.loss_probability = share(map.get("loss"), map.path("loss"), "probability", "[0, 1)");
+  return uplink;
 }
 
 // ---- functions -------------------------------------------------------------------
 
-std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const std::string& path) const {
+std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const std::string& path) {
   if (!node.IsMap()) fail(node, path, fmt::format("expected a map of functions by name, got {}", describe(node)));
   if (node.size() == 0) fail(node, path, "expected at least one function");
   std::vector<FunctionSpec> functions;
@@ -714,7 +777,15 @@ std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const 
     if (map.has("response")) {
       function.response_bytes = bytes(map.get("response"), map.path("response"), Bound::non_negative);
     }
-    if (map.has("deadline")) function.deadline = duration(map.get("deadline"), map.path("deadline"), Bound::positive);
+    if (map.has("deadline")) {
+      const YAML::Node deadline = map.get("deadline");
+      if (deadline.IsScalar() && deadline.Scalar() == "until_leaves_view") {
+        function.deadline_until_leaves_view = true;
+        leaves_view_deadlines_.emplace_back(static_cast<std::uint32_t>(functions.size()), deadline);
+      } else {
+        function.deadline = duration(deadline, map.path("deadline"), Bound::positive);
+      }
+    }
     functions.push_back(std::move(function));
   }
   return functions;
@@ -818,54 +889,129 @@ void Parser::read_samples(const YAML::Node& node, const std::string& path, Servi
 
 // ---- workload --------------------------------------------------------------------
 
+constexpr std::string_view kProcessNames[] = {"poisson", "mmpp", "trace", "traffic"};
+
+std::string_view process_name(ArrivalProcess process) { return kProcessNames[static_cast<std::size_t>(process)]; }
+
 std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const std::string& path,
-                                                 const std::vector<FunctionSpec>& functions) const {
+                                                 const Scenario& scenario) const {
   require_sequence(node, path, "a list of workload entries");
   if (node.size() == 0) fail(node, path, "expected at least one workload entry");
+  const std::vector<FunctionSpec>& functions = scenario.functions;
   std::vector<WorkloadSpec> workload;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string item_path = join(path, std::to_string(i));
     const Map map(*this, node[i], item_path, {"function", "cameras", "arrivals"});
     WorkloadSpec entry;
     entry.where = where(map.node(), item_path);
-    entry.function = text(map.require("function"), map.path("function"), "a function name");
-    const auto found = std::find_if(functions.begin(), functions.end(),
-                                    [&](const FunctionSpec& f) { return f.name == entry.function; });
-    if (found == functions.end()) {
-      std::vector<std::string> names;
-      for (const auto& f : functions) names.push_back(f.name);
-      fail(map.get("function"), map.path("function"),
-           fmt::format("unknown function '{}' (functions: {})", entry.function, comma_list(names)));
+    const ArrivalProcess process =
+        map.has("arrivals") ? arrival_process(map.get("arrivals"), map.path("arrivals")) : ArrivalProcess::poisson;
+    // Traces and traffic decide themselves which cameras see what.
+    const auto not_with = [&](std::string_view key, std::string_view why) {
+      if (map.has(key)) {
+        fail(map.get(key), map.path(key), fmt::format("not used with process: {} ({})", process_name(process), why));
+      }
+    };
+    if (process == ArrivalProcess::trace) {
+      not_with("function", "each row of the trace names its function");
+      not_with("cameras", "each row of the trace names its camera");
     }
-    entry.function_index = static_cast<std::uint32_t>(found - functions.begin());
+    if (process == ArrivalProcess::traffic) not_with("cameras", "the whole city's vehicles drive past every camera");
+
+    if (process != ArrivalProcess::trace) {
+      entry.function = text(map.require("function"), map.path("function"), "a function name");
+      const auto found = std::find_if(functions.begin(), functions.end(),
+                                      [&](const FunctionSpec& f) { return f.name == entry.function; });
+      if (found == functions.end()) {
+        std::vector<std::string> names;
+        for (const auto& f : functions) names.push_back(f.name);
+        fail(map.get("function"), map.path("function"),
+             fmt::format("unknown function '{}' (functions: {})", entry.function, comma_list(names)));
+      }
+      entry.function_index = static_cast<std::uint32_t>(found - functions.begin());
+    }
     if (map.has("cameras")) entry.cameras = camera_list(map.get("cameras"), map.path("cameras"));
-    entry.arrivals = parse_arrivals(map.require("arrivals"), map.path("arrivals"), entry.cameras);
+    entry.arrivals = parse_arrivals(map.require("arrivals"), map.path("arrivals"), scenario, entry.cameras);
     workload.push_back(std::move(entry));
   }
   return workload;
 }
 
-ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& path,
-                                   const std::vector<std::uint32_t>& workload_cameras) const {
-  const Map map(*this, node, path, {"process", "rate", "load", "hotspots", "rates", "profile", "profile_period"});
-  ArrivalSpec arrivals;
-  if (map.has("process")) {
-    choice(map.get("process"), map.path("process"), {"poisson"});
-    arrivals.process = ArrivalProcess::poisson;
-  }
-  const auto receives = [&](std::uint32_t camera) {
-    return workload_cameras.empty() ||
-           std::find(workload_cameras.begin(), workload_cameras.end(), camera) != workload_cameras.end();
-  };
-  const std::string cameras_path = join(path.substr(0, path.rfind('.')), "cameras");
-  const auto check_receives = [&](const YAML::Node& at, const std::string& at_path, std::uint32_t camera) {
-    if (!receives(camera)) {
-      fail(at, at_path, fmt::format("camera {} does not receive this workload (see {})", camera, cameras_path));
-    }
-  };
+// The process an arrivals map names (poisson when it names none), read ahead of the
+// map itself because it decides which keys of the workload entry apply.
+ArrivalProcess Parser::arrival_process(const YAML::Node& arrivals, const std::string& path) const {
+  if (!arrivals.IsMap() || !arrivals["process"]) return ArrivalProcess::poisson;
+  return static_cast<ArrivalProcess>(
+      choice(arrivals["process"], join(path, "process"), {"poisson", "mmpp", "trace", "traffic"}));
+}
 
+ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& path, const Scenario& scenario,
+                                   const std::vector<std::uint32_t>& workload_cameras) const {
+  const Map map(*this, node, path,
+                {"process", "rate", "load", "hotspots", "rates", "profile", "profile_period", "states", "transitions",
+                 "file", "entry_rate", "speed", "turns", "view_radius", "trigger", "frame_interval", "roads",
+                 "blacklist"});
+  ArrivalSpec arrivals;
+  arrivals.process = arrival_process(node, path);
+
+  // The keys each process reads; any other key is a mistake worth reporting.
+  using enum ArrivalProcess;
+  struct KeyUse {
+    std::string_view key;
+    std::vector<ArrivalProcess> used_by;
+  };
+  const KeyUse uses[] = {
+      {"rate", {poisson}},         {"load", {poisson}},
+      {"rates", {poisson}},        {"hotspots", {poisson, mmpp}},
+      {"profile", {poisson, mmpp, traffic}},
+      {"profile_period", {poisson, mmpp, traffic}},
+      {"states", {mmpp}},          {"transitions", {mmpp}},
+      {"file", {trace}},           {"entry_rate", {traffic}},
+      {"speed", {traffic}},        {"turns", {traffic}},
+      {"view_radius", {traffic}},  {"trigger", {traffic}},
+      {"frame_interval", {traffic}}, {"roads", {traffic}},
+      {"blacklist", {traffic}},
+  };
+  for (const auto& use : uses) {
+    if (!map.has(use.key) ||
+        std::find(use.used_by.begin(), use.used_by.end(), arrivals.process) != use.used_by.end()) {
+      continue;
+    }
+    std::string processes;
+    for (auto it = use.used_by.begin(); it != use.used_by.end(); ++it) {
+      if (it != use.used_by.begin()) processes += it + 1 == use.used_by.end() ? " or " : ", ";
+      processes += process_name(*it);
+    }
+    fail(map.get(use.key), map.path(use.key),
+         fmt::format("only used with process: {} (process is {})", processes, process_name(arrivals.process)));
+  }
+
+  switch (arrivals.process) {
+    case poisson:
+      parse_base_rate(map, arrivals);
+      parse_hotspots(map, arrivals, workload_cameras);
+      parse_camera_rates(map, arrivals, workload_cameras);
+      parse_profile(map, arrivals);
+      break;
+    case mmpp:
+      parse_mmpp(map, arrivals);
+      parse_hotspots(map, arrivals, workload_cameras);
+      parse_profile(map, arrivals);
+      break;
+    case trace:
+      read_trace(map, scenario, arrivals);
+      break;
+    case traffic:
+      parse_traffic(map, scenario, arrivals.traffic);
+      parse_profile(map, arrivals);
+      break;
+  }
+  return arrivals;
+}
+
+void Parser::parse_base_rate(const Map& map, ArrivalSpec& arrivals) const {
   if (map.has("rate") == map.has("load")) {
-    fail(map.node(), path,
+    fail(map.node(), map.path(),
          map.has("rate") ? "give either 'rate' or 'load', not both"
                          : "missing 'rate' or 'load' (exactly one is required)");
   }
@@ -876,52 +1022,70 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
   } else {
     arrivals.load = number(map.get("load"), map.path("load"), Bound::positive);
   }
+}
 
-  if (map.has("hotspots")) {
-    const Map hotspots(*this, map.get("hotspots"), map.path("hotspots"), {"count", "cameras", "factor"});
-    if (hotspots.has("count") == hotspots.has("cameras")) {
-      fail(hotspots.node(), hotspots.path(), "expected exactly one of 'count' and 'cameras'");
-    }
-    if (hotspots.has("count")) {
-      arrivals.hotspot_count = count(hotspots.get("count"), hotspots.path("count"), Bound::positive);
-      const std::size_t available = workload_cameras.empty() ? camera_count_ : workload_cameras.size();
-      if (arrivals.hotspot_count > available) {
-        fail(hotspots.get("count"), hotspots.path("count"),
-             fmt::format("{} hot spots but only {} cameras receive this workload", arrivals.hotspot_count, available));
-      }
-    } else {
-      const std::string list_path = hotspots.path("cameras");
-      arrivals.hotspot_cameras = camera_list(hotspots.get("cameras"), list_path);
-      for (std::size_t i = 0; i < arrivals.hotspot_cameras.size(); ++i) {
-        check_receives(hotspots.get("cameras")[i], join(list_path, std::to_string(i)), arrivals.hotspot_cameras[i]);
-      }
-    }
-    arrivals.hotspot_factor = number(hotspots.require("factor"), hotspots.path("factor"), Bound::positive);
+// `camera` must be one of the workload's cameras (all when the list is empty).
+void check_receives(const Parser& parser, const YAML::Node& at, const std::string& at_path, std::uint32_t camera,
+                    const std::vector<std::uint32_t>& workload_cameras, const std::string& arrivals_path) {
+  if (workload_cameras.empty() ||
+      std::find(workload_cameras.begin(), workload_cameras.end(), camera) != workload_cameras.end()) {
+    return;
   }
+  const std::string cameras_path = join(arrivals_path.substr(0, arrivals_path.rfind('.')), "cameras");
+  parser.fail(at, at_path, fmt::format("camera {} does not receive this workload (see {})", camera, cameras_path));
+}
 
-  if (map.has("rates")) {
-    const YAML::Node rates = map.get("rates");
-    const std::string rates_path = map.path("rates");
-    if (!rates.IsMap())
-      fail(rates, rates_path, fmt::format("expected a map of camera index to rate, got {}", describe(rates)));
-    for (const auto& entry : rates) {
-      const std::string key_path = join(rates_path, entry.first.IsScalar() ? entry.first.Scalar() : "?");
-      const std::uint32_t camera = camera_index(entry.first, key_path);
-      check_receives(entry.first, key_path, camera);
-      if (std::any_of(arrivals.camera_rates.begin(), arrivals.camera_rates.end(),
-                      [&](const auto& given) { return given.first == camera; })) {
-        fail(entry.first, key_path, fmt::format("camera {} is listed twice", camera));
-      }
-      arrivals.camera_rates.emplace_back(camera, rate(entry.second, key_path, Bound::non_negative));
+void Parser::parse_hotspots(const Map& map, ArrivalSpec& arrivals,
+                            const std::vector<std::uint32_t>& workload_cameras) const {
+  if (!map.has("hotspots")) return;
+  const Map hotspots(*this, map.get("hotspots"), map.path("hotspots"), {"count", "cameras", "factor"});
+  if (hotspots.has("count") == hotspots.has("cameras")) {
+    fail(hotspots.node(), hotspots.path(), "expected exactly one of 'count' and 'cameras'");
+  }
+  if (hotspots.has("count")) {
+    arrivals.hotspot_count = count(hotspots.get("count"), hotspots.path("count"), Bound::positive);
+    const std::size_t available = workload_cameras.empty() ? camera_count_ : workload_cameras.size();
+    if (arrivals.hotspot_count > available) {
+      fail(hotspots.get("count"), hotspots.path("count"),
+           fmt::format("{} hot spots but only {} cameras receive this workload", arrivals.hotspot_count, available));
+    }
+  } else {
+    const std::string list_path = hotspots.path("cameras");
+    arrivals.hotspot_cameras = camera_list(hotspots.get("cameras"), list_path);
+    for (std::size_t i = 0; i < arrivals.hotspot_cameras.size(); ++i) {
+      check_receives(*this, hotspots.get("cameras")[i], join(list_path, std::to_string(i)),
+                     arrivals.hotspot_cameras[i], workload_cameras, map.path());
     }
   }
+  arrivals.hotspot_factor = number(hotspots.require("factor"), hotspots.path("factor"), Bound::positive);
+}
 
-  std::string last_profile_at;
+void Parser::parse_camera_rates(const Map& map, ArrivalSpec& arrivals,
+                                const std::vector<std::uint32_t>& workload_cameras) const {
+  if (!map.has("rates")) return;
+  const YAML::Node rates = map.get("rates");
+  const std::string rates_path = map.path("rates");
+  if (!rates.IsMap()) {
+    fail(rates, rates_path, fmt::format("expected a map of camera index to rate, got {}", describe(rates)));
+  }
+  for (const auto& entry : rates) {
+    const std::string key_path = join(rates_path, entry.first.IsScalar() ? entry.first.Scalar() : "?");
+    const std::uint32_t camera = camera_index(entry.first, key_path);
+    check_receives(*this, entry.first, key_path, camera, workload_cameras, map.path());
+    if (std::any_of(arrivals.camera_rates.begin(), arrivals.camera_rates.end(),
+                    [&](const auto& given) { return given.first == camera; })) {
+      fail(entry.first, key_path, fmt::format("camera {} is listed twice", camera));
+    }
+    arrivals.camera_rates.emplace_back(camera, rate(entry.second, key_path, Bound::non_negative));
+  }
+}
+
+void Parser::parse_profile(const Map& map, ArrivalSpec& arrivals) const {
+  std::string last_profile_at;  // as written, for messages
   if (map.has("profile")) {
     const YAML::Node profile = map.get("profile");
     const std::string profile_path = map.path("profile");
     require_sequence(profile, profile_path, "a list of {at, factor} steps");
-    std::string previous_at;  // as written, for messages
     for (std::size_t i = 0; i < profile.size(); ++i) {
       const Map step_map(*this, profile[i], join(profile_path, std::to_string(i)), {"at", "factor"});
       ProfileStep step;
@@ -931,12 +1095,11 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
       if (!arrivals.profile.empty() && step.at <= arrivals.profile.back().at) {
         fail(at, step_map.path("at"),
              fmt::format("profile steps must be in increasing order of 'at' ({} is not after {})", at.Scalar(),
-                         previous_at));
+                         last_profile_at));
       }
-      previous_at = at.Scalar();
+      last_profile_at = at.Scalar();
       arrivals.profile.push_back(step);
     }
-    last_profile_at = previous_at;
   }
   if (map.has("profile_period")) {
     const YAML::Node period = map.get("profile_period");
@@ -947,7 +1110,345 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
       fail(period, period_path, fmt::format("must be longer than the last profile step (at {})", last_profile_at));
     }
   }
-  return arrivals;
+}
+
+// ---- mmpp ------------------------------------------------------------------------
+
+void Parser::parse_mmpp(const Map& map, ArrivalSpec& arrivals) const {
+  const YAML::Node states = map.require("states");
+  const std::string states_path = map.path("states");
+  require_sequence(states, states_path, "a list of {rate, sojourn} states");
+  if (states.size() == 0) fail(states, states_path, "expected at least one state");
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const Map state_map(*this, states[i], join(states_path, std::to_string(i)), {"rate", "sojourn"});
+    MmppStateSpec state;
+    state.rate_per_s = rate(state_map.require("rate"), state_map.path("rate"), Bound::non_negative);
+    state.mean_sojourn = duration(state_map.require("sojourn"), state_map.path("sojourn"), Bound::positive);
+    arrivals.mmpp_states.push_back(state);
+  }
+  if (std::none_of(arrivals.mmpp_states.begin(), arrivals.mmpp_states.end(),
+                   [](const MmppStateSpec& state) { return state.rate_per_s > 0; })) {
+    fail(states, states_path, "every state has rate 0 (at least one must be positive)");
+  }
+  if (map.has("transitions")) parse_mmpp_transitions(map.get("transitions"), map.path("transitions"), arrivals);
+}
+
+void Parser::parse_mmpp_transitions(const YAML::Node& node, const std::string& path, ArrivalSpec& arrivals) const {
+  // Rows must sum to 1 up to rounding in the written decimals (0.1 + 0.2 + 0.7).
+  constexpr double kSumTolerance = 1e-9;
+  const std::size_t n = arrivals.mmpp_states.size();
+  require_sequence(node, path, "a list of rows, one per state");
+  if (n == 1) fail(node, path, "a single state has no transitions; leave the matrix out");
+  if (node.size() != n) fail(node, path, fmt::format("expected {} rows (one per state), got {}", n, node.size()));
+  auto& matrix = arrivals.mmpp_transitions;
+  for (std::size_t i = 0; i < n; ++i) {
+    const YAML::Node row = node[i];
+    const std::string row_path = join(path, std::to_string(i));
+    require_sequence(row, row_path, fmt::format("a row of {} probabilities", n));
+    if (row.size() != n) fail(row, row_path, fmt::format("expected {} entries (one per state), got {}", n, row.size()));
+    std::vector<double> probabilities;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::string entry_path = join(row_path, std::to_string(j));
+      const double p = number(row[j], entry_path, Bound::non_negative);
+      if (p > 1) fail(row[j], entry_path, fmt::format("must be a probability in [0, 1], got '{}'", row[j].Scalar()));
+      if (i == j && p != 0) {
+        fail(row[j], entry_path,
+             fmt::format("must be 0 (a sojourn always ends in another state), got '{}'", row[j].Scalar()));
+      }
+      probabilities.push_back(p);
+    }
+    const double sum = std::accumulate(probabilities.begin(), probabilities.end(), 0.0);
+    if (std::abs(sum - 1) > kSumTolerance) fail(row, row_path, fmt::format("entries must sum to 1, got {}", sum));
+    matrix.push_back(std::move(probabilities));
+  }
+  // Every state must be reachable from every other, or a run's long-run rate would
+  // depend on where the chain started.
+  const auto reachable = [&](bool forward) {
+    std::vector<bool> seen(n, false);
+    std::vector<std::size_t> pending{0};
+    seen[0] = true;
+    while (!pending.empty()) {
+      const std::size_t from = pending.back();
+      pending.pop_back();
+      for (std::size_t to = 0; to < n; ++to) {
+        const double p = forward ? matrix[from][to] : matrix[to][from];
+        if (p > 0 && !seen[to]) {
+          seen[to] = true;
+          pending.push_back(to);
+        }
+      }
+    }
+    return seen;
+  };
+  const std::vector<bool> from_first = reachable(true);
+  const std::vector<bool> to_first = reachable(false);
+  for (std::size_t j = 1; j < n; ++j) {
+    if (!from_first[j]) {
+      fail(node, path, fmt::format("state {} cannot be reached from state 0 (the chain must be irreducible)", j));
+    }
+    if (!to_first[j]) {
+      fail(node, path, fmt::format("state 0 cannot be reached from state {} (the chain must be irreducible)", j));
+    }
+  }
+}
+
+// ---- trace -----------------------------------------------------------------------
+
+// The trace file is found relative to the scenario file's directory, like empirical
+// samples. Problems inside it are reported at the CSV's own file and line, under the
+// key that names it.
+void Parser::read_trace(const Map& map, const Scenario& scenario, ArrivalSpec& arrivals) const {
+  const YAML::Node file = map.require("file");
+  const std::string path = map.path("file");
+  const std::string written = text(file, path, "a CSV file name");
+  const std::filesystem::path resolved = std::filesystem::path(doc_.origin).parent_path() / written;
+  arrivals.trace_file = resolved.lexically_normal().string();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(resolved, error)) {
+    fail(file, path, fmt::format("cannot read '{}' (no such file: '{}')", written, arrivals.trace_file));
+  }
+  try {
+    auto trace = std::make_shared<const Trace>(read_trace_csv(arrivals.trace_file));
+    arrivals.trace_functions = resolve_trace(*trace, scenario);
+    arrivals.trace = std::move(trace);
+  } catch (const ScenarioError& csv_error) {
+    if (csv_error.where().line == 0) fail(file, path, fmt::format("'{}': {}", written, csv_error.problem()));
+    throw ScenarioError(csv_error.where(), path, csv_error.problem());
+  }
+}
+
+// ---- traffic ---------------------------------------------------------------------
+
+void Parser::parse_traffic(const Map& map, const Scenario& scenario, TrafficSpec& traffic) const {
+  if (map.has("roads")) {
+    traffic.roads = parse_road_graph(map.get("roads"), map.path("roads"));
+  } else if (scenario.cameras.layout != Layout::grid) {
+    fail(map.node(), map.path(), "traffic needs the cameras' grid layout or an explicit roads graph");
+  } else if (scenario.cameras.count < 2) {
+    fail(map.node(), map.path(), "traffic on the cameras' grid needs at least two cameras (one street)");
+  }
+  traffic.entry_rate_per_s = rate(map.require("entry_rate"), map.path("entry_rate"), Bound::positive);
+  if (map.has("speed")) parse_vehicle_speed(map.get("speed"), map.path("speed"), traffic);
+  if (map.has("turns")) {
+    const Map turns(*this, map.get("turns"), map.path("turns"), {"straight", "left", "right"});
+    traffic.turn_straight = number(turns.require("straight"), turns.path("straight"), Bound::non_negative);
+    traffic.turn_left = number(turns.require("left"), turns.path("left"), Bound::non_negative);
+    traffic.turn_right = number(turns.require("right"), turns.path("right"), Bound::non_negative);
+    if (traffic.turn_straight + traffic.turn_left + traffic.turn_right <= 0) {
+      fail(turns.node(), turns.path(), "every weight is 0 (at least one must be positive)");
+    }
+  }
+  if (map.has("view_radius")) {
+    traffic.view_radius_m = distance(map.get("view_radius"), map.path("view_radius"), Bound::positive);
+  }
+  if (map.has("trigger")) {
+    traffic.per_frame = choice(map.get("trigger"), map.path("trigger"), {"per_frame", "once_per_pass"}) == 0;
+  }
+  if (map.has("frame_interval")) {
+    if (!traffic.per_frame) {
+      fail(map.get("frame_interval"), map.path("frame_interval"),
+           "only used with trigger: per_frame (trigger is once_per_pass)");
+    }
+    traffic.frame_interval = duration(map.get("frame_interval"), map.path("frame_interval"), Bound::positive);
+  }
+  if (map.has("blacklist")) parse_blacklist(map.get("blacklist"), map.path("blacklist"), traffic);
+}
+
+void Parser::parse_vehicle_speed(const YAML::Node& node, const std::string& path, TrafficSpec& traffic) const {
+  if (node.IsScalar()) {
+    traffic.speed_dist = VehicleSpeedDist::deterministic;
+    traffic.speed_mean_mps = speed(node, path);
+    return;
+  }
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a speed or a map with 'dist', got {}", describe(node)));
+  const Map map(*this, node, path, {"dist", "mean", "sd", "min", "max"});
+  const bool normal = choice(map.require("dist"), map.path("dist"), {"uniform", "normal"}) == 1;
+  for (const std::string_view key : {"mean", "sd"}) {
+    if (!normal && map.has(key)) fail(map.get(key), map.path(key), "not used with dist: uniform (only with normal)");
+  }
+  traffic.speed_dist = normal ? VehicleSpeedDist::normal : VehicleSpeedDist::uniform;
+  if (normal) {
+    traffic.speed_mean_mps = speed(map.require("mean"), map.path("mean"));
+    traffic.speed_sd_mps = speed(map.require("sd"), map.path("sd"));
+  }
+  // Bounds are required for the normal too: a vehicle never stands still or races.
+  traffic.speed_min_mps = speed(map.require("min"), map.path("min"));
+  traffic.speed_max_mps = speed(map.require("max"), map.path("max"));
+  if (traffic.speed_max_mps < traffic.speed_min_mps) {
+    fail(map.get("max"), map.path("max"), fmt::format("must not be less than min ({})", map.get("min").Scalar()));
+  }
+  if (normal && (traffic.speed_mean_mps < traffic.speed_min_mps || traffic.speed_mean_mps > traffic.speed_max_mps)) {
+    fail(map.get("mean"), map.path("mean"),
+         fmt::format("must lie between min ({}) and max ({})", map.get("min").Scalar(), map.get("max").Scalar()));
+  }
+}
+
+RoadGraphSpec Parser::parse_road_graph(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"intersections", "roads", "border"});
+  RoadGraphSpec graph;
+  const YAML::Node intersections = map.require("intersections");
+  require_sequence(intersections, map.path("intersections"), "a list of positions");
+  if (intersections.size() < 2) {
+    fail(intersections, map.path("intersections"),
+         fmt::format("expected at least two intersections, got {}", intersections.size()));
+  }
+  for (std::size_t i = 0; i < intersections.size(); ++i) {
+    graph.intersections.push_back(parse_position(intersections[i], join(map.path("intersections"), std::to_string(i))));
+  }
+  const auto intersection_count = graph.intersections.size();
+  const auto intersection = [&](const YAML::Node& at, const std::string& at_path) {
+    const std::uint64_t index = integer(at, at_path, Bound::non_negative);
+    if (index >= intersection_count) {
+      fail(at, at_path,
+           fmt::format("intersection {} does not exist (the graph has {} intersections, numbered 0 to {})", index,
+                       intersection_count, intersection_count - 1));
+    }
+    return static_cast<std::uint32_t>(index);
+  };
+
+  const YAML::Node roads = map.require("roads");
+  const std::string roads_path = map.path("roads");
+  require_sequence(roads, roads_path, "a list of [from, to] roads");
+  if (roads.size() == 0) fail(roads, roads_path, "expected at least one road");
+  std::vector<bool> has_road(graph.intersections.size(), false);
+  for (std::size_t i = 0; i < roads.size(); ++i) {
+    const YAML::Node road = roads[i];
+    const std::string road_path = join(roads_path, std::to_string(i));
+    if (!road.IsSequence() || road.size() != 2) {
+      fail(road, road_path, fmt::format("expected [from, to] (two intersection indices), got {}", describe(road)));
+    }
+    const std::uint32_t from = intersection(road[0], join(road_path, "0"));
+    const std::uint32_t to = intersection(road[1], join(road_path, "1"));
+    if (from == to) fail(road, road_path, fmt::format("a road from intersection {} to itself", from));
+    if (graph.intersections[from] == graph.intersections[to]) {
+      fail(road, road_path, fmt::format("intersections {} and {} are at the same place", from, to));
+    }
+    for (std::size_t j = 0; j < graph.roads.size(); ++j) {
+      const auto [a, b] = graph.roads[j];
+      if ((a == from && b == to) || (a == to && b == from)) {
+        fail(road, road_path,
+             fmt::format("the road between intersections {} and {} is already {}.{} (roads are two-way)", from, to,
+                         roads_path, j));
+      }
+    }
+    graph.roads.emplace_back(from, to);
+    has_road[from] = has_road[to] = true;
+  }
+
+  const YAML::Node border = map.require("border");
+  const std::string border_path = map.path("border");
+  require_sequence(border, border_path, "a list of intersection indices");
+  if (border.size() == 0) fail(border, border_path, "expected at least one border intersection");
+  for (std::size_t i = 0; i < border.size(); ++i) {
+    const std::string item_path = join(border_path, std::to_string(i));
+    const std::uint32_t index = intersection(border[i], item_path);
+    if (std::find(graph.border.begin(), graph.border.end(), index) != graph.border.end()) {
+      fail(border[i], item_path, fmt::format("intersection {} is listed twice", index));
+    }
+    if (!has_road[index]) {
+      fail(border[i], item_path, fmt::format("intersection {} has no road (vehicles could not enter there)", index));
+    }
+    graph.border.push_back(index);
+  }
+  return graph;
+}
+
+void Parser::parse_blacklist(const YAML::Node& node, const std::string& path, TrafficSpec& traffic) const {
+  const Map map(*this, node, path, {"fraction", "vehicles", "alert"});
+  if (!map.has("fraction") && !map.has("vehicles")) {
+    fail(map.node(), path, "blacklists no vehicle (expected 'fraction', 'vehicles' or both)");
+  }
+  if (map.has("fraction")) {
+    traffic.blacklisted_fraction = share(map.get("fraction"), map.path("fraction"), "fraction", "[0, 1]");
+  }
+  if (map.has("vehicles")) {
+    const YAML::Node vehicles = map.get("vehicles");
+    const std::string list_path = map.path("vehicles");
+    require_sequence(vehicles, list_path, "a list of vehicle ids");
+    for (std::size_t i = 0; i < vehicles.size(); ++i) {
+      const std::string item_path = join(list_path, std::to_string(i));
+      const std::uint64_t id =
+          integer(vehicles[i], item_path, Bound::non_negative, std::numeric_limits<std::uint64_t>::max());
+      auto& listed = traffic.blacklisted_vehicles;
+      if (std::find(listed.begin(), listed.end(), id) != listed.end()) {
+        fail(vehicles[i], item_path, fmt::format("vehicle {} is listed twice", id));
+      }
+      listed.push_back(id);
+    }
+  }
+  if (map.has("alert")) traffic.alert_bytes = bytes(map.get("alert"), map.path("alert"), Bound::positive);
+}
+
+// A deadline tied to a vehicle's view means nothing to invocations without one.
+void Parser::check_until_leaves_view(const Scenario& scenario) const {
+  for (const auto& [function, deadline] : leaves_view_deadlines_) {
+    const std::string deadline_path = fmt::format("functions.{}.deadline", scenario.functions[function].name);
+    for (std::size_t w = 0; w < scenario.workload.size(); ++w) {
+      const ArrivalSpec& arrivals = scenario.workload[w].arrivals;
+      if (arrivals.process == ArrivalProcess::traffic) continue;
+      const bool uses = arrivals.process == ArrivalProcess::trace
+                            ? std::find(arrivals.trace_functions.begin(), arrivals.trace_functions.end(), function) !=
+                                  arrivals.trace_functions.end()
+                            : scenario.workload[w].function_index == function;
+      if (uses) {
+        fail(deadline, deadline_path,
+             fmt::format("until_leaves_view needs a traffic workload (workload.{} has process: {})", w,
+                         process_name(arrivals.process)));
+      }
+    }
+  }
+}
+
+// ---- faults ----------------------------------------------------------------------
+
+FaultsSpec Parser::parse_faults(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"timeout", "outages", "failures"});
+  FaultsSpec faults;
+  if (map.has("timeout")) faults.timeout = duration(map.get("timeout"), map.path("timeout"), Bound::non_negative);
+  if (map.has("outages")) {
+    const YAML::Node outages = map.get("outages");
+    require_sequence(outages, map.path("outages"), "a list of outages");
+    for (std::size_t i = 0; i < outages.size(); ++i) {
+      faults.outages.push_back(parse_outage(outages[i], join(map.path("outages"), std::to_string(i))));
+    }
+  }
+  if (map.has("failures")) {
+    const Map failures(*this, map.get("failures"), map.path("failures"), {"mttf", "mttr", "cameras"});
+    FailureProcessSpec process;
+    process.mean_time_to_failure = duration(failures.require("mttf"), failures.path("mttf"), Bound::positive);
+    process.mean_time_to_repair = duration(failures.require("mttr"), failures.path("mttr"), Bound::positive);
+    if (failures.has("cameras")) process.cameras = camera_list(failures.get("cameras"), failures.path("cameras"));
+    faults.failures = std::move(process);
+  }
+  return faults;
+}
+
+OutageSpec Parser::parse_outage(const YAML::Node& node, const std::string& path) const {
+  const Map map(*this, node, path, {"cameras", "count", "fraction", "at", "for"});
+  OutageSpec outage;
+  outage.where = where(map.node(), path);
+  const int given = int{map.has("cameras")} + int{map.has("count")} + int{map.has("fraction")};
+  if (given != 1) fail(map.node(), path, "expected exactly one of 'cameras', 'count' and 'fraction'");
+  if (map.has("cameras")) {
+    outage.cameras = camera_list(map.get("cameras"), map.path("cameras"));
+  } else if (map.has("count")) {
+    outage.count = count(map.get("count"), map.path("count"), Bound::positive);
+    if (outage.count > camera_count_) {
+      fail(map.get("count"), map.path("count"),
+           fmt::format("{} cameras but the cluster has {}", outage.count, camera_count_));
+    }
+  } else {
+    const YAML::Node fraction = map.get("fraction");
+    outage.fraction = share(fraction, map.path("fraction"), "fraction", "(0, 1]");
+    // The simulator draws this many cameras, rounded to the nearest whole camera.
+    if (std::lround(outage.fraction * camera_count_) == 0) {
+      fail(fraction, map.path("fraction"),
+           fmt::format("{} of {} cameras rounds to no camera", fraction.Scalar(), camera_count_));
+    }
+  }
+  outage.at = duration(map.require("at"), map.path("at"), Bound::non_negative);
+  outage.length = duration(map.require("for"), map.path("for"), Bound::positive);
+  return outage;
 }
 
 // ---- policies --------------------------------------------------------------------

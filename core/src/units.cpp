@@ -49,6 +49,7 @@ constexpr std::array<Unit<double>, 7> kByteUnits{{
 }};
 constexpr std::array<Unit<double>, 4> kBandwidthUnits{{{"bps", 1.0}, {"kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9}}};
 constexpr std::array<Unit<double>, 2> kDistanceUnits{{{"m", 1.0}, {"km", 1e3}}};
+constexpr std::array<Unit<double>, 2> kSpeedUnits{{{"m/s", 1.0}, {"km/h", 1.0 / 3.6}}};
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
@@ -264,6 +265,12 @@ double parse_bandwidth(std::string_view text) {
 }
 
 double parse_distance(std::string_view text) { return parse_scaled(text, kDistanceUnits, Kind{"distance", "200m"}); }
+
+double parse_speed(std::string_view text) {
+  const double metres_per_second = parse_scaled(text, kSpeedUnits, Kind{"speed", "50km/h"});
+  if (metres_per_second < 0) throw UnitError(fmt::format("negative speed: '{}'", trim(text)));
+  return metres_per_second;
+}
 
 double parse_number(std::string_view raw) {
   const std::string_view text = trim(raw);

@@ -41,15 +41,18 @@ Time RateProfile::next_change_after(Time t) const {
 
 namespace {
 
+std::uint32_t grid_columns_of(const CamerasSpec& cams) {
+  return cams.columns > 0 ? cams.columns
+                          : static_cast<std::uint32_t>(std::ceil(std::sqrt(static_cast<double>(cams.count))));
+}
+
 std::vector<Point> layout_positions(const Scenario& scenario) {
   const CamerasSpec& cams = scenario.cameras;
   std::vector<Point> positions;
   positions.reserve(cams.count);
   switch (cams.layout) {
     case Layout::grid: {
-      const std::uint32_t columns =
-          cams.columns > 0 ? cams.columns
-                           : static_cast<std::uint32_t>(std::ceil(std::sqrt(static_cast<double>(cams.count))));
+      const std::uint32_t columns = grid_columns_of(cams);
       for (std::uint32_t i = 0; i < cams.count; ++i) {
         positions.push_back({static_cast<double>(i % columns) * cams.spacing_m,
                              static_cast<double>(i / columns) * cams.spacing_m});
@@ -109,6 +112,7 @@ std::vector<double> spread_values(const CameraValueSpread& spread, std::uint32_t
 City::City(const Scenario& scenario)
     : camera_count_(scenario.cameras.count), network_(scenario.network), cloud_spec_(scenario.cloud) {
   const CamerasSpec& cams = scenario.cameras;
+  if (cams.layout == Layout::grid) grid_columns_ = grid_columns_of(cams);
   const std::vector<Point> positions = layout_positions(scenario);
   nodes_.reserve(cams.count + 1);
   for (std::uint32_t i = 0; i < cams.count; ++i) {
@@ -140,6 +144,8 @@ City::City(const Scenario& scenario)
     const WorkloadSpec& work = scenario.workload[w];
     const ArrivalSpec& arrivals = work.arrivals;
     profiles_.emplace_back(arrivals.profile, arrivals.profile_period);
+    // Traces and traffic bring their own arrivals: no per-camera streams.
+    if (arrivals.process == ArrivalProcess::trace || arrivals.process == ArrivalProcess::traffic) continue;
 
     std::vector<std::uint32_t> cameras = work.cameras;
     if (cameras.empty()) {
@@ -149,8 +155,9 @@ City::City(const Scenario& scenario)
     const double mean_s = scenario.functions[work.function_index].service_time.mean_seconds();
     const double default_slots = cams.slots_spread ? cams.slots_spread->mean() : cams.slots;
     const double default_speed = cams.speed_spread ? cams.speed_spread->mean() : cams.speed;
-    const double base_rate =
-        arrivals.rate_per_s ? *arrivals.rate_per_s : *arrivals.load * default_slots * default_speed / mean_s;
+    const double base_rate = arrivals.process == ArrivalProcess::mmpp ? 1.0
+                             : arrivals.rate_per_s                    ? *arrivals.rate_per_s
+                                                  : *arrivals.load * default_slots * default_speed / mean_s;
 
     std::vector<double> rate(cams.count, 0.0);
     for (std::uint32_t c : cameras) rate[c] = base_rate;
@@ -163,9 +170,36 @@ City::City(const Scenario& scenario)
     for (const auto& [camera, camera_rate] : arrivals.camera_rates) rate[camera] = camera_rate;
 
     for (std::uint32_t c = 0; c < cams.count; ++c) {
-      if (rate[c] > 0) streams_.push_back({c, w, work.function_index, rate[c]});
+      if (rate[c] <= 0) continue;
+      if (arrivals.process == ArrivalProcess::mmpp) {
+        streams_.push_back({c, w, work.function_index, 0, rate[c]});
+      } else {
+        streams_.push_back({c, w, work.function_index, rate[c], 1});
+      }
     }
   }
+
+  for (std::uint32_t i = 0; i < scenario.faults.outages.size(); ++i) {
+    const OutageSpec& o = scenario.faults.outages[i];
+    std::vector<std::uint32_t> cameras = o.cameras;
+    if (cameras.empty()) {
+      const auto wanted = o.count > 0 ? o.count
+                                      : static_cast<std::uint32_t>(std::lround(o.fraction * cams.count));
+      std::vector<std::uint32_t> all(cams.count);
+      std::iota(all.begin(), all.end(), 0u);
+      Rng rng(derive_seed(scenario.seed, {stream::kOutages, i}));
+      cameras = draw_distinct(std::move(all), wanted, rng);
+      std::sort(cameras.begin(), cameras.end());
+    }
+    outages_.push_back({std::move(cameras), Time{o.at}, Time{o.at + o.length}});
+  }
+}
+
+std::vector<Point> City::camera_positions() const {
+  std::vector<Point> positions;
+  positions.reserve(camera_count_);
+  for (std::uint32_t i = 0; i < camera_count_; ++i) positions.push_back(nodes_[i].position);
+  return positions;
 }
 
 Duration City::one_way(std::uint32_t from, std::uint32_t to, std::uint64_t bytes) const {

@@ -11,6 +11,7 @@
 #include "fogsched/sim/city.h"
 #include "simulation.h"
 #include "stream_labels.h"
+#include "workload_models.h"
 
 namespace fogsched::sim {
 
@@ -36,6 +37,7 @@ ReplicationResult simulate_replication(const Scenario& scenario, const PolicyCon
                                        std::uint64_t replication_seed, bool keep_trace,
                                        const std::atomic<bool>* cancel) {
   const City city(scenario);
+  check_workload_models(scenario, city);
   return Simulation(scenario, city, policy, replication_seed, keep_trace, cancel).run();
 }
 
@@ -48,6 +50,7 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
     scenario.duration = *options.duration;
   }
   const City city(scenario);
+  check_workload_models(scenario, city);
   const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);
   const std::size_t tasks = policies.size() * replications;
 

@@ -46,13 +46,25 @@ class Simulation final : public NodeContext {
  private:
   struct FunctionModel;
   struct Stream;
+  struct TraceSource;
+  struct TrafficSource;
   struct InvocationState;
   struct ProbeRound;
   struct KnownEntry;
   struct NodeState;
+  struct VehicleInvocation;
 
   // Event handlers.
   void on_arrival(std::uint32_t stream_index);
+  void on_trace_arrival(std::uint32_t source);
+  void on_traffic_event(std::uint32_t source);
+  void on_node_down(std::uint32_t node);
+  void on_node_up(std::uint32_t node);
+  void on_failure_process(std::uint32_t node, bool fails);
+  void on_forward_timeout(std::uint32_t node, std::uint32_t inv);
+  void on_response_arrive(std::uint32_t origin, std::uint32_t inv);
+  void on_probe_lost(std::uint32_t round, std::uint32_t slot);
+  void on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv);
   void on_forward_arrive(std::uint32_t node, std::uint32_t inv);
   void on_complete(std::uint32_t node, std::uint32_t inv);
   void on_probe_arrive(std::uint32_t peer, std::uint32_t round, std::uint32_t slot);
@@ -62,6 +74,14 @@ class Simulation final : public NodeContext {
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
 
   void schedule_next_arrival(std::uint32_t stream_index, Time from);
+  void schedule_next_trace_arrival(std::uint32_t source);
+  void schedule_next_traffic_event(std::uint32_t source);
+  // A client invocation arriving at `camera` now; decided at once, or failed when the
+  // camera is down.
+  void client_arrival(std::uint32_t camera, std::uint32_t function, double work_s, std::uint64_t payload_bytes,
+                      const VehicleInvocation* vehicle);
+  void fail_node_work(std::uint32_t node);
+  void probe_slot_resolved(std::uint32_t round, std::uint32_t slot, bool answered);
   void decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry);
   void enforce_hop_limit(std::uint32_t inv, std::uint32_t node);
   void run_or_reject(std::uint32_t inv, std::uint32_t node, RejectReason reason);
@@ -71,6 +91,10 @@ class Simulation final : public NodeContext {
   void finish_probe(std::uint32_t round);
   void release_round_if_done(std::uint32_t round);
   void finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_on);
+  void release_invocation(std::uint32_t inv);
+  bool down(std::uint32_t node) const noexcept;
+  // The window [warm-up, end] part of [from, to), in nanoseconds.
+  std::int64_t measured_ns(std::int64_t from, std::int64_t to) const noexcept;
   void account_busy(std::uint32_t node);
   void check_target(std::uint32_t inv, std::uint32_t node, NodeId target, const char* action) const;
 
@@ -102,6 +126,8 @@ class Simulation final : public NodeContext {
   EventQueue events_;
   std::vector<FunctionModel> functions_;
   std::vector<Stream> streams_;
+  std::vector<TraceSource> traces_;
+  std::vector<TrafficSource> traffic_;
   std::vector<NodeState> nodes_;
   std::vector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;

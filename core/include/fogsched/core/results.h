@@ -27,6 +27,11 @@ struct InvocationRecord {
   Time arrival{};
   Time start{};                   // execution start; equals end for rejections
   Time end{};                     // answer back at the origin (or rejection time)
+  // Traffic workloads: the vehicle recognised (-1 otherwise), and for a blacklisted
+  // one, when its alert reached the cloud (Time::max() when none was delivered).
+  std::int64_t vehicle = -1;
+  bool blacklisted = false;
+  Time alert_delivered = Time::max();
 };
 
 // Raw measurements of one replication, accumulated as invocations end.
@@ -53,6 +58,23 @@ class MetricsCollector {
   double response_time_sum_s = 0;        // over completed + deadline_missed
   QuantileHistogram response_time_s;
   std::vector<double> busy_slot_seconds; // per node
+
+  // Faults (counted among `failed` where they end an invocation).
+  std::uint64_t arrivals_at_down_nodes = 0;  // client calls to a camera that was down
+  std::uint64_t forward_timeouts = 0;        // forwards to a down node, fallen back
+  std::uint64_t probe_timeouts = 0;          // probes to a down node, never answered
+
+  // Blacklist alerts (traffic workloads).
+  void record_alert_delivered(Duration latency);  // vehicle in view -> alert at the cloud
+  void add_uplink_busy_time(std::uint32_t camera, Duration busy);
+  std::uint64_t alerts_sent = 0;
+  std::uint64_t alerts_delivered = 0;
+  std::uint64_t alerts_lost = 0;             // dropped by the uplink's loss probability
+  QuantileHistogram alert_latency_s;
+  double alert_latency_sum_s = 0;
+  std::uint64_t blacklisted_vehicles = 0;    // blacklisted vehicles that left the city
+  std::uint64_t blacklisted_missed = 0;      // ... never recognised before leaving every view
+  std::vector<double> uplink_busy_seconds;   // per camera
 };
 
 // One replication's metrics, reduced to the numbers summaries need.
@@ -68,6 +90,15 @@ struct ReplicationSummary {
   double response_p99_s = 0;
   double utilization = 0;    // mean over nodes of busy slot-time / (slots * window)
   double jain_fairness = 0;  // of the per-node utilisations
+  double failed_fraction = 0;          // failed / client invocations
+  double timeouts_per_invocation = 0;  // (forward + probe timeouts) / client invocations
+  double alerts_delivered = 0;         // count in the measurement window
+  double alert_latency_mean_s = 0;
+  double alert_latency_p50_s = 0;
+  double alert_latency_p95_s = 0;
+  double alert_latency_p99_s = 0;
+  double blacklisted_missed_fraction = 0;  // missed / blacklisted vehicles
+  double uplink_utilization = 0;           // mean over cameras of uplink busy time / window
 };
 
 // `slots` per node and the measurement window (duration - warm-up) turn busy time
@@ -90,6 +121,15 @@ struct PolicyResult {
   Estimate response_p99_s;
   Estimate utilization;
   Estimate jain_fairness;
+  Estimate failed_fraction;
+  Estimate timeouts_per_invocation;
+  Estimate alerts_delivered;
+  Estimate alert_latency_mean_s;
+  Estimate alert_latency_p50_s;
+  Estimate alert_latency_p95_s;
+  Estimate alert_latency_p99_s;
+  Estimate blacklisted_missed_fraction;
+  Estimate uplink_utilization;
 };
 
 PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationSummary>& reps);

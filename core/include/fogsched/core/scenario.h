@@ -2,6 +2,8 @@
 // The scenario model: plain structs, parsed and validated once at the edge
 // (scenario_yaml.h) and read by the simulator, live mode and the Python module.
 #include <cstdint>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,6 +13,8 @@
 #include "fogsched/core/time.h"
 
 namespace fogsched {
+
+struct Trace;  // trace_csv.h
 
 struct Point {
   double x_m = 0;
@@ -68,6 +72,14 @@ struct CloudSpec {
   double bandwidth_bps = 0;         // 0 = payload transfer takes no time
 };
 
+// Each camera's own uplink to the cloud (NB-IoT by default): one FIFO per camera,
+// used for blacklist alerts.
+struct UplinkSpec {
+  double bandwidth_bps = 60e3;       // NB-IoT class
+  Duration latency = std::chrono::milliseconds(1600);  // one-way, after transmission
+  double loss_probability = 0;       // an alert is lost with this probability
+};
+
 struct NetworkSpec {
   Duration latency_base{};          // one-way latency between two cameras ...
   Duration latency_per_km{};        // ... plus this per km of straight-line distance
@@ -75,6 +87,7 @@ struct NetworkSpec {
   std::uint64_t probe_bytes = 0;    // size of a probe request and of its answer
   std::uint64_t gossip_bytes = 0;   // size of one gossip message
   Duration probe_timeout{};         // a probe not answered by then is dropped; 0 = none
+  UplinkSpec uplink;
 };
 
 enum class ServiceDist : std::uint8_t { exponential, deterministic, uniform, lognormal, empirical };
@@ -99,6 +112,9 @@ struct FunctionSpec {
   std::uint64_t payload_bytes = 0;   // request body moved on a forward
   std::uint64_t response_bytes = 0;  // answer moved back to the origin after a forward
   std::optional<Duration> deadline;  // finishing later is `deadline_missed`
+  // Traffic workloads: finishing after the vehicle left the view of the camera that
+  // saw it is `deadline_missed` (`deadline: until_leaves_view`).
+  bool deadline_until_leaves_view = false;
 };
 
 // Piecewise-constant rate multiplier: from `at` on, rates are multiplied by `factor`.
@@ -107,10 +123,59 @@ struct ProfileStep {
   double factor = 1.0;
 };
 
-enum class ArrivalProcess : std::uint8_t { poisson };
+enum class ArrivalProcess : std::uint8_t { poisson, mmpp, trace, traffic };
+
+// One state of a Markov-modulated Poisson process.
+struct MmppStateSpec {
+  double rate_per_s = 0;  // arrival rate while in this state (per camera)
+  Duration mean_sojourn{};  // mean (exponential) time spent in the state
+};
+
+// A road network for traffic: intersections, two-way roads between them, and the
+// border intersections where vehicles enter and leave.
+struct RoadGraphSpec {
+  std::vector<Point> intersections;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> roads;
+  std::vector<std::uint32_t> border;
+};
+
+enum class VehicleSpeedDist : std::uint8_t { deterministic, uniform, normal };
+
+// Vehicles driving through the city, seen by cameras (process: traffic).
+struct TrafficSpec {
+  std::optional<RoadGraphSpec> roads;  // none = the streets of the cameras' grid
+  double entry_rate_per_s = 1;         // vehicles entering the whole city, before the profile
+  VehicleSpeedDist speed_dist = VehicleSpeedDist::deterministic;
+  double speed_mean_mps = 13.9;        // m/s: deterministic value, normal mean
+  double speed_sd_mps = 0;             // normal
+  double speed_min_mps = 0;            // uniform, normal (truncation)
+  double speed_max_mps = 0;
+  double turn_straight = 0.6;          // relative weights at an intersection
+  double turn_left = 0.2;
+  double turn_right = 0.2;
+  double view_radius_m = 25;
+  bool per_frame = true;               // false: one recognition per pass
+  Duration frame_interval = std::chrono::milliseconds(500);
+  double blacklisted_fraction = 0;
+  std::vector<std::uint64_t> blacklisted_vehicles;  // vehicle ids (numbered in order of entry)
+  std::uint64_t alert_bytes = 1000;    // size of one blacklist alert on the uplink
+};
 
 struct ArrivalSpec {
   ArrivalProcess process = ArrivalProcess::poisson;
+  // mmpp: per-camera modulating chains (rates are per camera; hot spots and the
+  // profile multiply them). transitions: the jump chain's row-stochastic matrix with
+  // a zero diagonal; empty = uniform over the other states.
+  std::vector<MmppStateSpec> mmpp_states;
+  std::vector<std::vector<double>> mmpp_transitions;
+  // trace: the file (resolved relative to the scenario) and its rows, shared because
+  // scenarios are copied freely and a trace may be large.
+  std::string trace_file;
+  std::shared_ptr<const Trace> trace;
+  std::vector<std::uint32_t> trace_functions;  // trace function index -> Scenario::functions index
+  // traffic: the whole city's vehicles (the workload's `cameras` list is not used).
+  TrafficSpec traffic;
+  // poisson and mmpp:
   // Exactly one of rate / load is given. load = rate * E[S] / (slots * speed),
   // i.e. the offered load per slot of a camera with the default slots and speed
   // (the spread's mean when slots or speed vary per camera).
@@ -142,6 +207,32 @@ struct PolicySpec {
   SourceLocation where;
 };
 
+// Cameras going down for a while: in-flight work there ends `failed`, arrivals there
+// fail, and peers forwarding or probing there see a timeout and fall back.
+struct OutageSpec {
+  std::vector<std::uint32_t> cameras;  // explicit list, or drawn with the scenario seed:
+  std::uint32_t count = 0;             //   this many cameras, or
+  double fraction = 0;                 //   this share of the cameras (rounded)
+  Duration at{};                       // start, since the start of the run
+  Duration length{};                   // how long they stay down
+  SourceLocation where;
+};
+
+// Independent failures and repairs per camera: exponential up and down times drawn
+// per replication.
+struct FailureProcessSpec {
+  Duration mean_time_to_failure{};
+  Duration mean_time_to_repair{};
+  std::vector<std::uint32_t> cameras;  // empty = every camera
+};
+
+struct FaultsSpec {
+  std::vector<OutageSpec> outages;
+  std::optional<FailureProcessSpec> failures;
+  // A forward or probe to a node that is down is noticed after this long.
+  Duration timeout = std::chrono::seconds(1);
+};
+
 struct Scenario {
   std::string name;
   std::string source_file;          // file it was loaded from ("" when built in memory)
@@ -156,6 +247,7 @@ struct Scenario {
   std::vector<FunctionSpec> functions;
   std::vector<WorkloadSpec> workload;
   std::vector<PolicySpec> policies;
+  FaultsSpec faults;
 };
 
 }  // namespace fogsched

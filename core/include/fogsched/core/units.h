@@ -26,6 +26,8 @@ std::uint64_t parse_bytes(std::string_view text);
 double parse_bandwidth(std::string_view text);
 // "200m", "1.5km" -> metres.
 double parse_distance(std::string_view text);
+// "50km/h", "13.9m/s" -> metres per second; negative speeds are refused.
+double parse_speed(std::string_view text);
 // A plain decimal number ("0.8", "3", "-1e3"); no units, no trailing text.
 double parse_number(std::string_view text);
 

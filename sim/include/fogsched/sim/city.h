@@ -34,12 +34,13 @@ class RateProfile {
   Duration period_{};
 };
 
-// Arrivals of one workload entry at one camera.
+// Poisson or MMPP arrivals of one workload entry at one camera.
 struct ArrivalStream {
   std::uint32_t camera = 0;
   std::uint32_t workload = 0;  // index into Scenario::workload
   std::uint32_t function = 0;
-  double base_rate_per_s = 0;  // before the profile's factor
+  double base_rate_per_s = 0;  // poisson: before the profile's factor
+  double rate_factor = 1;      // mmpp: multiplies every state's rate (hot spots)
 };
 
 class City {
@@ -52,6 +53,18 @@ class City {
   const NodeSpec& node(std::uint32_t index) const { return nodes_[index]; }
   const std::vector<ArrivalStream>& streams() const { return streams_; }
   const RateProfile& profile(std::uint32_t workload) const { return profiles_[workload]; }
+  std::vector<Point> camera_positions() const;
+  // Columns of the cameras' grid (grid layout only).
+  std::uint32_t grid_columns() const { return grid_columns_; }
+
+  // Camera outages of the scenario's `faults.outages`, with drawn camera sets
+  // resolved (the same in every replication).
+  struct Outage {
+    std::vector<std::uint32_t> cameras;
+    Time start{};
+    Time end{};
+  };
+  const std::vector<Outage>& outages() const { return outages_; }
 
   // Time for a message of `bytes` to go from `from` to `to`: latency plus transfer.
   Duration one_way(std::uint32_t from, std::uint32_t to, std::uint64_t bytes) const;
@@ -62,6 +75,8 @@ class City {
   std::optional<NodeId> cloud_;
   std::vector<ArrivalStream> streams_;
   std::vector<RateProfile> profiles_;  // one per workload entry
+  std::vector<Outage> outages_;
+  std::uint32_t grid_columns_ = 0;
   NetworkSpec network_;
   CloudSpec cloud_spec_;
 };
