@@ -58,11 +58,7 @@ void BM_TrafficEvents(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["in_city"] = static_cast<double>(model.in_city());
 }
-BENCHMARK(BM_TrafficEvents)
-    ->ArgNames({"side", "once_per_pass"})
-    ->Args({10, 0})
-    ->Args({10, 1})
-    ->Args({30, 0});
+BENCHMARK(BM_TrafficEvents)->ArgNames({"side", "once_per_pass"})->Args({10, 0})->Args({10, 1})->Args({30, 0});
 
 void BM_TrafficConstruction(benchmark::State& state) {
   const auto side = static_cast<std::uint32_t>(state.range(0));

@@ -146,12 +146,13 @@ void expect_result_schema(const nlohmann::json& document) {
     EXPECT_TRUE(e.at("ci95").is_number() || e.at("ci95").is_null());
   };
   for (const auto& result : document["results"]) {
-    EXPECT_EQ(result.size(), 10u);
+    EXPECT_EQ(result.size(), 13u);
     EXPECT_TRUE(result.at("policy").is_string());
     EXPECT_TRUE(result.at("replications").is_number_unsigned());
     EXPECT_TRUE(result.at("invocations").is_number_unsigned());
     for (const char* metric : {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
-                               "deadline_miss_rate", "utilization", "jain_fairness"}) {
+                               "deadline_miss_rate", "utilization", "jain_fairness", "failed_fraction",
+                               "timeouts_per_invocation"}) {
       SCOPED_TRACE(metric);
       expect_estimate(result.at(metric));
     }
@@ -382,7 +383,7 @@ TEST_F(CliTest, OutDirectoryHoldsResultsSummaryScenarioAndTrace) {
   const std::string csv = read_file(trace);
   EXPECT_EQ(read_file(out / "trace.csv"), csv);
   EXPECT_THAT(csv, StartsWith("id,policy,replication,function,origin,executed_on,hops,probes,decision,outcome,"
-                              "arrival_s,start_s,end_s,response_s\n"));
+                              "arrival_s,start_s,end_s,response_s,vehicle,blacklisted,alert_s\n"));
   // One row per ended invocation of the one policy's two replications.
   std::istringstream rows(csv);
   std::string row;
@@ -390,7 +391,7 @@ TEST_F(CliTest, OutDirectoryHoldsResultsSummaryScenarioAndTrace) {
   int row_count = 0;
   while (std::getline(rows, row)) {
     ++row_count;
-    ASSERT_EQ(std::count(row.begin(), row.end(), ','), 13) << row;
+    ASSERT_EQ(std::count(row.begin(), row.end(), ','), 16) << row;
     ASSERT_THAT(row, MatchesRegex("[0-9]+,local,[01],0,[0-9]+,[0-9]+,0,0,(run_local|reject),"
                                   "(completed|rejected|deadline_missed|failed),.*"));
   }

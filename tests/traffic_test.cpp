@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <boost/math/distributions/normal.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -14,8 +15,6 @@
 #include <tuple>
 #include <variant>
 #include <vector>
-
-#include <boost/math/distributions/normal.hpp>
 
 namespace fogsched::sim {
 namespace {
@@ -137,8 +136,10 @@ TEST(TrafficModel, StraightStreetGivesExactFrames) {
     }
     ASSERT_EQ(frames[0].size(), 8U);
     ASSERT_EQ(frames[1].size(), 7U);
-    for (std::size_t k = 0; k < frames[0].size(); ++k) EXPECT_EQ(frames[0][k], *log.entered + 8s + static_cast<std::int64_t>(k) * 500ms);
-    for (std::size_t k = 0; k < frames[1].size(); ++k) EXPECT_EQ(frames[1][k], *log.entered + 8400ms + static_cast<std::int64_t>(k) * 500ms);
+    for (std::size_t k = 0; k < frames[0].size(); ++k)
+      EXPECT_EQ(frames[0][k], *log.entered + 8s + static_cast<std::int64_t>(k) * 500ms);
+    for (std::size_t k = 0; k < frames[1].size(); ++k)
+      EXPECT_EQ(frames[1][k], *log.entered + 8400ms + static_cast<std::int64_t>(k) * 500ms);
   }
   EXPECT_GT(complete, 300);  // about 0.2/s x 2000 s
 }
@@ -146,14 +147,10 @@ TEST(TrafficModel, StraightStreetGivesExactFrames) {
 // A camera at an intersection sees the end of one road and the start of the next:
 // one pass of 2 x 20 m at 10 m/s, straight on or round a corner.
 TEST(TrafficModel, CameraAtAnIntersectionSeesOneMergedPass) {
-  const RoadGraph line{.intersections = {{0, 0}, {100, 0}, {200, 0}},
-                       .roads = {{0, 1}, {1, 2}},
-                       .border = {0, 2},
-                       .exits = {}};
-  const RoadGraph corner{.intersections = {{0, 0}, {100, 0}, {100, 100}},
-                         .roads = {{0, 1}, {1, 2}},
-                         .border = {0, 2},
-                         .exits = {}};
+  const RoadGraph line{
+      .intersections = {{0, 0}, {100, 0}, {200, 0}}, .roads = {{0, 1}, {1, 2}}, .border = {0, 2}, .exits = {}};
+  const RoadGraph corner{
+      .intersections = {{0, 0}, {100, 0}, {100, 100}}, .roads = {{0, 1}, {1, 2}}, .border = {0, 2}, .exits = {}};
   for (const RoadGraph& graph : {line, corner}) {
     const TrafficConfig config{.roads = graph,
                                .entry_rate_per_s = 0.1,
@@ -198,18 +195,15 @@ TEST(TrafficModel, DeadEndTurnsBack) {
 }
 
 TrafficConfig busy_grid_config(std::uint32_t side, double spacing_m) {
-  return TrafficConfig{.roads = grid_roads(grid_positions(side, side, spacing_m), side),
-                       .entry_rate_per_s = 2.0,
-                       .speed = {.distribution = SpeedDistribution::normal,
-                                 .mean_mps = 12,
-                                 .sd_mps = 3,
-                                 .min_mps = 5,
-                                 .max_mps = 20},
-                       .turns = {.straight = 0.6, .left = 0.2, .right = 0.2},
-                       .view_radius_m = 30,
-                       .trigger = TriggerMode::per_frame,
-                       .frame_interval = 500ms,
-                       .blacklisted_fraction = 0.05};
+  return TrafficConfig{
+      .roads = grid_roads(grid_positions(side, side, spacing_m), side),
+      .entry_rate_per_s = 2.0,
+      .speed = {.distribution = SpeedDistribution::normal, .mean_mps = 12, .sd_mps = 3, .min_mps = 5, .max_mps = 20},
+      .turns = {.straight = 0.6, .left = 0.2, .right = 0.2},
+      .view_radius_m = 30,
+      .trigger = TriggerMode::per_frame,
+      .frame_interval = 500ms,
+      .blacklisted_fraction = 0.05};
 }
 
 TEST(TrafficModel, ConservesVehiclesAndOrdersEvents) {
@@ -424,8 +418,8 @@ TEST(TrafficModel, LongRoutesEndAtTheLimit) {
 // Seed 19; speeds inferred from trip times on a 200 m street.
 TEST(TrafficModel, SpeedDistributions) {
   auto speeds = [](SpeedSpec speed) {
-    const TrafficConfig config{.roads = straight_street(200), .entry_rate_per_s = 1.0, .speed = speed,
-                               .view_radius_m = 0};
+    const TrafficConfig config{
+        .roads = straight_street(200), .entry_rate_per_s = 1.0, .speed = speed, .view_radius_m = 0};
     TrafficModel model(config, {}, /*seed=*/19, time_at(10000s));
     std::vector<double> result;
     for (const VehicleLog& log : by_vehicle(drain(model))) {

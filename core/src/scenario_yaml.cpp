@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -779,9 +780,13 @@ std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const 
     }
     if (map.has("deadline")) {
       const YAML::Node deadline = map.get("deadline");
-      if (deadline.IsScalar() && deadline.Scalar() == "until_leaves_view") {
+      const std::string_view written = deadline.IsScalar() ? trim(deadline.Scalar()) : std::string_view();
+      if (written == "until_leaves_view") {
         function.deadline_until_leaves_view = true;
         leaves_view_deadlines_.emplace_back(static_cast<std::uint32_t>(functions.size()), deadline);
+      } else if (!written.empty() && std::isalpha(static_cast<unsigned char>(written.front()))) {
+        fail(deadline, map.path("deadline"),
+             fmt::format("expected a positive duration or until_leaves_view, got '{}'", written));
       } else {
         function.deadline = duration(deadline, map.path("deadline"), Bound::positive);
       }

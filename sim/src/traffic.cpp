@@ -7,17 +7,17 @@
 // and a scan of the views of each road it drives.
 #include "fogsched/sim/traffic.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <span>
 #include <string>
 #include <utility>
-
-#include <boost/math/distributions/normal.hpp>
-#include <fmt/format.h>
 
 #include "fogsched/core/rng.h"
 
@@ -63,8 +63,8 @@ class CameraGrid {
     }
     // Bound the cell count when the radius is tiny compared with the city.
     constexpr double kMaxCellsPerSide = 1024;
-    cell_m_ = std::max({cell_m, (max_.x_m - min_.x_m) / kMaxCellsPerSide, (max_.y_m - min_.y_m) / kMaxCellsPerSide,
-                        1e-6});
+    cell_m_ =
+        std::max({cell_m, (max_.x_m - min_.x_m) / kMaxCellsPerSide, (max_.y_m - min_.y_m) / kMaxCellsPerSide, 1e-6});
     columns_ = cell_index(max_.x_m - min_.x_m) + 1;
     rows_ = cell_index(max_.y_m - min_.y_m) + 1;
     cell_begin_.assign(std::size_t{columns_} * rows_ + 1, 0);
@@ -78,8 +78,7 @@ class CameraGrid {
   // Calls visit(camera) for every camera in a cell overlapping the box; each once.
   template <class Visit>
   void for_each_near(Point low, Point high, Visit&& visit) const {
-    if (camera_.empty() || high.x_m < min_.x_m || high.y_m < min_.y_m || low.x_m > max_.x_m ||
-        low.y_m > max_.y_m) {
+    if (camera_.empty() || high.x_m < min_.x_m || high.y_m < min_.y_m || low.x_m > max_.x_m || low.y_m > max_.y_m) {
       return;
     }
     const std::uint32_t column_lo = cell_index(std::max(low.x_m - min_.x_m, 0.0));
@@ -171,8 +170,8 @@ void validate(const TrafficConfig& config, std::size_t camera_count) {
   }
   if (!finite_non_negative(config.view_radius_m)) fail("view_radius_m: must be finite and >= 0");
   if (!config.camera_view_radius_m.empty() && config.camera_view_radius_m.size() != camera_count) {
-    fail(fmt::format("camera_view_radius_m: {} radii for {} cameras", config.camera_view_radius_m.size(),
-                     camera_count));
+    fail(
+        fmt::format("camera_view_radius_m: {} radii for {} cameras", config.camera_view_radius_m.size(), camera_count));
   }
   for (double radius : config.camera_view_radius_m) {
     if (!finite_non_negative(radius)) fail("camera_view_radius_m: every radius must be finite and >= 0");
@@ -354,6 +353,7 @@ TrafficModel::Impl::Impl(const TrafficConfig& config, std::vector<Point> cameras
 
 void TrafficModel::Impl::append_turn_options(Vec heading, std::span<const std::pair<Vec, std::int32_t>> candidates,
                                              bool by_turn, std::vector<TurnOption>& options) const {
+  // Weights first, held in `cumulative`, then turned into cumulative probabilities.
   const std::size_t first = options.size();
   if (!by_turn) {
     for (const auto& [direction, next] : candidates) options.push_back({1.0, next});
@@ -457,12 +457,14 @@ void TrafficModel::Impl::build_roads(const TrafficConfig& config) {
     const std::uint32_t back = d ^ 1U;
     candidates.clear();
     for (std::uint32_t i = out_begin[at]; i < out_begin[at + 1]; ++i) {
-      if (outgoing[i] != back) candidates.emplace_back(roads_[outgoing[i]].direction, static_cast<std::int32_t>(outgoing[i]));
+      if (outgoing[i] != back)
+        candidates.emplace_back(roads_[outgoing[i]].direction, static_cast<std::int32_t>(outgoing[i]));
     }
     for (std::uint32_t i = exit_begin[at]; i < exit_begin[at + 1]; ++i) {
       candidates.emplace_back(exit_direction[i], kLeave);
     }
-    if (candidates.empty()) candidates.emplace_back(roads_[back].direction, static_cast<std::int32_t>(back));  // a dead end
+    if (candidates.empty())
+      candidates.emplace_back(roads_[back].direction, static_cast<std::int32_t>(back));  // a dead end
     append_turn_options(roads_[d].direction, candidates, true, turns_);
   }
   turn_begin_.push_back(static_cast<std::uint32_t>(turns_.size()));
@@ -499,8 +501,7 @@ void TrafficModel::Impl::build_views(const TrafficConfig& config) {
     const DirectedRoad& road = roads_[d];
     const Point start = graph.intersections[roads_[d ^ 1U].to];
     const Point finish = graph.intersections[road.to];
-    const Point low{std::min(start.x_m, finish.x_m) - largest_radius,
-                    std::min(start.y_m, finish.y_m) - largest_radius};
+    const Point low{std::min(start.x_m, finish.x_m) - largest_radius, std::min(start.y_m, finish.y_m) - largest_radius};
     const Point high{std::max(start.x_m, finish.x_m) + largest_radius,
                      std::max(start.y_m, finish.y_m) + largest_radius};
     const auto first = views_.size();
@@ -516,8 +517,8 @@ void TrafficModel::Impl::build_views(const TrafficConfig& config) {
       const double enter = along - half_chord;
       const double leave = along + half_chord;
       if (leave <= 0 || enter >= road.length_m) return;
-      views_.push_back({camera, std::max(enter, 0.0), std::min(leave, road.length_m), enter <= 0,
-                        leave >= road.length_m});
+      views_.push_back(
+          {camera, std::max(enter, 0.0), std::min(leave, road.length_m), enter <= 0, leave >= road.length_m});
     });
     std::sort(views_.begin() + static_cast<std::ptrdiff_t>(first), views_.end(),
               [](const CameraView& x, const CameraView& y) {
@@ -538,8 +539,10 @@ std::int32_t TrafficModel::Impl::choose(std::span<const TurnOption> options) {
 
 double TrafficModel::Impl::draw_speed() {
   switch (speed_.distribution) {
-    case SpeedDistribution::deterministic: return speed_.mean_mps;
-    case SpeedDistribution::uniform: return route_rng_.uniform(speed_.min_mps, speed_.max_mps);
+    case SpeedDistribution::deterministic:
+      return speed_.mean_mps;
+    case SpeedDistribution::uniform:
+      return route_rng_.uniform(speed_.min_mps, speed_.max_mps);
     case SpeedDistribution::normal: {
       // Inverse transform over the CDF's range on [min, max]: exact truncation, one draw.
       const double u = route_rng_.uniform(speed_cdf_low_, speed_cdf_high_);
@@ -619,7 +622,8 @@ void TrafficModel::Impl::admit(std::int64_t time_ns) {
   const auto border = route_rng_.uniform_index(border_exit_begin_.size() - 1);
   const std::uint32_t exits = border_exit_begin_[border + 1] - border_exit_begin_[border];
   const auto entry = border_exit_begin_[border] + static_cast<std::uint32_t>(route_rng_.uniform_index(exits));
-  std::int32_t road = choose(std::span(entries_).subspan(entry_begin_[entry], entry_begin_[entry + 1] - entry_begin_[entry]));
+  std::int32_t road =
+      choose(std::span(entries_).subspan(entry_begin_[entry], entry_begin_[entry + 1] - entry_begin_[entry]));
 
   push({.time_ns = time_ns, .vehicle = vehicle, .kind = PendingKind::entered, .blacklisted = blacklisted});
 

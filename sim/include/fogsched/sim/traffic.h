@@ -12,6 +12,16 @@
 //
 // Geometry is planar in metres; headings are radians counter-clockwise from +x,
 // so "left" is counter-clockwise and "right" clockwise.
+//
+// Use from an event loop: merge the traffic stream with the engine's own queue by time.
+//
+//   TrafficModel traffic(config, camera_positions, derive_seed(seed, {label}), end);
+//   while (auto t = traffic.peek_time()) {       // or: while *t <= the engine's next event
+//     std::visit(handler, traffic.pop());        // VehicleEntered / Trigger / VehicleLeft
+//   }
+//
+// Vehicles leave at the border intersection itself: a camera there sees only the
+// part of a pass inside the city.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -95,17 +105,17 @@ enum class TriggerMode : std::uint8_t {
 };
 
 struct TrafficConfig {
-  RoadGraph roads{};
-  double entry_rate_per_s = 1.0;  // vehicles per second entering the whole city, before the profile
-  RateProfile entry_profile{};    // dimensionless multiplier of entry_rate_per_s over time
-  SpeedSpec speed{};              // drawn once per vehicle
-  TurnWeights turns{};
-  double view_radius_m = 25;                  // metres, every camera
-  std::vector<double> camera_view_radius_m{}; // metres, one per camera; empty = view_radius_m for all
-  TriggerMode trigger = TriggerMode::per_frame;
+  RoadGraph roads{};                             // the street network, metres
+  double entry_rate_per_s = 1.0;                 // vehicles per second entering the whole city, before the profile
+  RateProfile entry_profile{};                   // dimensionless multiplier of entry_rate_per_s over time
+  SpeedSpec speed{};                             // drawn once per vehicle
+  TurnWeights turns{};                           // dimensionless weights at each intersection
+  double view_radius_m = 25;                     // metres, every camera
+  std::vector<double> camera_view_radius_m{};    // metres, one per camera; empty = view_radius_m for all
+  TriggerMode trigger = TriggerMode::per_frame;  // recognitions per vehicle in view
   Duration frame_interval = std::chrono::milliseconds{500};  // per_frame: time between triggers, > 0
-  double blacklisted_fraction = 0;               // probability, each vehicle independently
-  std::vector<std::uint64_t> blacklisted_ids{};  // vehicle ids blacklisted in addition
+  double blacklisted_fraction = 0;                           // probability, each vehicle independently
+  std::vector<std::uint64_t> blacklisted_ids{};              // vehicle ids blacklisted in addition
   // Roads a vehicle drives at most. A vehicle that has driven this many leaves the
   // city at the intersection it then reaches (it parks), so no route is endless.
   std::uint32_t max_route_roads = 1000;
