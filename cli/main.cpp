@@ -29,6 +29,7 @@
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
@@ -277,8 +278,26 @@ std::string describe_function(const FunctionSpec& f) {
 
 std::string describe_workload(const WorkloadSpec& w) {
   const ArrivalSpec& a = w.arrivals;
+  switch (a.process) {
+    case ArrivalProcess::trace:
+      return fmt::format("a trace of {} arrivals ({})", a.trace ? a.trace->arrivals.size() : 0, a.trace_file);
+    case ArrivalProcess::traffic: {
+      const TrafficSpec& t = a.traffic;
+      std::string text = fmt::format("{} for vehicles entering at {}/s, seen within {}m, {}", w.function,
+                                     t.entry_rate_per_s, t.view_radius_m,
+                                     t.per_frame ? "every " + format_duration(t.frame_interval) : "once per pass");
+      if (t.blacklisted_fraction > 0 || !t.blacklisted_vehicles.empty()) text += ", with blacklist alerts";
+      if (!a.profile.empty()) text += fmt::format(", {}-step entry profile", a.profile.size());
+      return text;
+    }
+    case ArrivalProcess::poisson:
+    case ArrivalProcess::mmpp:
+      break;
+  }
   std::string text = w.function + " at ";
-  if (a.rate_per_s) {
+  if (a.process == ArrivalProcess::mmpp) {
+    text += fmt::format("a {}-state MMPP", a.mmpp_states.size());
+  } else if (a.rate_per_s) {
     text += fmt::format("{}/s", *a.rate_per_s);
   } else if (a.load) {
     text += fmt::format("load {}", *a.load);
@@ -340,9 +359,20 @@ int validate_command(const ScenarioArgs& args) {
   std::vector<std::string> policy_names;
   for (const PolicyConfig& p : policies) policy_names.push_back(p.canonical);
 
-  text += fmt::format(". {}: {}. Workload: {}. {} of {} (warm-up {}), seed {}, hop limit {}. {}: {}.",
+  std::string faults;
+  const FaultsSpec& f = scenario.faults;
+  if (!f.outages.empty() || f.failures) {
+    std::vector<std::string> parts;
+    if (!f.outages.empty()) parts.push_back(plural(f.outages.size(), "camera outage"));
+    if (f.failures) {
+      parts.push_back(fmt::format("random failures (mean {} up, {} down)", format_duration(f.failures->mean_time_to_failure),
+                                  format_duration(f.failures->mean_time_to_repair)));
+    }
+    faults = fmt::format(" Faults: {}; a dead peer is noticed after {}.", join(parts), format_duration(f.timeout));
+  }
+  text += fmt::format(". {}: {}. Workload: {}.{} {} of {} (warm-up {}), seed {}, hop limit {}. {}: {}.",
                       scenario.functions.size() == 1 ? "Function" : "Functions", join(functions),
-                      join(workload), plural(scenario.replications, "replication"),
+                      join(workload), faults, plural(scenario.replications, "replication"),
                       format_duration(scenario.duration), format_duration(scenario.warmup), scenario.seed,
                       scenario.hop_limit, policies.size() == 1 ? "Policy" : "Policies",
                       join(policy_names));

@@ -302,9 +302,9 @@ TEST(ScenarioErrors, BadIntegers) {
   EXPECT_EQ(error_of(minimal_with("slots: 2", "slots: 5000000000")),
             "x.yaml:6: cluster.cameras.slots: expected a positive integer no larger than 4294967295, got '5000000000'");
   EXPECT_EQ(error_of(minimal_with("slots: 2", "slots: [2]")),
-            "x.yaml:6: cluster.cameras.slots: expected a positive integer, got a list");
+            "x.yaml:6: cluster.cameras.slots: has 1 values but count is 4 (one value per camera)");
   EXPECT_EQ(error_of(minimal_with("slots: 2", "slots:")),
-            "x.yaml:6: cluster.cameras.slots: expected a positive integer, got nothing");
+            "x.yaml:6: cluster.cameras.slots: expected a value, a list or a map, got nothing");
 }
 
 TEST(ScenarioErrors, BadUnits) {
