@@ -210,11 +210,15 @@ Duration City::one_way(std::uint32_t from, std::uint32_t to, std::uint64_t bytes
   if (cloud_ && (from == cloud_->value || to == cloud_->value)) {
     return cloud_spec_.latency + transfer(cloud_spec_.bandwidth_bps);
   }
-  const Point& a = nodes_[from].position;
-  const Point& b = nodes_[to].position;
-  const double km = std::hypot(a.x_m - b.x_m, a.y_m - b.y_m) / 1000.0;
-  return network_.latency_base + from_seconds(to_seconds(network_.latency_per_km) * km) +
-         transfer(network_.bandwidth_bps);
+  Duration latency = network_.latency_base + transfer(network_.bandwidth_bps);
+  if (network_.latency_per_km != Duration::zero()) {
+    const Point& a = nodes_[from].position;
+    const Point& b = nodes_[to].position;
+    const double dx = a.x_m - b.x_m;
+    const double dy = a.y_m - b.y_m;
+    latency += from_seconds(to_seconds(network_.latency_per_km) * std::sqrt(dx * dx + dy * dy) / 1000.0);
+  }
+  return latency;
 }
 
 }  // namespace fogsched::sim

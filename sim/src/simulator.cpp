@@ -1,5 +1,4 @@
 #include <array>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -140,7 +139,7 @@ struct Simulation::ProbeRound {
   PeerSet peers;
   std::array<LoadReport, kMaxProbePeers> loads{};
   std::uint32_t answered = 0;      // bit i: peers[i] answered
-  std::uint32_t resolved = 0;      // bit i: peers[i] answered or is known to be down
+  std::uint32_t resolved = 0;      // peers that answered or are known to be down
   std::uint32_t pending_events = 0;
   bool decided = false;
 };
@@ -333,7 +332,11 @@ ReplicationResult Simulation::run() {
   }
 
   std::uint64_t processed = 0;
+  double pending_sum = 0;
+  std::size_t peak_pending = 0;
   while (!events_.empty() && events_.top().time_ns <= end_ns_) {
+    peak_pending = std::max(peak_pending, events_.size());
+    pending_sum += static_cast<double>(events_.size());
     const Event e = events_.pop();
     now_ns_ = e.time_ns;
     switch (e.kind) {
@@ -372,7 +375,13 @@ ReplicationResult Simulation::run() {
 
   std::vector<std::uint32_t> slots(city_.camera_count());
   for (std::uint32_t i = 0; i < city_.camera_count(); ++i) slots[i] = nodes_[i].slots;
-  ReplicationResult result{.metrics = std::move(metrics_), .summary = {}, .trace = std::move(trace_)};
+  ReplicationResult result{.metrics = std::move(metrics_),
+                           .engine = {.events = processed,
+                                      .peak_pending_events = peak_pending,
+                                      .mean_pending_events = processed ? pending_sum / static_cast<double>(processed) : 0,
+                                      .peak_invocations = invocations_.size()},
+                           .summary = {},
+                           .trace = std::move(trace_)};
   result.summary = summarize_replication(result.metrics, slots, Duration{end_ns_ - warmup_ns_});
   return result;
 }
@@ -665,9 +674,9 @@ void Simulation::probe_slot_resolved(std::uint32_t round, std::uint32_t slot, bo
   ProbeRound& r = rounds_[round];
   --r.pending_events;
   if (!r.decided) {
-    r.resolved |= 1u << slot;
+    ++r.resolved;
     if (answered) r.answered |= 1u << slot;
-    if (static_cast<std::size_t>(std::popcount(r.resolved)) == r.peers.size()) finish_probe(round);
+    if (r.resolved == r.peers.size()) finish_probe(round);
   }
   release_round_if_done(round);
 }

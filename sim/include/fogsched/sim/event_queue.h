@@ -1,13 +1,17 @@
 #pragma once
-// The simulator's event queue: flat 32-byte records in a binary heap ordered by
+// The simulator's event queue: flat 32-byte records in a 4-ary min-heap ordered by
 // (time, sequence). The sequence number makes ties deterministic: events at the
 // same time run in the order they were scheduled.
 //
+// Four children per node halve the heap's depth against a binary heap, and the four
+// children of a node share one or two cache lines; sifting moves a "hole" instead
+// of swapping, so each level costs one 32-byte copy. In the engine's benchmark this
+// is markedly faster than std::priority_queue at 10^3 to 10^6 pending events.
+//
 // The interface is the narrow Insert / PeekNext / RemoveNext seam of ns-3's
 // scheduler, so other queue layouts can be swapped in and benchmarked.
-#include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 namespace fogsched::sim {
@@ -30,23 +34,53 @@ class EventQueue {
 
   void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0,
             std::uint32_t b = 0) {
-    heap_.push_back(Event{time_ns, next_sequence_++, kind, node, a, b});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    const Event e{time_ns, next_sequence_++, kind, node, a, b};
+    std::size_t hole = heap_.size();
+    heap_.emplace_back();
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / kArity;
+      if (!before(e, heap_[parent])) break;
+      heap_[hole] = heap_[parent];
+      hole = parent;
+    }
+    heap_[hole] = e;
   }
+
+  // The earliest event. Precondition: !empty().
   const Event& top() const { return heap_.front(); }
+
+  // Removes and returns the earliest event. Precondition: !empty().
   Event pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    Event e = heap_.back();
+    const Event earliest = heap_.front();
+    const Event last = heap_.back();
     heap_.pop_back();
-    return e;
+    const std::size_t n = heap_.size();
+    if (n == 0) return earliest;
+    // Sift the hole at the root down to where `last` belongs.
+    std::size_t hole = 0;
+    for (;;) {
+      const std::size_t first = hole * kArity + 1;
+      if (first >= n) break;
+      const std::size_t end = first + kArity < n ? first + kArity : n;
+      std::size_t best = first;
+      for (std::size_t c = first + 1; c < end; ++c) {
+        if (before(heap_[c], heap_[best])) best = c;
+      }
+      if (!before(heap_[best], last)) break;
+      heap_[hole] = heap_[best];
+      hole = best;
+    }
+    heap_[hole] = last;
+    return earliest;
   }
 
  private:
-  struct Later {
-    bool operator()(const Event& x, const Event& y) const {
-      return x.time_ns != y.time_ns ? x.time_ns > y.time_ns : x.sequence > y.sequence;
-    }
-  };
+  static constexpr std::size_t kArity = 4;
+
+  static bool before(const Event& x, const Event& y) {
+    return x.time_ns != y.time_ns ? x.time_ns < y.time_ns : x.sequence < y.sequence;
+  }
+
   std::vector<Event> heap_;
   std::uint64_t next_sequence_ = 0;
 };

@@ -39,8 +39,17 @@ struct ReplicationTrace {
   std::vector<InvocationRecord> records;  // in order of ending
 };
 
+// What the engine did in one replication (for benchmarks and capacity planning).
+struct EngineStats {
+  std::uint64_t events = 0;               // events processed
+  std::uint64_t peak_pending_events = 0;  // largest event-queue size
+  double mean_pending_events = 0;         // event-queue size averaged over events
+  std::uint64_t peak_invocations = 0;     // most invocations alive at once
+};
+
 struct ReplicationResult {
   MetricsCollector metrics;
+  EngineStats engine;
   ReplicationSummary summary;
   std::vector<InvocationRecord> trace;  // empty unless keep_trace
 };
