@@ -337,7 +337,7 @@ ReplicationResult Simulation::run() {
   while (!events_.empty() && events_.top().time_ns <= end_ns_) {
     peak_pending = std::max(peak_pending, events_.size());
     pending_sum += static_cast<double>(events_.size());
-    const Event e = events_.pop();
+    const Event e = events_.take();
     now_ns_ = e.time_ns;
     switch (e.kind) {
       case kArrival: on_arrival(e.a); break;
@@ -360,6 +360,7 @@ ReplicationResult Simulation::run() {
       case kProbeLost: on_probe_lost(e.a, e.b); break;
       case kAlertAtUplink: on_alert_at_uplink(e.node, e.a); break;
     }
+    events_.settle();
     if ((++processed & 0xffff) == 0 && cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
   }
 

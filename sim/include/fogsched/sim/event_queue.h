@@ -5,8 +5,8 @@
 //
 // Four children per node halve the heap's depth against a binary heap, and the four
 // children of a node share one or two cache lines; sifting moves a "hole" instead
-// of swapping, so each level costs one 32-byte copy. In the engine's benchmark this
-// is markedly faster than std::priority_queue at 10^3 to 10^6 pending events.
+// of swapping, so each level costs one 32-byte copy; and take()/settle() let the
+// first event a handler schedules reuse the root (see take()).
 //
 // The interface is the narrow Insert / PeekNext / RemoveNext seam of ns-3's
 // scheduler, so other queue layouts can be swapped in and benchmarked.
@@ -29,12 +29,18 @@ static_assert(sizeof(Event) == 32);
 class EventQueue {
  public:
   void reserve(std::size_t n) { heap_.reserve(n); }
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return heap_.size() - (root_vacant_ ? 1 : 0); }
 
   void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0,
             std::uint32_t b = 0) {
     const Event e{time_ns, next_sequence_++, kind, node, a, b};
+    if (root_vacant_) {
+      // The event just taken left the root free: one sift-down places the new one.
+      root_vacant_ = false;
+      sift_down_from_root(e);
+      return;
+    }
     std::size_t hole = heap_.size();
     heap_.emplace_back();
     while (hole > 0) {
@@ -46,17 +52,40 @@ class EventQueue {
     heap_[hole] = e;
   }
 
-  // The earliest event. Precondition: !empty().
+  // The earliest event. Precondition: !empty() and no event taken but not settled.
   const Event& top() const { return heap_.front(); }
 
   // Removes and returns the earliest event. Precondition: !empty().
   Event pop() {
-    const Event earliest = heap_.front();
+    Event earliest = take();
+    settle();
+    return earliest;
+  }
+
+  // Takes the earliest event out but defers repairing the heap: a handler almost
+  // always schedules a new event, and the first push() then refills the root with a
+  // single sift-down instead of a sift-down now and a sift-up then. Call settle()
+  // once the handler is done. Precondition: !empty() and the last take() settled.
+  Event take() {
+    root_vacant_ = true;
+    return heap_.front();
+  }
+
+  // Repairs the heap after take() if no push() has refilled the root.
+  void settle() {
+    if (!root_vacant_) return;
+    root_vacant_ = false;
     const Event last = heap_.back();
     heap_.pop_back();
+    if (!heap_.empty()) sift_down_from_root(last);
+  }
+
+ private:
+  static constexpr std::size_t kArity = 4;
+
+  // Places `e` in the heap whose root slot is free (heap_ is non-empty).
+  void sift_down_from_root(const Event& e) {
     const std::size_t n = heap_.size();
-    if (n == 0) return earliest;
-    // Sift the hole at the root down to where `last` belongs.
     std::size_t hole = 0;
     for (;;) {
       const std::size_t first = hole * kArity + 1;
@@ -66,16 +95,12 @@ class EventQueue {
       for (std::size_t c = first + 1; c < end; ++c) {
         if (before(heap_[c], heap_[best])) best = c;
       }
-      if (!before(heap_[best], last)) break;
+      if (!before(heap_[best], e)) break;
       heap_[hole] = heap_[best];
       hole = best;
     }
-    heap_[hole] = last;
-    return earliest;
+    heap_[hole] = e;
   }
-
- private:
-  static constexpr std::size_t kArity = 4;
 
   static bool before(const Event& x, const Event& y) {
     return x.time_ns != y.time_ns ? x.time_ns < y.time_ns : x.sequence < y.sequence;
@@ -83,6 +108,7 @@ class EventQueue {
 
   std::vector<Event> heap_;
   std::uint64_t next_sequence_ = 0;
+  bool root_vacant_ = false;  // take() happened and neither push() nor settle() since
 };
 
 }  // namespace fogsched::sim
