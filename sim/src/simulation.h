@@ -74,6 +74,8 @@ class Simulation final : public NodeContext {
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
 
   void schedule_next_arrival(std::uint32_t stream_index, Time from);
+  // One gossip message from the bound node.
+  void send_gossip(std::uint32_t to, std::uint32_t packed_load);
   void schedule_next_trace_arrival(std::uint32_t source);
   void schedule_next_traffic_event(std::uint32_t source);
   // A client invocation arriving at `camera` now; decided at once, or failed when the
@@ -84,7 +86,8 @@ class Simulation final : public NodeContext {
   void probe_slot_resolved(std::uint32_t round, std::uint32_t slot, bool answered);
   void decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry);
   void enforce_hop_limit(std::uint32_t inv, std::uint32_t node);
-  void run_or_reject(std::uint32_t inv, std::uint32_t node, RejectReason reason);
+  // Runs it here if a slot or queue place is free, else rejects it.
+  void run_or_reject(std::uint32_t inv, std::uint32_t node);
   void start(std::uint32_t inv, std::uint32_t node);
   void forward(std::uint32_t inv, std::uint32_t from, std::uint32_t to);
   void start_probe(std::uint32_t inv, std::uint32_t node, const PeerSet& peers);

@@ -270,21 +270,19 @@ void Simulation::gossip_load(std::span<const NodeId> peers) {
       throw PolicyContractError(fmt::format("policy '{}' at node {} gossiped to node {}, which is not a peer",
                                             policy_.canonical, bound_node_, p.value));
     }
-    events_.push(now_ns_ + city_.one_way(bound_node_, p.value, scenario_.network.gossip_bytes).count(),
-                 kGossipArrive, p.value, bound_node_, packed);
+    send_gossip(p.value, packed);
   }
-  if (now_ns_ >= warmup_ns_) metrics_.gossip_messages += peers.size();
 }
 
 void Simulation::gossip_load_to_all() {
   const std::uint32_t packed = pack_load(load_of(bound_node_));
-  const std::size_t count = peer_count();
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint32_t p = peer(i).value;
-    events_.push(now_ns_ + city_.one_way(bound_node_, p, scenario_.network.gossip_bytes).count(), kGossipArrive,
-                 p, bound_node_, packed);
-  }
-  if (now_ns_ >= warmup_ns_) metrics_.gossip_messages += count;
+  for (std::size_t i = 0; i < peer_count(); ++i) send_gossip(peer(i).value, packed);
+}
+
+void Simulation::send_gossip(std::uint32_t to, std::uint32_t packed_load) {
+  events_.push(now_ns_ + city_.one_way(bound_node_, to, scenario_.network.gossip_bytes).count(), kGossipArrive, to,
+               bound_node_, packed_load);
+  if (now_ns_ >= warmup_ns_) ++metrics_.gossip_messages;
 }
 
 void Simulation::set_timer(Duration after) {
@@ -536,7 +534,7 @@ void Simulation::on_forward_timeout(std::uint32_t node, std::uint32_t inv) {
     finish(inv, Outcome::failed, node);
     return;
   }
-  run_or_reject(inv, node, RejectReason::no_capacity);
+  run_or_reject(inv, node);
 }
 
 void Simulation::on_response_arrive(std::uint32_t origin, std::uint32_t inv) {
@@ -729,7 +727,7 @@ void Simulation::check_target(std::uint32_t inv, std::uint32_t node, NodeId targ
 void Simulation::decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry) {
   if (is_cloud(node)) {
     // The cloud runs what reaches it, or rejects it when full: it never forwards.
-    run_or_reject(inv, node, RejectReason::no_capacity);
+    run_or_reject(inv, node);
     return;
   }
   bind(node, answers, reentry);
@@ -737,7 +735,7 @@ void Simulation::decide(std::uint32_t inv, std::uint32_t node, std::span<const P
   const bool at_hop_limit = invocations_[inv].inv.hops >= scenario_.hop_limit;
 
   std::visit(Overloaded{
-                 [&](RunLocal) { run_or_reject(inv, node, RejectReason::no_capacity); },
+                 [&](RunLocal) { run_or_reject(inv, node); },
                  [&](Reject) {
                    invocations_[inv].node = node;
                    finish(inv, Outcome::rejected, node);
@@ -781,10 +779,10 @@ void Simulation::decide(std::uint32_t inv, std::uint32_t node, std::span<const P
 
 void Simulation::enforce_hop_limit(std::uint32_t inv, std::uint32_t node) {
   if (invocations_[inv].measured) ++metrics_.hop_limit_enforced;
-  run_or_reject(inv, node, RejectReason::hop_limit);
+  run_or_reject(inv, node);
 }
 
-void Simulation::run_or_reject(std::uint32_t inv, std::uint32_t node, RejectReason /*reason*/) {
+void Simulation::run_or_reject(std::uint32_t inv, std::uint32_t node) {
   NodeState& n = nodes_[node];
   InvocationState& st = invocations_[inv];
   st.node = node;
