@@ -3,6 +3,8 @@
 BUILD_DIR      := build
 ASAN_BUILD_DIR := build-asan
 JOBS           := $(shell nproc 2>/dev/null || echo 2)
+# Debian's interpreter: the one the module is built for and python3-* installs into.
+PYTHON         := /usr/bin/python3
 
 # configure(dir, build type, extra flags): Ninja when available, for a new build dir
 # only (CMake refuses to switch the generator of an existing one).
@@ -12,7 +14,7 @@ define configure
 	cmake -S . -B $(1) $$generator -DCMAKE_BUILD_TYPE=$(2) $(3)
 endef
 
-.PHONY: deps build demo test test-asan bench clean
+.PHONY: deps build demo test test-python test-asan bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -24,21 +26,31 @@ build: deps
 demo: build
 	$(BUILD_DIR)/cli/fogsched run scenarios/city-default.yaml
 
+# pytest of the Python module (python/tests) against the build in $(BUILD_DIR).
+PYTEST := PYTHONPATH=$(CURDIR)/$(BUILD_DIR)/python FOGSCHED_CLI=$(CURDIR)/$(BUILD_DIR)/cli/fogsched \
+          $(PYTHON) -m pytest python/tests
+
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+	$(PYTEST)
+
+test-python: build
+	$(PYTEST)
 
 test-asan: deps
-	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=ON)
+	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=ON -DFOGSCHED_BUILD_PYTHON=OFF)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j2
 
-# Benchmarks are built with everything else; this runs the ones that exist.
-bench: build
-	@found=0; \
-	for benchmark in $(BUILD_DIR)/bench/bench_*; do \
-	  if [ -x "$$benchmark" ]; then found=1; "$$benchmark"; fi; \
-	done; \
-	if [ $$found -eq 0 ]; then echo "bench: no benchmarks yet (see bench/CMakeLists.txt)"; fi
+# Benchmarks (bench/README.md), in a Release build: the micro-benchmarks, then the
+# macro benchmark (reference scenarios, scaling series, 1-vs-2 threads check).
+MICRO_BENCHMARKS := bench_engine bench_traffic bench_policies
+
+bench: deps
+	$(call configure,$(BUILD_DIR),Release,)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(MICRO_BENCHMARKS) bench_macro
+	for benchmark in $(MICRO_BENCHMARKS); do $(BUILD_DIR)/bench/$$benchmark || exit 1; done
+	$(BUILD_DIR)/bench/bench_macro --all
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

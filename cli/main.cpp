@@ -1,4 +1,4 @@
-// fogsched: run, validate and list scheduling policies from the command line.
+// fogsched: run, validate, analyze and list scheduling policies from the command line.
 //
 // Exit codes: 0 ok, 1 internal error (a bug, including a policy breaking its
 // contract), 2 bad input (scenario, policy spec, units, command line, files),
@@ -24,11 +24,14 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "fogsched/analysis/analyze.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/stats.h"
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
@@ -166,14 +169,15 @@ struct RunArgs {
 
 // Applies --seed, --replications and --duration to the document, so they are
 // validated like the file and the scenario written with --out is the one that ran.
-void apply_run_settings(const RunArgs& args, ScenarioDocument& document) {
-  if (args.seed) document.set("seed", std::to_string(*args.seed));
-  if (args.replications) document.set("replications", std::to_string(*args.replications));
-  if (!args.duration) return;
+void apply_run_settings(std::optional<std::uint64_t> seed, std::optional<std::uint32_t> replications,
+                        const std::optional<std::string>& duration_text, ScenarioDocument& document) {
+  if (seed) document.set("seed", std::to_string(*seed));
+  if (replications) document.set("replications", std::to_string(*replications));
+  if (!duration_text) return;
 
   Duration duration{};
   try {
-    duration = parse_duration(*args.duration);
+    duration = parse_duration(*duration_text);
   } catch (const UnitError& e) {
     throw InputError(fmt::format("--duration: {}", e.what()));
   }
@@ -184,22 +188,34 @@ void apply_run_settings(const RunArgs& args, ScenarioDocument& document) {
   if (warmup != as_written.warmup) document.set("warmup", format_duration(warmup));
 }
 
+// --policy specs replace the scenario's list, in the document too (so a scenario
+// written out is the one that ran). Empty when none was given.
+std::vector<PolicyConfig> apply_policy_args(const std::vector<std::string>& specs, ScenarioDocument& document) {
+  std::vector<PolicyConfig> policies;
+  if (specs.empty()) return policies;
+  std::string yaml_list;
+  for (const std::string& spec : specs) {
+    policies.push_back(PolicyRegistry::builtin().parse(spec));
+    yaml_list += (yaml_list.empty() ? "" : ", ") + policy_as_yaml(policies.back());
+  }
+  document.set("policies", "[" + yaml_list + "]");
+  return policies;
+}
+
+// A progress bar on stderr when it is a terminal, fed by the runner.
+void attach_progress(sim::RunOptions& options, std::optional<ProgressBar>& progress) {
+  if (isatty(fileno(stderr)) == 0) return;
+  progress.emplace();
+  progress->update(0.0);
+  options.progress = [&progress](double fraction) { progress->update(fraction); };
+}
+
 int run_command(const RunArgs& args) {
   ScenarioDocument document = load_document(args.scenario);
-  apply_run_settings(args, document);
-
-  const PolicyRegistry& registry = PolicyRegistry::builtin();
-  std::vector<PolicyConfig> policies;
-  if (!args.policies.empty()) {
-    std::string yaml_list;
-    for (const std::string& spec : args.policies) {
-      policies.push_back(registry.parse(spec));
-      yaml_list += (yaml_list.empty() ? "" : ", ") + policy_as_yaml(policies.back());
-    }
-    document.set("policies", "[" + yaml_list + "]");
-  }
+  apply_run_settings(args.seed, args.replications, args.duration, document);
+  std::vector<PolicyConfig> policies = apply_policy_args(args.policies, document);
   const Scenario scenario = document.parse();
-  if (policies.empty()) policies = sim::configure_policies(scenario, registry);
+  if (policies.empty()) policies = sim::configure_policies(scenario);
 
   std::optional<std::filesystem::path> out_dir;
   if (args.out_dir) {
@@ -216,11 +232,7 @@ int run_command(const RunArgs& args) {
   options.keep_trace = args.trace_path.has_value();
   options.cancel = &g_cancel_requested;
   std::optional<ProgressBar> progress;
-  if (isatty(fileno(stderr)) != 0) {
-    progress.emplace();
-    progress->update(0.0);
-    options.progress = [&progress](double fraction) { progress->update(fraction); };
-  }
+  attach_progress(options, progress);
   const sim::RunOutput output = sim::run_scenario(scenario, policies, options);
   progress.reset();
 
@@ -380,6 +392,199 @@ int validate_command(const ScenarioArgs& args) {
   return kExitOk;
 }
 
+// --- fogsched analyze ------------------------------------------------------------
+
+struct AnalyzeArgs {
+  ScenarioArgs scenario;
+  std::vector<std::string> policies;
+  std::optional<std::uint32_t> replications;
+  std::optional<std::uint64_t> seed;
+  std::uint32_t threads = 0;
+  std::optional<std::string> duration;
+  bool json = false;
+};
+
+// One metric of one policy: the simulated estimate beside each applicable model.
+struct ComparedMetric {
+  const char* key;    // JSON name
+  const char* label;  // table label
+  Estimate simulated;
+  std::vector<std::pair<analysis::Model, double>> exact;
+};
+
+// Whether `value` lies within the confidence interval, allowing for the models'
+// own rounding (their values are exact to about 1e-12); none without an interval
+// (a single replication).
+std::optional<bool> within_ci(const Estimate& e, double value) {
+  constexpr double kModelRounding = 1e-9;
+  if (std::isnan(e.ci95)) return std::nullopt;
+  return std::abs(value - e.mean) <= e.ci95 + kModelRounding;
+}
+
+// The simulated values the models predict, per replication. The forwarded fraction
+// is taken over the client invocations that ended: one still running when the
+// replication stops is not yet known to have been forwarded. Mean busy slots: the
+// cameras' busy slot-time over the measurement window.
+std::vector<ComparedMetric> compare(const std::vector<sim::ReplicationResult>& replications,
+                                    const analysis::PolicyAnalysis& analysis, std::uint32_t cameras,
+                                    Duration window) {
+  std::vector<double> rejection, forwarded, busy;
+  for (const sim::ReplicationResult& rep : replications) {
+    const MetricsCollector& m = rep.metrics;
+    rejection.push_back(rep.summary.rejection_probability);
+    const std::uint64_t ended = m.client_invocations - m.in_flight_at_end;
+    forwarded.push_back(ended > 0 ? static_cast<double>(m.forwarded) / static_cast<double>(ended) : 0.0);
+    double busy_slot_seconds = 0;
+    for (std::uint32_t c = 0; c < cameras && c < m.busy_slot_seconds.size(); ++c) busy_slot_seconds += m.busy_slot_seconds[c];
+    busy.push_back(busy_slot_seconds / to_seconds(window));
+  }
+  std::vector<ComparedMetric> metrics = {
+      {"rejection_probability", "rejection probability", estimate(rejection), {}},
+      {"forwarded_fraction", "forwarded fraction", estimate(forwarded), {}},
+      {"mean_busy", "mean busy slots", estimate(busy), {}},
+  };
+  for (const analysis::ModelResult& model : analysis.models) {
+    if (!model.applies) continue;
+    metrics[0].exact.emplace_back(model.model, model.rejection_probability);
+    metrics[1].exact.emplace_back(model.model, model.forwarded_fraction);
+    metrics[2].exact.emplace_back(model.model, model.mean_busy);
+  }
+  return metrics;
+}
+
+std::string format_estimate(const Estimate& e) {
+  return std::isnan(e.ci95) ? fmt::format("{:.4f}", e.mean) : fmt::format("{:.4f} ± {:.4f}", e.mean, e.ci95);
+}
+
+std::string format_within(std::optional<bool> within) {
+  if (!within) return "-";
+  return *within ? "yes" : "no";
+}
+
+// Columns: metric, simulated, then per applicable model its value and whether it
+// lies within the simulated interval.
+std::string format_policy_analysis(const analysis::PolicyAnalysis& analysis,
+                                   const std::vector<ComparedMetric>& metrics) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"metric", "simulated"};
+  for (const auto& [model, value] : metrics.front().exact) {
+    header.emplace_back(analysis::to_string(model));
+    header.emplace_back("in CI");
+  }
+  rows.push_back(header);
+  for (const ComparedMetric& m : metrics) {
+    std::vector<std::string> row = {m.label, format_estimate(m.simulated)};
+    for (const auto& [model, value] : m.exact) {
+      row.push_back(fmt::format("{:.4f}", value));
+      row.push_back(format_within(within_ci(m.simulated, value)));
+    }
+    rows.push_back(row);
+  }
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      // "±" is two bytes and one column.
+      const std::size_t columns = row[i].size() - (row[i].find("±") != std::string::npos ? 1 : 0);
+      widths[i] = std::max(widths[i], columns);
+    }
+  }
+  std::string out = analysis.policy + "\n";
+  for (const auto& row : rows) {
+    std::string line = " ";
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const std::size_t columns = row[i].size() - (row[i].find("±") != std::string::npos ? 1 : 0);
+      line += " " + row[i] + std::string(widths[i] - columns + (i + 1 < row.size() ? 1 : 0), ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  for (const analysis::FailedAssumption& f : analysis.failed) out += "  no exact model: " + f.to_string() + "\n";
+  for (const analysis::ModelResult& model : analysis.models) {
+    if (model.applies) {
+      out += fmt::format("  {}: {}\n", analysis::to_string(model.model), model.detail);
+    } else {
+      for (const analysis::FailedAssumption& f : model.failed) {
+        out += fmt::format("  {} does not apply: {}\n", analysis::to_string(model.model), f.to_string());
+      }
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json assumptions_json(const std::vector<analysis::FailedAssumption>& failed) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const analysis::FailedAssumption& f : failed) list.push_back({{"key", f.key}, {"problem", f.problem}});
+  return list;
+}
+
+nlohmann::ordered_json policy_analysis_json(const analysis::PolicyAnalysis& analysis, const PolicyResult& result,
+                                    const std::vector<ComparedMetric>& metrics) {
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const analysis::ModelResult& model : analysis.models) {
+    models.push_back({{"model", analysis::to_string(model.model)},
+                      {"applies", model.applies},
+                      {"detail", model.detail},
+                      {"failed_assumptions", assumptions_json(model.failed)}});
+  }
+  nlohmann::ordered_json compared = nlohmann::ordered_json::object();
+  for (const ComparedMetric& m : metrics) {
+    nlohmann::ordered_json exact = nlohmann::ordered_json::object();
+    for (const auto& [model, value] : m.exact) {
+      const std::optional<bool> within = within_ci(m.simulated, value);
+      exact[analysis::to_string(model)] = {{"value", value},
+                                           {"within_ci95", within ? nlohmann::ordered_json(*within) : nlohmann::ordered_json()}};
+    }
+    compared[m.key] = {{"simulated", {{"mean", m.simulated.mean}, {"ci95", m.simulated.ci95}}}, {"models", exact}};
+  }
+  return {{"policy", analysis.policy},
+          {"replications", result.replications},
+          {"invocations", result.invocations},
+          {"failed_assumptions", assumptions_json(analysis.failed)},
+          {"models", models},
+          {"metrics", compared}};
+}
+
+int analyze_command(const AnalyzeArgs& args) {
+  ScenarioDocument document = load_document(args.scenario);
+  apply_run_settings(args.seed, args.replications, args.duration, document);
+  std::vector<PolicyConfig> policies = apply_policy_args(args.policies, document);
+  const Scenario scenario = document.parse();
+  if (policies.empty()) policies = sim::configure_policies(scenario);
+
+  // The models first: they take milliseconds, the simulation may take minutes.
+  std::vector<analysis::PolicyAnalysis> analyses;
+  for (const PolicyConfig& policy : policies) analyses.push_back(analysis::analyze(scenario, policy));
+
+  sim::RunOptions options;
+  options.threads = args.threads;
+  options.cancel = &g_cancel_requested;
+  std::optional<ProgressBar> progress;
+  attach_progress(options, progress);
+  const sim::RunOutput output = sim::run_scenario(scenario, policies, options);
+  progress.reset();
+
+  const Duration window = scenario.duration - scenario.warmup;
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  std::string table = fmt::format(
+      "scenario {}, seed {}, {} of {} (warm-up {}); ± is the 95 % confidence half-width (Student t over "
+      "replications); in CI: the model's value lies within it\n",
+      scenario.name, scenario.seed, plural(scenario.replications, "replication"), format_duration(scenario.duration),
+      format_duration(scenario.warmup));
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    const std::vector<ComparedMetric> metrics =
+        compare(output.replications[p], analyses[p], scenario.cameras.count, window);
+    table += "\n" + format_policy_analysis(analyses[p], metrics);
+    results.push_back(policy_analysis_json(analyses[p], output.report.results[p], metrics));
+  }
+  if (args.json) {
+    const nlohmann::ordered_json doc = {{"scenario", scenario.name}, {"seed", scenario.seed}, {"results", results}};
+    std::cout << doc.dump(2) << "\n" << std::flush;
+  } else {
+    std::cout << table << std::flush;
+  }
+  return kExitOk;
+}
+
 // --- fogsched policies -----------------------------------------------------------
 
 std::string format_bound(const ParamSpec& p, double bound) {
@@ -482,13 +687,41 @@ int run_cli(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "Check a scenario and its policies, and summarise it");
   add_scenario_args(*validate, validate_args);
 
+  AnalyzeArgs analyze_args;
+  CLI::App* analyze = app.add_subcommand(
+      "analyze", "Simulate a scenario and set exact answers beside it (Erlang-B, exact Markov chain, mean-field)");
+  add_scenario_args(*analyze, analyze_args.scenario);
+  analyze
+      ->add_option("--policy", analyze_args.policies,
+                   "Policy to analyse, e.g. 'power_of_d(d=2,threshold=3)'; repeat for several. "
+                   "Replaces the scenario's list")
+      ->type_name("SPEC")
+      ->allow_extra_args(false);
+  analyze->add_option("--replications", analyze_args.replications, "Replications per policy (default: the scenario's)")
+      ->type_name("N")
+      ->check(unsigned_integer())
+      ->check(CLI::Range(1u, 1'000'000u).description(""));
+  analyze->add_option("--seed", analyze_args.seed, "Seed of the run (default: the scenario's)")
+      ->type_name("S")
+      ->check(unsigned_integer());
+  analyze->add_option("--threads", analyze_args.threads, "Worker threads; 0 = one per core (default)")
+      ->type_name("N")
+      ->check(unsigned_integer())
+      ->check(CLI::Range(0u, 4096u).description(""));
+  analyze
+      ->add_option("--duration", analyze_args.duration,
+                   "Simulated time per replication, warm-up included, e.g. 10min (default: the scenario's)")
+      ->type_name("D");
+  analyze->add_flag("--json", analyze_args.json, "Print the comparison as JSON instead of tables");
+
   CLI::App* policies = app.add_subcommand("policies", "List the built-in policies and their parameters");
 
   // CLI11 would only say that a subcommand is required; name the word it did not know.
-  const std::vector<CLI::App*> commands = {run, validate, policies};
+  const std::vector<CLI::App*> commands = {run, validate, analyze, policies};
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(argv[1]); })) {
-    return report(kExitBadInput, fmt::format("unknown command '{}' (expected run, validate or policies)", argv[1]));
+    return report(kExitBadInput,
+                  fmt::format("unknown command '{}' (expected run, validate, analyze or policies)", argv[1]));
   }
   try {
     app.parse(argc, argv);
@@ -504,6 +737,7 @@ int run_cli(int argc, char** argv) {
 
   if (run->parsed()) return run_command(run_args);
   if (validate->parsed()) return validate_command(validate_args);
+  if (analyze->parsed()) return analyze_command(analyze_args);
   if (policies->parsed()) return policies_command();
   return report(kExitInternalError, "no subcommand ran");
 }

@@ -1,0 +1,44 @@
+"""fogsched: simulate and compare cooperative FaaS scheduling policies from Python.
+
+    >>> import fogsched
+    >>> scenario = fogsched.Scenario.load("scenarios/city-default.yaml")
+    >>> scenario.set("cluster.cameras.slots", 8)
+    >>> results = fogsched.run(scenario, policies=["local", "power_of_d"], duration="2min")
+    >>> results.summary()[["policy", "rejection_probability_mean", "rejection_probability_ci95"]]
+
+:func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
+:mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
+self-contained HTML report. Both submodules import matplotlib, so they are loaded
+on first use only.
+"""
+
+from __future__ import annotations
+
+from ._core import PolicyContractError, PolicyError, ScenarioError
+from ._results import Results, flatten_metrics, policies, policy_spec, run
+from ._scenario import Scenario
+from ._sweep import ALIASES, grid_points, sweep
+
+__all__ = [
+    "ALIASES",
+    "PolicyContractError",
+    "PolicyError",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "flatten_metrics",
+    "grid_points",
+    "policies",
+    "policy_spec",
+    "run",
+    "sweep",
+]
+
+# The exceptions are defined by the extension; give them their public home and docs.
+ScenarioError.__module__ = __name__
+ScenarioError.__doc__ = ("A scenario file or override is wrong. The message is the CLI's: "
+                         "'FILE:LINE: key.path: what is wrong' ('--set' for overrides).")
+PolicyError.__module__ = __name__
+PolicyError.__doc__ = "A policy name or parameter is wrong (unknown name, unknown or invalid parameter)."
+PolicyContractError.__module__ = __name__
+PolicyContractError.__doc__ = "A policy broke the contract with the runtime: a bug in the policy, not bad input."

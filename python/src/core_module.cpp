@@ -1,0 +1,253 @@
+// fogsched._core: the thin C++ layer under the `fogsched` Python package. It only
+// declares and adapts; the conveniences (DataFrames, sweeps, plots) are Python.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <future>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fogsched/core/errors.h"
+#include "fogsched/core/results.h"
+#include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/units.h"
+#include "fogsched/policies/registry.h"
+#include "fogsched/sim/runner.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace fogsched::python {
+namespace {
+
+// How often a waiting run looks for Ctrl-C: short enough to feel immediate,
+// long enough that the GIL is almost always free for other Python threads.
+constexpr std::chrono::milliseconds kSignalPollInterval{50};
+
+py::dict param_as_dict(const ParamSpec& p) {
+  return py::dict("name"_a = p.name, "type"_a = to_string(p.type), "default"_a = p.default_value,
+                  "min"_a = p.min, "max"_a = p.max, "doc"_a = p.doc);
+}
+
+py::list builtin_policies() {
+  py::list out;
+  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+    py::list params;
+    for (const ParamSpec& p : info->params) params.append(param_as_dict(p));
+    out.append(py::dict("name"_a = info->name, "doc"_a = info->doc, "params"_a = params));
+  }
+  return out;
+}
+
+// Runs on a worker thread with the GIL released; the calling thread wakes every
+// kSignalPollInterval to run Python's signal handlers. When one raises (Ctrl-C:
+// KeyboardInterrupt), the run is cancelled, joined, and the exception propagates.
+sim::RunOutput run_interruptibly(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
+                                 sim::RunOptions options) {
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
+  std::future<sim::RunOutput> result;
+  bool interrupted = false;
+  {
+    py::gil_scoped_release release;
+    result = std::async(std::launch::async, [&] { return sim::run_scenario(scenario, policies, options); });
+    while (result.wait_for(kSignalPollInterval) != std::future_status::ready) {
+      py::gil_scoped_acquire acquire;
+      if (PyErr_CheckSignals() != 0) {
+        interrupted = true;
+        cancel.store(true);
+        break;
+      }
+    }
+    result.wait();
+  }
+  if (interrupted) {
+    try {
+      result.get();
+    } catch (...) {  // Cancelled, or whatever stopped it first: the interrupt wins
+    }
+    throw py::error_already_set();
+  }
+  return result.get();
+}
+
+template <typename T>
+py::array_t<T> column(std::size_t rows) {
+  return py::array_t<T>(static_cast<py::ssize_t>(rows));
+}
+
+// The trace as one numpy array per field (a column store), rows ordered by policy,
+// then replication, then end time.
+py::dict trace_columns(const sim::RunOutput& output) {
+  std::size_t rows = 0;
+  for (const sim::ReplicationTrace& t : output.traces) rows += t.records.size();
+
+  auto policy = column<std::uint32_t>(rows);
+  auto replication = column<std::uint32_t>(rows);
+  auto id = column<std::uint64_t>(rows);
+  auto function = column<std::uint32_t>(rows);
+  auto origin = column<std::uint32_t>(rows);
+  auto executed_on = column<std::uint32_t>(rows);
+  auto hops = column<std::uint32_t>(rows);
+  auto probes = column<std::uint32_t>(rows);
+  auto decision = column<std::uint8_t>(rows);
+  auto outcome = column<std::uint8_t>(rows);
+  auto arrival_s = column<double>(rows);
+  auto start_s = column<double>(rows);
+  auto end_s = column<double>(rows);
+  auto response_s = column<double>(rows);
+  auto vehicle = column<std::int64_t>(rows);
+  auto blacklisted = column<bool>(rows);
+  auto alert_s = column<double>(rows);
+
+  std::size_t row = 0;
+  for (const sim::ReplicationTrace& t : output.traces) {
+    for (const InvocationRecord& r : t.records) {
+      const auto i = static_cast<py::ssize_t>(row++);
+      policy.mutable_at(i) = t.policy_index;
+      replication.mutable_at(i) = t.replication;
+      id.mutable_at(i) = r.id;
+      function.mutable_at(i) = r.function;
+      origin.mutable_at(i) = r.origin;
+      executed_on.mutable_at(i) = r.executed_on;
+      hops.mutable_at(i) = r.hops;
+      probes.mutable_at(i) = r.probes;
+      decision.mutable_at(i) = static_cast<std::uint8_t>(r.decision);
+      outcome.mutable_at(i) = static_cast<std::uint8_t>(r.outcome);
+      arrival_s.mutable_at(i) = to_seconds(r.arrival);
+      start_s.mutable_at(i) = to_seconds(r.start);
+      end_s.mutable_at(i) = to_seconds(r.end);
+      response_s.mutable_at(i) = to_seconds(r.end - r.arrival);
+      vehicle.mutable_at(i) = r.vehicle;
+      blacklisted.mutable_at(i) = r.blacklisted;
+      alert_s.mutable_at(i) = r.alert_delivered == Time::max() ? std::numeric_limits<double>::quiet_NaN()
+                                                               : to_seconds(r.alert_delivered);
+    }
+  }
+  // In the order of the CLI's trace CSV.
+  return py::dict("id"_a = id, "policy"_a = policy, "replication"_a = replication, "function"_a = function,
+                  "origin"_a = origin, "executed_on"_a = executed_on, "hops"_a = hops, "probes"_a = probes,
+                  "decision"_a = decision, "outcome"_a = outcome, "arrival_s"_a = arrival_s,
+                  "start_s"_a = start_s, "end_s"_a = end_s, "response_s"_a = response_s, "vehicle"_a = vehicle,
+                  "blacklisted"_a = blacklisted, "alert_s"_a = alert_s);
+}
+
+// The names behind the trace's decision and outcome codes, indexed by code.
+py::dict trace_code_names() {
+  py::list decisions;
+  for (const DecisionKind d : {DecisionKind::run_local, DecisionKind::forward, DecisionKind::reject}) {
+    decisions.append(to_string(d));
+  }
+  py::list outcomes;
+  for (const Outcome o : {Outcome::completed, Outcome::rejected, Outcome::deadline_missed, Outcome::failed}) {
+    outcomes.append(to_string(o));
+  }
+  return py::dict("decision"_a = decisions, "outcome"_a = outcomes);
+}
+
+// Mirrors `fogsched run`: --seed, --replications and --duration are applied to a
+// copy of the document, so they are validated (and reported) the same way.
+py::dict run(const ScenarioDocument& base, const std::optional<std::vector<std::string>>& policy_specs,
+             std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
+             const std::optional<std::string>& duration_text, bool keep_trace) {
+  ScenarioDocument document = base;
+  if (seed) document.set("seed", std::to_string(*seed));
+  if (replications) document.set("replications", std::to_string(*replications));
+  if (duration_text) {
+    Duration duration{};
+    try {
+      duration = parse_duration(*duration_text);
+    } catch (const UnitError& e) {
+      throw py::value_error(std::string("duration: ") + e.what());
+    }
+    if (duration <= Duration::zero()) throw py::value_error("duration: must be positive");
+    const Scenario as_written = document.parse();
+    document.set("duration", format_duration(duration));
+    const Duration warmup = sim::warmup_for_duration(as_written, duration);
+    if (warmup != as_written.warmup) document.set("warmup", format_duration(warmup));
+  }
+  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  std::vector<PolicyConfig> policies;
+  if (policy_specs) {
+    if (policy_specs->empty()) throw py::value_error("policies: give at least one policy, or None for the scenario's");
+    for (const std::string& spec : *policy_specs) policies.push_back(registry.parse(spec));
+  }
+  const Scenario scenario = document.parse();
+  if (!policy_specs) policies = sim::configure_policies(scenario, registry);
+
+  sim::RunOptions options;
+  options.threads = threads;
+  options.keep_trace = keep_trace;
+  const sim::RunOutput output = run_interruptibly(scenario, policies, std::move(options));
+
+  py::list canonical;
+  for (const PolicyConfig& p : policies) canonical.append(p.canonical);
+  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical,
+                  "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
+}
+
+}  // namespace
+}  // namespace fogsched::python
+
+PYBIND11_MODULE(_core, m) {
+  using namespace fogsched;
+  using namespace fogsched::python;
+
+  m.doc() = "Private bindings of fogsched; use the `fogsched` package instead.";
+
+  // Each configuration error maps to one Python exception whose text is the CLI's
+  // message (without the "fogsched: " prefix).
+  py::register_exception<ScenarioError>(m, "ScenarioError", PyExc_ValueError);
+  py::register_exception<PolicyError>(m, "PolicyError", PyExc_ValueError);
+  py::register_exception<PolicyContractError>(m, "PolicyContractError", PyExc_RuntimeError);
+
+  py::class_<ScenarioDocument>(m, "ScenarioDocument", "A scenario as written (the YAML tree) plus overrides.")
+      .def_static("load_file", &ScenarioDocument::load_file, "path"_a, "Reads and parses a scenario file (syntax only).")
+      .def_static("from_string", &ScenarioDocument::from_string, "yaml"_a, "origin"_a,
+                  "Parses YAML text; `origin` names it in errors and anchors relative file paths.")
+      .def("set", &ScenarioDocument::set, "path"_a, "value"_a,
+           "Sets the value (YAML text) at a key path, as `--set path=value` does.")
+      .def(
+          "validate",
+          [](const ScenarioDocument& document) {
+            sim::configure_policies(document.parse());
+          },
+          "Checks the whole scenario and its policies, as `fogsched validate` does.")
+      .def(
+          "summary",
+          [](const ScenarioDocument& document) {
+            const Scenario scenario = document.parse();
+            return py::dict("name"_a = scenario.name, "seed"_a = scenario.seed,
+                            "replications"_a = scenario.replications,
+                            "duration"_a = format_duration(scenario.duration),
+                            "warmup"_a = format_duration(scenario.warmup),
+                            "cameras"_a = scenario.cameras.count);
+          },
+          "Validates and returns the scenario's name, seed, replications, duration and warm-up (as text) and "
+          "camera count.")
+      .def("to_yaml", &ScenarioDocument::to_yaml, "The document as YAML, overrides applied.")
+      .def("to_json", &ScenarioDocument::to_json,
+           "The document as JSON: numbers and booleans typed, everything else a string.")
+      .def_property_readonly("origin", &ScenarioDocument::origin,
+                             "The file path or origin name given when the document was made.")
+      .def(
+          "copy", [](const ScenarioDocument& document) { return ScenarioDocument(document); },
+          "An independent copy.");
+
+  m.def("policies", &builtin_policies, "The built-in policies with their parameters.");
+  m.def("trace_code_names", &trace_code_names, "Names of the trace's decision and outcome codes.");
+  m.def("run", &run, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(), "seed"_a = py::none(),
+        "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,
+        "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
+        "keep_trace, the trace as numpy arrays.");
+  m.def("format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
+        "The CLI's comparison table for a results JSON document.");
+}

@@ -1,0 +1,68 @@
+"""A run releases the GIL and stops promptly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import fogsched
+from conftest import SCENARIOS
+
+CITY = SCENARIOS / "city-default.yaml"
+
+
+def test_another_python_thread_progresses_during_a_run():
+    stamps: list[float] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            stamps.append(time.monotonic())
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        fogsched.run(CITY, replications=2, duration="1min", threads=1)
+        ended = time.monotonic()
+    finally:
+        stop.set()
+        counter.join()
+    # Only the middle of the run counts: a thread holding the GIL would let the
+    # counter run at most right after the call started and right before it returned.
+    margin = (ended - started) / 5
+    during = [t for t in stamps if started + margin < t < ended - margin]
+    assert ended - started > 0.2, "the run is too short to tell"
+    assert len(during) > 1000
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="Python delivers signals to the main thread only")
+def test_sigint_stops_a_long_run_with_keyboard_interrupt():
+    sent_at: list[float] = []
+
+    def interrupt() -> None:
+        sent_at.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    # Three hours of the whole city on one thread: about 20 s of work if it were not
+    # stopped. Bounded even if the GIL were held: the timer thread could then only
+    # fire after the run, and the assertions below fail.
+    timer = threading.Timer(0.5, interrupt)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fogsched.run(CITY, duration="3h", replications=1, threads=1)
+    finally:
+        timer.cancel()
+        stopped = time.monotonic()
+    assert sent_at, "the run ended before it could be interrupted"
+    assert stopped - sent_at[0] < 2.0
+    assert stopped - started < 5.0
+    # The module is still usable afterwards.
+    assert fogsched.run(SCENARIOS / "erlang-b.yaml", replications=1, duration="10s").policies == ["local"]

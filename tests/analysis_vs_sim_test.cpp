@@ -1,0 +1,292 @@
+// The simulator against the exact models: for every Markovian policy on small
+// clusters it must agree with the exact Markov chain within 3 standard errors, and
+// with a few hundred identical cameras it must land near the mean-field limit. Also
+// `fogsched analyze` end to end.
+//
+// Seeds and replications are stated per test; the standard error of a metric is the
+// sample standard deviation of its replication values over sqrt(replications).
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fogsched/analysis/analyze.h"
+#include "fogsched/analysis/ctmc.h"
+#include "fogsched/analysis/markov_model.h"
+#include "fogsched/analysis/mean_field.h"
+#include "fogsched/core/scenario_yaml.h"
+#include "fogsched/sim/city.h"
+#include "fogsched/sim/runner.h"
+
+namespace fogsched::analysis {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Sample {
+  double mean = 0;
+  double standard_error = 0;
+};
+
+Sample sample_of(const std::vector<double>& values) {
+  const auto n = static_cast<double>(values.size());
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  double squares = 0;
+  for (double v : values) squares += (v - mean) * (v - mean);
+  return {mean, std::sqrt(squares / (n - 1) / n)};
+}
+
+// Per-replication values of the three compared metrics.
+struct Simulated {
+  Sample rejection;
+  Sample forwarded;
+  Sample mean_busy;  // busy slots over all cameras
+};
+
+Simulated simulate(const Scenario& scenario, const PolicyConfig& policy) {
+  sim::RunOptions options;
+  options.threads = 2;
+  const sim::RunOutput out = sim::run_scenario(scenario, {policy}, options);
+  const double window_s = to_seconds(scenario.duration - scenario.warmup);
+  std::vector<double> rejection, forwarded, busy;
+  for (const sim::ReplicationResult& rep : out.replications.front()) {
+    rejection.push_back(rep.summary.rejection_probability);
+    // Over the invocations that ended: one still running when the replication stops
+    // is not yet counted as forwarded (as `fogsched analyze` does).
+    const MetricsCollector& m = rep.metrics;
+    forwarded.push_back(static_cast<double>(m.forwarded) / static_cast<double>(m.client_invocations - m.in_flight_at_end));
+    const auto& per_node = rep.metrics.busy_slot_seconds;
+    busy.push_back(std::accumulate(per_node.begin(), per_node.begin() + scenario.cameras.count, 0.0) / window_s);
+  }
+  return {sample_of(rejection), sample_of(forwarded), sample_of(busy)};
+}
+
+Scenario scenario_from(const std::string& yaml) { return ScenarioDocument::from_string(yaml, "<test>").parse(); }
+
+// Three cameras with K slots and a queue of Q, Poisson arrivals at the listed
+// rates, exponential service of mean 1 s, no network delay.
+Scenario small_cluster(std::uint32_t slots, std::uint32_t queue, std::array<double, 3> rates, std::uint64_t seed,
+                       const std::string& duration, std::uint32_t replications) {
+  return scenario_from(fmt::format(R"(
+name: small-cluster
+seed: {}
+duration: {}
+warmup: 200s
+replications: {}
+cluster:
+  cameras: {{count: 3, slots: {}, queue: {}}}
+functions:
+  job: {{service_time: {{dist: exponential, mean: 1s}}}}
+workload:
+  - function: job
+    arrivals: {{rate: 0, rates: {{0: {}/s, 1: {}/s, 2: {}/s}}}}
+)",
+                                   seed, duration, replications, slots, queue, rates[0], rates[1], rates[2]));
+}
+
+struct ClusterCase {
+  std::uint32_t slots;
+  std::uint32_t queue;
+  std::array<double, 3> rates;
+};
+
+// --- small clusters against the exact chain ------------------------------------------
+
+// Three clusters with one hot camera, at per-slot loads of about 0.7, 0.9 and 1.05
+// (one with queues), so that rejections, forwards and the differences between the
+// policies are large.
+const std::vector<ClusterCase> kClusters = {
+    {.slots = 2, .queue = 0, .rates = {0.8, 2.6, 1.0}},
+    {.slots = 3, .queue = 1, .rates = {2.0, 5.0, 1.2}},
+    {.slots = 4, .queue = 0, .rates = {2.5, 6.5, 3.5}},
+};
+
+TEST(SimulatorAgainstExactChain, EveryMarkovianPolicyWithinThreeStandardErrors) {
+  // Seed 20240611, 30 replications of 20 200 s (200 s warm-up) each: 12 cluster and
+  // policy pairs, 3 metrics each. Each comparison alone fails by chance with
+  // probability P(|t_29| > 3) = 0.55 %; the seed is fixed, so the outcome is too.
+  constexpr double kStandardErrors = 3;
+  for (const ClusterCase& c : kClusters) {
+    const Scenario scenario = small_cluster(c.slots, c.queue, c.rates, 20240611, "20200s", 30);
+    const std::vector<std::string> specs = {"local", "random", fmt::format("threshold_random(threshold={})", c.slots),
+                                            fmt::format("power_of_d(d=2,threshold={})", c.slots - 1)};
+    for (const std::string& spec : specs) {
+      const PolicyConfig policy = PolicyRegistry::builtin().parse(spec);
+      ASSERT_THAT(check_assumptions(scenario, policy), ::testing::IsEmpty());
+      const CtmcSolution exact = solve_ctmc(cluster_nodes(scenario), *markov_policy(policy));
+      const Simulated simulated = simulate(scenario, policy);
+      const std::string label = fmt::format("K={} Q={} {}", c.slots, c.queue, spec);
+      const auto check = [&](const char* metric, const Sample& s, double value) {
+        // A tiny floor: local never forwards, so that sample has no spread at all.
+        EXPECT_LE(std::abs(s.mean - value), kStandardErrors * s.standard_error + 1e-12)
+            << label << " " << metric << ": simulated " << s.mean << " +- " << s.standard_error << " (se), exact "
+            << value;
+      };
+      check("rejection", simulated.rejection, exact.metrics.rejection_probability);
+      check("forwarded", simulated.forwarded, exact.metrics.forwarded_fraction);
+      check("mean busy", simulated.mean_busy, exact.metrics.mean_busy);
+    }
+  }
+}
+
+// --- a few hundred cameras against the mean-field limit --------------------------------
+
+TEST(SimulatorAgainstMeanField, ThreeHundredCamerasLandNearTheLimit) {
+  // 300 identical loss cameras, K = 2, 1.8/s each (load 0.9 per slot); seed 99,
+  // 8 replications of 1020 s (20 s warm-up). Tolerance: 3 standard errors plus a
+  // finite-size allowance of 0.5 / N: the exact chains for N = 2..10 put the gap to
+  // the limit at about c / N with c <= 0.2 for these policies.
+  const Scenario scenario = scenario_from(R"(
+name: large-cluster
+seed: 99
+duration: 1020s
+warmup: 20s
+replications: 8
+cluster:
+  cameras: {count: 300, slots: 2}
+functions:
+  job: {service_time: {dist: exponential, mean: 1s}}
+workload:
+  - function: job
+    arrivals: {rate: 1.8/s}
+)");
+  constexpr double kStandardErrors = 3;
+  const double allowance = 0.5 / scenario.cameras.count;
+  for (const std::string spec : {"threshold_random(threshold=2)", "power_of_d(d=2,threshold=1)"}) {
+    const PolicyConfig policy = PolicyRegistry::builtin().parse(spec);
+    const PolicyAnalysis analysis = analyze(scenario, policy);
+    ASSERT_EQ(analysis.models.size(), 2u);
+    const ModelResult& limit = analysis.models[1];
+    ASSERT_EQ(limit.model, Model::mean_field);
+    ASSERT_TRUE(limit.applies) << spec;
+    const Simulated simulated = simulate(scenario, policy);
+    EXPECT_LE(std::abs(simulated.rejection.mean - limit.rejection_probability),
+              kStandardErrors * simulated.rejection.standard_error + allowance)
+        << spec << ": simulated " << simulated.rejection.mean << ", limit " << limit.rejection_probability;
+    EXPECT_LE(std::abs(simulated.forwarded.mean - limit.forwarded_fraction),
+              kStandardErrors * simulated.forwarded.standard_error + allowance)
+        << spec << ": simulated " << simulated.forwarded.mean << ", limit " << limit.forwarded_fraction;
+    const double cameras = scenario.cameras.count;
+    EXPECT_LE(std::abs(simulated.mean_busy.mean - limit.mean_busy) / cameras,
+              kStandardErrors * simulated.mean_busy.standard_error / cameras + allowance)
+        << spec << ": simulated " << simulated.mean_busy.mean << ", limit " << limit.mean_busy;
+  }
+}
+
+// --- the models see the simulator's cameras ---------------------------------------------
+
+TEST(ClusterNodes, MatchTheSimulatorsCity) {
+  const Scenario scenario = scenario_from(R"(
+name: fleet
+duration: 1h
+cluster:
+  cameras:
+    count: 6
+    slots: [1, 2, 3, 2, 1, 4]
+    speed: [1, 1.5, 0.5, 1, 2, 1]
+    queue: 1
+    overrides:
+      - {cameras: [4, 5], queue: 0, speed: 3}
+functions:
+  job: {service_time: {dist: exponential, mean: 400ms}}
+workload:
+  - function: job
+    cameras: [0, 1, 2, 4, 5]
+    arrivals: {load: 0.7, hotspots: {cameras: [1, 4], factor: 2.5}, rates: {5: 0.25/s}}
+)");
+  const sim::City city(scenario);
+  const std::vector<NodeModel> nodes = cluster_nodes(scenario);
+  ASSERT_EQ(nodes.size(), city.camera_count());
+  std::vector<double> city_rates(city.camera_count(), 0.0);
+  for (const sim::ArrivalStream& stream : city.streams()) city_rates[stream.camera] += stream.base_rate_per_s;
+  for (std::uint32_t i = 0; i < city.camera_count(); ++i) {
+    EXPECT_EQ(nodes[i].slots, city.node(i).slots) << i;
+    EXPECT_EQ(nodes[i].queue, city.node(i).queue) << i;
+    EXPECT_DOUBLE_EQ(nodes[i].service_rate_per_s, city.node(i).speed / 0.4) << i;
+    EXPECT_DOUBLE_EQ(nodes[i].arrival_rate_per_s, city_rates[i]) << i;
+  }
+}
+
+// --- fogsched analyze ---------------------------------------------------------------------
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+CommandResult run_cli(const std::string& arguments) {
+  const std::string command = std::string(FOGSCHED_CLI_PATH) + " analyze " + arguments + " 2>&1";
+  CommandResult result;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get()) != nullptr) result.out += buffer.data();
+  const int status = pclose(pipe.release());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+const std::string kMarkovSmall = std::string(FOGSCHED_SOURCE_DIR) + "/scenarios/markov-small.yaml";
+
+TEST(AnalyzeCommand, JsonHasSimulatedAndExactValuesPerPolicy) {
+  const CommandResult r = run_cli(kMarkovSmall + " --json --duration 20min --replications 4 --threads 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["scenario"], "markov-small");
+  ASSERT_EQ(doc["results"].size(), 4u);
+  for (const nlohmann::json& result : doc["results"]) {
+    EXPECT_EQ(result["replications"], 4);
+    EXPECT_TRUE(result["failed_assumptions"].empty());
+    for (const char* metric : {"rejection_probability", "forwarded_fraction", "mean_busy"}) {
+      const nlohmann::json& m = result["metrics"][metric];
+      EXPECT_TRUE(m["simulated"]["mean"].is_number()) << metric;
+      EXPECT_TRUE(m["simulated"]["ci95"].is_number()) << metric;
+      ASSERT_TRUE(m["models"].contains("ctmc")) << result["policy"] << " " << metric;
+      const nlohmann::json& exact = m["models"]["ctmc"];
+      const double distance = std::abs(exact["value"].get<double>() - m["simulated"]["mean"].get<double>());
+      EXPECT_EQ(exact["within_ci95"].get<bool>(), distance <= m["simulated"]["ci95"].get<double>() + 1e-9);
+    }
+  }
+  const nlohmann::json& local = doc["results"][0];
+  EXPECT_EQ(local["policy"], "local");
+  EXPECT_TRUE(local["metrics"]["rejection_probability"]["models"].contains("erlang_b"));
+  EXPECT_EQ(local["models"][0]["model"], "erlang_b");
+  EXPECT_TRUE(local["models"][0]["applies"]);
+  // Three cameras: the mean-field limit is not shown, and the reason is given.
+  const nlohmann::json& probing = doc["results"][3];
+  EXPECT_EQ(probing["models"][1]["model"], "mean_field");
+  EXPECT_FALSE(probing["models"][1]["applies"]);
+  EXPECT_THAT(probing["models"][1]["failed_assumptions"].dump(), HasSubstr("cluster.cameras.count"));
+}
+
+TEST(AnalyzeCommand, TableNamesTheAssumptionsThatFail) {
+  const CommandResult r = run_cli(kMarkovSmall +
+                                  " --duration 2min --replications 2 --policy least_loaded --policy local"
+                                  " --set network.latency.base=2ms --set functions.plate.service_time.dist=deterministic");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("policies: 'least_loaded(gossip_interval=1s,fanout=0)' is not modelled"));
+  EXPECT_THAT(r.out, HasSubstr("functions.plate.service_time.dist: is deterministic; the models need exponential"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("network.latency.base")));  // local moves nothing
+}
+
+TEST(AnalyzeCommand, BadInputExitsWithTwo) {
+  const CommandResult unknown = run_cli(kMarkovSmall + " --policy no_such_policy --duration 1min");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.out, HasSubstr("fogsched: unknown policy 'no_such_policy'"));
+  const CommandResult bad_set = run_cli(kMarkovSmall + " --set cluster.cameras.slots=x");
+  EXPECT_EQ(bad_set.exit_code, 2);
+  EXPECT_THAT(bad_set.out, HasSubstr("--set: cluster.cameras.slots"));
+}
+
+}  // namespace
+}  // namespace fogsched::analysis
