@@ -63,8 +63,8 @@ std::string error_for(const std::string& content, std::string* path_out = nullpt
 std::string error_at_p(const std::string& content) {
   std::string path;
   std::string message = error_for(content, &path);
-  if (message.starts_with(path)) message.replace(0, path.size(), "P");
-  return message;
+  if (!message.starts_with(path)) return message;
+  return std::string("P").append(message, path.size(), std::string::npos);
 }
 
 constexpr const char* kHeader = "time,camera,function,payload_bytes\n";

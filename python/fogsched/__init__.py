@@ -6,7 +6,8 @@
     >>> results = fogsched.run(scenario, policies=["local", "power_of_d"], duration="2min")
     >>> results.summary()[["policy", "rejection_probability_mean", "rejection_probability_ci95"]]
 
-:func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
+:func:`analyze` sets exact values (Erlang-B, Markov chains, mean-field) beside
+the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
 :mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
 self-contained HTML report. Both submodules import matplotlib, so they are loaded
 on first use only.
@@ -14,6 +15,7 @@ on first use only.
 
 from __future__ import annotations
 
+from ._analyze import analyze
 from ._core import PolicyContractError, PolicyError, ScenarioError
 from ._results import Results, flatten_metrics, policies, policy_spec, run
 from ._scenario import Scenario
@@ -26,6 +28,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "analyze",
     "flatten_metrics",
     "grid_points",
     "policies",

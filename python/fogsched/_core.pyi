@@ -77,5 +77,31 @@ def run(
 ) -> RunOutput:
     """Runs every replication of every policy with the GIL released."""
 
+class FailedAssumptionInfo(TypedDict):
+    key: str
+    problem: str
+
+class ModelInfo(TypedDict):
+    model: str
+    applies: bool
+    detail: str
+    failed: list[FailedAssumptionInfo]
+    rejection_probability: float
+    forwarded_fraction: float
+    mean_busy: float
+    mean_busy_per_node: list[float]
+
+class PolicyAnalysisInfo(TypedDict):
+    policy: str
+    failed: list[FailedAssumptionInfo]
+    models: list[ModelInfo]
+
+class AnalyzeOutput(TypedDict):
+    policies: list[PolicyAnalysisInfo]
+    slots: Optional[list[int]]
+
+def analyze(document: ScenarioDocument, policies: Optional[list[str]] = None) -> AnalyzeOutput:
+    """The exact models for each policy, the assumptions that fail, and the cameras' slots."""
+
 def format_table(json: str) -> str:
     """The CLI's comparison table for a results JSON document."""

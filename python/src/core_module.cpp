@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "fogsched/analysis/analyze.h"
+#include "fogsched/analysis/markov_model.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -194,6 +196,58 @@ py::dict run(const ScenarioDocument& base, const std::optional<std::vector<std::
                   "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
 }
 
+py::list assumptions_as_list(const std::vector<analysis::FailedAssumption>& failed) {
+  py::list out;
+  for (const analysis::FailedAssumption& f : failed) out.append(py::dict("key"_a = f.key, "problem"_a = f.problem));
+  return out;
+}
+
+// The exact models for each policy, as `fogsched analyze` computes them before it
+// simulates. Slots per camera come with them (None when the scenario is not
+// Markovian), so the caller can turn simulated utilisation into busy slots.
+py::dict analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policy_specs) {
+  const Scenario scenario = document.parse();
+  std::vector<PolicyConfig> policies;
+  if (policy_specs) {
+    if (policy_specs->empty()) throw py::value_error("policies: give at least one policy, or None for the scenario's");
+    const PolicyRegistry& registry = PolicyRegistry::builtin();
+    for (const std::string& spec : *policy_specs) policies.push_back(registry.parse(spec));
+  } else {
+    policies = sim::configure_policies(scenario, PolicyRegistry::builtin());
+  }
+
+  py::list analyses;
+  bool markovian = false;
+  for (const PolicyConfig& policy : policies) {
+    analysis::PolicyAnalysis result;
+    {
+      py::gil_scoped_release release;
+      result = analysis::analyze(scenario, policy);
+    }
+    markovian = markovian || result.failed.empty();
+    py::list models;
+    for (const analysis::ModelResult& model : result.models) {
+      models.append(py::dict("model"_a = analysis::to_string(model.model), "applies"_a = model.applies,
+                             "detail"_a = model.detail, "failed"_a = assumptions_as_list(model.failed),
+                             "rejection_probability"_a = model.rejection_probability,
+                             "forwarded_fraction"_a = model.forwarded_fraction, "mean_busy"_a = model.mean_busy,
+                             "mean_busy_per_node"_a = model.mean_busy_per_node));
+    }
+    analyses.append(py::dict("policy"_a = result.policy, "failed"_a = assumptions_as_list(result.failed),
+                             "models"_a = models));
+  }
+  py::object slots = py::none();
+  if (markovian) {
+    try {
+      py::list per_camera;
+      for (const analysis::NodeModel& node : analysis::cluster_nodes(scenario)) per_camera.append(node.slots);
+      slots = per_camera;
+    } catch (const analysis::AnalysisError&) {  // not Markovian after all: the failures are reported per policy
+    }
+  }
+  return py::dict("policies"_a = analyses, "slots"_a = slots);
+}
+
 }  // namespace
 }  // namespace fogsched::python
 
@@ -248,6 +302,9 @@ PYBIND11_MODULE(_core, m) {
         "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,
         "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
         "keep_trace, the trace as numpy arrays.");
+  m.def("analyze", &analyze, "document"_a, "policies"_a = py::none(),
+        "The exact models (Erlang-B, Markov chain, mean-field) for each policy, with the assumptions that "
+        "fail, and the cameras' slots when the scenario is Markovian.");
   m.def("format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
         "The CLI's comparison table for a results JSON document.");
 }

@@ -1,0 +1,80 @@
+"""fogsched.analyze: simulated values beside the exact models, failures named."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import fogsched
+from conftest import SCENARIOS
+
+MARKOV = SCENARIOS / "markov-small.yaml"
+CITY = SCENARIOS / "city-default.yaml"
+COLUMNS = ["policy", "metric", "simulated_mean", "simulated_ci95", "model", "applies", "exact", "within_ci",
+           "failed_assumptions"]
+
+
+def erlang_b(slots: int, offered_load: float) -> float:
+    blocking = 1.0
+    for k in range(1, slots + 1):
+        blocking = offered_load * blocking / (k + offered_load * blocking)
+    return blocking
+
+
+@pytest.fixture(scope="module")
+def markov_local():
+    # Seed 11, 3 replications of 5 minutes: only the structure and the exact values are checked.
+    return fogsched.analyze(MARKOV, policies=["local"], replications=3, seed=11, duration="5min")
+
+
+def test_the_frame_has_the_documented_columns(markov_local):
+    assert list(markov_local.columns) == COLUMNS
+    assert set(markov_local["metric"]) == {"rejection_probability", "forwarded_fraction", "mean_busy"}
+    assert set(markov_local["model"]) == {"erlang_b", "ctmc"}
+    assert markov_local["applies"].all()
+    assert (markov_local["failed_assumptions"] == "").all()
+    assert markov_local.attrs["failed_assumptions"] == []
+    assert markov_local["simulated_mean"].notna().all()
+    assert markov_local["within_ci"].notna().all()
+
+
+def test_local_exact_values_are_erlang_b_per_camera(markov_local):
+    # markov-small: 3 cameras of 2 slots, mean service 1 s, 0.9/s with camera 1 at three times that.
+    rates = [0.9, 2.7, 0.9]
+    slots = 2
+    blocked = [rate * erlang_b(slots, rate) for rate in rates]
+    rejection = sum(blocked) / sum(rates)
+    mean_busy = sum(rate - b for rate, b in zip(rates, blocked))
+    for model in ("erlang_b", "ctmc"):
+        rows = markov_local[markov_local["model"] == model].set_index("metric")
+        assert rows.loc["rejection_probability", "exact"] == pytest.approx(rejection, rel=1e-9)
+        assert rows.loc["forwarded_fraction", "exact"] == pytest.approx(0.0, abs=1e-12)
+        assert rows.loc["mean_busy", "exact"] == pytest.approx(mean_busy, rel=1e-9)
+
+
+def test_every_policy_of_the_scenario_is_analysed_by_default():
+    frame = fogsched.analyze(MARKOV, replications=2, seed=3, duration="1min")
+    assert list(dict.fromkeys(frame["policy"])) == [
+        "local", "random", "threshold_random(threshold=2)", "power_of_d(d=2,threshold=1)"]
+    assert (frame.loc[frame["model"] == "ctmc", "applies"]).all()
+
+
+def test_a_non_markovian_scenario_names_the_failing_assumptions():
+    frame = fogsched.analyze(CITY, policies=["local"], replications=2, seed=1, duration="20s")
+    assert not frame["applies"].any()
+    assert frame["exact"].isna().all()
+    assert frame["within_ci"].isna().all()
+    assert (frame["failed_assumptions"] != "").all()
+    failures = frame.attrs["failed_assumptions"]
+    assert failures and all(f["policy"] == "local" and f["key"] and f["problem"] for f in failures)
+    assert not math.isnan(frame.loc[frame["metric"] == "rejection_probability", "simulated_mean"].iloc[0])
+
+
+def test_configuration_errors_keep_their_types():
+    with pytest.raises(fogsched.PolicyError):
+        fogsched.analyze(MARKOV, policies=["fastest"], duration="10s")
+    with pytest.raises(fogsched.ScenarioError):
+        fogsched.analyze(fogsched.Scenario.load(MARKOV).set("cluster.cameras.slots", "two"), duration="10s")
+    with pytest.raises(ValueError, match="at least one policy"):
+        fogsched.analyze(MARKOV, policies=[])
