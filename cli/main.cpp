@@ -155,7 +155,8 @@ void write_trace(std::ofstream& out, const std::filesystem::path& path, const si
 
 // --- fogsched run ----------------------------------------------------------------
 
-struct RunArgs {
+// What every simulating command (run, analyze) takes.
+struct SimulationArgs {
   ScenarioArgs scenario;
   std::vector<std::string> policies;
   std::optional<std::uint32_t> replications;
@@ -163,6 +164,9 @@ struct RunArgs {
   std::uint32_t threads = 0;
   std::optional<std::string> duration;
   bool json = false;
+};
+
+struct RunArgs : SimulationArgs {
   std::optional<std::string> trace_path;
   std::optional<std::string> out_dir;
 };
@@ -262,17 +266,6 @@ const char* to_string(Layout layout) {
     case Layout::grid: return "grid";
     case Layout::random: return "random";
     case Layout::explicit_positions: return "explicit positions";
-  }
-  return "?";
-}
-
-const char* to_string(ServiceDist dist) {
-  switch (dist) {
-    case ServiceDist::exponential: return "exponential";
-    case ServiceDist::deterministic: return "deterministic";
-    case ServiceDist::uniform: return "uniform";
-    case ServiceDist::lognormal: return "lognormal";
-    case ServiceDist::empirical: return "empirical";
   }
   return "?";
 }
@@ -394,15 +387,7 @@ int validate_command(const ScenarioArgs& args) {
 
 // --- fogsched analyze ------------------------------------------------------------
 
-struct AnalyzeArgs {
-  ScenarioArgs scenario;
-  std::vector<std::string> policies;
-  std::optional<std::uint32_t> replications;
-  std::optional<std::uint64_t> seed;
-  std::uint32_t threads = 0;
-  std::optional<std::string> duration;
-  bool json = false;
-};
+using AnalyzeArgs = SimulationArgs;
 
 // One metric of one policy: the simulated estimate beside each applicable model.
 struct ComparedMetric {
@@ -650,6 +635,32 @@ CLI::Validator unsigned_integer() {
       "");
 }
 
+void add_simulation_args(CLI::App& command, SimulationArgs& args, std::string_view policy_verb) {
+  add_scenario_args(command, args.scenario);
+  command
+      .add_option("--policy", args.policies,
+                  fmt::format("Policy {}, e.g. 'power_of_d(d=2,threshold=3)'; repeat for several. "
+                              "Replaces the scenario's list",
+                              policy_verb))
+      ->type_name("SPEC")
+      ->allow_extra_args(false);
+  command.add_option("--replications", args.replications, "Replications per policy (default: the scenario's)")
+      ->type_name("N")
+      ->check(unsigned_integer())
+      ->check(CLI::Range(1u, 1'000'000u).description(""));
+  command.add_option("--seed", args.seed, "Seed of the run (default: the scenario's)")
+      ->type_name("S")
+      ->check(unsigned_integer());
+  command.add_option("--threads", args.threads, "Worker threads; 0 = one per core (default)")
+      ->type_name("N")
+      ->check(unsigned_integer())
+      ->check(CLI::Range(0u, 4096u).description(""));
+  command
+      .add_option("--duration", args.duration,
+                  "Simulated time per replication, warm-up included, e.g. 10min (default: the scenario's)")
+      ->type_name("D");
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"Cooperative per-invocation scheduling of FaaS calls between fog nodes.", "fogsched"};
   app.set_version_flag("--version", std::string("fogsched ") + FOGSCHED_VERSION);
@@ -657,26 +668,7 @@ int run_cli(int argc, char** argv) {
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario with every policy and compare them");
-  add_scenario_args(*run, run_args.scenario);
-  run->add_option("--policy", run_args.policies,
-                  "Policy to run, e.g. 'power_of_d(d=2,threshold=3)'; repeat for several. "
-                  "Replaces the scenario's list")
-      ->type_name("SPEC")
-      ->allow_extra_args(false);
-  run->add_option("--replications", run_args.replications, "Replications per policy (default: the scenario's)")
-      ->type_name("N")
-      ->check(unsigned_integer())
-      ->check(CLI::Range(1u, 1'000'000u).description(""));
-  run->add_option("--seed", run_args.seed, "Seed of the run (default: the scenario's)")
-      ->type_name("S")
-      ->check(unsigned_integer());
-  run->add_option("--threads", run_args.threads, "Worker threads; 0 = one per core (default)")
-      ->type_name("N")
-      ->check(unsigned_integer())
-      ->check(CLI::Range(0u, 4096u).description(""));
-  run->add_option("--duration", run_args.duration,
-                  "Simulated time per replication, warm-up included, e.g. 10min (default: the scenario's)")
-      ->type_name("D");
+  add_simulation_args(*run, run_args, "to run");
   run->add_flag("--json", run_args.json, "Print the results as JSON instead of a table");
   run->add_option("--trace", run_args.trace_path, "Write every invocation to this CSV file")->type_name("FILE.csv");
   run->add_option("--out", run_args.out_dir,
@@ -690,28 +682,7 @@ int run_cli(int argc, char** argv) {
   AnalyzeArgs analyze_args;
   CLI::App* analyze = app.add_subcommand(
       "analyze", "Simulate a scenario and set exact answers beside it (Erlang-B, exact Markov chain, mean-field)");
-  add_scenario_args(*analyze, analyze_args.scenario);
-  analyze
-      ->add_option("--policy", analyze_args.policies,
-                   "Policy to analyse, e.g. 'power_of_d(d=2,threshold=3)'; repeat for several. "
-                   "Replaces the scenario's list")
-      ->type_name("SPEC")
-      ->allow_extra_args(false);
-  analyze->add_option("--replications", analyze_args.replications, "Replications per policy (default: the scenario's)")
-      ->type_name("N")
-      ->check(unsigned_integer())
-      ->check(CLI::Range(1u, 1'000'000u).description(""));
-  analyze->add_option("--seed", analyze_args.seed, "Seed of the run (default: the scenario's)")
-      ->type_name("S")
-      ->check(unsigned_integer());
-  analyze->add_option("--threads", analyze_args.threads, "Worker threads; 0 = one per core (default)")
-      ->type_name("N")
-      ->check(unsigned_integer())
-      ->check(CLI::Range(0u, 4096u).description(""));
-  analyze
-      ->add_option("--duration", analyze_args.duration,
-                   "Simulated time per replication, warm-up included, e.g. 10min (default: the scenario's)")
-      ->type_name("D");
+  add_simulation_args(*analyze, analyze_args, "to analyse");
   analyze->add_flag("--json", analyze_args.json, "Print the comparison as JSON instead of tables");
 
   CLI::App* policies = app.add_subcommand("policies", "List the built-in policies and their parameters");

@@ -37,27 +37,6 @@ std::optional<MarkovPolicy> markov_policy(const PolicyConfig& policy) {
 
 namespace {
 
-const char* to_string(ArrivalProcess process) {
-  switch (process) {
-    case ArrivalProcess::poisson: return "poisson";
-    case ArrivalProcess::mmpp: return "mmpp";
-    case ArrivalProcess::trace: return "trace";
-    case ArrivalProcess::traffic: return "traffic";
-  }
-  return "?";
-}
-
-const char* to_string(ServiceDist dist) {
-  switch (dist) {
-    case ServiceDist::exponential: return "exponential";
-    case ServiceDist::deterministic: return "deterministic";
-    case ServiceDist::uniform: return "uniform";
-    case ServiceDist::lognormal: return "lognormal";
-    case ServiceDist::empirical: return "empirical";
-  }
-  return "?";
-}
-
 bool drawn(const std::optional<CameraValueSpread>& spread) {
   return spread && spread->kind != CameraValueSpread::Kind::list;
 }

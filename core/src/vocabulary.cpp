@@ -4,6 +4,7 @@
 #include "fogsched/core/decision.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/invocation.h"
+#include "fogsched/core/scenario.h"
 
 namespace fogsched {
 
@@ -32,6 +33,27 @@ const char* to_string(DecisionKind d) noexcept {
     case DecisionKind::run_local: return "run_local";
     case DecisionKind::forward: return "forward";
     case DecisionKind::reject: return "reject";
+  }
+  return "?";
+}
+
+const char* to_string(ServiceDist d) noexcept {
+  switch (d) {
+    case ServiceDist::exponential: return "exponential";
+    case ServiceDist::deterministic: return "deterministic";
+    case ServiceDist::uniform: return "uniform";
+    case ServiceDist::lognormal: return "lognormal";
+    case ServiceDist::empirical: return "empirical";
+  }
+  return "?";
+}
+
+const char* to_string(ArrivalProcess p) noexcept {
+  switch (p) {
+    case ArrivalProcess::poisson: return "poisson";
+    case ArrivalProcess::mmpp: return "mmpp";
+    case ArrivalProcess::trace: return "trace";
+    case ArrivalProcess::traffic: return "traffic";
   }
   return "?";
 }

@@ -91,6 +91,7 @@ struct NetworkSpec {
 };
 
 enum class ServiceDist : std::uint8_t { exponential, deterministic, uniform, lognormal, empirical };
+const char* to_string(ServiceDist) noexcept;
 
 // Service time of a function on a node of speed 1.
 struct ServiceTimeSpec {
@@ -124,6 +125,7 @@ struct ProfileStep {
 };
 
 enum class ArrivalProcess : std::uint8_t { poisson, mmpp, trace, traffic };
+const char* to_string(ArrivalProcess) noexcept;
 
 // One state of a Markov-modulated Poisson process.
 struct MmppStateSpec {
