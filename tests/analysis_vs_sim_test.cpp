@@ -27,24 +27,14 @@
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
+#include "replication_statistics.h"
 
 namespace fogsched::analysis {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Sample {
-  double mean = 0;
-  double standard_error = 0;
-};
-
-Sample sample_of(const std::vector<double>& values) {
-  const auto n = static_cast<double>(values.size());
-  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
-  double squares = 0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  return {mean, std::sqrt(squares / (n - 1) / n)};
-}
+using Sample = fogsched::testing::MeanAndError;
 
 // Per-replication values of the three compared metrics.
 struct Simulated {
@@ -68,7 +58,7 @@ Simulated simulate(const Scenario& scenario, const PolicyConfig& policy) {
     const auto& per_node = rep.metrics.busy_slot_seconds;
     busy.push_back(std::accumulate(per_node.begin(), per_node.begin() + scenario.cameras.count, 0.0) / window_s);
   }
-  return {sample_of(rejection), sample_of(forwarded), sample_of(busy)};
+  return {fogsched::testing::mean_and_error(rejection), fogsched::testing::mean_and_error(forwarded), fogsched::testing::mean_and_error(busy)};
 }
 
 Scenario scenario_from(const std::string& yaml) { return ScenarioDocument::from_string(yaml, "<test>").parse(); }

@@ -16,25 +16,15 @@
 #include <vector>
 
 #include "fogsched/core/rng.h"
+#include "replication_statistics.h"
 
 namespace fogsched::sim {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Mean and standard error of the mean of independent replications' estimates.
-struct BatchMeans {
-  double mean = 0;
-  double standard_error = 0;
-};
-
-BatchMeans batch_means(const std::vector<double>& values) {
-  const auto n = static_cast<double>(values.size());
-  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
-  double squares = 0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  return {mean, std::sqrt(squares / (n - 1) / n)};
-}
+using BatchMeans = fogsched::testing::MeanAndError;
+using fogsched::testing::mean_and_error;
 
 // Arrival counts in consecutive windows of `window` over [0, windows x window).
 std::vector<double> counts_per_window(MmppArrivals& arrivals, Duration window, std::size_t windows) {
@@ -129,11 +119,11 @@ TEST(MmppStatistics, LongRunRateMatchesStationaryRate) {
     rates.push_back(count / to_seconds(end));
     high_state_shares.push_back(in_high_state / count);
   }
-  const BatchMeans rate = batch_means(rates);
+  const BatchMeans rate = mean_and_error(rates);
   EXPECT_NEAR(rate.mean, expected_rate, 3 * rate.standard_error);
   EXPECT_LT(rate.standard_error, 0.02 * expected_rate) << "too few arrivals for the test to mean anything";
   // Arrivals come in state i in proportion to pi_i * rate_i (the chain as arrivals see it).
-  const BatchMeans share = batch_means(high_state_shares);
+  const BatchMeans share = mean_and_error(high_state_shares);
   EXPECT_NEAR(share.mean, expected_high_share, 3 * share.standard_error);
 }
 
@@ -173,7 +163,7 @@ TEST(MmppStatistics, TwoStateCountsHaveTheMmppDispersion) {
   const double rt = r * to_seconds(kWindow);
   const double expected =
       1 + 2 * (l0 - l1) * (l0 - l1) * r0 * r1 / (r * r * r * mean_rate) * (1 - (1 - std::exp(-rt)) / rt);
-  const BatchMeans dispersion = batch_means(dispersions);
+  const BatchMeans dispersion = mean_and_error(dispersions);
   EXPECT_NEAR(dispersion.mean, expected, 3 * dispersion.standard_error);
   EXPECT_LT(dispersion.standard_error, 0.05 * expected);
 }

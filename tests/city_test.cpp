@@ -9,6 +9,7 @@
 
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/sim/city.h"
+#include "scenario_text.h"
 
 namespace fogsched::sim {
 namespace {
@@ -32,16 +33,8 @@ std::string scenario_text(std::uint32_t cameras, const std::string& slots_yaml, 
          "    arrivals: {load: 0.5}\n";
 }
 
-Scenario parse(const std::string& text) { return ScenarioDocument::from_string(text, "c.yaml").parse(); }
-
-std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
+Scenario parse(const std::string& text) { return fogsched::testing::parse(text, "c.yaml"); }
+std::string error_of(const std::string& text) { return fogsched::testing::error_of(text, "c.yaml"); }
 
 TEST(City, GridLayoutAndNetworkDelay) {
   Scenario s = parse(scenario_text(9, "2", "1"));

@@ -15,6 +15,7 @@
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/trace_csv.h"
+#include "scenario_text.h"
 
 namespace fogsched {
 namespace {
@@ -70,17 +71,8 @@ std::string with(std::string text, const std::string& from, const std::string& t
   return text;
 }
 
-Scenario parse(const std::string& yaml) { return ScenarioDocument::from_string(yaml, "x.yaml").parse(); }
-
-// what() of the ScenarioError that parsing `yaml` throws; "" when it parses.
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ScenarioError& error) {
-    return error.what();
-  }
-  return "";
-}
+using fogsched::testing::error_of;
+using fogsched::testing::parse;
 
 // ---- process selection -----------------------------------------------------------
 
@@ -216,20 +208,11 @@ TEST(CityScenarioErrors, MmppTransitions) {
 // ---- trace -----------------------------------------------------------------------
 
 // A fresh directory per test: the scenario in city/, its trace in city/data/.
-class CityScenarioFiles : public ::testing::Test {
+class CityScenarioFiles : public fogsched::testing::ScenarioFiles {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("fogsched_city_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "city" / "data");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    ScenarioFiles::SetUp();
+    std::filesystem::create_directories(dir_ / "city" / "data");
   }
 
   // A trace scenario (4 cameras, functions f and g) reading city/data/t.csv; its
@@ -260,8 +243,6 @@ class CityScenarioFiles : public ::testing::Test {
     }
     return "";
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CityScenarioFiles, TraceIsReadRelativeToTheScenarioAndResolved) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fogsched/core/scenario_yaml.h"
+#include "scenario_text.h"
 
 namespace fogsched {
 namespace {
@@ -52,38 +53,9 @@ std::string minimal_with(const std::string& from, const std::string& to) {
   return text;
 }
 
-Scenario parse(const std::string& yaml) { return ScenarioDocument::from_string(yaml, "x.yaml").parse(); }
-
-// what() of the ScenarioError that parsing `yaml` throws; "" when it parses.
-std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ScenarioError& error) {
-    return error.what();
-  }
-  return "";
-}
-
-// A fresh directory per test for scenario and CSV files.
-class ScenarioFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("fogsched_scenario_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
-  fs::path dir_;
-};
+using fogsched::testing::error_of;
+using fogsched::testing::parse;
+using fogsched::testing::ScenarioFiles;
 
 // ---- the model -------------------------------------------------------------------
 

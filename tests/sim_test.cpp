@@ -12,6 +12,7 @@
 #include "fogsched/core/results.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
+#include "replication_statistics.h"
 #include "sim_fixtures.h"
 
 namespace fogsched::sim {
@@ -67,10 +68,7 @@ TEST_P(ErlangB, LocalOnLossNodesMatchesErlangB) {
   const RunOutput out = run_scenario(s, {builtin("local")}, options(2));
   std::vector<double> p;
   for (const ReplicationResult& r : out.replications[0]) p.push_back(r.summary.rejection_probability);
-  const double mean = std::accumulate(p.begin(), p.end(), 0.0) / static_cast<double>(p.size());
-  double ss = 0;
-  for (double x : p) ss += (x - mean) * (x - mean);
-  const double standard_error = std::sqrt(ss / static_cast<double>(p.size() - 1) / static_cast<double>(p.size()));
+  const auto [mean, standard_error] = fogsched::testing::mean_and_error(p);
   const double exact = erlang_b(load * slots, slots);
   EXPECT_LT(standard_error, 0.01) << "too few samples to test anything";
   EXPECT_NEAR(mean, exact, 3 * standard_error) << "K=" << slots << " load=" << load;
