@@ -1,0 +1,253 @@
+// The HTTP server: one coroutine per connection on its own strand, in the manner of
+// Beast's async examples, with a registry of connections so that drain() can close
+// idle ones and wait for busy ones.
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+
+#include "fogsched/live/http.h"
+
+namespace fogsched::live {
+namespace {
+
+using asio::use_awaitable;
+
+// One accepted connection. Its coroutine owns the stream; other threads reach it
+// only through its strand.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = true;  // between requests (read on the strand only)
+};
+
+}  // namespace
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::any_io_executor ex, const tcp::endpoint& listen, ServerLimits lim, Handler h)
+      : executor(std::move(ex)), acceptor(executor), limits(lim), handler(std::move(h)), drain_timer(executor) {
+    acceptor.open(listen.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(listen);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  asio::any_io_executor executor;
+  tcp::acceptor acceptor;
+  ServerLimits limits;
+  Handler handler;
+
+  mutable std::mutex mutex;  // guards the members below
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+  bool draining = false;
+  std::function<void()> on_drained;
+  asio::steady_timer drain_timer;
+  std::atomic<std::uint64_t> failures{0};
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<Response> answer(Request request, ClientInfo client);
+  void forget(Connection* connection);
+  void finish_drain();
+};
+
+namespace {
+
+bool is_limit_error(const beast::error_code& ec, http::status& status) {
+  if (ec == http::error::header_limit) {
+    status = http::status::request_header_fields_too_large;
+    return true;
+  }
+  if (ec == http::error::body_limit) {
+    status = http::status::payload_too_large;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::State::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(executor),
+                                                        asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors and the like: keep serving the connections we have.
+      continue;
+    }
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(mutex);
+      if (draining) continue;  // the socket closes as `connection` goes
+      connections.emplace(connection.get(), connection);
+    }
+    auto connection_executor = connection->stream.get_executor();
+    asio::co_spawn(connection_executor, serve(std::move(connection)), asio::detached);
+  }
+}
+
+asio::awaitable<Response> HttpServer::State::answer(Request request, ClientInfo client) {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  try {
+    co_return co_await handler(std::move(request), client);
+  } catch (const std::exception&) {
+    ++failures;
+  }
+  Response response{http::status::internal_server_error, version};
+  response.set(http::field::content_type, "text/plain");
+  response.body() = "internal error\n";
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  co_return response;
+}
+
+asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> connection) {
+  auto self = shared_from_this();
+  beast::tcp_stream& stream = connection->stream;
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  ClientInfo client;
+  client.remote = stream.socket().remote_endpoint(ec);
+
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (draining) break;
+    }
+    connection->idle = true;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    stream.expires_after(limits.read_timeout);
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    connection->idle = false;
+    if (!ec && !parser.is_done()) {
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    }
+
+    Response response;
+    bool close_after = false;
+    http::status limit_status{};
+    if (ec && is_limit_error(ec, limit_status)) {
+      // The rest of the request cannot be skipped reliably: answer, then close.
+      response = Response{limit_status, parser.get().version() == 10 ? 10u : 11u};
+      response.set(http::field::content_type, "text/plain");
+      response.body() = limit_status == http::status::payload_too_large ? "request body too large\n"
+                                                                        : "request header fields too large\n";
+      close_after = true;
+    } else if (ec == http::error::end_of_stream || ec) {
+      break;  // closed by the client, timed out, or not HTTP
+    } else {
+      stream.expires_never();  // the handler bounds its own calls
+      response = co_await answer(parser.release(), client);
+      close_after = !response.keep_alive();
+    }
+
+    {
+      std::lock_guard lock(mutex);
+      if (draining) close_after = true;
+    }
+    response.keep_alive(!close_after);
+    if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+    stream.expires_after(limits.write_timeout);
+    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    if (ec || close_after) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
+  forget(connection.get());
+}
+
+void HttpServer::State::forget(Connection* connection) {
+  std::lock_guard lock(mutex);
+  connections.erase(connection);
+  if (draining && connections.empty()) drain_timer.cancel();
+}
+
+void HttpServer::State::finish_drain() {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mutex);
+    // Whatever is still open after the timeout is closed hard.
+    for (auto& [raw, weak] : connections) {
+      if (auto connection = weak.lock()) {
+        asio::post(connection->stream.get_executor(), [connection] { connection->stream.close(); });
+      }
+    }
+    callback = std::exchange(on_drained, nullptr);
+  }
+  if (callback) callback();
+}
+
+HttpServer::HttpServer(asio::any_io_executor executor, const tcp::endpoint& listen, ServerLimits limits,
+                       Handler handler)
+    : state_(std::make_shared<State>(std::move(executor), listen, limits, std::move(handler))) {}
+
+HttpServer::~HttpServer() {
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+}
+
+tcp::endpoint HttpServer::local_endpoint() const { return state_->acceptor.local_endpoint(); }
+
+void HttpServer::start() { asio::co_spawn(state_->executor, state_->accept_loop(), asio::detached); }
+
+void HttpServer::drain(SteadyDuration timeout, std::function<void()> on_drained) {
+  auto state = state_;
+  asio::post(state->executor, [state, timeout, on_drained = std::move(on_drained)]() mutable {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+    bool already_empty = false;
+    {
+      std::lock_guard lock(state->mutex);
+      state->draining = true;
+      state->on_drained = std::move(on_drained);
+      already_empty = state->connections.empty();
+      if (!already_empty) {
+        // Armed under the lock, so the last connection's forget() cannot miss it.
+        state->drain_timer.expires_after(timeout);
+        state->drain_timer.async_wait([state](const beast::error_code&) { state->finish_drain(); });
+      }
+      for (auto& [raw, weak] : state->connections) {
+        if (auto connection = weak.lock()) {
+          // An idle connection is waiting for a request that will not be served.
+          asio::dispatch(connection->stream.get_executor(), [connection] {
+            if (connection->idle) connection->stream.cancel();
+          });
+        }
+      }
+    }
+    if (already_empty) state->finish_drain();
+  });
+}
+
+std::size_t HttpServer::open_connections() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->connections.size();
+}
+
+std::uint64_t HttpServer::handler_failures() const { return state_->failures.load(); }
+
+}  // namespace fogsched::live

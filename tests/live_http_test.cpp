@@ -1,0 +1,305 @@
+// The HTTP layer of live mode on loopback: round trips, keep-alive reuse, limits,
+// deadlines, refused connections, stale pooled connections and graceful drain.
+#include "fogsched/live/http.h"
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+namespace fogsched::live {
+namespace {
+
+using namespace std::chrono_literals;
+
+// An io_context served by two threads, as in the services.
+class Loop {
+ public:
+  Loop() : guard_(asio::make_work_guard(io_)) {
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~Loop() {
+    guard_.reset();
+    io_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+  asio::any_io_executor executor() { return io_.get_executor(); }
+
+  // Runs a coroutine to its end; fails the test if it takes more than 10 s.
+  template <class T>
+  T run(asio::awaitable<T> coroutine) {
+    auto future = asio::co_spawn(io_, std::move(coroutine), asio::use_future);
+    if (future.wait_for(10s) != std::future_status::ready) {
+      ADD_FAILURE() << "coroutine did not finish within 10 s";
+      std::abort();
+    }
+    return future.get();
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+};
+
+Url url_of(const HttpServer& server) {
+  return Url{.host = "127.0.0.1", .port = server.local_endpoint().port(), .prefix = ""};
+}
+
+Request make_request(http::verb verb, std::string target, std::string body = {}) {
+  Request request{verb, target, 11};
+  request.body() = std::move(body);
+  return request;
+}
+
+// Echoes method, target and body; remembers which client ports it saw.
+struct EchoService {
+  std::mutex mutex;
+  std::set<unsigned short> client_ports;
+
+  Handler handler() {
+    return [this](Request request, ClientInfo client) -> asio::awaitable<Response> {
+      {
+        std::lock_guard lock(mutex);
+        client_ports.insert(client.remote.port());
+      }
+      Response response{http::status::ok, request.version()};
+      response.set("X-Method", std::string(request.method_string()));
+      response.set("X-Target", std::string(request.target()));
+      response.body() = request.body();
+      response.keep_alive(request.keep_alive());
+      response.prepare_payload();
+      co_return response;
+    };
+  }
+};
+
+TEST(Url, ParsesHostPortAndPrefix) {
+  EXPECT_EQ(parse_url("http://gateway:8080"), (Url{"gateway", 8080, ""}));
+  EXPECT_EQ(parse_url("http://10.0.0.2"), (Url{"10.0.0.2", 80, ""}));
+  EXPECT_EQ(parse_url("http://h:1/base/"), (Url{"h", 1, "/base"}));
+  EXPECT_EQ(parse_url("http://[::1]:18080"), (Url{"::1", 18080, ""}));
+  EXPECT_EQ(parse_url("http://h:1/base").to_string(), "http://h:1/base");
+}
+
+TEST(Url, RefusesWhatItCannotUse) {
+  for (const char* bad : {"https://h:1", "h:1", "http://:80", "http://h:99999", "http://h:x", "http://u:p@h:1",
+                          "http://h:1/a?b=c"}) {
+    EXPECT_THROW(parse_url(bad), std::invalid_argument) << bad;
+  }
+  try {
+    parse_url("http://h:70000");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("70000"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ListenAddress, ParsesAndRefuses) {
+  EXPECT_EQ(parse_listen_address("127.0.0.1:18080"),
+            tcp::endpoint(asio::ip::make_address("127.0.0.1"), 18080));
+  EXPECT_EQ(parse_listen_address(":9"), tcp::endpoint(tcp::v4(), 9));
+  EXPECT_THROW(parse_listen_address("gateway:8080"), std::invalid_argument);
+  EXPECT_THROW(parse_listen_address("18080"), std::invalid_argument);
+}
+
+TEST(HopByHop, RemovesConnectionHeadersAndWhatTheyName) {
+  http::fields fields;
+  fields.set(http::field::connection, "keep-alive, X-Private");
+  fields.set("X-Private", "1");
+  fields.set(http::field::keep_alive, "timeout=5");
+  fields.set(http::field::transfer_encoding, "chunked");
+  fields.set(http::field::upgrade, "websocket");
+  fields.set("X-Call-Id", "abc");
+  fields.set(http::field::content_type, "image/jpeg");
+  strip_hop_by_hop(fields);
+  EXPECT_EQ(fields.count("X-Private"), 0u);
+  EXPECT_EQ(fields.count(http::field::connection), 0u);
+  EXPECT_EQ(fields.count(http::field::keep_alive), 0u);
+  EXPECT_EQ(fields.count(http::field::transfer_encoding), 0u);
+  EXPECT_EQ(fields.count(http::field::upgrade), 0u);
+  EXPECT_EQ(fields["X-Call-Id"], "abc");
+  EXPECT_EQ(fields[http::field::content_type], "image/jpeg");
+}
+
+TEST(HttpServerClient, RoundTripReusesOneKeepAliveConnection) {
+  Loop loop;
+  EchoService echo;
+  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {}, echo.handler());
+  server.start();
+  HttpClient client(loop.executor());
+
+  std::string binary_body(256, '\0');
+  for (std::size_t i = 0; i < binary_body.size(); ++i) binary_body[i] = static_cast<char>(i);
+  for (int i = 0; i < 5; ++i) {
+    ClientResult result =
+        loop.run(client.send(url_of(server), make_request(http::verb::put, "/a/b?x=1", binary_body), 2s));
+    ASSERT_TRUE(result) << result.message;
+    EXPECT_EQ(result.response->result(), http::status::ok);
+    EXPECT_EQ((*result.response)["X-Method"], "PUT");
+    EXPECT_EQ((*result.response)["X-Target"], "/a/b?x=1");
+    EXPECT_EQ(result.response->body(), binary_body);
+  }
+  EXPECT_EQ(client.idle_connections(), 1u);
+  std::lock_guard lock(echo.mutex);
+  EXPECT_EQ(echo.client_ports.size(), 1u) << "five sequential requests should share one connection";
+}
+
+TEST(HttpServerClient, OversizedBodyIs413AndOversizedHeaderIs431) {
+  Loop loop;
+  EchoService echo;
+  ServerLimits limits;
+  limits.max_body_bytes = 1000;
+  limits.max_header_bytes = 2000;
+  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), limits, echo.handler());
+  server.start();
+  HttpClient client(loop.executor());
+
+  ClientResult fits = loop.run(client.send(url_of(server), make_request(http::verb::post, "/", std::string(1000, 'x')), 2s));
+  ASSERT_TRUE(fits) << fits.message;
+  EXPECT_EQ(fits.response->result(), http::status::ok);
+
+  ClientResult too_big =
+      loop.run(client.send(url_of(server), make_request(http::verb::post, "/", std::string(1001, 'x')), 2s));
+  ASSERT_TRUE(too_big) << too_big.message;
+  EXPECT_EQ(too_big.response->result(), http::status::payload_too_large);
+
+  Request big_header = make_request(http::verb::get, "/");
+  big_header.set("X-Padding", std::string(3000, 'p'));
+  ClientResult too_long = loop.run(client.send(url_of(server), big_header, 2s));
+  ASSERT_TRUE(too_long) << too_long.message;
+  EXPECT_EQ(too_long.response->result(), http::status::request_header_fields_too_large);
+}
+
+TEST(HttpServerClient, HandlerExceptionIs500AndCounted) {
+  Loop loop;
+  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+                    [](Request, ClientInfo) -> asio::awaitable<Response> {
+                      throw std::runtime_error("boom");
+                      co_return Response{};
+                    });
+  server.start();
+  HttpClient client(loop.executor());
+  ClientResult result = loop.run(client.send(url_of(server), make_request(http::verb::get, "/"), 2s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->result(), http::status::internal_server_error);
+  EXPECT_EQ(server.handler_failures(), 1u);
+}
+
+TEST(HttpClient, RefusedConnectionIsAConnectFailure) {
+  Loop loop;
+  std::uint16_t closed_port = 0;
+  {
+    asio::io_context io;
+    tcp::acceptor probe(io, parse_listen_address("127.0.0.1:0"));
+    closed_port = probe.local_endpoint().port();
+  }
+  HttpClient client(loop.executor());
+  ClientResult result =
+      loop.run(client.send(Url{"127.0.0.1", closed_port, ""}, make_request(http::verb::get, "/"), 2s));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.failure, ClientFailure::connect) << result.message;
+}
+
+TEST(HttpClient, SlowServerIsATimeoutWithinTheDeadline) {
+  Loop loop;
+  // The handler waits for a timer the test cancels; the client gives up first.
+  auto release = std::make_shared<asio::steady_timer>(loop.executor(), std::chrono::steady_clock::time_point::max());
+  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+                    [release](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      boost::system::error_code ignored;
+                      co_await release->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                      co_return text_response(http::status::ok, "late\n", request);
+                    });
+  server.start();
+  HttpClient client(loop.executor());
+  const auto started = std::chrono::steady_clock::now();
+  ClientResult result = loop.run(client.send(url_of(server), make_request(http::verb::get, "/"), 200ms));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.failure, ClientFailure::timeout) << result.message;
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 5s);
+  asio::post(loop.executor(), [release] { release->cancel(); });
+  std::promise<void> drained;
+  server.drain(5s, [&] { drained.set_value(); });
+  EXPECT_EQ(drained.get_future().wait_for(10s), std::future_status::ready);
+}
+
+TEST(HttpClient, StalePooledConnectionIsRetriedOnANewOne) {
+  Loop loop;
+  EchoService echo;
+  auto server = std::make_unique<HttpServer>(loop.executor(), parse_listen_address("127.0.0.1:0"), ServerLimits{},
+                                             echo.handler());
+  server->start();
+  const Url url = url_of(*server);
+  HttpClient client(loop.executor());
+  ASSERT_TRUE(loop.run(client.send(url, make_request(http::verb::get, "/first"), 2s)));
+  ASSERT_EQ(client.idle_connections(), 1u);
+
+  // The server goes away (closing the pooled connection) and another takes its port.
+  std::promise<void> drained;
+  server->drain(5s, [&] { drained.set_value(); });
+  ASSERT_EQ(drained.get_future().wait_for(10s), std::future_status::ready);
+  server.reset();
+  HttpServer replacement(loop.executor(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), url.port), {},
+                         echo.handler());
+  replacement.start();
+
+  ClientResult result = loop.run(client.send(url, make_request(http::verb::post, "/second", "body"), 2s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->body(), "body");
+}
+
+TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {
+  Loop loop;
+  auto release = std::make_shared<asio::steady_timer>(loop.executor(), std::chrono::steady_clock::time_point::max());
+  std::promise<void> slow_started;
+  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+                    [&, release](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      if (request.target() == "/slow") {
+                        slow_started.set_value();
+                        boost::system::error_code ignored;
+                        co_await release->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                      }
+                      co_return text_response(http::status::ok, "done\n", request);
+                    });
+  server.start();
+  const Url url = url_of(server);
+  HttpClient idle_client(loop.executor());
+  ASSERT_TRUE(loop.run(idle_client.send(url, make_request(http::verb::get, "/fast"), 2s)));
+  ASSERT_EQ(server.open_connections(), 1u);  // the idle keep-alive connection
+
+  HttpClient busy_client(loop.executor());
+  auto slow = asio::co_spawn(loop.executor(), busy_client.send(url, make_request(http::verb::get, "/slow"), 10s),
+                             asio::use_future);
+  ASSERT_EQ(slow_started.get_future().wait_for(10s), std::future_status::ready);
+
+  std::promise<void> drained;
+  auto drained_future = drained.get_future();
+  server.drain(10s, [&] { drained.set_value(); });
+  // The busy request keeps the drain open until it is answered.
+  EXPECT_EQ(drained_future.wait_for(50ms), std::future_status::timeout);
+  asio::post(loop.executor(), [release] { release->cancel(); });
+  ASSERT_EQ(slow.wait_for(10s), std::future_status::ready);
+  ClientResult answer = slow.get();
+  ASSERT_TRUE(answer) << answer.message;
+  EXPECT_EQ(answer.response->body(), "done\n");
+  EXPECT_FALSE(answer.response->keep_alive()) << "a draining server closes after the answer";
+  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(server.open_connections(), 0u);
+
+  // No new connection is accepted.
+  ClientResult refused = loop.run(HttpClient(loop.executor()).send(url, make_request(http::verb::get, "/"), 1s));
+  EXPECT_FALSE(refused);
+}
+
+}  // namespace
+}  // namespace fogsched::live
