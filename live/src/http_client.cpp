@@ -99,7 +99,7 @@ HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
 
 HttpClient::~HttpClient() { close_idle(); }
 
-asio::awaitable<ClientResult> HttpClient::send(const Url& to, Request request, SteadyDuration timeout) {
+asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDuration timeout) {
   auto pool = pool_;
   const std::string origin = to.origin();
   if (request.find(http::field::host) == request.end()) request.set(http::field::host, origin);

@@ -149,8 +149,9 @@ class HttpClient {
 
   // Sends `request` (target, method, headers, body as given; Host is set when
   // missing) to `to`'s host and port. The whole exchange, connecting included, takes
-  // at most `timeout`.
-  asio::awaitable<ClientResult> send(const Url& to, Request request, SteadyDuration timeout);
+  // at most `timeout`. Arguments are taken by value: the coroutine may start after
+  // the caller's temporaries are gone.
+  asio::awaitable<ClientResult> send(Url to, Request request, SteadyDuration timeout);
 
   // Closes every idle connection and keeps none from now on (for shutdown).
   void close_idle();

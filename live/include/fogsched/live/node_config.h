@@ -1,0 +1,118 @@
+#pragma once
+// The scheduler node's configuration (live/README.md, "The node's configuration"):
+// plain values, read once at the edge from a YAML file, then environment variables,
+// then command-line flags, each later source overriding the earlier.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fogsched/core/errors.h"
+#include "fogsched/core/time.h"
+#include "fogsched/live/http.h"
+#include "fogsched/policies/registry.h"
+
+namespace fogsched::live {
+
+struct Backoff {
+  Duration initial = std::chrono::seconds(1);
+  Duration max = std::chrono::seconds(30);
+};
+
+struct NodeConfig {
+  // node
+  std::string name;                          // default: the host name
+  std::string listen = "0.0.0.0:18080";
+  unsigned threads = 0;                      // 0: hardware threads
+  std::uint64_t seed = 1;                    // the policy's RNG stream
+
+  // gateway
+  Url gateway = Url{.host = "127.0.0.1", .port = 8080, .prefix = ""};
+  Duration gateway_timeout = std::chrono::seconds(30);
+  std::size_t gateway_connections = 64;
+  std::filesystem::path secrets_dir = "/run/secrets";
+
+  // policy
+  PolicySpec policy{"local", {}, {}};        // validated; parameters in canonical form
+  std::uint32_t hop_limit = 1;
+
+  // functions
+  std::uint32_t default_slots = 4;
+  Duration functions_refresh = std::chrono::seconds(30);
+  std::map<std::string, std::uint32_t> slots;  // K per function name
+
+  // peers
+  std::vector<Url> static_peers;
+  std::optional<std::string> peers_dns;      // host:port, re-resolved every peers_refresh
+  Duration peers_refresh = std::chrono::seconds(10);
+  std::optional<std::filesystem::path> peer_token_file;
+  Duration probe_timeout = std::chrono::milliseconds(100);
+  Duration forward_timeout = std::chrono::seconds(30);
+  Backoff peer_backoff;
+
+  // limits
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  Duration drain_timeout = std::chrono::seconds(30);
+};
+
+// A configuration value is wrong. what() names where it came from:
+// "FILE:LINE: key.path: problem" for the file, "VARIABLE=value: problem" for the
+// environment, "--flag=value: problem" for the command line. A ScenarioError, so
+// every front end reports it as the bad input it is (the CLI: exit code 2).
+class ConfigError : public ScenarioError {
+ public:
+  using ScenarioError::ScenarioError;
+};
+
+// The environment variables the node reads, injectable so tests need not setenv.
+class Environment {
+ public:
+  Environment() = default;
+  explicit Environment(std::map<std::string, std::string, std::less<>> variables);
+
+  // The node's variables (those of node_settings()) as the process sees them.
+  static Environment of_process();
+
+  std::optional<std::string> get(std::string_view name) const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> variables_;
+};
+
+// One key of the configuration file, and the environment variable and flag that
+// override it (empty when there is none). The one list the loader, the CLI's flags
+// and `fogsched serve --help` are built from.
+struct NodeSetting {
+  std::string_view key;         // "peers.probe_timeout"
+  std::string_view env;         // "FOGSCHED_PROBE_TIMEOUT"
+  std::string_view flag;        // "--probe-timeout"
+  std::string_view value_name;  // "DURATION"
+  std::string_view help;        // one line, without the names above
+  std::string default_value;    // as the file would write it; empty when there is none
+};
+const std::vector<NodeSetting>& node_settings();
+
+// A value given on the command line for a setting's key, as written.
+struct SettingOverride {
+  std::string key;    // NodeSetting::key
+  std::string value;
+};
+
+// Reads `file` (when given), then the environment over it; validates every value.
+// An empty name becomes the host name. Throws ConfigError.
+NodeConfig load_node_config(const std::optional<std::filesystem::path>& file, const Environment& env);
+
+// Applies command-line values over `config`, in order; `functions.slots` values
+// ("NAME=K,...") add to the map, every other key replaces. Throws ConfigError.
+void apply_command_line(NodeConfig& config, const std::vector<SettingOverride>& overrides);
+
+// The configuration as a YAML file load_node_config reads back to the same values.
+// Names the peer token's file, never its content.
+std::string to_yaml(const NodeConfig& config);
+
+}  // namespace fogsched::live

@@ -1,0 +1,137 @@
+#include "fogsched/live/live_context.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "fogsched/core/errors.h"
+
+namespace fogsched::live {
+
+LiveNodeState::LiveNodeState(NodeId self, Rng rng, std::function<Time()> clock, std::uint32_t hop_limit,
+                             std::string policy_name, Effects effects)
+    : self_(self),
+      rng_(rng),
+      clock_(std::move(clock)),
+      hop_limit_(hop_limit),
+      policy_name_(std::move(policy_name)),
+      effects_(std::move(effects)) {}
+
+FunctionId LiveNodeState::function_id(std::string_view name) {
+  const std::string key(name);
+  if (auto it = function_ids_.find(key); it != function_ids_.end()) return it->second;
+  const FunctionId id{static_cast<std::uint32_t>(functions_.size())};
+  functions_.push_back(FunctionState{.name = key, .slots = 0, .running = 0});
+  function_ids_.emplace(key, id);
+  return id;
+}
+
+const std::string& LiveNodeState::function_name(FunctionId function) const { return functions_.at(function.value).name; }
+
+void LiveNodeState::set_slots(FunctionId function, std::uint32_t slots) { functions_.at(function.value).slots = slots; }
+
+LoadReport LiveNodeState::function_load(FunctionId function) const {
+  const FunctionState& f = functions_.at(function.value);
+  // Live nodes have no queue of their own: the watchdog rejects at max_inflight.
+  return LoadReport{.running = f.running, .queued = 0, .slots = f.slots, .queue_capacity = 0};
+}
+
+LoadReport LiveNodeState::total_load() const {
+  LoadReport total;
+  for (const FunctionState& f : functions_) {
+    total.running += f.running;
+    total.slots += f.slots;
+  }
+  return total;
+}
+
+bool LiveNodeState::try_acquire_slot(FunctionId function) {
+  FunctionState& f = functions_.at(function.value);
+  if (f.running >= f.slots) return false;
+  ++f.running;
+  return true;
+}
+
+void LiveNodeState::release_slot(FunctionId function) {
+  FunctionState& f = functions_.at(function.value);
+  if (f.running > 0) --f.running;
+}
+
+void LiveNodeState::set_available_peers(std::vector<NodeId> available) {
+  std::erase(available, self_);
+  peers_ = std::move(available);
+}
+
+bool LiveNodeState::is_available_peer(NodeId node) const {
+  return std::find(peers_.begin(), peers_.end(), node) != peers_.end();
+}
+
+void LiveNodeState::record_known_load(NodeId peer, LoadReport load, Time measured_at) {
+  heard_[peer] = Heard{.load = load, .measured_at = measured_at};
+}
+
+CheckedDecision LiveNodeState::decide(Policy& policy, const Invocation& invocation,
+                                      std::span<const ProbeAnswer> answers, bool reentry, bool local_full) {
+  bound_function_ = invocation.function;
+  bound_full_ = local_full;
+  bound_answers_ = answers;
+  bound_probed_ = reentry;
+  const Decision decision = policy.decide(invocation, *this);
+  const DecisionRules rules{.self = self_,
+                            .hop_limit = hop_limit_,
+                            .policy_name = policy_name_,
+                            .is_peer = [this](NodeId node) { return is_available_peer(node); }};
+  CheckedDecision checked = check_decision(decision, invocation, reentry, rules);
+  // The Decision dies here: a Probe's peers are handed over by value.
+  if (checked.step == Step::probe) {
+    probe_peers_ = *checked.probe_peers;
+    checked.probe_peers = &probe_peers_;
+  }
+  bound_function_.reset();
+  bound_answers_ = {};
+  bound_probed_ = false;
+  bound_full_ = false;
+  return checked;
+}
+
+void LiveNodeState::start(Policy& policy) { policy.on_start(*this); }
+void LiveNodeState::timer(Policy& policy) { policy.on_timer(*this); }
+void LiveNodeState::complete(Policy& policy, const Completion& completion) { policy.on_complete(completion, *this); }
+
+LoadReport LiveNodeState::local_load() const noexcept {
+  if (!bound_function_ || bound_function_->value >= functions_.size()) return total_load();
+  LoadReport load = function_load(*bound_function_);
+  if (bound_full_) load.running = std::max(load.running, load.slots);
+  return load;
+}
+
+std::optional<KnownLoad> LiveNodeState::known_load(NodeId peer) const noexcept {
+  auto it = heard_.find(peer);
+  if (it == heard_.end()) return std::nullopt;
+  return KnownLoad{.load = it->second.load, .age = now() - it->second.measured_at};
+}
+
+void LiveNodeState::gossip_load(std::span<const NodeId> peers) {
+  for (NodeId p : peers) {
+    if (!is_available_peer(p)) {
+      throw PolicyContractError(fmt::format("policy '{}' at node {} gossiped to node {}, which is not a peer",
+                                            policy_name_, self_.value, p.value));
+    }
+  }
+  if (effects_.gossip) effects_.gossip(peers, total_load());
+}
+
+void LiveNodeState::gossip_load_to_all() {
+  if (effects_.gossip) effects_.gossip(peers_, total_load());
+}
+
+void LiveNodeState::set_timer(Duration after) {
+  if (after <= Duration::zero()) {
+    throw PolicyContractError(fmt::format("policy '{}' at node {} armed a timer {} ns from now; it must be positive",
+                                          policy_name_, self_.value, after.count()));
+  }
+  if (effects_.set_timer) effects_.set_timer(after);
+}
+
+}  // namespace fogsched::live

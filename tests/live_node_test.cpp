@@ -1,0 +1,504 @@
+// The scheduler node in process, on loopback, against small fake gateways: pass-through,
+// slots, rejection, forwarding with probes, the hop limit, the peer token, /system/*
+// with the caller's credentials, dead peers and gateways, and drain.
+#include "fogsched/live/http.h"
+#include "fogsched/live/node.h"
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fogsched/live/openfaas.h"
+
+namespace fogsched::live {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+class Loop {
+ public:
+  Loop() : guard_(asio::make_work_guard(io_)) {
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~Loop() {
+    guard_.reset();
+    io_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+  asio::io_context& io() { return io_; }
+
+  template <class T>
+  T run(asio::awaitable<T> coroutine) {
+    auto future = asio::co_spawn(io_, std::move(coroutine), asio::use_future);
+    if (future.wait_for(20s) != std::future_status::ready) {
+      ADD_FAILURE() << "coroutine did not finish within 20 s";
+      std::abort();
+    }
+    return future.get();
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+};
+
+// A port that was free a moment ago (nodes must know each other's ports up front).
+std::uint16_t free_port() {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+// A fake OpenFaaS gateway: /function/* echoes what the function saw; `hold` makes
+// calls wait until release(); /system/* needs basic auth admin:secret.
+class FakeGateway {
+ public:
+  explicit FakeGateway(Loop& loop, std::string max_inflight = "")
+      : loop_(loop),
+        max_inflight_(std::move(max_inflight)),
+        release_(std::make_shared<asio::steady_timer>(loop.io(), std::chrono::steady_clock::time_point::max())),
+        server_(loop.io().get_executor(), parse_listen_address("127.0.0.1:0"), {},
+                [this](Request request, ClientInfo) { return handle(std::move(request)); }) {
+    server_.start();
+  }
+  ~FakeGateway() { release(); }
+
+  Url url() const { return Url{"127.0.0.1", server_.local_endpoint().port(), ""}; }
+  void hold(bool on) { hold_ = on; }
+  // Resolves when `count` held calls are waiting.
+  std::future<void> when_holding(int count) {
+    std::lock_guard lock(mutex_);
+    holding_target_ = count;
+    holding_promise_ = std::promise<void>();
+    auto future = holding_promise_.get_future();
+    if (holding_ >= count) holding_promise_.set_value();
+    return future;
+  }
+  void release() {
+    hold_ = false;
+    asio::post(loop_.io(), [timer = release_] { timer->cancel(); });
+  }
+  int calls() const { return calls_.load(); }
+
+ private:
+  asio::awaitable<Response> handle(Request request) {
+    const std::string target(request.target());
+    if (target.starts_with("/system/")) {
+      if (!basic_auth_matches(request, BasicAuthCredentials{"admin", "secret"})) co_return unauthorized(request);
+      if (target.starts_with("/system/function/")) {
+        json status{{"name", target.substr(17)}, {"image", "x"}, {"createdAt", "2026-01-01T00:00:00Z"}};
+        if (!max_inflight_.empty()) status["envVars"] = json{{"max_inflight", max_inflight_}};
+        co_return json_response(http::status::ok, status.dump(), request);
+      }
+      co_return json_response(http::status::ok, "[]", request);
+    }
+    ++calls_;
+    if (hold_) {
+      {
+        std::lock_guard lock(mutex_);
+        if (++holding_ == holding_target_) holding_promise_.set_value();
+      }
+      boost::system::error_code ignored;
+      co_await release_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    Response response{http::status::created, request.version()};
+    response.set("X-Seen-Method", std::string(request.method_string()));
+    response.set("X-Seen-Target", target);
+    response.set("X-Seen-Custom", std::string(request["X-Custom"]));
+    response.set("X-Seen-Token", std::string(request["X-Fogsched-Token"]));
+    response.set("X-Seen-Authorization", std::string(request[http::field::authorization]));
+    response.set(http::field::content_type, "application/octet-stream");
+    response.body() = request.body();
+    response.keep_alive(request.keep_alive());
+    response.prepare_payload();
+    co_return response;
+  }
+
+  Loop& loop_;
+  std::string max_inflight_;
+  std::shared_ptr<asio::steady_timer> release_;
+  std::atomic<bool> hold_{false};
+  std::atomic<int> calls_{0};
+  std::mutex mutex_;
+  int holding_ = 0;
+  int holding_target_ = -1;
+  std::promise<void> holding_promise_;
+  HttpServer server_;
+};
+
+class TempDir {
+ public:
+  TempDir() : path_(std::filesystem::temp_directory_path() / ("fogsched-node-test-" + std::to_string(::getpid()) + "-" +
+                                                              std::to_string(counter_++))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+    return path_ / name;
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+NodeConfig node_config(const std::string& name, std::uint16_t port, const Url& gateway, const TempDir& secrets) {
+  NodeConfig config;
+  config.name = name;
+  config.listen = "127.0.0.1:" + std::to_string(port);
+  config.gateway = gateway;
+  config.gateway_timeout = 5s;
+  config.secrets_dir = secrets.path();
+  config.peer_token_file = secrets.path() / "fogsched-peer-token";
+  config.probe_timeout = 2s;
+  config.forward_timeout = 5s;
+  config.drain_timeout = 5s;
+  return config;
+}
+
+PolicySpec policy(std::string name, std::vector<std::pair<std::string, std::string>> params = {}) {
+  return PolicySpec{.name = std::move(name), .params = std::move(params), .where = {}};
+}
+
+Request call(http::verb verb, std::string target, std::string body = {}) {
+  Request request{verb, target, 11};
+  request.body() = std::move(body);
+  return request;
+}
+
+std::string header(const Response& response, std::string_view name) {
+  return std::string(response[beast::string_view(name.data(), name.size())]);
+}
+
+// A small cluster: node i has its own fake gateway; every node lists the others.
+struct Cluster {
+  Cluster(Loop& loop, std::size_t size, const PolicySpec& spec, std::uint32_t slots,
+          const std::function<void(NodeConfig&)>& adjust = {})
+      : loop(loop) {
+    secrets.write("basic-auth-user", "admin\n");
+    secrets.write("basic-auth-password", " secret \n");
+    secrets.write("fogsched-peer-token", "peer-token-1234\n");
+    std::vector<std::uint16_t> ports;
+    for (std::size_t i = 0; i < size; ++i) ports.push_back(free_port());
+    for (std::size_t i = 0; i < size; ++i) {
+      gateways.push_back(std::make_unique<FakeGateway>(loop));
+      NodeConfig config = node_config("n" + std::to_string(i), ports[i], gateways.back()->url(), secrets);
+      config.policy = spec;
+      config.default_slots = slots;
+      for (std::size_t j = 0; j < size; ++j) {
+        if (j != i) config.static_peers.push_back(Url{"127.0.0.1", ports[j], ""});
+      }
+      if (adjust) adjust(config);
+      nodes.push_back(std::make_unique<SchedulerNode>(loop.io(), config));
+      nodes.back()->start();
+    }
+  }
+  ~Cluster() {
+    for (auto& gateway : gateways) gateway->release();
+  }
+  Url node_url(std::size_t i) const { return Url{"127.0.0.1", nodes[i]->local_endpoint().port(), ""}; }
+
+  Response send(std::size_t node, Request request) {
+    ClientResult result = loop.run(client.send(node_url(node), std::move(request), 10s));
+    EXPECT_TRUE(result) << result.message;
+    return result ? *result.response : Response{};
+  }
+  std::future<ClientResult> send_async(std::size_t node, Request request) {
+    return asio::co_spawn(loop.io(), client.send(node_url(node), std::move(request), 20s), asio::use_future);
+  }
+
+  Loop& loop;
+  TempDir secrets;
+  HttpClient client{loop.io().get_executor()};
+  std::vector<std::unique_ptr<FakeGateway>> gateways;
+  std::vector<std::unique_ptr<SchedulerNode>> nodes;
+};
+
+double metric(Cluster& cluster, std::size_t node, const std::string& sample) {
+  const Response response = cluster.send(node, call(http::verb::get, "/metrics"));
+  const std::string& text = response.body();
+  const auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no sample " << sample << " in\n" << text;
+    return -1;
+  }
+  return std::stod(text.substr(at + sample.size() + 2));
+}
+
+TEST(SchedulerNode, PassesCallsThroughUnchanged) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4);
+  std::string binary(300, '\0');
+  for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>(255 - i % 256);
+  for (http::verb verb : {http::verb::get, http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
+    Request request = call(verb, "/function/plate-recognition/sub/path?x=1&y=%20z", binary);
+    request.set("X-Custom", "kept");
+    const Response response = cluster.send(0, request);
+    EXPECT_EQ(response.result(), http::status::created);
+    EXPECT_EQ(header(response, "X-Seen-Method"), std::string(http::to_string(verb)));
+    EXPECT_EQ(header(response, "X-Seen-Target"), "/function/plate-recognition/sub/path?x=1&y=%20z");
+    EXPECT_EQ(header(response, "X-Seen-Custom"), "kept");
+    EXPECT_EQ(response.body(), binary);
+    EXPECT_EQ(header(response, "X-Fogsched-Node"), "n0");
+    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "0");
+    EXPECT_EQ(header(response, "X-Fogsched-Probes"), "0");
+    EXPECT_EQ(header(response, "X-Fogsched-Decision"), "run_local");
+  }
+  const Response bare = cluster.send(0, call(http::verb::get, "/function/echo"));
+  EXPECT_EQ(header(bare, "X-Seen-Target"), "/function/echo");
+  const Response query = cluster.send(0, call(http::verb::get, "/function/echo?a=b"));
+  EXPECT_EQ(header(query, "X-Seen-Target"), "/function/echo?a=b");
+}
+
+TEST(SchedulerNode, InvalidFunctionNameIs400AndUnknownRouteIs404) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/function/bad$name")).result(), http::status::bad_request);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/function/")).result(), http::status::bad_request);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/nothing")).result(), http::status::not_found);
+  EXPECT_EQ(cluster.gateways[0]->calls(), 0);
+}
+
+TEST(SchedulerNode, RejectsWith429WhenItsSlotsAreFull) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 2);
+  cluster.gateways[0]->hold(true);
+  auto holding = cluster.gateways[0]->when_holding(2);
+  auto first = cluster.send_async(0, call(http::verb::post, "/function/f", "1"));
+  auto second = cluster.send_async(0, call(http::verb::post, "/function/f", "2"));
+  ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
+
+  const Response rejected = cluster.send(0, call(http::verb::post, "/function/f", "3"));
+  EXPECT_EQ(rejected.result(), http::status::too_many_requests);
+  EXPECT_EQ(rejected.body(), "fogsched: no capacity for f\n");
+  EXPECT_EQ(header(rejected, "X-Fogsched-Decision"), "reject");
+  EXPECT_EQ(cluster.gateways[0]->calls(), 2) << "a rejected call never reaches the gateway";
+
+  cluster.gateways[0]->release();
+  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+  ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(first.get().response->result(), http::status::created);
+  EXPECT_EQ(cluster.send(0, call(http::verb::post, "/function/f", "4")).result(), http::status::created);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_invocations_total{decision=\"reject\",outcome=\"rejected\"}"), 1);
+}
+
+TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) {
+  Loop loop;
+  TempDir secrets;
+  secrets.write("basic-auth-user", "admin");
+  secrets.write("basic-auth-password", "secret");
+  FakeGateway gateway(loop, "1");
+  NodeConfig config = node_config("solo", free_port(), gateway.url(), secrets);
+  config.peer_token_file.reset();
+  config.default_slots = 8;
+  SchedulerNode node(loop.io(), config);
+  node.start();
+  HttpClient client(loop.io().get_executor());
+  const Url url{"127.0.0.1", node.local_endpoint().port(), ""};
+
+  gateway.hold(true);
+  auto holding = gateway.when_holding(1);
+  auto first = asio::co_spawn(loop.io(), client.send(url, call(http::verb::get, "/function/f"), 20s), asio::use_future);
+  ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
+  ClientResult second = loop.run(client.send(url, call(http::verb::get, "/function/f"), 10s));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second.response->result(), http::status::too_many_requests) << "K = max_inflight = 1, not the default 8";
+  gateway.release();
+  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+
+  ClientResult status = loop.run(client.send(url, call(http::verb::get, "/status"), 10s));
+  ASSERT_TRUE(status);
+  const json body = json::parse(status.response->body());
+  EXPECT_EQ(body["functions"]["f"]["slots"], 1);
+  EXPECT_EQ(body["node"], "solo");
+}
+
+TEST(SchedulerNode, GatewayDownIs502NotAHang) {
+  Loop loop;
+  TempDir secrets;
+  NodeConfig config = node_config("n0", free_port(), Url{"127.0.0.1", free_port(), ""}, secrets);
+  config.peer_token_file.reset();
+  SchedulerNode node(loop.io(), config);
+  node.start();
+  HttpClient client(loop.io().get_executor());
+  ClientResult result = loop.run(client.send(Url{"127.0.0.1", node.local_endpoint().port(), ""},
+                                             call(http::verb::post, "/function/f", "x"), 10s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->result(), http::status::bad_gateway);
+  EXPECT_EQ(std::string((*result.response)["X-Fogsched-Decision"]), "run_local");
+}
+
+TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1);
+  // Cold: load 0 < threshold 1, runs here without probing.
+  const Response cold = cluster.send(0, call(http::verb::post, "/function/f", "cold"));
+  EXPECT_EQ(header(cold, "X-Fogsched-Decision"), "run_local");
+  EXPECT_EQ(header(cold, "X-Fogsched-Probes"), "0");
+  EXPECT_EQ(header(cold, "X-Fogsched-Node"), "n0");
+
+  // Hot: n0's one slot is busy, so it probes n1 (idle) and forwards there.
+  cluster.gateways[0]->hold(true);
+  auto holding = cluster.gateways[0]->when_holding(1);
+  auto busy = cluster.send_async(0, call(http::verb::post, "/function/f", "busy"));
+  ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
+  Request hot_request = call(http::verb::put, "/function/f/deep?q=1", "hot");
+  hot_request.set("X-Custom", "travels");
+  const Response hot = cluster.send(0, hot_request);
+  EXPECT_EQ(hot.result(), http::status::created);
+  EXPECT_EQ(header(hot, "X-Fogsched-Decision"), "forward");
+  EXPECT_EQ(header(hot, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(header(hot, "X-Fogsched-Hops"), "1");
+  EXPECT_EQ(header(hot, "X-Fogsched-Probes"), "1");
+  EXPECT_EQ(header(hot, "X-Seen-Method"), "PUT") << "the peer replays the client's method";
+  EXPECT_EQ(header(hot, "X-Seen-Target"), "/function/f/deep?q=1");
+  EXPECT_EQ(header(hot, "X-Seen-Custom"), "travels");
+  EXPECT_EQ(header(hot, "X-Seen-Token"), "") << "the peer token never reaches a function";
+  EXPECT_EQ(hot.body(), "hot");
+  cluster.gateways[0]->release();
+  ASSERT_EQ(busy.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_probes_total"), 1);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_forwards_total"), 1);
+}
+
+TEST(SchedulerNode, HopLimitZeroKeepsEveryCallAtItsOrigin) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("random"), 4, [](NodeConfig& config) { config.hop_limit = 0; });
+  for (int i = 0; i < 5; ++i) {
+    const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
+    EXPECT_EQ(header(response, "X-Fogsched-Node"), "n0");
+    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "0");
+  }
+  EXPECT_EQ(metric(cluster, 0, "fogsched_hop_limit_enforced_total"), 5);
+  EXPECT_EQ(cluster.gateways[1]->calls(), 0);
+}
+
+TEST(SchedulerNode, AForwardedCallAtTheHopLimitIsNeverForwardedAgain) {
+  Loop loop;
+  // `random` forwards every client call; a call that arrives forwarded at the hop
+  // limit must run where it is, whatever the policy would like.
+  Cluster cluster(loop, 3, policy("random"), 4);
+  for (int i = 0; i < 6; ++i) {
+    const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
+    EXPECT_EQ(header(response, "X-Fogsched-Decision"), "forward");
+    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "1");
+    EXPECT_NE(header(response, "X-Fogsched-Node"), "n0");
+  }
+  Request forwarded = call(http::verb::post, "/peer/function/f");
+  forwarded.set("X-Fogsched-Token", "peer-token-1234");
+  forwarded.set("X-Fogsched-Hops", "1");
+  forwarded.set("X-Fogsched-Method", "GET");
+  forwarded.set("X-Fogsched-Origin", "n2");
+  const Response direct = cluster.send(1, forwarded);
+  EXPECT_EQ(direct.result(), http::status::created);
+  EXPECT_EQ(header(direct, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(header(direct, "X-Seen-Method"), "GET");
+  EXPECT_EQ(cluster.gateways[0]->calls(), 0) << "n0 forwarded every client call";
+  EXPECT_EQ(cluster.gateways[1]->calls() + cluster.gateways[2]->calls(), 7) << "six forwarded calls and the direct one";
+}
+
+TEST(SchedulerNode, PeerEndpointsNeedThePeerToken) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 3);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/peer/load?function=f")).result(), http::status::unauthorized);
+  Request wrong = call(http::verb::get, "/peer/load?function=f");
+  wrong.set("X-Fogsched-Token", "peer-token-1235");
+  EXPECT_EQ(cluster.send(0, wrong).result(), http::status::unauthorized);
+  Request forward = call(http::verb::post, "/peer/function/f");
+  EXPECT_EQ(cluster.send(0, forward).result(), http::status::unauthorized);
+  EXPECT_EQ(cluster.gateways[0]->calls(), 0);
+
+  Request right = call(http::verb::get, "/peer/load?function=f");
+  right.set("X-Fogsched-Token", "peer-token-1234");
+  const Response load = cluster.send(0, right);
+  ASSERT_EQ(load.result(), http::status::ok);
+  const json body = json::parse(load.body());
+  EXPECT_EQ(body["running"], 0);
+  EXPECT_EQ(body["slots"], 3);
+  EXPECT_EQ(header(load, "X-Fogsched-Slots"), "3");
+}
+
+TEST(SchedulerNode, SystemCallsCarryTheCallersCredentialsNeverTheNodes) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4);  // the node has admin:secret in its secrets
+  const Response anonymous = cluster.send(0, call(http::verb::get, "/system/functions"));
+  EXPECT_EQ(anonymous.result(), http::status::unauthorized);
+  EXPECT_EQ(anonymous.body(), "invalid credentials");
+  Request with_credentials = call(http::verb::get, "/system/functions");
+  with_credentials.set(http::field::authorization, basic_auth_header({"admin", "secret"}));
+  const Response allowed = cluster.send(0, with_credentials);
+  EXPECT_EQ(allowed.result(), http::status::ok);
+  EXPECT_EQ(allowed.body(), "[]");
+}
+
+TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
+  Loop loop;
+  TempDir secrets;
+  secrets.write("fogsched-peer-token", "t");
+  FakeGateway gateway(loop);
+  NodeConfig config = node_config("n0", free_port(), gateway.url(), secrets);
+  config.policy = policy("random");
+  config.static_peers = {Url{"127.0.0.1", free_port(), ""}};  // nobody listens there
+  SchedulerNode node(loop.io(), config);
+  node.start();
+  HttpClient client(loop.io().get_executor());
+  const Url url{"127.0.0.1", node.local_endpoint().port(), ""};
+  for (int i = 0; i < 4; ++i) {
+    ClientResult result = loop.run(client.send(url, call(http::verb::post, "/function/f", "x"), 10s));
+    ASSERT_TRUE(result) << result.message;
+    EXPECT_EQ(result.response->result(), http::status::created);
+    EXPECT_EQ(std::string((*result.response)["X-Fogsched-Node"]), "n0");
+  }
+  EXPECT_EQ(gateway.calls(), 4);
+  ClientResult status = loop.run(client.send(url, call(http::verb::get, "/status"), 10s));
+  ASSERT_TRUE(status);
+  const json body = json::parse(status.response->body());
+  ASSERT_EQ(body["peers"].size(), 1u);
+  EXPECT_FALSE(body["peers"][0]["available"]) << "the dead peer is in back-off";
+  ClientResult metrics = loop.run(client.send(url, call(http::verb::get, "/metrics"), 10s));
+  ASSERT_TRUE(metrics);
+  // One failed forward puts the peer in back-off; later calls no longer try it.
+  EXPECT_NE(metrics.response->body().find("\nfogsched_forward_failures_total 1\n"), std::string::npos)
+      << metrics.response->body();
+}
+
+TEST(SchedulerNode, DrainFinishesInFlightCallsAndReportsUnhealthy) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/healthz")).result(), http::status::ok);
+  cluster.gateways[0]->hold(true);
+  auto holding = cluster.gateways[0]->when_holding(1);
+  auto in_flight = cluster.send_async(0, call(http::verb::post, "/function/f", "keep me"));
+  ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
+
+  std::promise<void> drained;
+  auto drained_future = drained.get_future();
+  cluster.nodes[0]->drain([&] { drained.set_value(); });
+  EXPECT_EQ(drained_future.wait_for(50ms), std::future_status::timeout);
+  cluster.gateways[0]->release();
+  ASSERT_EQ(in_flight.wait_for(10s), std::future_status::ready);
+  ClientResult answer = in_flight.get();
+  ASSERT_TRUE(answer) << answer.message;
+  EXPECT_EQ(answer.response->result(), http::status::created);
+  EXPECT_EQ(answer.response->body(), "keep me");
+  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+}
+
+}  // namespace
+}  // namespace fogsched::live
