@@ -5,7 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -54,7 +56,6 @@ struct HttpClient::Pool {
     std::lock_guard lock(mutex);
     auto& streams = idle[origin];
     if (closed || streams.size() >= options.max_idle_per_origin) return;  // closes as it goes
-    stream->expires_never();
     streams.push_back(std::move(stream));
   }
 };
@@ -75,8 +76,12 @@ ClientFailure classify(const beast::error_code& ec) {
   return ClientFailure::io;
 }
 
-asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, Request& request, const ClientOptions& options) {
+// exchange() and connect() run on the connection's own strand: Beast's stream timer
+// must not race the socket operations it cancels.
+asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, Request& request, const ClientOptions& options,
+                                   std::chrono::steady_clock::time_point deadline) {
   Exchange result;
+  stream.expires_at(deadline);
   co_await http::async_write(stream, request, asio::redirect_error(use_awaitable, result.error));
   if (result.error) co_return result;
   beast::flat_buffer buffer;
@@ -89,7 +94,17 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, Request& request, 
   if (result.error) co_return result;
   result.keep_alive = parser.get().keep_alive();
   result.response = parser.release();
+  stream.expires_never();
   co_return result;
+}
+
+asio::awaitable<beast::error_code> connect(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints,
+                                           std::chrono::steady_clock::time_point deadline) {
+  beast::error_code ec;
+  stream.expires_at(deadline);
+  co_await stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+  if (!ec) stream.socket().set_option(tcp::no_delay(true), ec);
+  co_return ec;
 }
 
 }  // namespace
@@ -113,8 +128,6 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
     std::unique_ptr<beast::tcp_stream> stream = attempt == 0 ? pool->take(origin) : nullptr;
     const bool reused = stream != nullptr;
     if (!stream) {
-      stream = std::make_unique<beast::tcp_stream>(pool->executor);
-      stream->expires_at(deadline);
       tcp::resolver resolver(pool->executor);
       beast::error_code ec;
       auto endpoints = co_await resolver.async_resolve(to.host, std::to_string(to.port),
@@ -124,16 +137,16 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
         result.message = "cannot resolve " + to.host + ": " + ec.message();
         co_return result;
       }
-      co_await stream->async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+      stream = std::make_unique<beast::tcp_stream>(asio::make_strand(pool->executor));
+      ec = co_await asio::co_spawn(stream->get_executor(), connect(*stream, endpoints, deadline), use_awaitable);
       if (ec) {
         result.failure = ec == beast::error::timeout ? ClientFailure::timeout : ClientFailure::connect;
         result.message = "cannot connect to " + origin + ": " + ec.message();
         co_return result;
       }
-      stream->socket().set_option(tcp::no_delay(true), ec);
     }
-    stream->expires_at(deadline);
-    Exchange done = co_await exchange(*stream, request, pool->options);
+    Exchange done = co_await asio::co_spawn(stream->get_executor(),
+                                            exchange(*stream, request, pool->options, deadline), use_awaitable);
     if (done.response) {
       if (done.keep_alive) pool->give_back(origin, std::move(stream));
       result.response = std::move(done.response);
