@@ -26,9 +26,10 @@ build: deps
 demo: build
 	$(BUILD_DIR)/cli/fogsched run scenarios/city-default.yaml
 
-# pytest of the Python module (python/tests) against the build in $(BUILD_DIR).
-PYTEST := PYTHONPATH=$(CURDIR)/$(BUILD_DIR)/python FOGSCHED_CLI=$(CURDIR)/$(BUILD_DIR)/cli/fogsched \
-          $(PYTHON) -m pytest python/tests
+# pytest of the Python module (python/tests) and of live mode's processes and
+# deploy files (tests/live), against the build in $(BUILD_DIR).
+PYTEST_ENV := PYTHONPATH=$(CURDIR)/$(BUILD_DIR)/python FOGSCHED_CLI=$(CURDIR)/$(BUILD_DIR)/cli/fogsched
+PYTEST := $(PYTEST_ENV) $(PYTHON) -m pytest python/tests && $(PYTEST_ENV) $(PYTHON) -m pytest tests/live
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2

@@ -1,0 +1,148 @@
+"""A loopback cluster of `fogsched host` and `fogsched serve` processes for tests.
+
+Each camera gets one local OpenFaaS-compatible host (its gateway) and one scheduler
+node in front of it; every node lists the others as peers. Processes are started
+with their stdout read until they print `listening on ADDRESS`, and are killed when
+the cluster closes, whatever happened in the test.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+CLI = os.environ.get("FOGSCHED_CLI", str(Path(__file__).resolve().parents[2] / "build" / "cli" / "fogsched"))
+PEER_TOKEN = "cluster-test-token"
+ADMIN = ("admin", "cluster-secret")
+START_TIMEOUT_S = 20.0
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (nodes must know each other's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(process: subprocess.Popen, what: str) -> str:
+    """Reads the process's stdout until `listening on ADDRESS`; returns ADDRESS."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    buffered = b""
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            break
+        chunk = os.read(process.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        buffered += chunk
+        for line in buffered.decode(errors="replace").splitlines():
+            if line.startswith("listening on "):
+                return line.removeprefix("listening on ").strip()
+    process.kill()
+    _, stderr = process.communicate(timeout=10)
+    raise RuntimeError(f"{what} did not start: {buffered.decode(errors='replace')} {stderr.decode(errors='replace')}")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+            timeout: float = 15.0) -> Reply:
+    """One HTTP request on a new connection, bounded by `timeout` seconds."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+@dataclass
+class Cluster:
+    directory: Path
+    size: int
+    policy: str
+    functions: list[dict]
+    hop_limit: int = 1
+    hosts: list[subprocess.Popen] = field(default_factory=list)
+    nodes: list[subprocess.Popen] = field(default_factory=list)
+    host_ports: list[int] = field(default_factory=list)
+    node_ports: list[int] = field(default_factory=list)
+
+    def start(self) -> "Cluster":
+        secrets = self.directory / "secrets"
+        secrets.mkdir(exist_ok=True)
+        (secrets / "basic-auth-user").write_text(ADMIN[0] + "\n")
+        (secrets / "basic-auth-password").write_text(ADMIN[1] + "\n")
+        (secrets / "fogsched-peer-token").write_text(PEER_TOKEN + "\n")
+        self.node_ports = [free_port() for _ in range(self.size)]
+        for i in range(self.size):
+            config = self.directory / f"host-{i}.yaml"
+            config.write_text(yaml.safe_dump({"listen": "127.0.0.1:0", "secrets": str(secrets),
+                                              "functions": self.functions}))
+            host = subprocess.Popen([CLI, "host", "--config", str(config), "--threads", "1"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.hosts.append(host)
+            self.host_ports.append(int(wait_listening(host, f"host {i}").rsplit(":", 1)[1]))
+        for i in range(self.size):
+            peers = ",".join(f"http://127.0.0.1:{p}" for j, p in enumerate(self.node_ports) if j != i)
+            node = subprocess.Popen(
+                [CLI, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
+                 "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
+                 "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
+                 "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
+                 "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.nodes.append(node)
+            wait_listening(node, f"node {i}")
+        return self
+
+    def close(self) -> None:
+        for process in self.nodes + self.hosts:
+            if process.poll() is None:
+                process.kill()
+        for process in self.nodes + self.hosts:
+            try:
+                process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def call(self, node: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+             timeout: float = 15.0) -> Reply:
+        return request(self.node_ports[node], method, path, body, headers, timeout)
+
+    def status(self, node: int) -> dict:
+        return json.loads(self.call(node, "GET", "/status").body)
+
+    def wait_running(self, node: int, function: str, count: int, timeout: float = 10.0) -> None:
+        """Polls /status (bounded in time) until `count` calls of `function` run on `node`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = self.status(node).get("functions", {}).get(function, {}).get("running", 0)
+            if running >= count:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"node {node} never had {count} calls of {function} running")
+
+    def terminate_node(self, node: int) -> None:
+        self.nodes[node].send_signal(signal.SIGTERM)
