@@ -36,6 +36,8 @@
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
+#include "host_command.h"
+#include "serve_command.h"
 
 namespace fogsched::cli {
 namespace {
@@ -686,13 +688,16 @@ int run_cli(int argc, char** argv) {
   analyze->add_flag("--json", analyze_args.json, "Print the comparison as JSON instead of tables");
 
   CLI::App* policies = app.add_subcommand("policies", "List the built-in policies and their parameters");
+  add_serve_command(app);
+  add_host_command(app);
 
   // CLI11 would only say that a subcommand is required; name the word it did not know.
-  const std::vector<CLI::App*> commands = {run, validate, analyze, policies};
+  const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(argv[1]); })) {
-    return report(kExitBadInput,
-                  fmt::format("unknown command '{}' (expected run, validate, analyze or policies)", argv[1]));
+    std::vector<std::string> names;
+    for (const CLI::App* command : commands) names.push_back(command->get_name());
+    return report(kExitBadInput, fmt::format("unknown command '{}' (expected {})", argv[1], fmt::join(names, ", ")));
   }
   try {
     app.parse(argc, argv);
@@ -702,6 +707,8 @@ int run_cli(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CommandExit& e) {
+    return e.code;
   } catch (const CLI::ParseError& e) {
     return report(kExitBadInput, fmt::format("{} (see fogsched --help)", e.what()));
   }

@@ -73,6 +73,17 @@ void LiveNodeState::record_known_load(NodeId peer, LoadReport load, Time measure
 
 CheckedDecision LiveNodeState::decide(Policy& policy, const Invocation& invocation,
                                       std::span<const ProbeAnswer> answers, bool reentry, bool local_full) {
+  // Bound for this call only, also when the policy breaks the contract and throws:
+  // hooks afterwards must see the node's overall load and no stale probe answers.
+  struct Binding {
+    LiveNodeState& state;
+    ~Binding() {
+      state.bound_function_.reset();
+      state.bound_answers_ = {};
+      state.bound_probed_ = false;
+      state.bound_full_ = false;
+    }
+  } binding{*this};
   bound_function_ = invocation.function;
   bound_full_ = local_full;
   bound_answers_ = answers;
@@ -88,10 +99,6 @@ CheckedDecision LiveNodeState::decide(Policy& policy, const Invocation& invocati
     probe_peers_ = *checked.probe_peers;
     checked.probe_peers = &probe_peers_;
   }
-  bound_function_.reset();
-  bound_answers_ = {};
-  bound_probed_ = false;
-  bound_full_ = false;
   return checked;
 }
 

@@ -1,0 +1,353 @@
+// One policy conformance suite for both runtimes: every built-in policy runs in the
+// simulator with each node's calls recorded (RecordingPolicy), then each node's
+// calls are replayed into a live-mode context (LiveNodeState) put in the state the
+// simulator showed, with a fresh instance of the same configured policy. The two
+// recordings must match call by call: the queries the policy made and their
+// answers, its effects, its decisions and its random stream. The live side must
+// also accept every decision under the runtime's contract checks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "fogsched/core/decision_rules.h"
+#include "fogsched/core/errors.h"
+#include "fogsched/live/live_context.h"
+#include "fogsched/sim/runner.h"
+#include "recording_policy.h"
+#include "sim_fixtures.h"
+
+namespace fogsched {
+namespace {
+
+using namespace std::chrono_literals;
+using live::LiveNodeState;
+using testing::PolicyCall;
+using testing::PolicyLog;
+using testing::RecordingPolicy;
+
+constexpr std::uint32_t kCameras = 5;
+constexpr std::uint32_t kHopLimit = 1;
+
+// Five loss nodes (K = 2) at 0.8 erlang per slot for 60 s: calls are rejected, run
+// here and sent away all the time. Latencies of 2 to 3.3 ms one way against a 5 ms
+// probe timeout: probes of far peers go unanswered, so re-entries see partial
+// answers. Seed 7 (loss_cluster's), replication 0.
+Scenario conformance_scenario() {
+  Scenario s = sim::testing::loss_cluster(kCameras, 2, 0.8, 60s);
+  s.hop_limit = kHopLimit;
+  s.network.latency_base = 1ms;
+  s.network.latency_per_km = 10ms;
+  s.network.probe_timeout = 5ms;
+  return s;
+}
+
+// Paths a policy's run must take for the comparison to mean something (bit flags).
+enum Path : unsigned {
+  kProbes = 1u << 0,
+  kForwards = 1u << 1,
+  kGossipToSome = 1u << 2,
+  kGossipToAll = 1u << 3,
+};
+
+struct PolicyCase {
+  std::string spec;
+  unsigned paths = 0;  // Path flags
+};
+
+void PrintTo(const PolicyCase& c, std::ostream* out) { *out << c.spec; }
+
+std::string case_name(const ::testing::TestParamInfo<PolicyCase>& info) {
+  std::string name;
+  for (char c : info.param.spec) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_') name += c;
+    else if (c == '(' || c == ',') name += '_';
+  }
+  return name;
+}
+
+// What the runs did, counted over every node's calls.
+struct PathCounts {
+  std::uint32_t probes = 0;
+  std::uint32_t partial_probe_answers = 0;  // re-entries missing some probed peer
+  std::uint32_t forwards = 0;
+  std::uint32_t rejects = 0;
+  std::uint32_t run_local = 0;
+  std::uint32_t gossip_to_some = 0;
+  std::uint32_t gossip_to_all = 0;
+  std::uint32_t timers = 0;
+  std::uint32_t completions = 0;
+};
+
+PathCounts count_paths(const PolicyLog& log) {
+  PathCounts counts;
+  for (std::uint32_t node = 0; node < log.node_count(); ++node) {
+    std::unordered_map<std::uint64_t, std::size_t> probed_peers;  // by invocation id
+    for (const PolicyCall& call : log.calls_of(NodeId{node})) {
+      if (call.hook == testing::Hook::complete) ++counts.completions;
+      if (call.hook == testing::Hook::timer) ++counts.timers;
+      for (const testing::ContextEntry& e : call.entries) {
+        if (e.call.starts_with("gossip_load(")) ++counts.gossip_to_some;
+        if (e.call == "gossip_load_to_all()") ++counts.gossip_to_all;
+      }
+      if (!call.decision) continue;
+      const std::uint64_t id = call.invocation->id.value;
+      if (call.inputs.probed && call.inputs.answers.size() < probed_peers.at(id)) ++counts.partial_probe_answers;
+      if (const auto* probe = std::get_if<Probe>(&*call.decision)) {
+        ++counts.probes;
+        probed_peers[id] = probe->peers.size();
+      }
+      if (std::holds_alternative<Forward>(*call.decision)) ++counts.forwards;
+      if (std::holds_alternative<Reject>(*call.decision)) ++counts.rejects;
+      if (std::holds_alternative<RunLocal>(*call.decision)) ++counts.run_local;
+    }
+  }
+  return counts;
+}
+
+// The first place where two recordings of one node differ, described for a human;
+// none when they are identical. Within a call: the call itself, the random state,
+// the queries and effects in order, the decision, the random state after, and last
+// the inputs the runtime had bound (which the policy may not have asked for).
+std::optional<std::string> first_difference(NodeId node, const std::vector<PolicyCall>& sim,
+                                            const std::vector<PolicyCall>& live) {
+  for (std::size_t i = 0; i < std::min(sim.size(), live.size()); ++i) {
+    const PolicyCall& s = sim[i];
+    const PolicyCall& l = live[i];
+    const std::string at = fmt::format("node {}, call {} ({})", node.value, i, s.title());
+    if (s.title() != l.title()) return fmt::format("{}: the live side made call `{}`", at, l.title());
+    if (testing::state_of(s.rng_before) != testing::state_of(l.rng_before)) {
+      return fmt::format("{}: random state before the call: sim {}, live {}", at,
+                         testing::describe(testing::state_of(s.rng_before)),
+                         testing::describe(testing::state_of(l.rng_before)));
+    }
+    for (std::size_t e = 0; e < std::min(s.entries.size(), l.entries.size()); ++e) {
+      if (s.entries[e] != l.entries[e]) {
+        return fmt::format("{}: query {}: sim `{}` -> `{}`, live `{}` -> `{}`", at, e, s.entries[e].call,
+                           s.entries[e].answer, l.entries[e].call, l.entries[e].answer);
+      }
+    }
+    if (s.entries.size() != l.entries.size()) {
+      const bool sim_longer = s.entries.size() > l.entries.size();
+      const testing::ContextEntry& extra = sim_longer ? s.entries[l.entries.size()] : l.entries[s.entries.size()];
+      return fmt::format("{}: {} queries on the sim side, {} on the live side; first extra ({}): `{}` -> `{}`", at,
+                         s.entries.size(), l.entries.size(), sim_longer ? "sim" : "live", extra.call, extra.answer);
+    }
+    const std::string sim_decision = s.decision ? testing::describe(*s.decision) : "none";
+    const std::string live_decision = l.decision ? testing::describe(*l.decision) : "none";
+    if (sim_decision != live_decision) {
+      return fmt::format("{}: decision: sim {}, live {}", at, sim_decision, live_decision);
+    }
+    if (testing::state_of(s.rng_after) != testing::state_of(l.rng_after)) {
+      return fmt::format("{}: random state after the call: sim {}, live {}", at,
+                         testing::describe(testing::state_of(s.rng_after)),
+                         testing::describe(testing::state_of(l.rng_after)));
+    }
+    if (const std::string sim_in = testing::describe(s.inputs), live_in = testing::describe(l.inputs);
+        sim_in != live_in) {
+      return fmt::format("{}: bound inputs: sim {}, live {}", at, sim_in, live_in);
+    }
+  }
+  if (sim.size() != live.size()) {
+    return fmt::format("node {}: {} calls recorded in the simulator, {} replayed in live mode", node.value,
+                       sim.size(), live.size());
+  }
+  return std::nullopt;
+}
+
+// What check_decision() must make of `decision` for `invocation`.
+void expect_checked_as(const CheckedDecision& checked, const Decision& decision, const Invocation& invocation,
+                       const std::string& where) {
+  const bool at_hop_limit = invocation.hops >= kHopLimit;
+  if (const auto* forward = std::get_if<Forward>(&decision)) {
+    EXPECT_EQ(checked.hop_limit_enforced, at_hop_limit) << where;
+    if (at_hop_limit) {
+      EXPECT_EQ(checked.step, Step::run_local) << where;
+    } else {
+      EXPECT_EQ(checked.step, Step::forward) << where;
+      EXPECT_EQ(checked.peer, forward->peer) << where;
+    }
+  } else if (const auto* probe = std::get_if<Probe>(&decision)) {
+    EXPECT_EQ(checked.hop_limit_enforced, at_hop_limit) << where;
+    if (at_hop_limit) {
+      EXPECT_EQ(checked.step, Step::run_local) << where;
+    } else {
+      ASSERT_EQ(checked.step, Step::probe) << where;
+      ASSERT_NE(checked.probe_peers, nullptr) << where;
+      EXPECT_EQ(*checked.probe_peers, probe->peers) << where;
+    }
+  } else if (const auto* reject = std::get_if<Reject>(&decision)) {
+    EXPECT_EQ(checked.step, Step::reject) << where;
+    EXPECT_EQ(checked.reason, reject->reason) << where;
+    EXPECT_FALSE(checked.hop_limit_enforced) << where;
+  } else {
+    EXPECT_EQ(checked.step, Step::run_local) << where;
+    EXPECT_FALSE(checked.hop_limit_enforced) << where;
+  }
+}
+
+// Replays the simulator's calls of `node` into a live-mode context running a fresh
+// instance of `live_config`, recording them into `live_log`. Before each call the
+// context is given the simulator's view: its clock, peer list, loads heard from
+// peers and the function's running count; its random stream is seeded once, from
+// the simulator's state at the first call, and then left to evolve.
+void replay_on_live(const PolicyConfig& live_config, NodeId node, const std::vector<PolicyCall>& sim_calls,
+                    PolicyLog& live_log) {
+  ASSERT_FALSE(sim_calls.empty()) << "node " << node.value << " made no policy calls";
+  Time clock_now{};
+  std::uint32_t gossip_sends = 0;  // as the node service would see them
+  std::uint32_t timers_armed = 0;
+  LiveNodeState state(
+      node, sim_calls.front().rng_before, [&clock_now] { return clock_now; }, kHopLimit, live_config.canonical,
+      LiveNodeState::Effects{.gossip = [&](std::span<const NodeId>, LoadReport) { ++gossip_sends; },
+                             .set_timer = [&](Duration) { ++timers_armed; }});
+  const FunctionId function = state.function_id("f");
+  ASSERT_EQ(function, FunctionId{0}) << "the scenario's only function is function 0";
+  RecordingPolicy policy(live_config.make(), live_log);
+
+  for (std::size_t i = 0; i < sim_calls.size(); ++i) {
+    const PolicyCall& call = sim_calls[i];
+    const testing::CallInputs& in = call.inputs;
+    const std::string where = fmt::format("node {}, call {} ({})", node.value, i, call.title());
+    // Live nodes have no queue of their own; the scenario's loss nodes have none either.
+    ASSERT_EQ(in.local_load.queued, 0u) << where;
+    ASSERT_EQ(in.local_load.queue_capacity, 0u) << where;
+
+    clock_now = in.now;
+    state.set_available_peers(in.peers);
+    for (const auto& [peer, known] : in.known) state.record_known_load(peer, known.load, in.now - known.age);
+    state.set_slots(function, in.local_load.slots);
+    while (state.function_load(function).running > in.local_load.running) state.release_slot(function);
+    while (state.function_load(function).running < in.local_load.running) {
+      ASSERT_TRUE(state.try_acquire_slot(function)) << where;
+    }
+
+    try {
+      switch (call.hook) {
+        case testing::Hook::start: state.start(policy); break;
+        case testing::Hook::timer: state.timer(policy); break;
+        case testing::Hook::complete: state.complete(policy, *call.completion); break;
+        case testing::Hook::decide: {
+          const CheckedDecision checked = state.decide(policy, *call.invocation, in.answers, in.probed);
+          const PolicyCall& live_call = live_log.calls_of(node).back();
+          ASSERT_TRUE(live_call.decision.has_value()) << where;
+          expect_checked_as(checked, *live_call.decision, *call.invocation, where);
+          break;
+        }
+      }
+    } catch (const PolicyContractError& error) {
+      FAIL() << where << ": the live context refused the call: " << error.what();
+    }
+  }
+
+  std::uint32_t gossip_calls = 0;
+  std::uint32_t timer_calls = 0;
+  for (const PolicyCall& call : live_log.calls_of(node)) {
+    for (const testing::ContextEntry& e : call.entries) {
+      if (e.call.starts_with("gossip_load")) ++gossip_calls;
+      if (e.call.starts_with("set_timer(")) ++timer_calls;
+    }
+  }
+  EXPECT_EQ(gossip_sends, gossip_calls) << "node " << node.value << ": gossip reaching Effects::gossip";
+  EXPECT_EQ(timers_armed, timer_calls) << "node " << node.value << ": timers reaching Effects::set_timer";
+}
+
+// The simulator's recording of `config` on the conformance scenario.
+PolicyLog record_simulation(const PolicyConfig& config) {
+  const Scenario scenario = conformance_scenario();
+  PolicyLog log;
+  sim::simulate_replication(scenario, testing::recorded(config, log), sim::replication_seed(scenario.seed, 0));
+  return log;
+}
+
+class SimAndLive : public ::testing::TestWithParam<PolicyCase> {};
+
+TEST_P(SimAndLive, SameQueriesAnswersEffectsAndDecisions) {
+  const PolicyCase& c = GetParam();
+  const PolicyConfig config = PolicyRegistry::builtin().parse(c.spec);
+  const PolicyLog sim_log = record_simulation(config);
+  ASSERT_EQ(sim_log.node_count(), kCameras);
+
+  const PathCounts paths = count_paths(sim_log);
+  EXPECT_GT(paths.rejects, 0u);
+  EXPECT_GT(paths.run_local, 0u);
+  EXPECT_GT(paths.completions, 0u);
+  if ((c.paths & kProbes) != 0) {
+    EXPECT_GT(paths.probes, 0u);
+    EXPECT_GT(paths.partial_probe_answers, 0u);
+  }
+  if ((c.paths & kForwards) != 0) {
+    EXPECT_GT(paths.forwards, 0u);
+  }
+  if ((c.paths & kGossipToSome) != 0) {
+    EXPECT_GT(paths.gossip_to_some, 0u);
+    EXPECT_GT(paths.timers, 0u);
+  }
+  if ((c.paths & kGossipToAll) != 0) {
+    EXPECT_GT(paths.gossip_to_all, 0u);
+    EXPECT_GT(paths.timers, 0u);
+  }
+
+  PolicyLog live_log;
+  for (std::uint32_t node = 0; node < kCameras; ++node) {
+    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
+    replay_on_live(config, NodeId{node}, sim_calls, live_log);
+    if (HasFatalFailure()) return;
+    if (const auto difference = first_difference(NodeId{node}, sim_calls, live_log.calls_of(NodeId{node}))) {
+      FAIL() << c.spec << ": " << *difference;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    conformance, SimAndLive,
+    ::testing::Values(PolicyCase{"local", 0}, PolicyCase{"random", kForwards}, PolicyCase{"round_robin", kForwards},
+                      PolicyCase{"threshold_random(threshold=1)", kForwards},
+                      PolicyCase{"power_of_d(d=2,threshold=1)", kProbes | kForwards},
+                      PolicyCase{"least_loaded(gossip_interval=200ms,fanout=0)", kForwards | kGossipToAll},
+                      PolicyCase{"least_loaded(gossip_interval=200ms,fanout=2)", kForwards | kGossipToSome},
+                      // Live mode has no cloud node, so the scenario has none either:
+                      // offloading has nowhere to go in both runtimes.
+                      PolicyCase{"cloud_offload(threshold=1)", 0}),
+    case_name);
+
+// Every built-in policy is in the suite above.
+TEST(conformance, CoversEveryBuiltinPolicy) {
+  const std::vector<std::string> covered = {"local",      "random",       "round_robin",  "threshold_random",
+                                            "power_of_d", "least_loaded", "cloud_offload"};
+  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+    EXPECT_NE(std::find(covered.begin(), covered.end(), info->name), covered.end())
+        << info->name << " is not in the conformance suite";
+  }
+}
+
+// The comparison finds a real difference and names where it is: a live policy that
+// gossips to two random peers where the simulated one told them all differs at the
+// first query of its first gossip round.
+TEST(conformance, ReportsTheFirstDifferenceByNodeCallAndQuery) {
+  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  const PolicyLog sim_log = record_simulation(registry.parse("least_loaded(gossip_interval=200ms,fanout=0)"));
+  PolicyLog live_log;
+  const NodeId node{1};
+  replay_on_live(registry.parse("least_loaded(gossip_interval=200ms,fanout=2)"), node, sim_log.calls_of(node),
+                 live_log);
+  const auto difference = first_difference(node, sim_log.calls_of(node), live_log.calls_of(node));
+  ASSERT_TRUE(difference.has_value());
+  EXPECT_TRUE(difference->starts_with("node 1, call ")) << *difference;
+  EXPECT_TRUE(difference->ends_with(" (on_timer): query 0: sim `gossip_load_to_all()` -> ``, live `peer_count()` -> `4`"))
+      << *difference;
+}
+
+}  // namespace
+}  // namespace fogsched
