@@ -87,6 +87,8 @@ TEST(Url, ParsesHostPortAndPrefix) {
   EXPECT_EQ(parse_url("http://h:1/base/"), (Url{"h", 1, "/base"}));
   EXPECT_EQ(parse_url("http://[::1]:18080"), (Url{"::1", 18080, ""}));
   EXPECT_EQ(parse_url("http://h:1/base").to_string(), "http://h:1/base");
+  EXPECT_EQ(parse_url("http://[::1]:18080").to_string(), "http://[::1]:18080");
+  EXPECT_EQ(parse_url("http://[::1]:18080").origin(), "[::1]:18080");
 }
 
 TEST(Url, RefusesWhatItCannotUse) {

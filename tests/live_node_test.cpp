@@ -79,6 +79,8 @@ class FakeGateway {
 
   Url url() const { return Url{"127.0.0.1", server_.local_endpoint().port(), ""}; }
   void hold(bool on) { hold_ = on; }
+  // Answer every function call 429, as a watchdog at max_inflight does.
+  void refuse(bool on) { refuse_ = on; }
   // Resolves when `count` held calls are waiting.
   std::future<void> when_holding(int count) {
     std::lock_guard lock(mutex_);
@@ -107,6 +109,10 @@ class FakeGateway {
       co_return json_response(http::status::ok, "[]", request);
     }
     ++calls_;
+    if (refuse_) {
+      co_return text_response(http::status::too_many_requests,
+                              "Concurrent request limit exceeded. Max concurrent requests: 1\n", request);
+    }
     if (hold_) {
       {
         std::lock_guard lock(mutex_);
@@ -132,6 +138,7 @@ class FakeGateway {
   std::string max_inflight_;
   std::shared_ptr<asio::steady_timer> release_;
   std::atomic<bool> hold_{false};
+  std::atomic<bool> refuse_{false};
   std::atomic<int> calls_{0};
   std::mutex mutex_;
   int holding_ = 0;
@@ -375,6 +382,80 @@ TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
   ASSERT_EQ(busy.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(metric(cluster, 0, "fogsched_probes_total"), 1);
   EXPECT_EQ(metric(cluster, 0, "fogsched_forwards_total"), 1);
+}
+
+TEST(SchedulerNode, AGateway429CountsAsFullAndTheCallMovesToAPeer) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "2"}}), 4);
+  cluster.gateways[0]->refuse(true);
+  const Response moved = cluster.send(0, call(http::verb::post, "/function/f", "x"));
+  EXPECT_EQ(moved.result(), http::status::created);
+  EXPECT_EQ(header(moved, "X-Fogsched-Decision"), "forward");
+  EXPECT_EQ(header(moved, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(cluster.gateways[0]->calls(), 1);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_gateway_rejections_total"), 1);
+
+  // With nowhere better to go (the peer refuses too), the caller gets a 429.
+  cluster.gateways[1]->refuse(true);
+  const Response refused = cluster.send(0, call(http::verb::post, "/function/f", "y"));
+  EXPECT_EQ(refused.result(), http::status::too_many_requests);
+}
+
+TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
+  Loop loop;
+  TempDir secrets;
+  secrets.write("fogsched-peer-token", "t");
+  FakeGateway gateway_a(loop), gateway_b(loop);
+  const std::uint16_t port_a = free_port(), port_b = free_port();
+  // Node a's DNS name lists only itself; node b's lists a.
+  NodeConfig a = node_config("a", port_a, gateway_a.url(), secrets);
+  a.policy = policy("random");
+  a.peers_dns = "localhost:" + std::to_string(port_a);
+  NodeConfig b = node_config("b", port_b, gateway_b.url(), secrets);
+  b.policy = policy("random");
+  b.peers_dns = "localhost:" + std::to_string(port_a);
+  SchedulerNode node_a(loop.io(), a), node_b(loop.io(), b);
+  node_a.start();
+  node_b.start();
+  HttpClient client(loop.io().get_executor());
+  auto peers_of = [&](std::uint16_t port) {
+    ClientResult status = loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, "/status"), 10s));
+    EXPECT_TRUE(status);
+    return status ? json::parse(status.response->body())["peers"] : json::array();
+  };
+  // Resolution runs in the background at start: wait for it, bounded.
+  for (int i = 0; i < 500 && peers_of(port_b).empty(); ++i) std::this_thread::sleep_for(10ms);
+  const json peers_b = peers_of(port_b);
+  ASSERT_FALSE(peers_b.empty());
+  EXPECT_EQ(peers_b[0]["url"], "http://127.0.0.1:" + std::to_string(port_a));
+  EXPECT_TRUE(peers_b[0]["from_dns"]);
+  EXPECT_TRUE(peers_of(port_a).empty()) << "a node never lists itself";
+
+  ClientResult forwarded =
+      loop.run(client.send(Url{"127.0.0.1", port_b, ""}, call(http::verb::get, "/function/f"), 10s));
+  ASSERT_TRUE(forwarded);
+  EXPECT_EQ(std::string((*forwarded.response)["X-Fogsched-Node"]), "a");
+}
+
+TEST(SchedulerNode, GossipedLoadsSteerLeastLoaded) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("least_loaded", {{"gossip_interval", "20ms"}}), 1);
+  // Wait (bounded) until n0 has heard n1's load at least once.
+  for (int i = 0; i < 500 && metric(cluster, 0, "fogsched_gossip_received_total") < 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GE(metric(cluster, 0, "fogsched_gossip_received_total"), 1);
+  // n0's one slot is busy; it knows n1 is idle, so the next call goes there unprobed.
+  cluster.gateways[0]->hold(true);
+  auto holding = cluster.gateways[0]->when_holding(1);
+  auto busy = cluster.send_async(0, call(http::verb::post, "/function/f", "busy"));
+  ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
+  const Response moved = cluster.send(0, call(http::verb::post, "/function/f", "moved"));
+  EXPECT_EQ(header(moved, "X-Fogsched-Decision"), "forward");
+  EXPECT_EQ(header(moved, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(header(moved, "X-Fogsched-Probes"), "0");
+  cluster.gateways[0]->release();
+  ASSERT_EQ(busy.wait_for(10s), std::future_status::ready);
 }
 
 TEST(SchedulerNode, HopLimitZeroKeepsEveryCallAtItsOrigin) {

@@ -25,9 +25,12 @@ std::uint16_t parse_port(std::string_view digits, std::string_view whole) {
 
 }  // namespace
 
-std::string Url::origin() const { return fmt::format("{}:{}", host, port); }
+std::string Url::origin() const {
+  // An IPv6 literal keeps its brackets, as in a Host header.
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
+}
 
-std::string Url::to_string() const { return fmt::format("http://{}:{}{}", host, port, prefix); }
+std::string Url::to_string() const { return fmt::format("http://{}{}", origin(), prefix); }
 
 Url parse_url(std::string_view text) {
   constexpr std::string_view scheme = "http://";

@@ -709,7 +709,7 @@ Response SchedulerNode::Impl::handle_gossip(const Request& request, const Client
                           .slots = body.at("slots").get<std::uint32_t>(),
                           .queue_capacity = body.at("queue_capacity").get<std::uint32_t>()};
     const auto port = body.at("port").get<std::uint16_t>();
-    const std::string sender = fmt::format("{}:{}", client.remote.address().to_string(), port);
+    const std::string sender = Url{.host = client.remote.address().to_string(), .port = port, .prefix = ""}.origin();
     gossip_received.add();
     std::lock_guard lock(mutex);
     if (auto peer = directory.find_by_address(sender)) state->record_known_load(*peer, load, now());
@@ -868,7 +868,7 @@ asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop() {
       if (ec) continue;
       std::lock_guard lock(mutex);
       for (const auto& entry : results) {
-        directory.set_address(id, fmt::format("{}:{}", entry.endpoint().address().to_string(), url.port));
+        directory.set_address(id, Url{.host = entry.endpoint().address().to_string(), .port = url.port, .prefix = ""}.origin());
       }
     }
     if (config.peers_dns) {
@@ -879,8 +879,13 @@ asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop() {
       boost::system::error_code ec;
       auto results = co_await resolver.async_resolve(host, std::to_string(port), asio::redirect_error(use_awaitable, ec));
       if (!ec) {
+        // One address per peer: IPv4 when the name has any (Swarm's tasks.* and
+        // Kubernetes' headless services list one IPv4 address per task or pod).
+        const bool any_v4 = std::any_of(results.begin(), results.end(),
+                                        [](const auto& entry) { return entry.endpoint().address().is_v4(); });
         std::vector<Url> found;
         for (const auto& entry : results) {
+          if (any_v4 && !entry.endpoint().address().is_v4()) continue;
           const std::string ip = entry.endpoint().address().to_string();
           if (is_self(ip, port)) continue;
           found.push_back(Url{.host = ip, .port = port, .prefix = ""});
