@@ -36,7 +36,9 @@
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
+#include "compare_command.h"
 #include "host_command.h"
+#include "load_command.h"
 #include "serve_command.h"
 
 namespace fogsched::cli {
@@ -690,6 +692,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* policies = app.add_subcommand("policies", "List the built-in policies and their parameters");
   add_serve_command(app);
   add_host_command(app);
+  add_load_command(app);
+  add_compare_command(app);
 
   // CLI11 would only say that a subcommand is required; name the word it did not know.
   const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });

@@ -144,5 +144,18 @@ class Cluster:
             time.sleep(0.01)
         raise AssertionError(f"node {node} never had {count} calls of {function} running")
 
+    def metrics(self, node: int) -> dict[str, float]:
+        """The node's /metrics samples, keyed by name and labels as written."""
+        samples = {}
+        for line in self.call(node, "GET", "/metrics").body.decode().splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                samples[key] = float(value)
+        return samples
+
+    def urls(self) -> str:
+        """The nodes' base URLs, comma-separated (`fogsched load --nodes`)."""
+        return ",".join(f"http://127.0.0.1:{port}" for port in self.node_ports)
+
     def terminate_node(self, node: int) -> None:
         self.nodes[node].send_signal(signal.SIGTERM)

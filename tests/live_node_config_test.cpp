@@ -1,0 +1,534 @@
+// The scheduler node's configuration: the YAML file, the environment over it, flags
+// over both; every error naming the file, line and key, or the variable or flag.
+// Then `fogsched serve` as an operator runs it: --print-config, exit codes, --help.
+#include "fogsched/live/node_config.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace fogsched::live {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using namespace std::chrono_literals;
+
+const fs::path kSourceDir = FOGSCHED_SOURCE_DIR;
+
+Environment environment(std::map<std::string, std::string, std::less<>> variables) {
+  return Environment(std::move(variables));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string this_host_name() {
+  std::array<char, 256> buffer{};
+  EXPECT_EQ(::gethostname(buffer.data(), buffer.size() - 1), 0);
+  return buffer.data();
+}
+
+// The section "The node's configuration" of live/README.md.
+std::string readme_config_section() {
+  const std::string readme = read_file(kSourceDir / "live" / "README.md");
+  const auto start = readme.find("## The node's configuration");
+  EXPECT_NE(start, std::string::npos) << "live/README.md has no section 'The node's configuration'";
+  const auto end = readme.find("\n## ", start + 1);
+  return readme.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+std::string readme_config_yaml() {
+  const std::string section = readme_config_section();
+  const std::regex block(R"(```yaml\n([\s\S]*?)```)");
+  std::smatch match;
+  EXPECT_TRUE(std::regex_search(section, match, block)) << "no yaml block in the README's configuration section";
+  return match[1].str();
+}
+
+std::set<std::string> readme_env_vars() {
+  const std::string section = readme_config_section();
+  const std::regex variable(R"(\bFOGSCHED_[A-Z_]+\b)");
+  std::set<std::string> names;
+  for (auto it = std::sregex_iterator(section.begin(), section.end(), variable); it != std::sregex_iterator(); ++it) {
+    names.insert(it->str());
+  }
+  return names;
+}
+
+class NodeConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           (std::string("fogsched_node_config_") + info->test_suite_name() + "_" + info->name() + "_" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    token_ = dir_ / "peer-token";
+    std::ofstream(token_) << "s3cret-token\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  // The message of the ConfigError that loading `yaml` throws; fails when none.
+  std::string file_error(const std::string& yaml, const Environment& env = {}) const {
+    const fs::path path = write("node.yaml", yaml);
+    try {
+      load_node_config(path, env);
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "no error for:\n" << yaml;
+    return {};
+  }
+
+  std::string env_error(std::map<std::string, std::string, std::less<>> variables) const {
+    try {
+      load_node_config(std::nullopt, Environment(std::move(variables)));
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "no error";
+    return {};
+  }
+
+  static std::string flag_error(const std::vector<SettingOverride>& overrides) {
+    NodeConfig config = load_node_config(std::nullopt, Environment{});
+    try {
+      apply_command_line(config, overrides);
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "no error";
+    return {};
+  }
+
+  std::string file_prefix(int line) const { return (dir_ / "node.yaml").string() + ":" + std::to_string(line) + ": "; }
+
+  fs::path dir_;
+  fs::path token_;
+};
+
+TEST_F(NodeConfigTest, DefaultsWithoutFileOrEnvironment) {
+  const NodeConfig config = load_node_config(std::nullopt, Environment{});
+  EXPECT_EQ(config.name, this_host_name());
+  EXPECT_EQ(config.listen, "0.0.0.0:18080");
+  EXPECT_EQ(config.threads, 0u);
+  EXPECT_EQ(config.seed, 1u);
+  EXPECT_EQ(config.gateway, (Url{.host = "127.0.0.1", .port = 8080, .prefix = ""}));
+  EXPECT_EQ(config.gateway_timeout, 30s);
+  EXPECT_EQ(config.gateway_connections, 64u);
+  EXPECT_EQ(config.secrets_dir, "/run/secrets");
+  EXPECT_EQ(config.policy.name, "local");
+  EXPECT_TRUE(config.policy.params.empty());
+  EXPECT_EQ(config.hop_limit, 1u);
+  EXPECT_EQ(config.default_slots, 4u);
+  EXPECT_TRUE(config.slots.empty());
+  EXPECT_TRUE(config.static_peers.empty());
+  EXPECT_FALSE(config.peers_dns);
+  EXPECT_FALSE(config.peer_token_file);
+  EXPECT_EQ(config.probe_timeout, 100ms);
+  EXPECT_EQ(config.forward_timeout, 30s);
+  EXPECT_EQ(config.peer_backoff.initial, 1s);
+  EXPECT_EQ(config.peer_backoff.max, 30s);
+  EXPECT_EQ(config.max_body_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(config.max_header_bytes, 16u * 1024);
+  EXPECT_EQ(config.drain_timeout, 30s);
+}
+
+TEST_F(NodeConfigTest, FullFile) {
+  const fs::path path = write("node.yaml", R"(
+node:
+  name: cam-07
+  listen: 127.0.0.1:19090
+  threads: 3
+  seed: 42
+gateway:
+  url: http://gateway:8081/prefix/
+  timeout: 5s
+  connections: 8
+  secrets: /etc/fogsched/secrets
+policy: power_of_d(d=3,threshold=2)
+hop_limit: 2
+functions:
+  default_slots: 6
+  refresh: 1min
+  slots: {plate-recognition: 2, echo: 9}
+peers:
+  static: [http://10.0.0.2:18080, http://10.0.0.3:18081]
+  dns: tasks.fogsched:18082
+  refresh: 15s
+  token_file: )" + token_.string() + R"(
+  probe_timeout: 250ms
+  forward_timeout: 12s
+  backoff: {initial: 2s, max: 1min}
+limits:
+  max_body: 1MiB
+  max_header: 8KiB
+  drain_timeout: 0
+)");
+  const NodeConfig config = load_node_config(path, Environment{});
+  EXPECT_EQ(config.name, "cam-07");
+  EXPECT_EQ(config.listen, "127.0.0.1:19090");
+  EXPECT_EQ(config.threads, 3u);
+  EXPECT_EQ(config.seed, 42u);
+  EXPECT_EQ(config.gateway, (Url{.host = "gateway", .port = 8081, .prefix = "/prefix"}));
+  EXPECT_EQ(config.gateway_timeout, 5s);
+  EXPECT_EQ(config.gateway_connections, 8u);
+  EXPECT_EQ(config.secrets_dir, "/etc/fogsched/secrets");
+  EXPECT_EQ(config.policy.name, "power_of_d");
+  EXPECT_EQ(config.policy.where.to_string(), path.string() + ":12");
+  EXPECT_EQ(PolicyRegistry::builtin().configure(config.policy).canonical,
+            PolicyRegistry::builtin().parse("power_of_d(d=3,threshold=2)").canonical);
+  EXPECT_EQ(config.hop_limit, 2u);
+  EXPECT_EQ(config.default_slots, 6u);
+  EXPECT_EQ(config.functions_refresh, 60s);
+  EXPECT_EQ(config.slots, (std::map<std::string, std::uint32_t>{{"plate-recognition", 2}, {"echo", 9}}));
+  EXPECT_EQ(config.static_peers,
+            (std::vector<Url>{{.host = "10.0.0.2", .port = 18080, .prefix = ""},
+                              {.host = "10.0.0.3", .port = 18081, .prefix = ""}}));
+  EXPECT_EQ(config.peers_dns, "tasks.fogsched:18082");
+  EXPECT_EQ(config.peers_refresh, 15s);
+  EXPECT_EQ(config.peer_token_file, token_);
+  EXPECT_EQ(config.probe_timeout, 250ms);
+  EXPECT_EQ(config.forward_timeout, 12s);
+  EXPECT_EQ(config.peer_backoff.initial, 2s);
+  EXPECT_EQ(config.peer_backoff.max, 60s);
+  EXPECT_EQ(config.max_body_bytes, 1024u * 1024);
+  EXPECT_EQ(config.max_header_bytes, 8u * 1024);
+  EXPECT_EQ(config.drain_timeout, 0s);
+}
+
+TEST_F(NodeConfigTest, TheReadmeExampleIsAccepted) {
+  // Its token file is a deployment's path; the environment points at a real one.
+  const fs::path path = write("node.yaml", readme_config_yaml());
+  const NodeConfig config =
+      load_node_config(path, environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
+  EXPECT_EQ(config.name, "cam-07");
+  EXPECT_EQ(config.policy.name, "power_of_d");
+  EXPECT_EQ(config.slots.at("plate-recognition"), 4u);
+  EXPECT_EQ(config.peers_dns, "tasks.fogsched:18080");
+}
+
+TEST_F(NodeConfigTest, EnvironmentOverridesTheFile) {
+  const fs::path path = write("node.yaml", R"(
+node: {name: from-file, threads: 2}
+policy: power_of_d(d=2)
+hop_limit: 1
+peers:
+  static: [http://10.0.0.2:18080]
+  probe_timeout: 100ms
+)");
+  const NodeConfig config = load_node_config(path, environment({
+                                                       {"FOGSCHED_NODE_NAME", "from-env"},
+                                                       {"FOGSCHED_POLICY", "random"},
+                                                       {"FOGSCHED_HOP_LIMIT", "3"},
+                                                       {"FOGSCHED_PEERS", "http://a:1, http://b:2"},
+                                                       {"FOGSCHED_PROBE_TIMEOUT", "40ms"},
+                                                       {"FOGSCHED_GATEWAY_URL", "http://gw:9999"},
+                                                   }));
+  EXPECT_EQ(config.name, "from-env");
+  EXPECT_EQ(config.threads, 2u);  // not in the environment: the file's
+  EXPECT_EQ(config.policy.name, "random");
+  EXPECT_EQ(config.policy.where.file, "FOGSCHED_POLICY=random");
+  EXPECT_EQ(config.hop_limit, 3u);
+  EXPECT_EQ(config.static_peers, (std::vector<Url>{{.host = "a", .port = 1, .prefix = ""},
+                                                   {.host = "b", .port = 2, .prefix = ""}}));
+  EXPECT_EQ(config.probe_timeout, 40ms);
+  EXPECT_EQ(config.gateway.port, 9999);
+}
+
+TEST_F(NodeConfigTest, AnEmptyVariableCountsAsUnset) {
+  const fs::path path = write("node.yaml", "node: {name: from-file}\nhop_limit: 2\n");
+  const NodeConfig config =
+      load_node_config(path, environment({{"FOGSCHED_NODE_NAME", ""}, {"FOGSCHED_HOP_LIMIT", "  "}}));
+  EXPECT_EQ(config.name, "from-file");
+  EXPECT_EQ(config.hop_limit, 2u);
+}
+
+TEST_F(NodeConfigTest, FlagsOverrideTheEnvironment) {
+  NodeConfig config = load_node_config(std::nullopt, environment({{"FOGSCHED_HOP_LIMIT", "3"},
+                                                                  {"FOGSCHED_SEED", "5"},
+                                                                  {"FOGSCHED_PEERS_DNS", "tasks.a:1"}}));
+  apply_command_line(config, {{"hop_limit", "0"},
+                              {"peers.dns", ""},
+                              {"policy", "least_loaded"},
+                              {"peers.token_file", token_.string()}});
+  EXPECT_EQ(config.hop_limit, 0u);
+  EXPECT_EQ(config.seed, 5u);  // not on the command line: the environment's
+  EXPECT_FALSE(config.peers_dns);
+  EXPECT_EQ(config.policy.name, "least_loaded");
+  EXPECT_EQ(config.peer_token_file, token_);
+}
+
+TEST_F(NodeConfigTest, AnEmptyNameIsTheHostName) {
+  NodeConfig config = load_node_config(write("node.yaml", "node: {name: ''}\n"), Environment{});
+  EXPECT_EQ(config.name, this_host_name());
+  apply_command_line(config, {{"node.name", "cam-01"}});
+  EXPECT_EQ(config.name, "cam-01");
+  apply_command_line(config, {{"node.name", ""}});
+  EXPECT_EQ(config.name, this_host_name());
+}
+
+TEST_F(NodeConfigTest, PolicyCompactAndMapFormsAgree) {
+  const NodeConfig compact =
+      load_node_config(write("compact.yaml", "policy: power_of_d(d=2, threshold=3)\n"), Environment{});
+  const NodeConfig map =
+      load_node_config(write("map.yaml", "policy: {name: power_of_d, d: 2, threshold: 3}\n"), Environment{});
+  EXPECT_EQ(compact.policy.name, "power_of_d");
+  EXPECT_EQ(compact.policy.params, map.policy.params);
+  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  EXPECT_EQ(registry.configure(compact.policy).canonical, registry.configure(map.policy).canonical);
+  // Every parameter is held, defaults included, in canonical form.
+  EXPECT_EQ(compact.policy.params.size(), registry.find("power_of_d")->params.size());
+  EXPECT_EQ(map.policy.where.to_string(), (dir_ / "map.yaml").string() + ":1");
+}
+
+TEST_F(NodeConfigTest, SlotsMergeAcrossSources) {
+  NodeConfig config = load_node_config(write("node.yaml", "functions:\n  slots: {a: 1, b: 2}\n"),
+                                       environment({{"FOGSCHED_SLOTS", "b=3,c=4"}}));
+  apply_command_line(config, {{"functions.slots", "c=5"}, {"functions.slots", "d=6"}});
+  EXPECT_EQ(config.slots, (std::map<std::string, std::uint32_t>{{"a", 1}, {"b", 3}, {"c", 5}, {"d", 6}}));
+}
+
+TEST_F(NodeConfigTest, PrintedYamlReadsBackToTheSameConfiguration) {
+  NodeConfig config = load_node_config(write("node.yaml", readme_config_yaml()),
+                                       environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
+  apply_command_line(config, {{"functions.slots", "echo=2"}, {"limits.drain_timeout", "1.5s"}});
+  const std::string yaml = to_yaml(config);
+  EXPECT_THAT(yaml, HasSubstr(token_.string()));
+  EXPECT_THAT(yaml, Not(HasSubstr("s3cret")));
+
+  const NodeConfig again = load_node_config(write("printed.yaml", yaml), Environment{});
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_EQ(again.name, config.name);
+  EXPECT_EQ(again.gateway, config.gateway);
+  EXPECT_EQ(again.policy.params, config.policy.params);
+  EXPECT_EQ(again.slots, config.slots);
+  EXPECT_EQ(again.static_peers, config.static_peers);
+  EXPECT_EQ(again.peer_token_file, config.peer_token_file);
+  EXPECT_EQ(again.drain_timeout, config.drain_timeout);
+  EXPECT_EQ(again.max_body_bytes, config.max_body_bytes);
+}
+
+// ---- errors ------------------------------------------------------------------------
+
+TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
+  struct Case {
+    std::string yaml;
+    int line;
+    std::string key_and_problem;
+  };
+  const std::vector<Case> cases = {
+      {"node:\n  nmae: x\n", 2, "node.nmae: unknown key (expected name, listen, threads, seed)"},
+      {"gateways: {}\n", 1, "gateways: unknown key (expected node, gateway, policy, hop_limit,"},
+      {"node:\n  threads: -1\n", 2, "node.threads: expected an integer from 0 to 4096, got '-1'"},
+      {"functions:\n  default_slots: 0\n", 2, "functions.default_slots: expected an integer of at least 1"},
+      {"functions:\n  slots: {echo: 0}\n", 2, "functions.slots.echo: expected an integer of at least 1"},
+      {"functions:\n  slots: {'bad name': 2}\n", 2, "functions.slots.bad name: 'bad name' is not a function name"},
+      {"hop_limit: 17\n", 1, "hop_limit: expected an integer from 0 to 16, got '17'"},
+      {"peers:\n  probe_timeout: 0\n", 2, "peers.probe_timeout: expected a positive duration, got '0'"},
+      {"peers:\n\n  forward_timeout: abc\n", 3, "peers.forward_timeout: expected a duration"},
+      {"gateway:\n  url: https://gw\n", 2, "gateway.url: 'https://gw' is not an http:// URL"},
+      {"node: {listen: 'nowhere'}\n", 1, "node.listen: 'nowhere' is not an address"},
+      {"peers:\n  static:\n    - http://a:1\n    - ftp://b\n", 4, "peers.static.1: 'ftp://b' is not an http:// URL"},
+      {"policy: nope\n", 1, "policy: unknown policy 'nope'"},
+      {"policy: power_of_d(d=0)\n", 1, "policy: "},
+      {"policy: {name: power_of_d, dd: 2}\n", 1, "policy: unknown parameter 'dd' for policy 'power_of_d'"},
+      {"policy: {d: 2}\n", 1, "policy: missing required key 'name'"},
+      {"node:\n  name: a\n  name: b\n", 3, "node.name: duplicate key"},
+      {"node: cam-07\n", 1, "node: expected a map of name, listen, threads, seed, got 'cam-07'"},
+      {"peers:\n  backoff: {initial: 10s, max: 1s}\n", 2, "peers.backoff.max: backoff max 1s is shorter than initial 10s"},
+      {"limits:\n  max_body: 0\n", 2, "limits.max_body: expected a positive size"},
+      {"node:\n  name: 'cam 07'\n", 2, "node.name: 'cam 07' is not a node name"},
+      {"node:\n  seed: [1]\n", 2, "node.seed: expected S, got a list"},
+      {"node:\n  name: a\n    bad: indent\n", 3, "malformed YAML"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(file_error(c.yaml), StartsWith(file_prefix(c.line) + c.key_and_problem)) << c.yaml;
+  }
+}
+
+TEST_F(NodeConfigTest, APolicyErrorIsPassedOn) {
+  std::string registry_message;
+  try {
+    PolicyRegistry::builtin().parse("power_of_d(d=0)");
+  } catch (const PolicyError& error) {
+    registry_message = error.what();
+  }
+  ASSERT_FALSE(registry_message.empty());
+  EXPECT_EQ(file_error("policy: power_of_d(d=0)\n"), file_prefix(1) + "policy: " + registry_message);
+  EXPECT_EQ(env_error({{"FOGSCHED_POLICY", "power_of_d(d=0)"}}), "FOGSCHED_POLICY=power_of_d(d=0): " + registry_message);
+}
+
+TEST_F(NodeConfigTest, FileProblemsNameTheFile) {
+  const fs::path missing = dir_ / "missing.yaml";
+  EXPECT_THROW(
+      {
+        try {
+          load_node_config(missing, Environment{});
+        } catch (const ConfigError& error) {
+          EXPECT_EQ(std::string(error.what()), missing.string() + ": no such file");
+          throw;
+        }
+      },
+      ConfigError);
+  EXPECT_THAT(file_error(""), StartsWith((dir_ / "node.yaml").string()));
+  EXPECT_THAT(file_error(""), HasSubstr("expected a map of settings"));
+  // yaml-cpp reads a stray ',' at the top as an empty document: refused, not defaults.
+  EXPECT_THAT(file_error(",\nnode: {name: a}\n"), HasSubstr("expected a map of settings"));
+}
+
+TEST_F(NodeConfigTest, EnvironmentErrorsNameTheVariableAndValue) {
+  EXPECT_THAT(env_error({{"FOGSCHED_PROBE_TIMEOUT", "abc"}}),
+              AllOf(StartsWith("FOGSCHED_PROBE_TIMEOUT=abc: "), HasSubstr("expected a duration")));
+  EXPECT_EQ(env_error({{"FOGSCHED_HOP_LIMIT", "17"}}), "FOGSCHED_HOP_LIMIT=17: expected an integer from 0 to 16, got '17'");
+  EXPECT_THAT(env_error({{"FOGSCHED_THREADS", "two"}}), StartsWith("FOGSCHED_THREADS=two: expected an integer"));
+  EXPECT_THAT(env_error({{"FOGSCHED_PEERS", "http://a:1,gopher://b"}}),
+              StartsWith("FOGSCHED_PEERS=http://a:1,gopher://b: 'gopher://b' is not an http:// URL"));
+  EXPECT_THAT(env_error({{"FOGSCHED_SLOTS", "echo"}}), StartsWith("FOGSCHED_SLOTS=echo: expected NAME=K"));
+  EXPECT_THAT(env_error({{"FOGSCHED_POLICY", "nope"}}), StartsWith("FOGSCHED_POLICY=nope: unknown policy 'nope'"));
+  EXPECT_EQ(env_error({{"FOGSCHED_PEER_TOKEN_FILE", "/nonexistent/token"}}),
+            "FOGSCHED_PEER_TOKEN_FILE=/nonexistent/token: no such file: /nonexistent/token");
+}
+
+TEST_F(NodeConfigTest, AMissingTokenFileNamesWhereItWasConfigured) {
+  EXPECT_EQ(file_error("peers:\n  token_file: /nonexistent/token\n"),
+            file_prefix(2) + "peers.token_file: no such file: /nonexistent/token");
+  // A later source naming a file that exists wins over the file's missing one.
+  const fs::path path = write("node.yaml", "peers:\n  token_file: /nonexistent/token\n");
+  EXPECT_EQ(load_node_config(path, environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}})).peer_token_file,
+            token_);
+  EXPECT_THAT(file_error("peers:\n  token_file: " + dir_.string() + "\n"), HasSubstr("is a directory"));
+}
+
+TEST_F(NodeConfigTest, FlagErrorsNameTheFlagAndValue) {
+  EXPECT_EQ(flag_error({{"hop_limit", "99"}}), "--hop-limit=99: expected an integer from 0 to 16, got '99'");
+  EXPECT_THAT(flag_error({{"peers.forward_timeout", "0s"}}),
+              StartsWith("--forward-timeout=0s: expected a positive duration"));
+  EXPECT_THAT(flag_error({{"functions.slots", "echo=0"}}), StartsWith("--slots=echo=0: expected an integer of at least 1"));
+  EXPECT_THAT(flag_error({{"peers.token_file", "/nonexistent/t"}}),
+              StartsWith("--peer-token-file=/nonexistent/t: no such file"));
+  EXPECT_THAT(flag_error({{"policy", "power_of_d(d=2"}}), StartsWith("--policy=power_of_d(d=2: malformed policy spec"));
+}
+
+TEST_F(NodeConfigTest, EveryReadmeVariableIsASetting) {
+  std::set<std::string> variables;
+  for (const NodeSetting& setting : node_settings()) {
+    if (!setting.env.empty()) variables.insert(std::string(setting.env));
+  }
+  for (const std::string& name : readme_env_vars()) EXPECT_TRUE(variables.contains(name)) << name;
+  EXPECT_GE(readme_env_vars().size(), 12u);
+}
+
+// ---- fogsched serve ----------------------------------------------------------------
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string shell_quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class ServeCliTest : public NodeConfigTest {
+ protected:
+  // Runs `fogsched ARGS` with only `env` of the node's variables set.
+  CliResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) const {
+    std::string command = "env";
+    for (const NodeSetting& setting : node_settings()) {
+      if (!setting.env.empty()) command += " -u " + std::string(setting.env);
+    }
+    for (const auto& [name, value] : env) command += " " + shell_quote(name + "=" + value);
+    command += " " + shell_quote(FOGSCHED_CLI_PATH);
+    for (const std::string& arg : args) command += " " + shell_quote(arg);
+    const fs::path out = dir_ / "stdout.txt";
+    const fs::path err = dir_ / "stderr.txt";
+    command += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+    const int status = std::system(command.c_str());
+    CliResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(out);
+    result.err = read_file(err);
+    return result;
+  }
+};
+
+TEST_F(ServeCliTest, PrintConfigShowsFileUnderEnvironmentUnderFlags) {
+  const fs::path path = write("node.yaml", "node: {name: file-name, seed: 7}\nhop_limit: 1\npolicy: random\n");
+  const CliResult result = run({"serve", "--config", path.string(), "--hop-limit", "3", "--slots", "echo=2",
+                                "--slots", "cat=1", "--print-config"},
+                               {{"FOGSCHED_NODE_NAME", "env-name"},
+                                {"FOGSCHED_HOP_LIMIT", "2"},
+                                {"FOGSCHED_PEER_TOKEN_FILE", token_.string()}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const NodeConfig printed = load_node_config(write("printed.yaml", result.out), Environment{});
+  EXPECT_EQ(printed.name, "env-name");  // environment over file
+  EXPECT_EQ(printed.seed, 7u);          // file only
+  EXPECT_EQ(printed.hop_limit, 3u);     // flag over environment over file
+  EXPECT_EQ(printed.policy.name, "random");
+  EXPECT_EQ(printed.slots, (std::map<std::string, std::uint32_t>{{"cat", 1}, {"echo", 2}}));
+  EXPECT_EQ(printed.peer_token_file, token_);
+  EXPECT_THAT(result.out, Not(HasSubstr("s3cret")));
+}
+
+TEST_F(ServeCliTest, BadInputExitsWithCodeTwo) {
+  const fs::path path = write("node.yaml", "node:\n  threads: 2\n  colour: blue\n");
+  const CliResult bad_file = run({"serve", "--config", path.string(), "--print-config"});
+  EXPECT_EQ(bad_file.exit_code, 2);
+  EXPECT_THAT(bad_file.err, HasSubstr(path.string() + ":3: node.colour: unknown key"));
+  EXPECT_TRUE(bad_file.out.empty());
+
+  const CliResult bad_env = run({"serve", "--print-config"}, {{"FOGSCHED_PROBE_TIMEOUT", "abc"}});
+  EXPECT_EQ(bad_env.exit_code, 2);
+  EXPECT_THAT(bad_env.err, HasSubstr("FOGSCHED_PROBE_TIMEOUT=abc: "));
+
+  const CliResult bad_flag = run({"serve", "--threads", "-2", "--print-config"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_THAT(bad_flag.err, HasSubstr("--threads=-2: "));
+}
+
+TEST_F(ServeCliTest, HelpDocumentsEveryVariableKeyAndFlag) {
+  const CliResult help = run({"serve", "--help"});
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  for (const std::string& variable : readme_env_vars()) EXPECT_THAT(help.out, HasSubstr(variable));
+  for (const NodeSetting& setting : node_settings()) {
+    EXPECT_THAT(help.out, HasSubstr(std::string(setting.key)));
+    if (!setting.flag.empty()) {
+      EXPECT_THAT(help.out, HasSubstr(std::string(setting.flag)));
+    }
+  }
+  EXPECT_THAT(help.out, HasSubstr("--config"));
+  EXPECT_THAT(help.out, HasSubstr("--print-config"));
+  EXPECT_THAT(help.out, HasSubstr("Precedence"));
+}
+
+}  // namespace
+}  // namespace fogsched::live
