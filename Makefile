@@ -14,7 +14,7 @@ define configure
 	cmake -S . -B $(1) $$generator -DCMAKE_BUILD_TYPE=$(2) $(3)
 endef
 
-.PHONY: deps build demo test test-python test-asan bench clean
+.PHONY: deps build demo live-demo test test-python test-asan bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -25,6 +25,12 @@ build: deps
 
 demo: build
 	$(BUILD_DIR)/cli/fogsched run scenarios/city-default.yaml
+
+# The embedded live demo: the scenario simulated, then replayed against eight
+# `fogsched host` + `fogsched serve` pairs on loopback, compared metric by metric.
+live-demo: build
+	FOGSCHED_CLI=$(CURDIR)/$(BUILD_DIR)/cli/fogsched $(PYTHON) live/scripts/live_demo.py scenarios/live-demo.yaml \
+	  --out $(BUILD_DIR)/live-demo
 
 # pytest of the Python module (python/tests) and of live mode's processes and
 # deploy files (tests/live), against the build in $(BUILD_DIR).

@@ -1,4 +1,5 @@
-"""A loopback cluster of `fogsched host` and `fogsched serve` processes for tests.
+"""A loopback cluster of `fogsched host` and `fogsched serve` processes, for the
+live demo (live_demo.py) and the tests (tests/live).
 
 Each camera gets one local OpenFaaS-compatible host (its gateway) and one scheduler
 node in front of it; every node lists the others as peers. Processes are started
