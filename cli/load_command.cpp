@@ -42,6 +42,7 @@ struct LoadArgs {
   std::string hard_stop = "60s";
   std::uint32_t batches = 10;
   std::uint32_t threads = 2;
+  bool no_service_times = false;
   std::optional<std::string> json_path;
   std::optional<std::string> trace_path;
 };
@@ -140,7 +141,8 @@ live::LoadPlan plan_arrivals(const Scenario& scenario, std::uint32_t replication
     plan.requests.reserve(trace.size());
     for (const InvocationRecord& r : trace) {
       plan.requests.push_back(
-          {.id = r.id, .at = r.arrival.time_since_epoch(), .camera = r.origin, .function = r.function});
+          {.id = r.id, .at = r.arrival.time_since_epoch(), .camera = r.origin, .function = r.function,
+           .work_s = r.work_s});
     }
     return plan;
   }
@@ -199,6 +201,7 @@ int run_load(const LoadArgs& args) {
   options.timeout = real_duration(args.timeout, "--timeout");
   options.hard_stop = real_duration(args.hard_stop, "--hard-stop");
   options.batches = args.batches;
+  options.send_service_times = !args.no_service_times;
   options.threads = args.threads;
   options.slots_per_node = slots_per_node(scenario, options.nodes.size());
   if (scenario.duration <= scenario.warmup) {
@@ -295,6 +298,9 @@ void add_load_command(CLI::App& app) {
       ->type_name("B")
       ->check(CLI::Range(1u, 1000u));
   load->add_option("--threads", args->threads, "Sender threads (default 2)")->type_name("N")->check(CLI::Range(1u, 64u));
+  load->add_flag("--no-service-times", args->no_service_times,
+                 "Do not name each call's simulated service demand (header X-Synthetic-Service-Seconds, which "
+                 "fogsched host's synthetic functions honour); let the functions draw their own");
   load->add_option("--json", args->json_path, "Write the results as `fogsched run --json` does")->type_name("FILE");
   load->add_option("--trace", args->trace_path, "Write every measured invocation as `fogsched run --trace` does")
       ->type_name("FILE.csv");

@@ -359,6 +359,18 @@ TEST(HostInvoke, SyntheticNoOpAnswers200) {
   EXPECT_EQ(response.body(), "0.000000\n");
 }
 
+TEST(HostInvoke, SyntheticHoldsForTheServiceTimeTheCallerNames) {
+  HostConfig config = base_config();
+  config.functions.push_back(synthetic_function("plate", "exponential(1h)"));
+  HostUnderTest host(std::move(config));
+  Request named = host.request(http::verb::post, "/function/plate", "x");
+  named.set(beast::string_view(kServiceSecondsHeader.data(), kServiceSecondsHeader.size()), "0.002");
+  const Response response = host.send(named);
+  EXPECT_EQ(response.result(), http::status::ok);
+  EXPECT_EQ(response.body(), "0.002000\n") << "the named time, not a draw with a mean of an hour";
+  EXPECT_GE(std::stod(std::string(response["X-Duration-Seconds"])), 0.002);
+}
+
 // The watchdog's max_inflight: N requests hold every slot, the next is refused with
 // the watchdog's exact 429. One event-loop thread, so a request counted as started
 // has taken its slot before anything else runs.

@@ -82,7 +82,10 @@ def fogsched(*args: str, timeout: float) -> subprocess.CompletedProcess:
     return result
 
 
-def run_policy(scenario_path: Path, policy: str, speedup: float, out: Path, log=print) -> PolicyRun:
+def run_policy(scenario_path: Path, policy: str, speedup: float, out: Path, log=print,
+               replications: int | None = None) -> PolicyRun:
+    """Simulates `policy` (the scenario's replications, or the first `replications`),
+    replays replication 0's arrivals and service demands live, and compares."""
     scenario = yaml.safe_load(scenario_path.read_text())
     cameras = scenario["cluster"]["cameras"]
     slots = cameras.get("slots", 4)
@@ -97,7 +100,9 @@ def run_policy(scenario_path: Path, policy: str, speedup: float, out: Path, log=
     live_json = out / f"live-{label}.json"
 
     log(f"== {policy}: simulating")
-    simulated_json.write_text(fogsched("run", str(scenario_path), "--policy", policy, "--json", timeout=600).stdout)
+    replication_args = ["--replications", str(replications)] if replications else []
+    simulated_json.write_text(fogsched("run", str(scenario_path), "--policy", policy, "--json", *replication_args,
+                                       timeout=600).stdout)
 
     duration = seconds(scenario["duration"], "duration")
     log(f"== {policy}: {cameras['count']} hosts and {cameras['count']} nodes on loopback, "

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 
 #include <boost/asio/steady_timer.hpp>
@@ -130,6 +131,18 @@ class ServiceTimeSampler {
   double lognormal_mu_ = 0;
   double lognormal_sigma_ = 0;
 };
+
+// The service time a caller asks a synthetic function for, in seconds; none when the
+// header is absent or not a finite, non-negative number.
+std::optional<Duration> requested_service_time(const Request& request) {
+  auto it = request.find(beast::string_view(kServiceSecondsHeader.data(), kServiceSecondsHeader.size()));
+  if (it == request.end()) return std::nullopt;
+  const std::string text(it->value());
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds < 0) return std::nullopt;
+  return from_seconds(seconds);
+}
 
 // A deployed function. Updating one replaces it; invocations in progress finish on
 // the version they started with, as on a rolling update.
@@ -323,7 +336,10 @@ asio::awaitable<Response> FunctionHost::State::run(Function& function, const Req
 
 asio::awaitable<Response> FunctionHost::State::run_synthetic(Function& function, const Request& request) {
   const auto began = std::chrono::steady_clock::now();
-  const Duration service_time = function.sampler->draw();
+  // The caller may name the service time (`fogsched load` sends the simulator's
+  // draw, so a live run and its simulation share their service demands).
+  const std::optional<Duration> requested = requested_service_time(request);
+  const Duration service_time = requested ? *requested : function.sampler->draw();
   const Duration exec_timeout = function.spec.exec_timeout;
   const bool times_out = exec_timeout > Duration::zero() && service_time > exec_timeout;
   if (service_time > Duration::zero()) {

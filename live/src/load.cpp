@@ -23,6 +23,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fogsched/live/host.h"
+
 namespace fogsched::live {
 namespace {
 
@@ -162,6 +164,10 @@ asio::awaitable<void> send_one(ReplayState& state, HttpClient& client, std::size
   const NodeIdentity& node = state.nodes[origin_node(planned, state.nodes.size())];
   Request request{http::verb::post, node.url.prefix + "/function/" + state.plan.functions[planned.function].name, 11};
   request.set(http::field::content_type, "application/octet-stream");
+  if (state.options.send_service_times && planned.work_s >= 0) {
+    request.set(beast::string_view(kServiceSecondsHeader.data(), kServiceSecondsHeader.size()),
+                fmt::format("{:.9f}", planned.work_s / state.options.speedup));
+  }
   request.body() = state.bodies[planned.function];
   request.prepare_payload();
   Url url = node.url;

@@ -896,7 +896,8 @@ void Simulation::finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_
                                 .end = end,
                                 .vehicle = st.has_vehicle ? static_cast<std::int64_t>(st.vehicle.vehicle) : -1,
                                 .blacklisted = st.has_vehicle && st.vehicle.blacklisted,
-                                .alert_delivered = st.alert_delivered};
+                                .alert_delivered = st.alert_delivered,
+                                .work_s = st.work_s};
   if (st.measured) {
     metrics_.record(record);
     if (keep_trace_) {

@@ -217,7 +217,8 @@ def test_hard_stop_abandons_outstanding_requests_as_failed(cluster_factory, tmp_
     # Every call holds its slot far longer than the hard stop allows.
     cluster = cluster_factory("local", size=2, functions=[plate_function("deterministic(20s)")])
     started = time.monotonic()
-    live, live_trace, stderr = load(tmp_path, scenario, cluster, "--hard-stop", "1s", "--batches", "2")
+    live, live_trace, stderr = load(tmp_path, scenario, cluster, "--hard-stop", "1s", "--batches", "2",
+                                   "--no-service-times")
     assert time.monotonic() - started < 15
     outcomes = Counter(row["outcome"] for row in live_trace)
     assert outcomes["completed"] == 0

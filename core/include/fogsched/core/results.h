@@ -32,6 +32,9 @@ struct InvocationRecord {
   std::int64_t vehicle = -1;
   bool blacklisted = false;
   Time alert_delivered = Time::max();
+  // The service demand drawn at arrival (seconds on a node of speed 1); `fogsched
+  // load` hands it to synthetic functions so live runs share it with the simulation.
+  double work_s = 0;
 };
 
 // Raw measurements of one replication, accumulated as invocations end.

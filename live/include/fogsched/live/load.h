@@ -37,6 +37,9 @@ struct PlannedRequest {
   Duration at{};
   std::uint32_t camera = 0;     // the origin; sent to node camera mod n
   std::uint32_t function = 0;   // index into LoadPlan::functions
+  // The service demand the simulator drew for it (seconds on a node of speed 1);
+  // negative when unknown.
+  double work_s = -1;
 };
 
 struct LoadPlan {
@@ -59,6 +62,10 @@ struct LoadOptions {
   SteadyDuration status_timeout = std::chrono::seconds(5);
   std::uint32_t threads = 2;
   std::uint32_t batches = 10;    // batch means over the measurement window
+  // Name each call's service demand (divided by the speedup) in the header synthetic
+  // functions honour (X-Synthetic-Service-Seconds), so that the live run and its
+  // simulation share service demands as well as arrivals. Real functions ignore it.
+  bool send_service_times = true;
   // Slots of each node, for utilisation; missing entries count as 1.
   std::vector<std::uint32_t> slots_per_node;
 };
