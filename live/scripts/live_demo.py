@@ -95,6 +95,7 @@ def run_policy(scenario_path: Path, policy: str, speedup: float, out: Path, log=
                                                                 f"functions.{name}.service_time"),
                   "max_inflight": slots, "seed": 1 + index}
                  for index, (name, spec) in enumerate(scenario["functions"].items())]
+    out.mkdir(parents=True, exist_ok=True)
     label = re.sub(r"[^A-Za-z0-9_.-]+", "_", policy)
     simulated_json = out / f"sim-{label}.json"
     live_json = out / f"live-{label}.json"
