@@ -15,7 +15,7 @@
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/policies/registry.h"
-#include "serve_command.h"
+#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {

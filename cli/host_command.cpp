@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/live/host.h"
-#include "serve_command.h"  // CommandExit
+#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {

@@ -23,7 +23,7 @@
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
-#include "serve_command.h"
+#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {

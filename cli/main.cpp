@@ -37,6 +37,7 @@
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
 #include "compare_command.h"
+#include "command_exit.h"
 #include "host_command.h"
 #include "load_command.h"
 #include "serve_command.h"

@@ -3,13 +3,9 @@
 // the environment and flags.
 #include <CLI/CLI.hpp>
 
-namespace fogsched::cli {
+#include "command_exit.h"
 
-// Ends `fogsched` with `code`. Thrown by a command that runs from its CLI11 callback,
-// which has no result to return; main() returns the code.
-struct CommandExit {
-  int code = 0;
-};
+namespace fogsched::cli {
 
 // Declares `fogsched serve`. Its callback loads the configuration (ConfigError on bad
 // input), then prints it (--print-config) or runs the node until it is stopped, and
