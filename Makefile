@@ -59,5 +59,14 @@ bench: deps
 	for benchmark in $(MICRO_BENCHMARKS); do $(BUILD_DIR)/bench/$$benchmark || exit 1; done
 	$(BUILD_DIR)/bench/bench_macro --all
 
+# The live node's overhead on loopback (bench/README.md, "Live overhead"): latency
+# added over calling the host directly and through nginx, throughput with `local`
+# and `power_of_d`, 1 000 connections. Installs wrk and nginx when missing.
+bench-live:
+	./scripts/install-deps.sh --bench-live
+	$(call configure,$(BUILD_DIR),Release,)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target fogsched bench_live_latency
+	$(PYTHON) bench/live/bench_live.py --build-dir $(BUILD_DIR)
+
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

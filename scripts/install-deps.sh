@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages fogsched needs to build and test, and only those
 # that are missing: a machine that has them all is left untouched (no apt-get update).
+#
+#   --bench-live   also the load generator and proxy of `make bench-live` (wrk, nginx).
+#                  Debian's nginx package enables its own service on port 80; the
+#                  benchmark does not use it (it starts its own nginx on loopback).
 set -euo pipefail
+
+bench_live=false
+for arg in "$@"; do
+  case "$arg" in
+    --bench-live) bench_live=true ;;
+    *) echo "install-deps: unknown option '$arg' (expected --bench-live)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -14,6 +26,9 @@ packages=(
   python3-pytest python3-pytest-timeout python3-nbclient python3-nbformat python3-ipykernel python3-distributed
   chromium
 )
+if [[ "$bench_live" == true ]]; then
+  packages+=(wrk nginx)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
