@@ -23,7 +23,7 @@ packages=(
   # The Python module (python/): built for Debian's /usr/bin/python3 and tested
   # with pytest, notebooks run by nbclient, a Dask cluster and headless Chromium.
   python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
-  python3-pytest python3-pytest-timeout python3-nbclient python3-nbformat python3-ipykernel python3-distributed
+  python3-yaml python3-pytest python3-pytest-timeout python3-nbclient python3-nbformat python3-ipykernel python3-distributed
   chromium
 )
 if [[ "$bench_live" == true ]]; then
