@@ -3,7 +3,9 @@
 // For each reference scenario and policy it runs one replication and prints the
 // engine's event rate, simulated invocations per second, peak RSS, bytes per
 // in-flight invocation, and the event rate of a bare std::priority_queue "hold"
-// loop run in the same process at the engine's mean number of pending events.
+// loop run in the same process at the engine's mean number of pending events;
+// last, that ratio for the run nearest 10^5 pending events (city-25k), the issue's
+// reference point.
 // --scaling runs city-1k at growing camera counts; --threads-check compares
 // replications on 1 and 2 threads (speed-up, and byte-identical reports).
 //
@@ -29,6 +31,7 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -384,11 +387,19 @@ void run_reference_scenarios(const std::vector<std::string>& paths, std::optiona
                "B/in-flight"},
               2);
   RunNotes notes;
+  // The run whose pending-event count is nearest the reference point.
+  std::optional<std::pair<std::string, RunFigures>> nearest_reference;
+  const auto distance_to_reference = [](const RunFigures& figures) {
+    return std::abs(std::log(static_cast<double>(figures.pending_events()) / kReferencePendingEvents));
+  };
   for (const std::string& path : paths) {
     const Scenario scenario = with_duration(fogsched::load_scenario(path), duration);
     for (const PolicyConfig& policy : fogsched::sim::configure_policies(scenario)) {
       const RunFigures figures = measure_run(scenario, policy, Baseline::hold_loop);
       notes.add(figures);
+      if (!nearest_reference || distance_to_reference(figures) < distance_to_reference(nearest_reference->second)) {
+        nearest_reference.emplace(scenario.name + " " + policy.canonical, figures);
+      }
       table.add_row({scenario.name, policy.canonical, si(figures.invocations), si(figures.engine.events),
                      fmt::format("{:.2f}", figures.wall_s), si(figures.events_per_s()),
                      si(figures.invocations_per_s()), si(figures.pending_events()), si(figures.hold_events_per_s),
@@ -402,6 +413,11 @@ void run_reference_scenarios(const std::vector<std::string>& paths, std::optiona
       [] { return hold_loop_events_per_second(kReferencePendingEvents, kReferenceHoldSteps); });
   fmt::print("hold loop at {} pending events: {} events/s\n", si(kReferencePendingEvents),
              si(reference_hold_events_per_s));
+  if (nearest_reference) {
+    const auto& [name, figures] = *nearest_reference;
+    fmt::print("engine/hold nearest {} pending: {:.2f} ({}, {} pending; target >= 0.5)\n", si(kReferencePendingEvents),
+               figures.events_per_s() / figures.hold_events_per_s, name, si(figures.pending_events()));
+  }
 }
 
 void run_scaling(const std::vector<std::uint32_t>& camera_counts, std::optional<Duration> duration) {

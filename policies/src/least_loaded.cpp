@@ -42,11 +42,15 @@ LeastLoaded::LeastLoaded(Config config) : config_(config) {
 
 Decision LeastLoaded::decide(const Invocation& invocation, NodeContext& ctx) {
   if (invocation.hops != 0) return detail::run_here_or_reject(ctx);
+  // One pass over every peer (the tie-break draws depend on the order of the pass);
+  // what does not change per peer is read once.
+  const NodeId self = ctx.self();
+  Rng& rng = ctx.rng();
   detail::LeastLoadedPeer best;
   for (std::size_t i = 0, count = ctx.peer_count(); i < count; ++i) {
     const NodeId peer = ctx.peer(i);
-    if (peer == ctx.self()) continue;
-    if (const auto known = ctx.known_load(peer)) best.offer(peer, known->load.load(), ctx.rng());
+    if (peer == self) continue;
+    if (const auto known = ctx.known_load(peer)) best.offer(peer, known->load.load(), rng);
   }
   if (best.peer() && best.load() < ctx.local_load().load()) {
     return detail::forward_to(*best.peer(), ctx);

@@ -67,8 +67,8 @@ class Simulation final : public NodeContext {
   void on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv);
   void on_forward_arrive(std::uint32_t node, std::uint32_t inv);
   void on_complete(std::uint32_t node, std::uint32_t inv);
-  void on_probe_arrive(std::uint32_t peer, std::uint32_t round, std::uint32_t slot);
-  void on_probe_reply(std::uint32_t round, std::uint32_t slot);
+  void on_probe_arrive(std::uint32_t round, std::uint32_t packed_slots);
+  void on_probe_reply(std::uint32_t round, std::uint32_t packed_slots);
   void on_probe_timeout(std::uint32_t round);
   void on_timer(std::uint32_t node, std::uint32_t generation);
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
@@ -83,6 +83,7 @@ class Simulation final : public NodeContext {
   void client_arrival(std::uint32_t camera, std::uint32_t function, double work_s, std::uint64_t payload_bytes,
                       const VehicleInvocation* vehicle);
   void fail_node_work(std::uint32_t node);
+  // One peer of a round answered or was found down; the last one decides.
   void probe_slot_resolved(std::uint32_t round, std::uint32_t slot, bool answered);
   void decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry);
   void enforce_hop_limit(std::uint32_t inv, std::uint32_t node);
