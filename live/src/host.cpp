@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fogsched/core/rng.h"
+#include "fogsched/core/service_time.h"
 #include "fogsched/core/units.h"
 #include "host_metrics.h"
 #include "host_process.h"
@@ -95,41 +96,23 @@ std::string machine_architecture() {
 
 // --- functions -------------------------------------------------------------------
 
-// Draws service times of a synthetic function; one stream per function, shared by
-// its concurrent invocations.
+// Draws service times of a synthetic function (core's distribution, as the simulator
+// draws them); one stream per function, shared by its concurrent invocations.
 class ServiceTimeSampler {
  public:
-  ServiceTimeSampler(ServiceTimeSpec spec, std::uint64_t seed) : spec_(std::move(spec)), rng_(seed) {
-    if (spec_.dist == ServiceDist::lognormal) {
-      const double sigma2 = std::log1p(spec_.cv * spec_.cv);
-      lognormal_sigma_ = std::sqrt(sigma2);
-      lognormal_mu_ = std::log(to_seconds(spec_.mean)) - sigma2 / 2;
-    }
-  }
+  ServiceTimeSampler(ServiceTimeSpec spec, std::uint64_t seed) : distribution_(std::move(spec)), rng_(seed) {}
 
   Duration draw() {
-    if (spec_.dist == ServiceDist::deterministic) return spec_.mean;  // no lock: the benchmark's path
+    const ServiceTimeSpec& spec = distribution_.spec();
+    if (spec.dist == ServiceDist::deterministic) return spec.mean;  // no lock: the benchmark's path
     std::lock_guard lock(mutex_);
-    switch (spec_.dist) {
-      case ServiceDist::exponential: return from_seconds(rng_.exponential(to_seconds(spec_.mean)));
-      case ServiceDist::uniform: return from_seconds(rng_.uniform(to_seconds(spec_.min), to_seconds(spec_.max)));
-      case ServiceDist::lognormal:
-        if (spec_.mean == Duration::zero()) return Duration::zero();
-        return from_seconds(std::exp(lognormal_mu_ + lognormal_sigma_ * rng_.standard_normal()));
-      case ServiceDist::empirical:
-        if (spec_.samples_s.empty()) return Duration::zero();
-        return from_seconds(spec_.samples_s[rng_.uniform_index(spec_.samples_s.size())]);
-      case ServiceDist::deterministic: break;
-    }
-    return spec_.mean;
+    return from_seconds(distribution_.sample_s(rng_));
   }
 
  private:
-  ServiceTimeSpec spec_;
+  ServiceTimeDistribution distribution_;
   std::mutex mutex_;
   Rng rng_;
-  double lognormal_mu_ = 0;
-  double lognormal_sigma_ = 0;
 };
 
 // The service time a caller asks a synthetic function for, in seconds; none when the

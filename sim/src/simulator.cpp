@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "fogsched/core/service_time.h"
 #include "fogsched/core/trace_csv.h"
 #include "simulation.h"
 #include "stream_labels.h"
@@ -69,24 +70,13 @@ struct Overloaded : Ts... {
 }  // namespace
 
 struct Simulation::FunctionModel {
-  ServiceTimeSpec service;
-  double lognormal_mu = 0;
-  double lognormal_sigma = 0;
+  ServiceTimeDistribution service;
   std::uint64_t payload_bytes = 0;
   std::uint64_t response_bytes = 0;
   std::int64_t deadline_ns = -1;  // none
   bool until_leaves_view = false;
 
-  double sample_work_s(Rng& rng) const {
-    switch (service.dist) {
-      case ServiceDist::exponential: return rng.exponential(to_seconds(service.mean));
-      case ServiceDist::deterministic: return to_seconds(service.mean);
-      case ServiceDist::uniform: return rng.uniform(to_seconds(service.min), to_seconds(service.max));
-      case ServiceDist::lognormal: return std::exp(lognormal_mu + lognormal_sigma * rng.standard_normal());
-      case ServiceDist::empirical: return service.samples_s[rng.uniform_index(service.samples_s.size())];
-    }
-    return 0;
-  }
+  double sample_work_s(Rng& rng) const { return service.sample_s(rng); }
 };
 
 // Small, so an arrival touches little memory: the MMPP state, large and rare,
@@ -203,15 +193,9 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
   if (city.cloud()) cloud_index_ = city.cloud()->value;
 
   for (const FunctionSpec& f : scenario.functions) {
-    FunctionModel model{.service = f.service_time,
+    FunctionModel model{.service = ServiceTimeDistribution(f.service_time),
                         .payload_bytes = f.payload_bytes,
                         .response_bytes = f.response_bytes};
-    if (f.service_time.dist == ServiceDist::lognormal) {
-      // Mean m and coefficient of variation cv give sigma^2 = ln(1 + cv^2), mu = ln m - sigma^2 / 2.
-      const double sigma2 = std::log1p(f.service_time.cv * f.service_time.cv);
-      model.lognormal_sigma = std::sqrt(sigma2);
-      model.lognormal_mu = std::log(to_seconds(f.service_time.mean)) - sigma2 / 2;
-    }
     if (f.deadline) model.deadline_ns = f.deadline->count();
     model.until_leaves_view = f.deadline_until_leaves_view;
     functions_.push_back(std::move(model));
