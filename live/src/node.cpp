@@ -787,12 +787,8 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
   std::vector<std::pair<std::string, LoadReport>> loads;
   {
     std::lock_guard lock(mutex);
-    for (std::uint32_t f = 0;; ++f) {
-      try {
-        loads.emplace_back(state->function_name(FunctionId{f}), state->function_load(FunctionId{f}));
-      } catch (const std::out_of_range&) {
-        break;
-      }
+    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
+      loads.emplace_back(state->function_name(FunctionId{f}), state->function_load(FunctionId{f}));
     }
   }
   for (const auto& [name, load] : loads) {
@@ -822,13 +818,9 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
                            {"consecutive_failures", p.failures},
                            {"retry_in_seconds", to_seconds(p.retry_in)}});
     }
-    for (std::uint32_t f = 0;; ++f) {
-      try {
-        const LoadReport load = state->function_load(FunctionId{f});
-        functions[state->function_name(FunctionId{f})] = json{{"running", load.running}, {"slots", load.slots}};
-      } catch (const std::out_of_range&) {
-        break;
-      }
+    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
+      const LoadReport load = state->function_load(FunctionId{f});
+      functions[state->function_name(FunctionId{f})] = json{{"running", load.running}, {"slots", load.slots}};
     }
     total = state->total_load();
   }
@@ -910,7 +902,6 @@ SchedulerNode::SchedulerNode(asio::io_context& io, NodeConfig config)
 
 SchedulerNode::~SchedulerNode() {
   impl_->draining = true;
-  boost::system::error_code ignored;
   impl_->refresh_timer.cancel();
   std::lock_guard lock(impl_->mutex);
   impl_->policy_timer.cancel();

@@ -35,6 +35,8 @@ class LiveNodeState final : public NodeContext {
   // --- Functions: one slot count K per function; running executions against it.
   FunctionId function_id(std::string_view name);  // assigned on first sight
   const std::string& function_name(FunctionId function) const;
+  // Functions seen so far; their ids are 0 .. function_count() - 1.
+  std::uint32_t function_count() const noexcept { return static_cast<std::uint32_t>(functions_.size()); }
   void set_slots(FunctionId function, std::uint32_t slots);
   LoadReport function_load(FunctionId function) const;
   LoadReport total_load() const;  // summed over functions
