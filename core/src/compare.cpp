@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include "text_table.h"
 
 namespace fogsched {
 namespace {
@@ -43,35 +44,7 @@ const MetricInfo* find_metric(std::string_view key) {
   return it == std::end(kMetrics) ? nullptr : it;
 }
 
-// Columns in display cells, counting UTF-8 code points ("±" is two bytes, one cell).
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
-std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
-  }
-  std::string out;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    std::string line;
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      const std::string padding(widths[c] - display_width(rows[r][c]), ' ');
-      if (c > 0) line += "  ";
-      line += c == 0 ? rows[r][c] + padding : padding + rows[r][c];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + '\n';
-    if (r == 0) {
-      std::size_t total = 2 * (widths.size() - 1);
-      for (const std::size_t w : widths) total += w;
-      out += std::string(total, '-') + '\n';
-    }
-  }
-  return out;
-}
 
 std::string format_number(double value, const MetricInfo& info) {
   return std::isfinite(value) ? fmt::format("{:.{}f}", value * info.scale, info.decimals) : "n/a";
@@ -163,7 +136,7 @@ std::string format_comparison(const ReportComparison& comparison) {
                       format_signed(m.difference, shown), format_number(m.combined_ci95, shown),
                       m.within_ci ? (*m.within_ci ? "yes" : "no") : "n/a"});
     }
-    out += aligned_table(rows);
+    out += detail::aligned_table(rows);
   }
   return out;
 }

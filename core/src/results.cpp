@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include "text_table.h"
 
 namespace fogsched {
 
@@ -291,11 +292,6 @@ RunReport run_report_from_json(const std::string& text) {
 
 namespace {
 
-// Columns in display cells, counting UTF-8 code points ("±" is two bytes, one cell).
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 // "mean ± half-width"; the half-width is left out when there is no interval.
 std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0) {
@@ -304,32 +300,6 @@ std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0)
   return fmt::format("{:.{}f} ± {:.{}f}", e.mean * scale, decimals, e.ci95 * scale, decimals);
 }
 
-// Rows of cells as aligned text: the first row is the header, ruled off from the rest.
-std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
-  }
-  std::string out;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    std::string line;
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      const std::string& cell = rows[r][c];
-      const std::string padding(widths[c] - display_width(cell), ' ');
-      if (c > 0) line += "  ";
-      // The policy name reads left to right; numbers line up on the right.
-      line += c == 0 ? cell + padding : padding + cell;
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + '\n';
-    if (r == 0) {
-      std::size_t total = 2 * (widths.size() - 1);
-      for (const std::size_t w : widths) total += w;
-      out += std::string(total, '-') + '\n';
-    }
-  }
-  return out;
-}
 
 bool any_positive(const std::vector<PolicyResult>& results, Estimate PolicyResult::*metric) {
   return std::any_of(results.begin(), results.end(), [metric](const PolicyResult& r) { return (r.*metric).mean > 0; });
@@ -369,7 +339,7 @@ std::string format_table(const RunReport& report) {
   std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
                                 "half-width (Student t over replications)\n\n",
                                 report.scenario, report.seed, replications, replications == 1 ? "" : "s");
-  out += aligned_table(rows);
+  out += detail::aligned_table(rows);
 
   if (show_alerts) {
     std::vector<std::vector<std::string>> alert_rows;
@@ -384,7 +354,7 @@ std::string format_table(const RunReport& report) {
                             format_estimate(r.blacklisted_missed_fraction, 4),
                             format_estimate(r.uplink_utilization, 4)});
     }
-    out += "\nblacklist alerts\n" + aligned_table(alert_rows);
+    out += "\nblacklist alerts\n" + detail::aligned_table(alert_rows);
   }
   return out;
 }
