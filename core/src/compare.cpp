@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
 #include "text_table.h"
 
 namespace fogsched {

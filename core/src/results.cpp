@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
 #include "text_table.h"
 
 namespace fogsched {
