@@ -34,6 +34,7 @@
 
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
+#include "fogsched/core/yaml_describe.h"
 
 namespace fogsched {
 
@@ -91,21 +92,6 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
-// How a node that is not what was expected looks, for "expected X, got Y".
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
 
 std::string with_article(std::string_view noun) {
   const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun.front()) != std::string_view::npos;
@@ -275,7 +261,7 @@ class Parser {
   // ---- scalars -------------------------------------------------------------------
 
   std::string scalar(const YAML::Node& node, const std::string& path, std::string_view expected) const {
-    if (!node.IsScalar()) fail(node, path, fmt::format("expected {}, got {}", expected, describe(node)));
+    if (!node.IsScalar()) fail(node, path, fmt::format("expected {}, got {}", expected, describe_yaml_node(node)));
     return node.Scalar();
   }
 
@@ -377,7 +363,7 @@ class Parser {
   // ---- structure -----------------------------------------------------------------
 
   void require_sequence(const YAML::Node& node, const std::string& path, std::string_view expected) const {
-    if (!node.IsSequence()) fail(node, path, fmt::format("expected {}, got {}", expected, describe(node)));
+    if (!node.IsSequence()) fail(node, path, fmt::format("expected {}, got {}", expected, describe_yaml_node(node)));
   }
 
   std::uint32_t camera_index(const YAML::Node& node, const std::string& path) const {
@@ -451,7 +437,7 @@ class Parser {
 
 Map::Map(const Parser& parser, const YAML::Node& node, std::string path, std::initializer_list<std::string_view> keys)
     : parser_(parser), node_(node), path_(std::move(path)) {
-  if (!node_.IsMap()) parser_.fail(node_, path_, fmt::format("expected a map, got {}", describe(node_)));
+  if (!node_.IsMap()) parser_.fail(node_, path_, fmt::format("expected a map, got {}", describe_yaml_node(node_)));
   std::set<std::string, std::less<>> seen;
   for (const auto& entry : node_) {
     if (!entry.first.IsScalar()) parser_.fail(entry.first, path_, "keys must be plain names");
@@ -614,7 +600,7 @@ CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std:
     }
     return spread;
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a value, a list or a map, got {}", describe(node)));
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a value, a list or a map, got {}", describe_yaml_node(node)));
   if (node["choice"]) {
     const Map map(*this, node, path, {"choice", "weights"});
     spread.kind = CameraValueSpread::Kind::choice;
@@ -651,7 +637,7 @@ Point Parser::parse_position(const YAML::Node& node, const std::string& path) co
     if (node.size() != 2) fail(node, path, fmt::format("expected [x, y], got a list of {} values", node.size()));
     return Point{distance(node[0], join(path, "0"), Bound::any), distance(node[1], join(path, "1"), Bound::any)};
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected [x, y] or {{x: ..., y: ...}}, got {}", describe(node)));
+  if (!node.IsMap()) fail(node, path, fmt::format("expected [x, y] or {{x: ..., y: ...}}, got {}", describe_yaml_node(node)));
   const Map map(*this, node, path, {"x", "y"});
   return Point{distance(map.require("x"), map.path("x"), Bound::any),
                distance(map.require("y"), map.path("y"), Bound::any)};
@@ -755,7 +741,7 @@ UplinkSpec Parser::parse_uplink(const YAML::Node& node, const std::string& path)
 // ---- functions -------------------------------------------------------------------
 
 std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const std::string& path) {
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a map of functions by name, got {}", describe(node)));
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a map of functions by name, got {}", describe_yaml_node(node)));
   if (node.size() == 0) fail(node, path, "expected at least one function");
   std::vector<FunctionSpec> functions;
   for (const auto& entry : node) {
@@ -1071,7 +1057,7 @@ void Parser::parse_camera_rates(const Map& map, ArrivalSpec& arrivals,
   const YAML::Node rates = map.get("rates");
   const std::string rates_path = map.path("rates");
   if (!rates.IsMap()) {
-    fail(rates, rates_path, fmt::format("expected a map of camera index to rate, got {}", describe(rates)));
+    fail(rates, rates_path, fmt::format("expected a map of camera index to rate, got {}", describe_yaml_node(rates)));
   }
   for (const auto& entry : rates) {
     const std::string key_path = join(rates_path, entry.first.IsScalar() ? entry.first.Scalar() : "?");
@@ -1265,7 +1251,7 @@ void Parser::parse_vehicle_speed(const YAML::Node& node, const std::string& path
     traffic.speed_mean_mps = speed(node, path);
     return;
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a speed or a map with 'dist', got {}", describe(node)));
+  if (!node.IsMap()) fail(node, path, fmt::format("expected a speed or a map with 'dist', got {}", describe_yaml_node(node)));
   const Map map(*this, node, path, {"dist", "mean", "sd", "min", "max"});
   const bool normal = choice(map.require("dist"), map.path("dist"), {"uniform", "normal"}) == 1;
   for (const std::string_view key : {"mean", "sd"}) {
@@ -1320,7 +1306,7 @@ RoadGraphSpec Parser::parse_road_graph(const YAML::Node& node, const std::string
     const YAML::Node road = roads[i];
     const std::string road_path = join(roads_path, std::to_string(i));
     if (!road.IsSequence() || road.size() != 2) {
-      fail(road, road_path, fmt::format("expected [from, to] (two intersection indices), got {}", describe(road)));
+      fail(road, road_path, fmt::format("expected [from, to] (two intersection indices), got {}", describe_yaml_node(road)));
     }
     const std::uint32_t from = intersection(road[0], join(road_path, "0"));
     const std::uint32_t to = intersection(road[1], join(road_path, "1"));
@@ -1470,7 +1456,7 @@ std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std
       continue;
     }
     if (!item.IsMap()) {
-      fail(item, item_path, fmt::format("expected a policy name or a map with 'name', got {}", describe(item)));
+      fail(item, item_path, fmt::format("expected a policy name or a map with 'name', got {}", describe_yaml_node(item)));
     }
     PolicySpec spec;
     spec.where = where(item, item_path);
@@ -1817,6 +1803,25 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
   ScenarioDocument document = ScenarioDocument::load_file(path);
   document.apply(overrides);
   return document.parse();
+}
+
+}  // namespace fogsched
+
+namespace fogsched {
+
+std::string describe_yaml_node(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
 }
 
 }  // namespace fogsched

@@ -21,6 +21,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/units.h"
+#include "fogsched/core/yaml_describe.h"
 #include "fogsched/live/openfaas.h"
 
 namespace fogsched::live {
@@ -387,20 +388,6 @@ std::string join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
 }
 
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
 
 class FileReader {
  public:
@@ -409,7 +396,7 @@ class FileReader {
 
   void read(const YAML::Node& root) {
     if (!root.IsMap()) {
-      fail(root, "", fmt::format("expected a map of settings ({}), got {}", children_of(""), describe(root)));
+      fail(root, "", fmt::format("expected a map of settings ({}), got {}", children_of(""), describe_yaml_node(root)));
     }
     read_map(root, "");
   }
@@ -460,7 +447,7 @@ class FileReader {
       } else if (is_section(key_path)) {
         if (!entry.second.IsMap()) {
           fail(entry.first, key_path,
-               fmt::format("expected a map of {}, got {}", children_of(key_path), describe(entry.second)));
+               fmt::format("expected a map of {}, got {}", children_of(key_path), describe_yaml_node(entry.second)));
         }
         read_map(entry.second, key_path);
       } else {
@@ -482,7 +469,7 @@ class FileReader {
       for (std::size_t i = 0; i < value.size(); ++i) {
         const YAML::Node item = value[i];
         const std::string item_path = join(path, std::to_string(i));
-        if (!item.IsScalar()) fail(item, item_path, fmt::format("expected a URL, got {}", describe(item)));
+        if (!item.IsScalar()) fail(item, item_path, fmt::format("expected a URL, got {}", describe_yaml_node(item)));
         try {
           config_.static_peers.push_back(url_value(item.Scalar()));
         } catch (const std::invalid_argument& error) {
@@ -496,7 +483,7 @@ class FileReader {
         const std::string entry_path = join(path, entry.first.Scalar());
         if (!seen.insert(entry.first.Scalar()).second) fail(entry.first, entry_path, "duplicate key");
         if (!entry.second.IsScalar()) {
-          fail(entry.first, entry_path, fmt::format("expected K, got {}", describe(entry.second)));
+          fail(entry.first, entry_path, fmt::format("expected K, got {}", describe_yaml_node(entry.second)));
         }
         try {
           add_slots(config_, entry.first.Scalar(), entry.second.Scalar());
@@ -507,7 +494,7 @@ class FileReader {
     } else if (value.IsMap() && setting.key == "policy") {
       read_policy_map(value, key, path);
     } else {
-      fail(key, path, fmt::format("expected {}, got {}", setting.value_name, describe(value)));
+      fail(key, path, fmt::format("expected {}, got {}", setting.value_name, describe_yaml_node(value)));
     }
   }
 
@@ -521,7 +508,7 @@ class FileReader {
       const std::string entry_path = join(path, entry.first.Scalar());
       if (!seen.insert(entry.first.Scalar()).second) fail(entry.first, entry_path, "duplicate key");
       if (!entry.second.IsScalar()) {
-        fail(entry.first, entry_path, fmt::format("expected a value, got {}", describe(entry.second)));
+        fail(entry.first, entry_path, fmt::format("expected a value, got {}", describe_yaml_node(entry.second)));
       }
       if (entry.first.Scalar() == "name") {
         name = entry.second.Scalar();
