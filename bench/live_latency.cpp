@@ -14,20 +14,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <future>
 #include <iostream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/core/stats.h"
@@ -42,6 +41,7 @@ using fogsched::QuantileHistogram;
 using fogsched::live::ClientFailure;
 using fogsched::live::ClientResult;
 using fogsched::live::HttpClient;
+using fogsched::live::IoContextPool;
 using fogsched::live::Request;
 using fogsched::live::Url;
 using Clock = std::chrono::steady_clock;
@@ -151,19 +151,22 @@ nlohmann::json run_load(const Options& options) {
   const std::size_t warmup_sends = count_for(options.warmup);
   const std::size_t total_sends = warmup_sends + count_for(options.duration);
 
-  asio::io_context io(static_cast<int>(options.threads));
-  HttpClient client(io.get_executor(), fogsched::live::ClientOptions{.max_idle_per_origin = options.connections});
+  IoContextPool contexts(options.threads);
+  HttpClient client(contexts, fogsched::live::ClientOptions{.max_idle_per_origin = options.connections});
   Run run{.options = options,
           .schedule = send_schedule(Clock::now() + kScheduleLead, options.rate, total_sends),
           .first_measured = warmup_sends};
   std::vector<Tally> tallies(options.connections);
-  for (Tally& tally : tallies) asio::co_spawn(io, worker(run, client, tally), asio::detached);
-
-  std::vector<std::thread> extra_threads;
-  for (unsigned i = 1; i < options.threads; ++i) extra_threads.emplace_back([&io] { io.run(); });
-  io.run();
-  for (std::thread& thread : extra_threads) thread.join();
+  // Workers are spread over the contexts; each keeps its own connection there.
+  std::vector<std::future<void>> workers;
+  for (Tally& tally : tallies) {
+    workers.push_back(asio::co_spawn(contexts.next(), worker(run, client, tally), asio::use_future));
+  }
+  contexts.start();
+  for (std::future<void>& finished : workers) finished.get();
   client.close_idle();
+  contexts.stop();
+  contexts.join();
 
   Tally all;
   for (const Tally& tally : tallies) {

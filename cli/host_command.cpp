@@ -8,9 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
@@ -50,11 +48,12 @@ int run_host(const HostArgs& args) {
   }
   config.release = FOGSCHED_VERSION;
 
-  asio::io_context io;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+  const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  live::IoContextPool contexts(threads);
+  asio::signal_set signals(contexts.at(0), SIGINT, SIGTERM);
   std::optional<live::FunctionHost> host;
   try {
-    host.emplace(io.get_executor(), std::move(config));
+    host.emplace(contexts, std::move(config));
   } catch (const std::system_error& e) {
     throw live::HostConfigError(SourceLocation{args.config_file, 0, 0}, "listen",
                                 fmt::format("cannot listen: {}", e.code().message()));
@@ -66,17 +65,14 @@ int run_host(const HostArgs& args) {
 
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    host->drain(kDrainTimeout, [&io] { io.stop(); });
-    signals.async_wait([&io](const boost::system::error_code& again, int) {
-      if (!again) io.stop();
+    host->drain(kDrainTimeout, [&contexts] { contexts.stop(); });
+    signals.async_wait([&contexts](const boost::system::error_code& again, int) {
+      if (!again) contexts.stop();
     });
   });
 
-  const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  for (std::thread& worker : workers) worker.join();
+  contexts.start();
+  contexts.join();
   return 0;
 }
 
@@ -91,7 +87,7 @@ void add_host_command(CLI::App& app) {
       ->required();
   command->add_option("--listen", args->listen, "Gateway address host:port, overriding the file's (port 0: any free)")
       ->type_name("ADDR");
-  command->add_option("--threads", args->threads, "Event-loop threads; 0 = one per core (default)")
+  command->add_option("--threads", args->threads, "Event-loop threads, one io_context each; 0 = one per core (default)")
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u).description(""));
   command->footer(

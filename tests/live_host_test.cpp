@@ -28,22 +28,15 @@ using json = nlohmann::json;
 
 constexpr auto kRequestTimeout = 10s;
 
-// An io_context served by `threads` threads.
+// `threads` single-threaded io_contexts, as in the services.
 class Loop {
  public:
-  explicit Loop(int threads = 2) : guard_(asio::make_work_guard(io_)) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
-  }
-  ~Loop() {
-    guard_.reset();
-    io_.stop();
-    for (auto& thread : threads_) thread.join();
-  }
-  asio::any_io_executor executor() { return io_.get_executor(); }
+  explicit Loop(std::size_t threads = 2) : contexts_(threads) { contexts_.start(); }
+  IoContextPool& contexts() { return contexts_; }
 
   template <class T>
   std::future<T> spawn(asio::awaitable<T> coroutine) {
-    return asio::co_spawn(io_, std::move(coroutine), asio::use_future);
+    return asio::co_spawn(contexts_.next(), std::move(coroutine), asio::use_future);
   }
 
   // Runs a coroutine to its end; aborts if it takes longer than the request timeout.
@@ -58,9 +51,7 @@ class Loop {
   }
 
  private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::vector<std::thread> threads_;
+  IoContextPool contexts_;
 };
 
 HostedFunction command_function(std::string name, std::vector<std::string> argv) {
@@ -87,8 +78,8 @@ HostConfig base_config() {
 // A host on a free loopback port and a client to call it.
 class HostUnderTest {
  public:
-  explicit HostUnderTest(HostConfig config, int threads = 2)
-      : loop_(threads), host_(loop_.executor(), std::move(config)), client_(loop_.executor()) {
+  explicit HostUnderTest(HostConfig config, std::size_t threads = 2)
+      : loop_(threads), host_(loop_.contexts(), std::move(config)), client_(loop_.contexts()) {
     host_.start();
   }
 
@@ -407,8 +398,8 @@ TEST(HostInvoke, RequestBeyondMaxInflightIs429) {
 
 // A small upstream that reports what it received.
 struct Upstream {
-  Upstream(asio::any_io_executor executor)
-      : server(executor, parse_listen_address("127.0.0.1:0"), {},
+  explicit Upstream(IoContextPool& contexts)
+      : server(contexts, parse_listen_address("127.0.0.1:0"), {},
                [](Request request, ClientInfo) -> asio::awaitable<Response> {
                  Response response{http::status::created, request.version()};
                  response.set("X-Seen-Method", request.method_string());
@@ -430,7 +421,7 @@ struct Upstream {
 
 TEST(HostInvoke, HttpFunctionIsProxiedWithForwardedHeaders) {
   Loop upstream_loop(1);
-  Upstream upstream(upstream_loop.executor());
+  Upstream upstream(upstream_loop.contexts());
   HostConfig config = base_config();
   HostedFunction up;
   up.name = "up";

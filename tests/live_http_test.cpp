@@ -3,13 +3,15 @@
 #include "fogsched/live/http.h"
 
 #include <future>
+#include <mutex>
 #include <set>
-#include <thread>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
@@ -19,23 +21,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// An io_context served by two threads, as in the services.
+// Two single-threaded io_contexts, as in the services.
 class Loop {
  public:
-  Loop() : guard_(asio::make_work_guard(io_)) {
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
-  }
-  ~Loop() {
-    guard_.reset();
-    io_.stop();
-    for (auto& thread : threads_) thread.join();
-  }
-  asio::any_io_executor executor() { return io_.get_executor(); }
+  Loop() : contexts_(2) { contexts_.start(); }
+  IoContextPool& contexts() { return contexts_; }
+  asio::any_io_executor executor() { return contexts_.at(0).get_executor(); }
 
-  // Runs a coroutine to its end; fails the test if it takes more than 10 s.
+  // Runs a coroutine to its end on the first context (a client's idle connections
+  // are per context, so sequential calls from one context share one); fails the test
+  // if it takes more than 10 s.
   template <class T>
   T run(asio::awaitable<T> coroutine) {
-    auto future = asio::co_spawn(io_, std::move(coroutine), asio::use_future);
+    auto future = asio::co_spawn(executor(), std::move(coroutine), asio::use_future);
     if (future.wait_for(10s) != std::future_status::ready) {
       ADD_FAILURE() << "coroutine did not finish within 10 s";
       std::abort();
@@ -44,9 +42,37 @@ class Loop {
   }
 
  private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::vector<std::thread> threads_;
+  IoContextPool contexts_;
+};
+
+// Holds handlers until opened. Each waiter waits on a timer of its own context, which
+// open() cancels there, so no timer is touched from two threads.
+class Gate {
+ public:
+  asio::awaitable<void> wait() {
+    const asio::any_io_executor executor = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+    {
+      std::lock_guard lock(mutex_);
+      if (open_) co_return;
+      waiting_.push_back(timer);
+    }
+    // A cancel posted by open() runs on this thread, so after this wait has begun.
+    boost::system::error_code ignored;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    for (auto& timer : waiting_) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    waiting_.clear();
+  }
+
+ private:
+  std::mutex mutex_;
+  bool open_ = false;
+  std::vector<std::shared_ptr<asio::steady_timer>> waiting_;
 };
 
 Url url_of(const HttpServer& server) {
@@ -134,9 +160,9 @@ TEST(HopByHop, RemovesConnectionHeadersAndWhatTheyName) {
 TEST(HttpServerClient, RoundTripReusesOneKeepAliveConnection) {
   Loop loop;
   EchoService echo;
-  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {}, echo.handler());
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {}, echo.handler());
   server.start();
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
 
   std::string binary_body(256, '\0');
   for (std::size_t i = 0; i < binary_body.size(); ++i) binary_body[i] = static_cast<char>(i);
@@ -160,9 +186,9 @@ TEST(HttpServerClient, OversizedBodyIs413AndOversizedHeaderIs431) {
   ServerLimits limits;
   limits.max_body_bytes = 1000;
   limits.max_header_bytes = 2000;
-  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), limits, echo.handler());
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), limits, echo.handler());
   server.start();
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
 
   ClientResult fits = loop.run(client.send(url_of(server), make_request(http::verb::post, "/", std::string(1000, 'x')), 2s));
   ASSERT_TRUE(fits) << fits.message;
@@ -182,13 +208,13 @@ TEST(HttpServerClient, OversizedBodyIs413AndOversizedHeaderIs431) {
 
 TEST(HttpServerClient, HandlerExceptionIs500AndCounted) {
   Loop loop;
-  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                     [](Request, ClientInfo) -> asio::awaitable<Response> {
                       throw std::runtime_error("boom");
                       co_return Response{};
                     });
   server.start();
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
   ClientResult result = loop.run(client.send(url_of(server), make_request(http::verb::get, "/"), 2s));
   ASSERT_TRUE(result) << result.message;
   EXPECT_EQ(result.response->result(), http::status::internal_server_error);
@@ -203,7 +229,7 @@ TEST(HttpClient, RefusedConnectionIsAConnectFailure) {
     tcp::acceptor probe(io, parse_listen_address("127.0.0.1:0"));
     closed_port = probe.local_endpoint().port();
   }
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
   ClientResult result =
       loop.run(client.send(Url{"127.0.0.1", closed_port, ""}, make_request(http::verb::get, "/"), 2s));
   ASSERT_FALSE(result);
@@ -213,15 +239,14 @@ TEST(HttpClient, RefusedConnectionIsAConnectFailure) {
 TEST(HttpClient, SlowServerIsATimeoutWithinTheDeadline) {
   Loop loop;
   // The handler waits for a timer the test cancels; the client gives up first.
-  auto release = std::make_shared<asio::steady_timer>(loop.executor(), std::chrono::steady_clock::time_point::max());
-  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+  auto release = std::make_shared<Gate>();
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                     [release](Request request, ClientInfo) -> asio::awaitable<Response> {
-                      boost::system::error_code ignored;
-                      co_await release->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                      co_await release->wait();
                       co_return text_response(http::status::ok, "late\n", request);
                     });
   server.start();
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
   const auto started = std::chrono::steady_clock::now();
   ClientResult result = loop.run(client.send(url_of(server), make_request(http::verb::get, "/"), 200ms));
   const auto took = std::chrono::steady_clock::now() - started;
@@ -229,7 +254,7 @@ TEST(HttpClient, SlowServerIsATimeoutWithinTheDeadline) {
   EXPECT_EQ(result.failure, ClientFailure::timeout) << result.message;
   EXPECT_GE(took, 200ms);
   EXPECT_LT(took, 5s);
-  asio::post(loop.executor(), [release] { release->cancel(); });
+  release->open();
   std::promise<void> drained;
   server.drain(5s, [&] { drained.set_value(); });
   EXPECT_EQ(drained.get_future().wait_for(10s), std::future_status::ready);
@@ -238,11 +263,11 @@ TEST(HttpClient, SlowServerIsATimeoutWithinTheDeadline) {
 TEST(HttpClient, StalePooledConnectionIsRetriedOnANewOne) {
   Loop loop;
   EchoService echo;
-  auto server = std::make_unique<HttpServer>(loop.executor(), parse_listen_address("127.0.0.1:0"), ServerLimits{},
+  auto server = std::make_unique<HttpServer>(loop.contexts(), parse_listen_address("127.0.0.1:0"), ServerLimits{},
                                              echo.handler());
   server->start();
   const Url url = url_of(*server);
-  HttpClient client(loop.executor());
+  HttpClient client(loop.contexts());
   ASSERT_TRUE(loop.run(client.send(url, make_request(http::verb::get, "/first"), 2s)));
   ASSERT_EQ(client.idle_connections(), 1u);
 
@@ -251,7 +276,7 @@ TEST(HttpClient, StalePooledConnectionIsRetriedOnANewOne) {
   server->drain(5s, [&] { drained.set_value(); });
   ASSERT_EQ(drained.get_future().wait_for(10s), std::future_status::ready);
   server.reset();
-  HttpServer replacement(loop.executor(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), url.port), {},
+  HttpServer replacement(loop.contexts(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), url.port), {},
                          echo.handler());
   replacement.start();
 
@@ -262,24 +287,23 @@ TEST(HttpClient, StalePooledConnectionIsRetriedOnANewOne) {
 
 TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {
   Loop loop;
-  auto release = std::make_shared<asio::steady_timer>(loop.executor(), std::chrono::steady_clock::time_point::max());
+  auto release = std::make_shared<Gate>();
   std::promise<void> slow_started;
-  HttpServer server(loop.executor(), parse_listen_address("127.0.0.1:0"), {},
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                     [&, release](Request request, ClientInfo) -> asio::awaitable<Response> {
                       if (request.target() == "/slow") {
                         slow_started.set_value();
-                        boost::system::error_code ignored;
-                        co_await release->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                        co_await release->wait();
                       }
                       co_return text_response(http::status::ok, "done\n", request);
                     });
   server.start();
   const Url url = url_of(server);
-  HttpClient idle_client(loop.executor());
+  HttpClient idle_client(loop.contexts());
   ASSERT_TRUE(loop.run(idle_client.send(url, make_request(http::verb::get, "/fast"), 2s)));
   ASSERT_EQ(server.open_connections(), 1u);  // the idle keep-alive connection
 
-  HttpClient busy_client(loop.executor());
+  HttpClient busy_client(loop.contexts());
   auto slow = asio::co_spawn(loop.executor(), busy_client.send(url, make_request(http::verb::get, "/slow"), 10s),
                              asio::use_future);
   ASSERT_EQ(slow_started.get_future().wait_for(10s), std::future_status::ready);
@@ -289,7 +313,7 @@ TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {
   server.drain(10s, [&] { drained.set_value(); });
   // The busy request keeps the drain open until it is answered.
   EXPECT_EQ(drained_future.wait_for(50ms), std::future_status::timeout);
-  asio::post(loop.executor(), [release] { release->cancel(); });
+  release->open();
   ASSERT_EQ(slow.wait_for(10s), std::future_status::ready);
   ClientResult answer = slow.get();
   ASSERT_TRUE(answer) << answer.message;
@@ -299,7 +323,7 @@ TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {
   EXPECT_EQ(server.open_connections(), 0u);
 
   // No new connection is accepted.
-  ClientResult refused = loop.run(HttpClient(loop.executor()).send(url, make_request(http::verb::get, "/"), 1s));
+  ClientResult refused = loop.run(HttpClient(loop.contexts()).send(url, make_request(http::verb::get, "/"), 1s));
   EXPECT_FALSE(refused);
 }
 

@@ -10,11 +10,13 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
@@ -28,21 +30,15 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
+// Two single-threaded io_contexts, as in the services.
 class Loop {
  public:
-  Loop() : guard_(asio::make_work_guard(io_)) {
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
-  }
-  ~Loop() {
-    guard_.reset();
-    io_.stop();
-    for (auto& thread : threads_) thread.join();
-  }
-  asio::io_context& io() { return io_; }
+  Loop() : contexts_(2) { contexts_.start(); }
+  IoContextPool& contexts() { return contexts_; }
 
   template <class T>
   T run(asio::awaitable<T> coroutine) {
-    auto future = asio::co_spawn(io_, std::move(coroutine), asio::use_future);
+    auto future = asio::co_spawn(contexts_.next(), std::move(coroutine), asio::use_future);
     if (future.wait_for(20s) != std::future_status::ready) {
       ADD_FAILURE() << "coroutine did not finish within 20 s";
       std::abort();
@@ -51,9 +47,7 @@ class Loop {
   }
 
  private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::vector<std::thread> threads_;
+  IoContextPool contexts_;
 };
 
 // A port that was free a moment ago (nodes must know each other's ports up front).
@@ -68,17 +62,18 @@ std::uint16_t free_port() {
 class FakeGateway {
  public:
   explicit FakeGateway(Loop& loop, std::string max_inflight = "")
-      : loop_(loop),
-        max_inflight_(std::move(max_inflight)),
-        release_(std::make_shared<asio::steady_timer>(loop.io(), std::chrono::steady_clock::time_point::max())),
-        server_(loop.io().get_executor(), parse_listen_address("127.0.0.1:0"), {},
+      : max_inflight_(std::move(max_inflight)),
+        server_(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                 [this](Request request, ClientInfo) { return handle(std::move(request)); }) {
     server_.start();
   }
   ~FakeGateway() { release(); }
 
   Url url() const { return Url{"127.0.0.1", server_.local_endpoint().port(), ""}; }
-  void hold(bool on) { hold_ = on; }
+  void hold(bool on) {
+    std::lock_guard lock(mutex_);
+    hold_ = on;
+  }
   // Answer every function call 429, as a watchdog at max_inflight does.
   void refuse(bool on) { refuse_ = on; }
   // Resolves when `count` held calls are waiting.
@@ -91,8 +86,11 @@ class FakeGateway {
     return future;
   }
   void release() {
+    std::lock_guard lock(mutex_);
     hold_ = false;
-    asio::post(loop_.io(), [timer = release_] { timer->cancel(); });
+    // Each held call waits on a timer of its own context, cancelled there.
+    for (auto& timer : held_) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    held_.clear();
   }
   int calls() const { return calls_.load(); }
 
@@ -113,13 +111,20 @@ class FakeGateway {
       co_return text_response(http::status::too_many_requests,
                               "Concurrent request limit exceeded. Max concurrent requests: 1\n", request);
     }
-    if (hold_) {
-      {
-        std::lock_guard lock(mutex_);
+    const asio::any_io_executor executor = co_await asio::this_coro::executor;
+    std::shared_ptr<asio::steady_timer> held;
+    {
+      std::lock_guard lock(mutex_);
+      if (hold_) {
+        held = std::make_shared<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+        held_.push_back(held);
         if (++holding_ == holding_target_) holding_promise_.set_value();
       }
+    }
+    if (held) {
+      // release() posts the cancel to this thread: it runs once this wait has begun.
       boost::system::error_code ignored;
-      co_await release_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await held->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     Response response{http::status::created, request.version()};
     response.set("X-Seen-Method", std::string(request.method_string()));
@@ -134,13 +139,12 @@ class FakeGateway {
     co_return response;
   }
 
-  Loop& loop_;
   std::string max_inflight_;
-  std::shared_ptr<asio::steady_timer> release_;
-  std::atomic<bool> hold_{false};
   std::atomic<bool> refuse_{false};
   std::atomic<int> calls_{0};
   std::mutex mutex_;
+  bool hold_ = false;                                        // under mutex_
+  std::vector<std::shared_ptr<asio::steady_timer>> held_;  // under mutex_
   int holding_ = 0;
   int holding_target_ = -1;
   std::promise<void> holding_promise_;
@@ -195,9 +199,9 @@ std::string header(const Response& response, std::string_view name) {
 
 // A small cluster: node i has its own fake gateway; every node lists the others.
 struct Cluster {
-  Cluster(Loop& loop, std::size_t size, const PolicySpec& spec, std::uint32_t slots,
+  Cluster(Loop& cluster_loop, std::size_t size, const PolicySpec& spec, std::uint32_t slots,
           const std::function<void(NodeConfig&)>& adjust = {})
-      : loop(loop) {
+      : loop(cluster_loop) {
     secrets.write("basic-auth-user", "admin\n");
     secrets.write("basic-auth-password", " secret \n");
     secrets.write("fogsched-peer-token", "peer-token-1234\n");
@@ -212,7 +216,7 @@ struct Cluster {
         if (j != i) config.static_peers.push_back(Url{"127.0.0.1", ports[j], ""});
       }
       if (adjust) adjust(config);
-      nodes.push_back(std::make_unique<SchedulerNode>(loop.io(), config));
+      nodes.push_back(std::make_unique<SchedulerNode>(loop.contexts(), config));
       nodes.back()->start();
     }
   }
@@ -227,12 +231,12 @@ struct Cluster {
     return result ? *result.response : Response{};
   }
   std::future<ClientResult> send_async(std::size_t node, Request request) {
-    return asio::co_spawn(loop.io(), client.send(node_url(node), std::move(request), 20s), asio::use_future);
+    return asio::co_spawn(loop.contexts().next(), client.send(node_url(node), std::move(request), 20s), asio::use_future);
   }
 
   Loop& loop;
   TempDir secrets;
-  HttpClient client{loop.io().get_executor()};
+  HttpClient client{loop.contexts()};
   std::vector<std::unique_ptr<FakeGateway>> gateways;
   std::vector<std::unique_ptr<SchedulerNode>> nodes;
 };
@@ -314,14 +318,14 @@ TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) 
   NodeConfig config = node_config("solo", free_port(), gateway.url(), secrets);
   config.peer_token_file.reset();
   config.default_slots = 8;
-  SchedulerNode node(loop.io(), config);
+  SchedulerNode node(loop.contexts(), config);
   node.start();
-  HttpClient client(loop.io().get_executor());
+  HttpClient client(loop.contexts());
   const Url url{"127.0.0.1", node.local_endpoint().port(), ""};
 
   gateway.hold(true);
   auto holding = gateway.when_holding(1);
-  auto first = asio::co_spawn(loop.io(), client.send(url, call(http::verb::get, "/function/f"), 20s), asio::use_future);
+  auto first = asio::co_spawn(loop.contexts().next(), client.send(url, call(http::verb::get, "/function/f"), 20s), asio::use_future);
   ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
   ClientResult second = loop.run(client.send(url, call(http::verb::get, "/function/f"), 10s));
   ASSERT_TRUE(second);
@@ -341,9 +345,9 @@ TEST(SchedulerNode, GatewayDownIs502NotAHang) {
   TempDir secrets;
   NodeConfig config = node_config("n0", free_port(), Url{"127.0.0.1", free_port(), ""}, secrets);
   config.peer_token_file.reset();
-  SchedulerNode node(loop.io(), config);
+  SchedulerNode node(loop.contexts(), config);
   node.start();
-  HttpClient client(loop.io().get_executor());
+  HttpClient client(loop.contexts());
   ClientResult result = loop.run(client.send(Url{"127.0.0.1", node.local_endpoint().port(), ""},
                                              call(http::verb::post, "/function/f", "x"), 10s));
   ASSERT_TRUE(result) << result.message;
@@ -414,10 +418,10 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
   NodeConfig b = node_config("b", port_b, gateway_b.url(), secrets);
   b.policy = policy("random");
   b.peers_dns = "localhost:" + std::to_string(port_a);
-  SchedulerNode node_a(loop.io(), a), node_b(loop.io(), b);
+  SchedulerNode node_a(loop.contexts(), a), node_b(loop.contexts(), b);
   node_a.start();
   node_b.start();
-  HttpClient client(loop.io().get_executor());
+  HttpClient client(loop.contexts());
   auto peers_of = [&](std::uint16_t port) {
     ClientResult status = loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, "/status"), 10s));
     EXPECT_TRUE(status);
@@ -536,9 +540,9 @@ TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
   NodeConfig config = node_config("n0", free_port(), gateway.url(), secrets);
   config.policy = policy("random");
   config.static_peers = {Url{"127.0.0.1", free_port(), ""}};  // nobody listens there
-  SchedulerNode node(loop.io(), config);
+  SchedulerNode node(loop.contexts(), config);
   node.start();
-  HttpClient client(loop.io().get_executor());
+  HttpClient client(loop.contexts());
   const Url url{"127.0.0.1", node.local_endpoint().port(), ""};
   for (int i = 0; i < 4; ++i) {
     ClientResult result = loop.run(client.send(url, call(http::verb::post, "/function/f", "x"), 10s));

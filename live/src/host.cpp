@@ -192,8 +192,8 @@ std::map<std::string, std::string> read_environment() {
 // --------------------------------------------------------------------------------
 
 struct FunctionHost::State : std::enable_shared_from_this<State> {
-  State(asio::any_io_executor ex, HostConfig host_config)
-      : executor(std::move(ex)), config(std::move(host_config)), client(executor), environment(read_environment()),
+  State(IoContextPool& contexts, HostConfig host_config)
+      : config(std::move(host_config)), client(contexts), environment(read_environment()),
         arch(machine_architecture()) {
     const auto now = SystemClock::now();
     for (HostedFunction& function : config.functions) {
@@ -229,7 +229,6 @@ struct FunctionHost::State : std::enable_shared_from_this<State> {
   }
   FunctionStatus status(const Function& function) const;
 
-  asio::any_io_executor executor;
   HostConfig config;  // its functions moved into `functions`
   HttpClient client;
   const std::map<std::string, std::string> environment;  // the host's own, inherited by commands
@@ -612,12 +611,12 @@ Response FunctionHost::State::metrics_page(const Request& request) {
 
 // --------------------------------------------------------------------------------
 
-FunctionHost::FunctionHost(asio::any_io_executor executor, HostConfig config)
-    : state_(std::make_shared<State>(executor, std::move(config))) {
+FunctionHost::FunctionHost(IoContextPool& contexts, HostConfig config)
+    : state_(std::make_shared<State>(contexts, std::move(config))) {
   // The servers hold the state weakly: the state owns them.
   std::weak_ptr<State> weak = state_;
   state_->server = std::make_unique<HttpServer>(
-      executor, parse_listen_address(state_->config.listen), state_->config.limits,
+      contexts, parse_listen_address(state_->config.listen), state_->config.limits,
       [weak](Request request, ClientInfo client_info) -> asio::awaitable<Response> {
         const auto state = weak.lock();
         if (!state) co_return text_response(http::status::service_unavailable, "shutting down\n", request);
@@ -625,7 +624,7 @@ FunctionHost::FunctionHost(asio::any_io_executor executor, HostConfig config)
       });
   if (state_->config.metrics_listen) {
     state_->metrics_server = std::make_unique<HttpServer>(
-        executor, parse_listen_address(*state_->config.metrics_listen), state_->config.limits,
+        contexts, parse_listen_address(*state_->config.metrics_listen), state_->config.limits,
         [weak](Request request, ClientInfo) -> asio::awaitable<Response> {
           const auto state = weak.lock();
           if (!state) co_return text_response(http::status::service_unavailable, "shutting down\n", request);

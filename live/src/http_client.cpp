@@ -1,23 +1,23 @@
-// The client pool: idle keep-alive connections per origin, a deadline over each
-// whole exchange, and one retry when a reused connection turns out to be closed.
+// The client pool: idle keep-alive connections per context and origin, a deadline
+// over each whole exchange, and one retry when a reused connection turns out to be
+// closed. Each exchange runs inline in the awaiting coroutine, on its context.
+#include <algorithm>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
-#include "fogsched/live/http.h"
+#include "http_stream.h"
 
 namespace fogsched::live {
 
@@ -34,16 +34,17 @@ const char* to_string(ClientFailure failure) noexcept {
   return "unknown";
 }
 
+// The idle connections of one context. take() and give_back() run on the context's
+// thread; the mutex is for close_idle() and idle_connections() from elsewhere.
 struct HttpClient::Pool {
-  Pool(asio::any_io_executor ex, ClientOptions opts) : executor(std::move(ex)), options(opts) {}
+  explicit Pool(asio::io_context& io) : context(io) {}
 
-  asio::any_io_executor executor;
-  ClientOptions options;
+  asio::io_context& context;
   mutable std::mutex mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;  // by origin
+  std::unordered_map<std::string, std::vector<std::unique_ptr<TcpStream>>> idle;  // by origin
   bool closed = false;
 
-  std::unique_ptr<beast::tcp_stream> take(const std::string& origin) {
+  std::unique_ptr<TcpStream> take(const std::string& origin) {
     std::lock_guard lock(mutex);
     auto it = idle.find(origin);
     if (it == idle.end() || it->second.empty()) return nullptr;
@@ -52,10 +53,10 @@ struct HttpClient::Pool {
     return stream;
   }
 
-  void give_back(const std::string& origin, std::unique_ptr<beast::tcp_stream> stream) {
+  void give_back(const std::string& origin, std::unique_ptr<TcpStream> stream, std::size_t max_idle) {
     std::lock_guard lock(mutex);
     auto& streams = idle[origin];
-    if (closed || streams.size() >= options.max_idle_per_origin) return;  // closes as it goes
+    if (closed || streams.size() >= max_idle) return;  // closes as it goes
     streams.push_back(std::move(stream));
   }
 };
@@ -76,13 +77,11 @@ ClientFailure classify(const beast::error_code& ec) {
   return ClientFailure::io;
 }
 
-// exchange() and connect() run on the connection's own strand: Beast's stream timer
-// must not race the socket operations it cancels.
-asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, Request& request, const ClientOptions& options,
+asio::awaitable<Exchange> exchange(TcpStream& stream, Request& request, const ClientOptions& options,
                                    std::chrono::steady_clock::time_point deadline) {
   Exchange result;
   stream.expires_at(deadline);
-  co_await http::async_write(stream, request, asio::redirect_error(use_awaitable, result.error));
+  result.error = co_await async_write_message(stream, request);
   if (result.error) co_return result;
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -98,7 +97,7 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, Request& request, 
   co_return result;
 }
 
-asio::awaitable<beast::error_code> connect(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints,
+asio::awaitable<beast::error_code> connect(TcpStream& stream, const tcp::resolver::results_type& endpoints,
                                            std::chrono::steady_clock::time_point deadline) {
   beast::error_code ec;
   stream.expires_at(deadline);
@@ -109,13 +108,25 @@ asio::awaitable<beast::error_code> connect(beast::tcp_stream& stream, const tcp:
 
 }  // namespace
 
-HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
-    : pool_(std::make_shared<Pool>(std::move(executor), options)) {}
+HttpClient::HttpClient(IoContextPool& contexts, ClientOptions options) : options_(options) {
+  for (std::size_t i = 0; i < contexts.size(); ++i) pools_.push_back(std::make_shared<Pool>(contexts.at(i)));
+}
+
+HttpClient::HttpClient(asio::io_context& context, ClientOptions options) : options_(options) {
+  pools_.push_back(std::make_shared<Pool>(context));
+}
 
 HttpClient::~HttpClient() { close_idle(); }
 
 asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDuration timeout) {
-  auto pool = pool_;
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  const asio::execution_context& context = asio::query(executor, asio::execution::context);
+  const auto found = std::find_if(pools_.begin(), pools_.end(),
+                                  [&](const auto& pool) { return &pool->context == &context; });
+  if (found == pools_.end()) throw std::logic_error("HttpClient::send awaited outside the client's io_contexts");
+  // Shared, so that close_idle() from another thread cannot free it under us.
+  const std::shared_ptr<Pool> pool = *found;
+
   const std::string origin = to.origin();
   if (request.find(http::field::host) == request.end()) request.set(http::field::host, origin);
   request.prepare_payload();
@@ -125,10 +136,10 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
   // A pooled connection may have been closed by the server while idle; the request
   // then fails before any answer arrives, and is retried once on a new connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<beast::tcp_stream> stream = attempt == 0 ? pool->take(origin) : nullptr;
+    std::unique_ptr<TcpStream> stream = attempt == 0 ? pool->take(origin) : nullptr;
     const bool reused = stream != nullptr;
     if (!stream) {
-      tcp::resolver resolver(pool->executor);
+      tcp::resolver resolver(pool->context);
       beast::error_code ec;
       auto endpoints = co_await resolver.async_resolve(to.host, std::to_string(to.port),
                                                        asio::redirect_error(use_awaitable, ec));
@@ -137,18 +148,17 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
         result.message = "cannot resolve " + to.host + ": " + ec.message();
         co_return result;
       }
-      stream = std::make_unique<beast::tcp_stream>(asio::make_strand(pool->executor));
-      ec = co_await asio::co_spawn(stream->get_executor(), connect(*stream, endpoints, deadline), use_awaitable);
+      stream = std::make_unique<TcpStream>(pool->context.get_executor());
+      ec = co_await connect(*stream, endpoints, deadline);
       if (ec) {
         result.failure = ec == beast::error::timeout ? ClientFailure::timeout : ClientFailure::connect;
         result.message = "cannot connect to " + origin + ": " + ec.message();
         co_return result;
       }
     }
-    Exchange done = co_await asio::co_spawn(stream->get_executor(),
-                                            exchange(*stream, request, pool->options, deadline), use_awaitable);
+    Exchange done = co_await exchange(*stream, request, options_, deadline);
     if (done.response) {
-      if (done.keep_alive) pool->give_back(origin, std::move(stream));
+      if (done.keep_alive) pool->give_back(origin, std::move(stream), options_.max_idle_per_origin);
       result.response = std::move(done.response);
       co_return result;
     }
@@ -161,15 +171,28 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
 }
 
 void HttpClient::close_idle() {
-  std::lock_guard lock(pool_->mutex);
-  pool_->closed = true;
-  pool_->idle.clear();
+  for (const auto& pool : pools_) {
+    std::vector<std::unique_ptr<TcpStream>> streams;
+    {
+      std::lock_guard lock(pool->mutex);
+      pool->closed = true;
+      for (auto& [origin, idle] : pool->idle) {
+        for (auto& stream : idle) streams.push_back(std::move(stream));
+      }
+      pool->idle.clear();
+    }
+    // A stream belongs to its context's thread (a cancelled timer's handler may still
+    // be queued there); when that context has stopped, it closes as the context goes.
+    if (!streams.empty()) asio::dispatch(pool->context, [closing = std::move(streams)] {});
+  }
 }
 
 std::size_t HttpClient::idle_connections() const {
-  std::lock_guard lock(pool_->mutex);
   std::size_t count = 0;
-  for (const auto& [origin, streams] : pool_->idle) count += streams.size();
+  for (const auto& pool : pools_) {
+    std::lock_guard lock(pool->mutex);
+    for (const auto& [origin, streams] : pool->idle) count += streams.size();
+  }
   return count;
 }
 

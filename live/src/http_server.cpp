@@ -1,61 +1,109 @@
-// The HTTP server: one coroutine per connection on its own strand, in the manner of
-// Beast's async examples, with a registry of connections so that drain() can close
-// idle ones and wait for busy ones.
+// The HTTP server: one coroutine per connection on the context the connection was
+// handed to, in the manner of Beast's async examples, with a registry of
+// connections so that drain() can close idle ones and wait for busy ones. Also the
+// pool of single-threaded io_contexts the server spreads its connections over.
 #include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
 
-#include "fogsched/live/http.h"
+#include "http_stream.h"
 
 namespace fogsched::live {
+
+// --------------------------------------------------------------------------------
+// IoContextPool
+
+// An io_context whose services can be shut down ahead of its destruction: every
+// context of a pool is shut down before any is destroyed, because a pending
+// operation on one (an accept) may own an I/O object of another (the socket).
+struct IoContextPool::Context : asio::io_context {
+  using asio::io_context::shutdown;
+  asio::executor_work_guard<asio::io_context::executor_type> work{get_executor()};
+};
+
+IoContextPool::IoContextPool(std::size_t size) {
+  if (size == 0) throw std::invalid_argument("an io_context pool needs at least one context");
+  for (std::size_t i = 0; i < size; ++i) contexts_.push_back(std::make_unique<Context>());
+}
+
+IoContextPool::~IoContextPool() {
+  stop();
+  join();
+  for (auto& context : contexts_) context->shutdown();
+  contexts_.clear();
+}
+
+asio::io_context& IoContextPool::at(std::size_t index) { return *contexts_.at(index); }
+
+asio::io_context& IoContextPool::next() noexcept {
+  return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
+void IoContextPool::start() {
+  if (!threads_.empty()) throw std::logic_error("IoContextPool::start: already started");
+  for (auto& context : contexts_) threads_.emplace_back([&io = *context] { io.run(); });
+}
+
+void IoContextPool::stop() noexcept {
+  for (auto& context : contexts_) context->stop();
+}
+
+void IoContextPool::join() {
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+// --------------------------------------------------------------------------------
+// HttpServer
+
 namespace {
 
 using asio::use_awaitable;
 
 // One accepted connection. Its coroutine owns the stream; other threads reach it
-// only through its strand.
+// only by dispatching to the stream's context.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
-  bool idle = true;  // between requests (read on the strand only)
+  explicit Connection(TcpStream::socket_type socket) : stream(std::move(socket)) {}
+  TcpStream stream;
+  bool idle = true;  // between requests (read on the stream's context only)
 };
 
 }  // namespace
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::any_io_executor ex, const tcp::endpoint& listen, ServerLimits lim, Handler h)
-      : executor(std::move(ex)), acceptor(executor), limits(lim), handler(std::move(h)), drain_timer(executor) {
+  State(IoContextPool& pool, const tcp::endpoint& listen, ServerLimits lim, Handler h)
+      : contexts(pool), executor(pool.next().get_executor()), acceptor(executor), limits(lim),
+        handler(std::move(h)), drain_timer(executor) {
     acceptor.open(listen.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(listen);
     acceptor.listen(asio::socket_base::max_listen_connections);
   }
 
-  asio::any_io_executor executor;
+  IoContextPool& contexts;
+  asio::io_context::executor_type executor;  // the acceptor's
   tcp::acceptor acceptor;
   ServerLimits limits;
   Handler handler;
 
   mutable std::mutex mutex;  // guards the members below
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
-  bool draining = false;
+  std::atomic<bool> draining{false};  // set under mutex; read without it per request
   std::function<void()> on_drained;
   asio::steady_timer drain_timer;
   std::atomic<std::uint64_t> failures{0};
@@ -87,8 +135,9 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(executor),
-                                                        asio::redirect_error(use_awaitable, ec));
+    // Straight onto the connection's own context: it is served there from now on.
+    asio::io_context& context = contexts.next();
+    TcpStream::socket_type socket = co_await acceptor.async_accept(context, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // Out of descriptors and the like: keep serving the connections we have.
@@ -100,8 +149,7 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
       if (draining) continue;  // the socket closes as `connection` goes
       connections.emplace(connection.get(), connection);
     }
-    auto connection_executor = connection->stream.get_executor();
-    asio::co_spawn(connection_executor, serve(std::move(connection)), asio::detached);
+    asio::co_spawn(context, serve(std::move(connection)), asio::detached);
   }
 }
 
@@ -123,17 +171,14 @@ asio::awaitable<Response> HttpServer::State::answer(Request request, ClientInfo 
 
 asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> connection) {
   auto self = shared_from_this();
-  beast::tcp_stream& stream = connection->stream;
+  TcpStream& stream = connection->stream;
   beast::flat_buffer buffer;
   beast::error_code ec;
   ClientInfo client;
   client.remote = stream.socket().remote_endpoint(ec);
 
   for (;;) {
-    {
-      std::lock_guard lock(mutex);
-      if (draining) break;
-    }
+    if (draining) break;
     connection->idle = true;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -163,14 +208,11 @@ asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> conne
       close_after = !response.keep_alive();
     }
 
-    {
-      std::lock_guard lock(mutex);
-      if (draining) close_after = true;
-    }
+    if (draining) close_after = true;
     response.keep_alive(!close_after);
     if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
     stream.expires_after(limits.write_timeout);
-    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    ec = co_await async_write_message(stream, response);
     if (ec || close_after) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -199,9 +241,8 @@ void HttpServer::State::finish_drain() {
   if (callback) callback();
 }
 
-HttpServer::HttpServer(asio::any_io_executor executor, const tcp::endpoint& listen, ServerLimits limits,
-                       Handler handler)
-    : state_(std::make_shared<State>(std::move(executor), listen, limits, std::move(handler))) {}
+HttpServer::HttpServer(IoContextPool& contexts, const tcp::endpoint& listen, ServerLimits limits, Handler handler)
+    : state_(std::make_shared<State>(contexts, listen, limits, std::move(handler))) {}
 
 HttpServer::~HttpServer() {
   asio::post(state_->acceptor.get_executor(), [state = state_] {

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <set>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -189,7 +188,8 @@ asio::awaitable<void> send_one(ReplayState& state, HttpClient& client, std::size
   state.finished_one();
 }
 
-asio::awaitable<void> dispatch(ReplayState& state, HttpClient& client) {
+// Sends go out from the contexts in turn; each request's coroutine stays on its own.
+asio::awaitable<void> dispatch(ReplayState& state, IoContextPool& contexts, HttpClient& client) {
   const auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor);
   const std::size_t node_count = state.nodes.size();
@@ -215,7 +215,8 @@ asio::awaitable<void> dispatch(ReplayState& state, HttpClient& client) {
     }
     state.invocations[i].send_lateness = std::chrono::duration_cast<Duration>(now - due);
     state.progress[i] = ReplayState::Progress::in_flight;
-    asio::co_spawn(executor, send_one(state, client, i, std::min(state.options.timeout, left)), asio::detached);
+    asio::co_spawn(contexts.next(), send_one(state, client, i, std::min(state.options.timeout, left)),
+                   asio::detached);
   }
   {
     std::lock_guard lock(state.mutex);
@@ -266,7 +267,7 @@ std::vector<NodeIdentity> discover_nodes(const std::vector<Url>& nodes, SteadyDu
   std::vector<std::string> bodies(nodes.size());
   std::vector<std::string> problems(nodes.size());
   {
-    HttpClient client(io.get_executor(), ClientOptions{.max_idle_per_origin = 0});
+    HttpClient client(io, ClientOptions{.max_idle_per_origin = 0});
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       asio::co_spawn(io, ask_status(client, nodes[i], timeout, bodies[i], problems[i]), asio::detached);
     }
@@ -359,19 +360,17 @@ Replay replay(const LoadPlan& plan, const std::vector<NodeIdentity>& nodes, cons
     state.bodies.emplace_back(static_cast<std::size_t>(std::min(f.payload_bytes, options.max_payload_bytes)), 'x');
   }
 
-  const std::uint32_t threads = std::max<std::uint32_t>(1, options.threads);
-  asio::io_context io(static_cast<int>(threads));
+  IoContextPool contexts(std::max<std::uint32_t>(1, options.threads));
   // Enough idle connections that every request in flight can keep its own.
-  HttpClient client(io.get_executor(), ClientOptions{.max_idle_per_origin = options.max_outstanding});
+  HttpClient client(contexts, ClientOptions{.max_idle_per_origin = options.max_outstanding});
   // A short lead, so the first sends are not late for the threads' start-up.
   constexpr auto kLead = std::chrono::milliseconds(50);
   state.start = SteadyClock::now() + kLead;
   const Duration last_at = plan.requests.empty() ? Duration::zero() : plan.requests.back().at;
   state.hard_stop = state.start + to_real(last_at, options.speedup) + options.hard_stop;
 
-  asio::co_spawn(io, dispatch(state, client), asio::detached);
-  std::vector<std::thread> workers;
-  for (std::uint32_t t = 0; t < threads; ++t) workers.emplace_back([&io] { io.run(); });
+  asio::co_spawn(contexts.at(0), dispatch(state, contexts, client), asio::detached);
+  contexts.start();
   {
     // Every request's timeout ends by the hard stop; the grace only guards against a
     // request the client failed to time out.
@@ -380,8 +379,8 @@ Replay replay(const LoadPlan& plan, const std::vector<NodeIdentity>& nodes, cons
     state.changed.wait_until(lock, state.hard_stop + kGrace,
                              [&] { return state.dispatch_done && state.outstanding.load() == 0; });
   }
-  io.stop();
-  for (std::thread& worker : workers) worker.join();
+  contexts.stop();
+  contexts.join();
   const SteadyDuration elapsed = SteadyClock::now() - state.start;
 
   Replay result;

@@ -22,7 +22,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -131,9 +131,10 @@ std::vector<std::string> local_addresses() {
 }  // namespace
 
 struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
-  Impl(asio::io_context& io, NodeConfig cfg);
+  Impl(IoContextPool& pool, NodeConfig cfg);
 
-  asio::io_context& io;
+  IoContextPool& contexts;
+  asio::io_context& io;  // the node's own timers' and the peer refresh's
   NodeConfig config;
   PolicyConfig policy_config;
   std::optional<BasicAuthCredentials> credentials;  // the node's own, for /system calls
@@ -177,10 +178,6 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // --- the decision and its steps
   asio::awaitable<std::uint32_t> ensure_slots(FunctionId function, const std::string& name);
   asio::awaitable<std::vector<ProbeAnswer>> probe(const PeerSet& peers, const std::string& function);
-  using Strand = asio::strand<asio::io_context::executor_type>;
-  static asio::awaitable<std::vector<ProbeAnswer>> gather_probes(std::shared_ptr<Impl> self, Strand strand,
-                                                                 PeerSet peers, std::vector<Url> urls,
-                                                                 std::string function);
   asio::awaitable<Answer> schedule(const Request& request, const std::string& function, const std::string& rest,
                                     const Arrival& arrival, const Invocation& invocation, const ClientInfo& client);
   asio::awaitable<ClientResult> run_on_gateway(const Request& request, const std::string& function,
@@ -200,15 +197,16 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   std::string gateway_origin() const { return config.gateway.origin(); }
 };
 
-SchedulerNode::Impl::Impl(asio::io_context& io_context, NodeConfig cfg)
-    : io(io_context),
+SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
+    : contexts(pool),
+      io(pool.at(0)),
       config(std::move(cfg)),
       policy_config(config.policy.name.empty() ? PolicyRegistry::builtin().parse("local")
                                                : PolicyRegistry::builtin().configure(config.policy)),
-      gateway(io.get_executor(), ClientOptions{.max_idle_per_origin = config.gateway_connections,
-                                               .max_response_header_bytes = 64 * 1024,
-                                               .max_response_body_bytes = 256 * 1024 * 1024}),
-      peers_client(io.get_executor()),
+      gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
+                                  .max_response_header_bytes = 64 * 1024,
+                                  .max_response_body_bytes = 256 * 1024 * 1024}),
+      peers_client(pool),
       directory(config.static_peers, config.peer_backoff.initial, config.peer_backoff.max),
       policy_timer(io),
       refresh_timer(io) {
@@ -234,7 +232,7 @@ SchedulerNode::Impl::Impl(asio::io_context& io_context, NodeConfig cfg)
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
   server = std::make_unique<HttpServer>(
-      io.get_executor(), parse_listen_address(config.listen), limits,
+      contexts, parse_listen_address(config.listen), limits,
       [this](Request request, ClientInfo client) { return handle(std::move(request), client); });
 }
 
@@ -537,19 +535,27 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
   co_return result;
 }
 
-// Coroutine parameters live in the coroutine's frame (a lambda's captures would not).
-asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::gather_probes(std::shared_ptr<Impl> self, Strand strand,
-                                                                            PeerSet peers, std::vector<Url> urls,
-                                                                            std::string function) {
+asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerSet& peers,
+                                                                      const std::string& function) {
+  auto self = shared_from_this();
+  std::vector<Url> urls;
+  {
+    std::lock_guard lock(mutex);
+    for (NodeId peer : peers) urls.push_back(directory.url(peer));
+  }
+  // The probes run concurrently on this coroutine's context, whose one thread also
+  // runs the latch that wakes it when the last one is done; their completions touch
+  // this frame's locals, which outlive them (the latch waits for every one).
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
   std::vector<std::optional<ProbeAnswer>> slots(peers.size());
   std::size_t pending = peers.size();
-  asio::steady_timer latch(strand, std::chrono::steady_clock::time_point::max());
+  asio::steady_timer latch(executor, std::chrono::steady_clock::time_point::max());
   for (std::size_t i = 0; i < peers.size(); ++i) {
     Request request{http::verb::get, urls[i].prefix + "/peer/load?function=" + function, 11};
-    request.set(bsv(kTokenHeader), bsv(self->peer_token));
-    self->probes_sent.add();
+    request.set(bsv(kTokenHeader), bsv(peer_token));
+    probes_sent.add();
     asio::co_spawn(
-        strand, self->peers_client.send(urls[i], std::move(request), self->config.probe_timeout),
+        executor, peers_client.send(urls[i], std::move(request), config.probe_timeout),
         [&, i](std::exception_ptr, ClientResult result) {
           std::optional<LoadReport> load;
           if (result && result.response->result() == http::status::ok) {
@@ -564,18 +570,18 @@ asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::gather_probes(std
             }
           }
           {
-            std::lock_guard lock(self->mutex);
+            std::lock_guard lock(mutex);
             if (load) {
-              self->directory.report_success(peers[i]);
+              directory.report_success(peers[i]);
             } else {
-              self->directory.report_failure(peers[i], self->now());
+              directory.report_failure(peers[i], now());
             }
           }
           // A failed probe is absent from the answers, never read as load 0.
           if (load) {
             slots[i] = ProbeAnswer{.peer = peers[i], .load = *load};
           } else {
-            self->probes_failed.add();
+            probes_failed.add();
           }
           if (--pending == 0) latch.cancel();
         });
@@ -587,21 +593,6 @@ asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::gather_probes(std
     if (slot) answers.push_back(*slot);
   }
   co_return answers;
-}
-
-asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerSet& peers,
-                                                                      const std::string& function) {
-  auto self = shared_from_this();
-  // The probes run concurrently on one strand, which also owns the latch that
-  // wakes this coroutine when the last one is done.
-  auto strand = asio::make_strand(io);
-  std::vector<Url> urls;
-  {
-    std::lock_guard lock(mutex);
-    for (NodeId peer : peers) urls.push_back(directory.url(peer));
-  }
-  co_return co_await asio::co_spawn(strand, gather_probes(self, strand, peers, std::move(urls), function),
-                                     use_awaitable);
 }
 
 asio::awaitable<std::uint32_t> SchedulerNode::Impl::ensure_slots(FunctionId function, const std::string& name) {
@@ -623,7 +614,8 @@ asio::awaitable<std::uint32_t> SchedulerNode::Impl::ensure_slots(FunctionId func
   if (first_sight) {
     co_await refresh_slots_from_gateway(function, name);
   } else {
-    asio::co_spawn(io, refresh_slots_from_gateway(function, name), asio::detached);
+    const asio::any_io_executor executor = co_await asio::this_coro::executor;
+    asio::co_spawn(executor, refresh_slots_from_gateway(function, name), asio::detached);
   }
   std::lock_guard lock(mutex);
   co_return state->function_load(function).slots;
@@ -737,7 +729,8 @@ void SchedulerNode::Impl::send_gossip(std::span<const NodeId> to, LoadReport loa
     request.set(http::field::content_type, "application/json");
     request.body() = body;
     gossip_sent.add();
-    asio::co_spawn(io, peers_client.send(url, std::move(request), config.probe_timeout), asio::detached);
+    asio::co_spawn(contexts.next(), peers_client.send(url, std::move(request), config.probe_timeout),
+                   asio::detached);
   }
 }
 
@@ -897,8 +890,8 @@ asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop() {
 // ----------------------------------------------------------------------------------
 // SchedulerNode
 
-SchedulerNode::SchedulerNode(asio::io_context& io, NodeConfig config)
-    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
+SchedulerNode::SchedulerNode(IoContextPool& contexts, NodeConfig config)
+    : impl_(std::make_shared<Impl>(contexts, std::move(config))) {}
 
 SchedulerNode::~SchedulerNode() {
   impl_->draining = true;
@@ -935,31 +928,28 @@ void SchedulerNode::drain(std::function<void()> drained) {
 }
 
 int run_scheduler_node(const NodeConfig& config) {
-  asio::io_context io;
+  const unsigned threads = config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  IoContextPool contexts(threads);
   std::unique_ptr<SchedulerNode> node;
   try {
-    node = std::make_unique<SchedulerNode>(io, config);
+    node = std::make_unique<SchedulerNode>(contexts, config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fogsched serve: %s\n", e.what());
     return 2;
   }
   node->start();
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set signals(contexts.at(0), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     std::fprintf(stderr, "fogsched serve: draining\n");
-    node->drain([&io] { io.stop(); });
+    node->drain([&contexts] { contexts.stop(); });
   });
   std::printf("listening on %s\n", fmt::format("{}:{}", node->local_endpoint().address().to_string(),
                                                node->local_endpoint().port())
                                        .c_str());
   std::fflush(stdout);
-  const unsigned threads = config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  io.stop();
-  for (auto& worker : workers) worker.join();
+  contexts.start();
+  contexts.join();
   return 0;
 }
 

@@ -110,8 +110,9 @@ HostConfig parse_host_config(std::string_view yaml, const std::string& origin,
 class FunctionHost {
  public:
   // Binds the gateway (and metrics) address at once; a port in use is reported as
-  // std::system_error, a malformed address as std::invalid_argument.
-  FunctionHost(asio::any_io_executor executor, HostConfig config);
+  // std::system_error, a malformed address as std::invalid_argument. Runs on the
+  // pool's contexts, which must outlive the host.
+  FunctionHost(IoContextPool& contexts, HostConfig config);
   ~FunctionHost();
   FunctionHost(const FunctionHost&) = delete;
   FunctionHost& operator=(const FunctionHost&) = delete;

@@ -5,6 +5,13 @@
 // Every operation has a deadline; bodies and header blocks are bounded; the server
 // drains gracefully. Handlers are coroutines, so a handler that calls out (to a
 // gateway, to peers) holds no thread while it waits.
+//
+// Threading: one io_context per thread (IoContextPool). A connection, its timers and
+// the coroutine serving it stay on one context, hence on one thread, so nothing needs
+// a strand, and executors are plain io_context executors, which Asio's type-erased
+// any_io_executor holds without allocating. HttpServer and HttpClient require that
+// every context they run on is run by exactly one thread.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,10 +20,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without it
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -31,6 +41,40 @@ using tcp = asio::ip::tcp;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using SteadyDuration = std::chrono::steady_clock::duration;
+
+// --------------------------------------------------------------------------------
+// Threads
+
+// N io_contexts, each run by exactly one thread. Work is spread over them round
+// robin (next()); whatever runs on one context is serialised by its thread.
+class IoContextPool {
+ public:
+  // At least one context; throws std::invalid_argument for 0.
+  explicit IoContextPool(std::size_t size);
+  // Stops and joins the threads, then destroys the contexts (all shut down first, so
+  // a pending operation of one may hold an I/O object of another).
+  ~IoContextPool();
+  IoContextPool(const IoContextPool&) = delete;
+  IoContextPool& operator=(const IoContextPool&) = delete;
+
+  std::size_t size() const noexcept { return contexts_.size(); }
+  asio::io_context& at(std::size_t index);
+  // The contexts in turn; thread-safe.
+  asio::io_context& next() noexcept;
+
+  // Starts one thread per context (once). Each runs until stop(), idle or not.
+  void start();
+  // Makes every context's run() return; thread-safe, callable from a pool thread.
+  void stop() noexcept;
+  // Waits for the threads; not from a pool thread.
+  void join();
+
+ private:
+  struct Context;
+  std::vector<std::unique_ptr<Context>> contexts_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_{0};
+};
 
 // --------------------------------------------------------------------------------
 // Addresses
@@ -84,11 +128,13 @@ struct ClientInfo {
 // Answers one request. Exceptions become a 500 with a short body (and are counted).
 using Handler = std::function<asio::awaitable<Response>(Request, ClientInfo)>;
 
+// Accepts on one context of the pool and serves each connection, handler included,
+// on the next context in turn, where it stays.
 class HttpServer {
  public:
   // Binds at once (so a port in use is reported here, as std::system_error);
-  // port 0 picks a free port. Connections run on strands of `executor`.
-  HttpServer(asio::any_io_executor executor, const tcp::endpoint& listen, ServerLimits limits, Handler handler);
+  // port 0 picks a free port.
+  HttpServer(IoContextPool& contexts, const tcp::endpoint& listen, ServerLimits limits, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -99,7 +145,7 @@ class HttpServer {
   void start();
 
   // Stops accepting; idle keep-alive connections close now, busy ones after the
-  // response in progress. `on_drained` runs (on the executor) once no connection is
+  // response in progress. `on_drained` runs (on a pool thread) once no connection is
   // left, or after `timeout`, when the rest are closed hard.
   void drain(SteadyDuration timeout, std::function<void()> on_drained);
 
@@ -137,12 +183,15 @@ struct ClientResult {
   explicit operator bool() const noexcept { return response.has_value(); }
 };
 
-// Thread-safe. Keeps idle keep-alive connections per origin and reuses them; a reused
+// Keeps idle keep-alive connections per context and origin and reuses them; a reused
 // connection that the server had closed is retried once on a new one (the request
-// never reached the server).
+// never reached the server). send() runs on the context of the coroutine awaiting
+// it, which must be one of the client's contexts and run by one thread; the
+// connection it uses belongs to that context. Thread-safe across contexts.
 class HttpClient {
  public:
-  explicit HttpClient(asio::any_io_executor executor, ClientOptions options = {});
+  explicit HttpClient(IoContextPool& contexts, ClientOptions options = {});
+  explicit HttpClient(asio::io_context& context, ClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -150,16 +199,19 @@ class HttpClient {
   // Sends `request` (target, method, headers, body as given; Host is set when
   // missing) to `to`'s host and port. The whole exchange, connecting included, takes
   // at most `timeout`. Arguments are taken by value: the coroutine may start after
-  // the caller's temporaries are gone.
+  // the caller's temporaries are gone. Throws std::logic_error when awaited on a
+  // context the client was not given.
   asio::awaitable<ClientResult> send(Url to, Request request, SteadyDuration timeout);
 
-  // Closes every idle connection and keeps none from now on (for shutdown).
+  // Closes every idle connection and keeps none from now on (for shutdown). Any
+  // thread: each connection is closed on its own context.
   void close_idle();
   std::size_t idle_connections() const;
 
  private:
   struct Pool;
-  std::shared_ptr<Pool> pool_;
+  std::vector<std::shared_ptr<Pool>> pools_;  // one per context
+  ClientOptions options_;
 };
 
 }  // namespace fogsched::live

@@ -6,8 +6,7 @@
 #include <functional>
 #include <memory>
 
-#include <boost/asio/io_context.hpp>
-
+#include "fogsched/live/http.h"
 #include "fogsched/live/node_config.h"
 
 namespace fogsched::live {
@@ -15,8 +14,9 @@ namespace fogsched::live {
 class SchedulerNode {
  public:
   // Reads the secrets (basic auth, peer token) and binds the listening socket; throws
-  // std::runtime_error (naming the file or address) when it cannot.
-  SchedulerNode(asio::io_context& io, NodeConfig config);
+  // std::runtime_error (naming the file or address) when it cannot. Runs on the
+  // pool's contexts, which must outlive the node.
+  SchedulerNode(IoContextPool& contexts, NodeConfig config);
   ~SchedulerNode();
   SchedulerNode(const SchedulerNode&) = delete;
   SchedulerNode& operator=(const SchedulerNode&) = delete;
@@ -36,7 +36,8 @@ class SchedulerNode {
 };
 
 // Runs a node until SIGINT or SIGTERM, then drains it. Prints `listening on ADDRESS`
-// on stdout once it accepts connections. Returns the process's exit code.
+// on stdout once it accepts connections. Runs on `config.threads` single-threaded
+// io_contexts. Returns the process's exit code.
 int run_scheduler_node(const NodeConfig& config);
 
 }  // namespace fogsched::live
