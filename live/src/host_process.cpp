@@ -88,7 +88,8 @@ class SpawnSetup {
 };
 
 // What the coroutine shares with the completion handlers of the pipes and timers;
-// it lives until the last of them has run. Every access is on one strand.
+// it lives until the last of them has run. Every access is on the coroutine's one
+// thread.
 struct Exchange {
   Exchange(const asio::any_io_executor& executor, pid_t child)
       : input(executor), output(executor), errors(executor), exited(executor), streams_done(executor),

@@ -30,8 +30,8 @@ struct ProcessRequest {
   std::size_t output_limit = 64 * 1024 * 1024;
 };
 
-// Runs the process to its end. Must be awaited on a strand (as HttpServer handlers
-// are): the pipes' completions share the coroutine's state. Throws std::system_error
+// Runs the process to its end. Must be awaited on a context run by one thread (as
+// HttpServer handlers are): the pipes' completions share the coroutine's state. Throws std::system_error
 // when the process cannot be started (no such program, out of descriptors).
 boost::asio::awaitable<ProcessOutcome> run_process(ProcessRequest request);
 

@@ -3,8 +3,8 @@
 // peers, loads heard by gossip) and the decide() driver with the contract checks of
 // core/decision_rules.h.
 //
-// No networking here: the node service (node.h) owns the sockets and keeps this state
-// on one strand, so decisions for one node are serialised. Tests drive it directly,
+// No networking here: the node service (node.h) owns the sockets and guards this
+// state with one lock, so decisions for one node are serialised. Tests drive it directly,
 // which is how the policy conformance suite compares it with the simulator.
 #include <cstdint>
 #include <functional>
