@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -50,6 +51,10 @@ constexpr std::string_view kMethodHeader = "X-Fogsched-Method";
 constexpr std::string_view kNodeHeader = "X-Fogsched-Node";
 constexpr std::string_view kProbesHeader = "X-Fogsched-Probes";
 constexpr std::string_view kDecisionHeader = "X-Fogsched-Decision";
+constexpr std::string_view kRunningHeader = "X-Fogsched-Running";
+constexpr std::string_view kQueuedHeader = "X-Fogsched-Queued";
+constexpr std::string_view kSlotsHeader = "X-Fogsched-Slots";
+constexpr std::string_view kQueueCapacityHeader = "X-Fogsched-Queue-Capacity";
 
 beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -63,6 +68,17 @@ std::uint32_t header_number(const http::fields& fields, std::string_view name, s
   } catch (const std::exception&) {
     return fallback;
   }
+}
+
+// A header holding a count; none when it is missing or not a number.
+std::optional<std::uint32_t> header_value(const http::fields& fields, std::string_view name) {
+  auto it = fields.find(bsv(name));
+  if (it == fields.end()) return std::nullopt;
+  const std::string_view text = sv(it->value());
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 // Equal-time comparison, so the token cannot be guessed byte by byte.
@@ -178,6 +194,8 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // --- the decision and its steps
   asio::awaitable<std::uint32_t> ensure_slots(FunctionId function, const std::string& name);
   asio::awaitable<std::vector<ProbeAnswer>> probe(const PeerSet& peers, const std::string& function);
+  // A peer's answer to a probe, with the peer's health updated; none when it failed.
+  std::optional<LoadReport> read_probe_answer(NodeId peer, const ClientResult& result);
   asio::awaitable<Answer> schedule(const Request& request, const std::string& function, const std::string& rest,
                                     const Arrival& arrival, const Invocation& invocation, const ClientInfo& client);
   asio::awaitable<ClientResult> run_on_gateway(const Request& request, const std::string& function,
@@ -535,6 +553,32 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
   co_return result;
 }
 
+std::optional<LoadReport> SchedulerNode::Impl::read_probe_answer(NodeId peer, const ClientResult& result) {
+  std::optional<LoadReport> load;
+  if (result && result.response->result() == http::status::ok) {
+    // The numbers travel in headers, so a probe's answer is read without a parser.
+    const Response& answer = *result.response;
+    const auto running = header_value(answer, kRunningHeader);
+    const auto queued = header_value(answer, kQueuedHeader);
+    const auto slots = header_value(answer, kSlotsHeader);
+    const auto queue_capacity = header_value(answer, kQueueCapacityHeader);
+    if (running && queued && slots && queue_capacity) {
+      load = LoadReport{.running = *running, .queued = *queued, .slots = *slots, .queue_capacity = *queue_capacity};
+    }
+  }
+  {
+    std::lock_guard lock(mutex);
+    if (load) {
+      directory.report_success(peer);
+    } else {
+      directory.report_failure(peer, now());
+    }
+  }
+  // A failed probe is absent from the answers, never read as load 0.
+  if (!load) probes_failed.add();
+  return load;
+}
+
 asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerSet& peers,
                                                                       const std::string& function) {
   auto self = shared_from_this();
@@ -542,6 +586,20 @@ asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerS
   {
     std::lock_guard lock(mutex);
     for (NodeId peer : peers) urls.push_back(directory.url(peer));
+  }
+  auto probe_request = [&](std::size_t i) {
+    Request request{http::verb::get, urls[i].prefix + "/peer/load?function=" + function, 11};
+    request.set(bsv(kTokenHeader), bsv(peer_token));
+    probes_sent.add();
+    return request;
+  };
+  std::vector<ProbeAnswer> answers;
+  if (peers.size() == 1) {
+    // One peer (power_of_d with d = 1, say): no fan-out to wait for.
+    Request request = probe_request(0);
+    const ClientResult result = co_await peers_client.send(urls[0], std::move(request), config.probe_timeout);
+    if (const auto load = read_probe_answer(peers[0], result)) answers.push_back({.peer = peers[0], .load = *load});
+    co_return answers;
   }
   // The probes run concurrently on this coroutine's context, whose one thread also
   // runs the latch that wakes it when the last one is done; their completions touch
@@ -551,44 +609,16 @@ asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerS
   std::size_t pending = peers.size();
   asio::steady_timer latch(executor, std::chrono::steady_clock::time_point::max());
   for (std::size_t i = 0; i < peers.size(); ++i) {
-    Request request{http::verb::get, urls[i].prefix + "/peer/load?function=" + function, 11};
-    request.set(bsv(kTokenHeader), bsv(peer_token));
-    probes_sent.add();
-    asio::co_spawn(
-        executor, peers_client.send(urls[i], std::move(request), config.probe_timeout),
-        [&, i](std::exception_ptr, ClientResult result) {
-          std::optional<LoadReport> load;
-          if (result && result.response->result() == http::status::ok) {
-            try {
-              const json body = json::parse(result.response->body());
-              load = LoadReport{.running = body.at("running").get<std::uint32_t>(),
-                                .queued = body.at("queued").get<std::uint32_t>(),
-                                .slots = body.at("slots").get<std::uint32_t>(),
-                                .queue_capacity = body.at("queue_capacity").get<std::uint32_t>()};
-            } catch (const std::exception&) {
-              load.reset();
-            }
-          }
-          {
-            std::lock_guard lock(mutex);
-            if (load) {
-              directory.report_success(peers[i]);
-            } else {
-              directory.report_failure(peers[i], now());
-            }
-          }
-          // A failed probe is absent from the answers, never read as load 0.
-          if (load) {
-            slots[i] = ProbeAnswer{.peer = peers[i], .load = *load};
-          } else {
-            probes_failed.add();
-          }
-          if (--pending == 0) latch.cancel();
-        });
+    asio::co_spawn(executor, peers_client.send(urls[i], probe_request(i), config.probe_timeout),
+                   [&, i](std::exception_ptr, ClientResult result) {
+                     if (const auto load = read_probe_answer(peers[i], result)) {
+                       slots[i] = ProbeAnswer{.peer = peers[i], .load = *load};
+                     }
+                     if (--pending == 0) latch.cancel();
+                   });
   }
   boost::system::error_code ignored;
   if (pending > 0) co_await latch.async_wait(asio::redirect_error(use_awaitable, ignored));
-  std::vector<ProbeAnswer> answers;
   for (auto& slot : slots) {
     if (slot) answers.push_back(*slot);
   }
@@ -679,17 +709,16 @@ Response SchedulerNode::Impl::handle_peer_load(const Request& request) {
       load = state->total_load();
     }
   }
-  Response response = json_response(http::status::ok,
-                                    json{{"node", config.name},
-                                         {"function", function},
-                                         {"running", load.running},
-                                         {"queued", load.queued},
-                                         {"slots", load.slots},
-                                         {"queue_capacity", load.queue_capacity}}
-                                        .dump(),
-                                    request);
-  response.set("X-Fogsched-Running", std::to_string(load.running));
-  response.set("X-Fogsched-Slots", std::to_string(load.slots));
+  // Node and function names are checked ([-a-zA-Z_0-9.]), so they need no escaping.
+  Response response = json_response(
+      http::status::ok,
+      fmt::format(R"({{"node":"{}","function":"{}","running":{},"queued":{},"slots":{},"queue_capacity":{}}})",
+                  config.name, function, load.running, load.queued, load.slots, load.queue_capacity),
+      request);
+  response.set(bsv(kRunningHeader), std::to_string(load.running));
+  response.set(bsv(kQueuedHeader), std::to_string(load.queued));
+  response.set(bsv(kSlotsHeader), std::to_string(load.slots));
+  response.set(bsv(kQueueCapacityHeader), std::to_string(load.queue_capacity));
   return response;
 }
 
