@@ -3,6 +3,7 @@
 #include "fogsched/live/http.h"
 
 #include <future>
+#include <sstream>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/beast/http/write.hpp>
 #include <gtest/gtest.h>
 
 namespace fogsched::live {
@@ -142,6 +144,9 @@ TEST(HopByHop, RemovesConnectionHeadersAndWhatTheyName) {
   http::fields fields;
   fields.set(http::field::connection, "keep-alive, X-Private");
   fields.set("X-Private", "1");
+  fields.insert("x-private", "again");            // named in another case, and twice
+  fields.insert(http::field::connection, "X-Other");  // a second Connection header
+  fields.set("X-Other", "2");
   fields.set(http::field::keep_alive, "timeout=5");
   fields.set(http::field::transfer_encoding, "chunked");
   fields.set(http::field::upgrade, "websocket");
@@ -149,12 +154,67 @@ TEST(HopByHop, RemovesConnectionHeadersAndWhatTheyName) {
   fields.set(http::field::content_type, "image/jpeg");
   strip_hop_by_hop(fields);
   EXPECT_EQ(fields.count("X-Private"), 0u);
+  EXPECT_EQ(fields.count("X-Other"), 0u);
   EXPECT_EQ(fields.count(http::field::connection), 0u);
   EXPECT_EQ(fields.count(http::field::keep_alive), 0u);
   EXPECT_EQ(fields.count(http::field::transfer_encoding), 0u);
   EXPECT_EQ(fields.count(http::field::upgrade), 0u);
   EXPECT_EQ(fields["X-Call-Id"], "abc");
   EXPECT_EQ(fields[http::field::content_type], "image/jpeg");
+}
+
+// What Beast's own serializer writes for the message: the reference wire_header
+// must match byte for byte.
+template <bool isRequest>
+std::string beast_wire(const http::message<isRequest, http::string_body>& message) {
+  std::ostringstream out;
+  out << message;
+  return out.str();
+}
+
+TEST(WireHeader, RequestsAreWhatBeastsSerializerWrites) {
+  Request get{http::verb::get, "/peer/load?function=noop", 11};
+  get.set(http::field::host, "127.0.0.1:8080");
+  get.set("X-Fogsched-Token", "secret");
+  get.insert("X-Repeated", "one");
+  get.insert("X-Repeated", "two");
+  get.insert("x-lower-case", "");  // an empty value, a name as the client spelt it
+
+  Request post{http::verb::post, "/function/plates?camera=7", 10};
+  post.set(http::field::content_type, "application/octet-stream");
+  post.body() = std::string("\0\x01plate\r\n\xff", 10);
+  post.prepare_payload();
+
+  Request unknown_method{http::verb::unknown, "*", 11};
+  unknown_method.method_string("PURGE");
+
+  for (const Request* request : {&get, &post, &unknown_method}) {
+    SCOPED_TRACE(std::string(request->method_string()) + " " + std::string(request->target()));
+    EXPECT_EQ(wire_header(*request) + request->body(), beast_wire(*request));
+  }
+}
+
+TEST(WireHeader, ResponsesAreWhatBeastsSerializerWrites) {
+  Response ok{http::status::ok, 11};
+  ok.set(http::field::content_type, "text/plain");
+  ok.set("X-Duration-Seconds", "0.000123");
+  ok.body() = "done\n";
+  ok.prepare_payload();
+
+  Response too_many{http::status::too_many_requests, 10};
+  too_many.prepare_payload();
+
+  Response own_reason{http::status::bad_gateway, 11};
+  own_reason.reason("Gateway Gone Fishing");
+
+  Response unknown_code{static_cast<http::status>(299), 11};  // no standard reason phrase
+
+  for (const Response* response : {&ok, &too_many, &own_reason, &unknown_code}) {
+    SCOPED_TRACE(response->result_int());
+    EXPECT_EQ(wire_header(*response) + response->body(), beast_wire(*response));
+  }
+  EXPECT_TRUE(wire_header(ok).starts_with("HTTP/1.1 200 OK\r\n"));
+  EXPECT_TRUE(wire_header(ok).ends_with("\r\n\r\n"));
 }
 
 TEST(HttpServerClient, RoundTripReusesOneKeepAliveConnection) {
@@ -178,6 +238,33 @@ TEST(HttpServerClient, RoundTripReusesOneKeepAliveConnection) {
   EXPECT_EQ(client.idle_connections(), 1u);
   std::lock_guard lock(echo.mutex);
   EXPECT_EQ(echo.client_ports.size(), 1u) << "five sequential requests should share one connection";
+}
+
+TEST(HttpServerClient, LargeAndChunkedBodiesArriveWhole) {
+  Loop loop;
+  // Answers with the request's body; chunked when the request asks for it.
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
+                    [](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      Response response{http::status::ok, request.version()};
+                      response.body() = request.body();
+                      response.keep_alive(request.keep_alive());
+                      response.prepare_payload();
+                      if (request.target() == "/chunked") response.chunked(true);
+                      co_return response;
+                    });
+  server.start();
+  HttpClient client(loop.contexts());
+
+  // Larger than a socket buffer on loopback, so the gather write takes several sends.
+  std::string large(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 7 % 251);
+  for (const char* target : {"/plain", "/chunked"}) {
+    SCOPED_TRACE(target);
+    ClientResult result = loop.run(client.send(url_of(server), make_request(http::verb::post, target, large), 5s));
+    ASSERT_TRUE(result) << result.message;
+    EXPECT_EQ(result.response->chunked(), std::string_view(target) == "/chunked");
+    EXPECT_EQ(result.response->body(), large);
+  }
 }
 
 TEST(HttpServerClient, OversizedBodyIs413AndOversizedHeaderIs431) {

@@ -34,6 +34,18 @@ const char* to_string(ClientFailure failure) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// A connection with the buffer its answers are read into, kept with it so that
+// reading needs no new allocation each time.
+struct Connection {
+  explicit Connection(asio::io_context& context) : stream(context.get_executor()) {}
+  TcpStream stream;
+  beast::flat_buffer buffer;
+};
+
+}  // namespace
+
 // The idle connections of one context. take() and give_back() run on the context's
 // thread; the mutex is for close_idle() and idle_connections() from elsewhere.
 struct HttpClient::Pool {
@@ -41,10 +53,10 @@ struct HttpClient::Pool {
 
   asio::io_context& context;
   mutable std::mutex mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<TcpStream>>> idle;  // by origin
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // by origin
   bool closed = false;
 
-  std::unique_ptr<TcpStream> take(const std::string& origin) {
+  std::unique_ptr<Connection> take(const std::string& origin) {
     std::lock_guard lock(mutex);
     auto it = idle.find(origin);
     if (it == idle.end() || it->second.empty()) return nullptr;
@@ -53,11 +65,11 @@ struct HttpClient::Pool {
     return stream;
   }
 
-  void give_back(const std::string& origin, std::unique_ptr<TcpStream> stream, std::size_t max_idle) {
+  void give_back(const std::string& origin, std::unique_ptr<Connection> connection, std::size_t max_idle) {
     std::lock_guard lock(mutex);
-    auto& streams = idle[origin];
-    if (closed || streams.size() >= max_idle) return;  // closes as it goes
-    streams.push_back(std::move(stream));
+    auto& connections = idle[origin];
+    if (closed || connections.size() >= max_idle) return;  // closes as it goes
+    connections.push_back(std::move(connection));
   }
 };
 
@@ -77,13 +89,14 @@ ClientFailure classify(const beast::error_code& ec) {
   return ClientFailure::io;
 }
 
-asio::awaitable<Exchange> exchange(TcpStream& stream, Request& request, const ClientOptions& options,
+asio::awaitable<Exchange> exchange(Connection& connection, Request& request, const ClientOptions& options,
                                    std::chrono::steady_clock::time_point deadline) {
   Exchange result;
+  TcpStream& stream = connection.stream;
+  beast::flat_buffer& buffer = connection.buffer;
   stream.expires_at(deadline);
   result.error = co_await async_write_message(stream, request);
   if (result.error) co_return result;
-  beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_response_header_bytes));
   parser.body_limit(options.max_response_body_bytes);
@@ -91,7 +104,8 @@ asio::awaitable<Exchange> exchange(TcpStream& stream, Request& request, const Cl
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, result.error));
   result.reached_server = parser.got_some();
   if (result.error) co_return result;
-  result.keep_alive = parser.get().keep_alive();
+  // Bytes beyond the answer would be read as the next one: such a connection is not reused.
+  result.keep_alive = parser.get().keep_alive() && buffer.size() == 0;
   result.response = parser.release();
   stream.expires_never();
   co_return result;
@@ -136,9 +150,9 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
   // A pooled connection may have been closed by the server while idle; the request
   // then fails before any answer arrives, and is retried once on a new connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<TcpStream> stream = attempt == 0 ? pool->take(origin) : nullptr;
-    const bool reused = stream != nullptr;
-    if (!stream) {
+    std::unique_ptr<Connection> connection = attempt == 0 ? pool->take(origin) : nullptr;
+    const bool reused = connection != nullptr;
+    if (!connection) {
       tcp::resolver resolver(pool->context);
       beast::error_code ec;
       auto endpoints = co_await resolver.async_resolve(to.host, std::to_string(to.port),
@@ -148,17 +162,17 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
         result.message = "cannot resolve " + to.host + ": " + ec.message();
         co_return result;
       }
-      stream = std::make_unique<TcpStream>(pool->context.get_executor());
-      ec = co_await connect(*stream, endpoints, deadline);
+      connection = std::make_unique<Connection>(pool->context);
+      ec = co_await connect(connection->stream, endpoints, deadline);
       if (ec) {
         result.failure = ec == beast::error::timeout ? ClientFailure::timeout : ClientFailure::connect;
         result.message = "cannot connect to " + origin + ": " + ec.message();
         co_return result;
       }
     }
-    Exchange done = co_await exchange(*stream, request, options_, deadline);
+    Exchange done = co_await exchange(*connection, request, options_, deadline);
     if (done.response) {
-      if (done.keep_alive) pool->give_back(origin, std::move(stream), options_.max_idle_per_origin);
+      if (done.keep_alive) pool->give_back(origin, std::move(connection), options_.max_idle_per_origin);
       result.response = std::move(done.response);
       co_return result;
     }
@@ -172,18 +186,18 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
 
 void HttpClient::close_idle() {
   for (const auto& pool : pools_) {
-    std::vector<std::unique_ptr<TcpStream>> streams;
+    std::vector<std::unique_ptr<Connection>> connections;
     {
       std::lock_guard lock(pool->mutex);
       pool->closed = true;
       for (auto& [origin, idle] : pool->idle) {
-        for (auto& stream : idle) streams.push_back(std::move(stream));
+        for (auto& connection : idle) connections.push_back(std::move(connection));
       }
       pool->idle.clear();
     }
     // A stream belongs to its context's thread (a cancelled timer's handler may still
     // be queued there); when that context has stopped, it closes as the context goes.
-    if (!streams.empty()) asio::dispatch(pool->context, [closing = std::move(streams)] {});
+    if (!connections.empty()) asio::dispatch(pool->context, [closing = std::move(connections)] {});
   }
 }
 

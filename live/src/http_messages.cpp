@@ -1,4 +1,5 @@
 // Addresses and small message helpers shared by the node and the local host.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <stdexcept>
@@ -26,8 +27,18 @@ std::uint16_t parse_port(std::string_view digits, std::string_view whole) {
 }  // namespace
 
 std::string Url::origin() const {
-  // An IPv6 literal keeps its brackets, as in a Host header.
-  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
+  // An IPv6 literal keeps its brackets, as in a Host header. Built by hand: every
+  // request the client sends asks for it.
+  const bool ipv6 = host.find(':') != std::string::npos;
+  char digits[8];
+  const auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+  std::string origin;  // short enough, as a rule, to stay in the string itself
+  if (ipv6) origin.push_back('[');
+  origin.append(host);
+  if (ipv6) origin.push_back(']');
+  origin.push_back(':');
+  origin.append(digits, end);
+  return origin;
 }
 
 std::string Url::to_string() const { return fmt::format("http://{}{}", origin(), prefix); }
@@ -109,23 +120,90 @@ Response json_response(http::status status, std::string body, const Request& req
 void strip_hop_by_hop(http::fields& fields) {
   // Headers named by Connection are hop-by-hop too.
   std::vector<std::string> named;
-  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
-       ++it) {
+  for (const auto& field : fields) {
+    if (field.name() != http::field::connection) continue;
     std::vector<std::string> tokens;
-    const std::string value(it->value());
+    const std::string value(field.value());
     boost::algorithm::split(tokens, value, [](char c) { return c == ','; });
     for (auto& token : tokens) {
       boost::algorithm::trim(token);
       if (!token.empty()) named.push_back(std::move(token));
     }
   }
-  for (const auto& name : named) fields.erase(name);
   static constexpr std::array hop_by_hop{
       http::field::connection,        http::field::keep_alive,          http::field::proxy_authenticate,
       http::field::proxy_authorization, http::field::proxy_connection,  http::field::te,
       http::field::trailer,           http::field::transfer_encoding,   http::field::upgrade,
   };
-  for (const auto field : hop_by_hop) fields.erase(field);
+  // One pass over the fields (a handful), not a tree search per name.
+  for (auto it = fields.begin(); it != fields.end();) {
+    const bool hop = std::find(hop_by_hop.begin(), hop_by_hop.end(), it->name()) != hop_by_hop.end() ||
+                     std::any_of(named.begin(), named.end(), [&](const std::string& name) {
+                       return beast::iequals(it->name_string(), name);
+                     });
+    it = hop ? fields.erase(it) : std::next(it);
+  }
+}
+
+namespace {
+
+// Every field as "name: value\r\n", then the blank line.
+void append_fields(std::string& wire, const http::fields& fields) {
+  for (const auto& field : fields) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    wire.append(name.data(), name.size());
+    wire.append(": ", 2);
+    wire.append(value.data(), value.size());
+    wire.append("\r\n", 2);
+  }
+  wire.append("\r\n", 2);
+}
+
+std::size_t fields_bytes(const http::fields& fields) {
+  std::size_t bytes = 2;
+  for (const auto& field : fields) bytes += field.name_string().size() + field.value().size() + 4;
+  return bytes;
+}
+
+// "HTTP/1.1", as Beast writes the version: one digit each side of the dot.
+void append_version(std::string& wire, unsigned version) {
+  const char text[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
+                       static_cast<char>('0' + version % 10)};
+  wire.append(text, sizeof text);
+}
+
+}  // namespace
+
+std::string wire_header(const Request& request) {
+  const auto method = request.method_string();
+  const auto target = request.target();
+  std::string wire;
+  wire.reserve(method.size() + target.size() + 12 + fields_bytes(request));
+  wire.append(method.data(), method.size());
+  wire.push_back(' ');
+  wire.append(target.data(), target.size());
+  wire.push_back(' ');
+  append_version(wire, request.version());
+  wire.append("\r\n", 2);
+  append_fields(wire, request);
+  return wire;
+}
+
+std::string wire_header(const Response& response) {
+  // reason() is the message's own reason phrase, else the standard one for the code.
+  const auto reason = response.reason();
+  const unsigned code = response.result_int();
+  std::string wire;
+  wire.reserve(reason.size() + 16 + fields_bytes(response));
+  append_version(wire, response.version());
+  const char status[] = {' ', static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
+                         static_cast<char>('0' + code % 10), ' '};
+  wire.append(status, sizeof status);
+  wire.append(reason.data(), reason.size());
+  wire.append("\r\n", 2);
+  append_fields(wire, response);
+  return wire;
 }
 
 }  // namespace fogsched::live

@@ -58,9 +58,9 @@ void LiveNodeState::release_slot(FunctionId function) {
   if (f.running > 0) --f.running;
 }
 
-void LiveNodeState::set_available_peers(std::vector<NodeId> available) {
-  std::erase(available, self_);
-  peers_ = std::move(available);
+void LiveNodeState::set_available_peers(std::span<const NodeId> available) {
+  peers_.assign(available.begin(), available.end());
+  std::erase(peers_, self_);
 }
 
 bool LiveNodeState::is_available_peer(NodeId node) const {

@@ -4,6 +4,7 @@
 #include "fogsched/live/node.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -59,26 +60,36 @@ constexpr std::string_view kQueueCapacityHeader = "X-Fogsched-Queue-Capacity";
 beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
-std::uint32_t header_number(const http::fields& fields, std::string_view name, std::uint32_t fallback) {
-  auto it = fields.find(bsv(name));
-  if (it == fields.end()) return fallback;
-  try {
-    const unsigned long value = std::stoul(std::string(it->value()));
-    return value > 1'000'000 ? fallback : static_cast<std::uint32_t>(value);
-  } catch (const std::exception&) {
-    return fallback;
+// The value of a header fogsched sets itself (whose name Beast does not know), found
+// by a linear scan: messages carry a handful of fields, and comparing lengths first
+// is cheaper than Beast's case-insensitive tree search.
+std::optional<std::string_view> own_header(const http::fields& fields, std::string_view name) {
+  for (const auto& field : fields) {
+    if (field.name() != http::field::unknown) continue;
+    const auto field_name = field.name_string();
+    if (field_name.size() == name.size() && beast::iequals(field_name, bsv(name))) return sv(field.value());
   }
+  return std::nullopt;
+}
+
+std::string own_header_text(const http::fields& fields, std::string_view name) {
+  return std::string(own_header(fields, name).value_or(std::string_view{}));
 }
 
 // A header holding a count; none when it is missing or not a number.
 std::optional<std::uint32_t> header_value(const http::fields& fields, std::string_view name) {
-  auto it = fields.find(bsv(name));
-  if (it == fields.end()) return std::nullopt;
-  const std::string_view text = sv(it->value());
+  const auto text = own_header(fields, name);
+  if (!text) return std::nullopt;
   std::uint32_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size()) return std::nullopt;
   return value;
+}
+
+// A count of at most 10^6, else `fallback`.
+std::uint32_t header_number(const http::fields& fields, std::string_view name, std::uint32_t fallback) {
+  const auto value = header_value(fields, name);
+  return value && *value <= 1'000'000 ? *value : fallback;
 }
 
 // Equal-time comparison, so the token cannot be guessed byte by byte.
@@ -171,6 +182,13 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::steady_timer policy_timer;
   std::uint64_t policy_timer_generation = 0;
   std::unordered_map<std::uint32_t, Time> slots_read_at;  // by FunctionId
+  std::vector<NodeId> available_peers;  // scratch for refresh_available_peers()
+
+  // Tells the policy's context which peers are available now (under `mutex`).
+  void refresh_available_peers() {
+    directory.available(now(), available_peers);
+    state->set_available_peers(available_peers);
+  }
 
   asio::steady_timer refresh_timer;
 
@@ -276,8 +294,8 @@ asio::awaitable<Response> SchedulerNode::Impl::handle(Request request, ClientInf
   if (path == "/status" && request.method() == http::verb::get) co_return handle_status(request);
 
   if (path.starts_with("/peer/")) {
-    auto token = request.find(bsv(kTokenHeader));
-    if (token == request.end() || !token_matches(sv(token->value()), peer_token)) {
+    const auto token = own_header(request, kTokenHeader);
+    if (!token || !token_matches(*token, peer_token)) {
       peer_unauthorized.add();
       co_return text_response(http::status::unauthorized, "missing or wrong peer token\n", request);
     }
@@ -290,15 +308,11 @@ asio::awaitable<Response> SchedulerNode::Impl::handle(Request request, ClientInf
       Arrival arrival;
       arrival.forwarded = true;
       arrival.hops = header_number(request, kHopsHeader, 1);
-      auto read = [&](std::string_view name) {
-        auto it = request.find(bsv(name));
-        return it == request.end() ? std::string{} : std::string(it->value());
-      };
-      arrival.path = read(kPathHeader);
-      arrival.origin = read(kOriginHeader);
-      arrival.origin_invocation = read(kInvocationHeader);
-      const std::string method = read(kMethodHeader);
-      arrival.method = method.empty() ? http::verb::post : http::string_to_verb(method);
+      arrival.path = own_header_text(request, kPathHeader);
+      arrival.origin = own_header_text(request, kOriginHeader);
+      arrival.origin_invocation = own_header_text(request, kInvocationHeader);
+      const auto method = own_header(request, kMethodHeader);
+      arrival.method = method && !method->empty() ? http::string_to_verb(bsv(*method)) : http::verb::post;
       if (arrival.method == http::verb::unknown) {
         co_return text_response(http::status::bad_request, "unknown X-Fogsched-Method\n", request);
       }
@@ -396,7 +410,7 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
     PeerSet probe_peers;
     {
       std::lock_guard lock(mutex);
-      state->set_available_peers(directory.available(now()));
+      refresh_available_peers();
       decision = state->decide(*policy, invocation, {}, false, local_full);
       if (decision.step == Step::probe) probe_peers = *decision.probe_peers;
     }
@@ -404,7 +418,7 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
       const std::vector<ProbeAnswer> answers = co_await probe(probe_peers, function);
       answer.probes += static_cast<std::uint32_t>(probe_peers.size());
       std::lock_guard lock(mutex);
-      state->set_available_peers(directory.available(now()));
+      refresh_available_peers();
       decision = state->decide(*policy, invocation, answers, true, local_full);
     }
     if (decision.hop_limit_enforced) hop_limit_enforced.add();
@@ -415,11 +429,7 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
         Response& response = *forwarded.response;
         answer.decision = DecisionKind::forward;
         answer.ran_on = decision.peer;
-        auto read = [&](std::string_view name) {
-          auto it = response.find(bsv(name));
-          return it == response.end() ? std::string{} : std::string(it->value());
-        };
-        answer.executed_on = read(kNodeHeader);
+        answer.executed_on = own_header_text(response, kNodeHeader);
         answer.hops = header_number(response, kHopsHeader, invocation.hops + 1);
         answer.probes += header_number(response, kProbesHeader, 0);
         answer.response = std::move(response);
@@ -487,10 +497,20 @@ Response SchedulerNode::Impl::reject(const Request& request, const std::string& 
 }
 
 void SchedulerNode::Impl::decorate(Response& response, const Answer& outcome) const {
-  response.set(bsv(kNodeHeader), bsv(outcome.executed_on));
-  response.set(bsv(kHopsHeader), std::to_string(outcome.hops));
-  response.set(bsv(kProbesHeader), std::to_string(outcome.probes));
-  response.set(bsv(kDecisionHeader), to_string(outcome.decision));
+  // A forwarded call's response carries the peer's own values: replaced, in one pass.
+  constexpr std::array kOwn{kNodeHeader, kHopsHeader, kProbesHeader, kDecisionHeader};
+  for (auto it = response.begin(); it != response.end();) {
+    const auto name = sv(it->name_string());
+    const bool own = it->name() == http::field::unknown &&
+                     std::any_of(kOwn.begin(), kOwn.end(), [&](std::string_view header) {
+                       return header.size() == name.size() && beast::iequals(bsv(header), bsv(name));
+                     });
+    it = own ? response.erase(it) : std::next(it);
+  }
+  response.insert(bsv(kNodeHeader), bsv(outcome.executed_on));
+  response.insert(bsv(kHopsHeader), std::to_string(outcome.hops));
+  response.insert(bsv(kProbesHeader), std::to_string(outcome.probes));
+  response.insert(bsv(kDecisionHeader), to_string(outcome.decision));
   response.prepare_payload();
 }
 
@@ -499,13 +519,15 @@ namespace {
 // The client's headers, minus hop-by-hop ones and fogsched's own.
 void copy_end_to_end_headers(const Request& from, Request& to) {
   for (const auto& field : from) {
+    const http::field known = field.name();
+    if (known == http::field::host || known == http::field::content_length) continue;
     const std::string_view name = sv(field.name_string());
-    if (name.size() >= 11 && beast::iequals(bsv(name.substr(0, 11)), "X-Fogsched-")) continue;
-    to.insert(field.name_string(), field.value());
+    if (known == http::field::unknown && name.size() >= 11 && beast::iequals(bsv(name.substr(0, 11)), "X-Fogsched-")) {
+      continue;
+    }
+    to.insert(known, field.name_string(), field.value());  // the parser's name, not looked up again
   }
   strip_hop_by_hop(to);
-  to.erase(http::field::host);
-  to.erase(http::field::content_length);
 }
 
 std::string forwarded_for(const Request& request, const ClientInfo& client) {
@@ -715,10 +737,10 @@ Response SchedulerNode::Impl::handle_peer_load(const Request& request) {
       fmt::format(R"({{"node":"{}","function":"{}","running":{},"queued":{},"slots":{},"queue_capacity":{}}})",
                   config.name, function, load.running, load.queued, load.slots, load.queue_capacity),
       request);
-  response.set(bsv(kRunningHeader), std::to_string(load.running));
-  response.set(bsv(kQueuedHeader), std::to_string(load.queued));
-  response.set(bsv(kSlotsHeader), std::to_string(load.slots));
-  response.set(bsv(kQueueCapacityHeader), std::to_string(load.queue_capacity));
+  response.insert(bsv(kRunningHeader), std::to_string(load.running));
+  response.insert(bsv(kQueuedHeader), std::to_string(load.queued));
+  response.insert(bsv(kSlotsHeader), std::to_string(load.slots));
+  response.insert(bsv(kQueueCapacityHeader), std::to_string(load.queue_capacity));
   return response;
 }
 
@@ -772,7 +794,7 @@ void SchedulerNode::Impl::arm_policy_timer(Duration after) {
     if (!self || ec || self->draining) return;
     std::lock_guard lock(self->mutex);
     if (generation != self->policy_timer_generation) return;
-    self->state->set_available_peers(self->directory.available(self->now()));
+    self->refresh_available_peers();
     self->state->timer(*self->policy);
   });
 }
@@ -935,7 +957,7 @@ void SchedulerNode::start() {
   impl_->server->start();
   {
     std::lock_guard lock(impl_->mutex);
-    impl_->state->set_available_peers(impl_->directory.available(impl_->now()));
+    impl_->refresh_available_peers();
     impl_->state->start(*impl_->policy);
   }
   asio::co_spawn(impl_->io, impl_->refresh_peers_loop(), asio::detached);

@@ -46,12 +46,16 @@ std::optional<NodeId> PeerDirectory::find_by_url(const Url& url) const {
 
 std::vector<NodeId> PeerDirectory::available(Time now) const {
   std::vector<NodeId> ids;
-  ids.reserve(entries_.size());
+  available(now, ids);
+  return ids;
+}
+
+void PeerDirectory::available(Time now, std::vector<NodeId>& out) const {
+  out.clear();
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    if (e.present && e.down_until <= now) ids.push_back(NodeId{static_cast<std::uint32_t>(i + 1)});
+    if (e.present && e.down_until <= now) out.push_back(NodeId{static_cast<std::uint32_t>(i + 1)});
   }
-  return ids;
 }
 
 std::vector<NodeId> PeerDirectory::present() const {

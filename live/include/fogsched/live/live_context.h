@@ -8,6 +8,7 @@
 // which is how the policy conformance suite compares it with the simulator.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,8 +46,13 @@ class LiveNodeState final : public NodeContext {
   void release_slot(FunctionId function);
 
   // --- Peers. Ids are stable for the life of the process; `available` is the
-  // ordered list the policy sees (peers in back-off are left out).
-  void set_available_peers(std::vector<NodeId> available);
+  // ordered list the policy sees (peers in back-off are left out); this node's own id
+  // is dropped from it. Copied into storage the state keeps, so no allocation once
+  // that has grown to the peer count.
+  void set_available_peers(std::span<const NodeId> available);
+  void set_available_peers(std::initializer_list<NodeId> available) {
+    set_available_peers(std::span<const NodeId>(available.begin(), available.size()));
+  }
   std::span<const NodeId> available_peers() const noexcept { return peers_; }
   bool is_available_peer(NodeId node) const;
   // Load a peer reported, as measured at `measured_at` on this node's clock.

@@ -39,8 +39,10 @@ class PeerDirectory {
   std::optional<NodeId> find_by_address(const std::string& ip_port) const;
   std::optional<NodeId> find_by_url(const Url& url) const;
 
-  // Present peers not in back-off, by id.
+  // Present peers not in back-off, by id; the second form fills `out`, reusing its
+  // storage (per decision, on the hot path).
   std::vector<NodeId> available(Time now) const;
+  void available(Time now, std::vector<NodeId>& out) const;
   const Url& url(NodeId peer) const;
   std::vector<NodeId> present() const;
 
