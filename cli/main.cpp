@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,9 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#if FOGSCHED_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 #include <nlohmann/json.hpp>
 
 #include "fogsched/analysis/analyze.h"
@@ -666,9 +670,24 @@ void add_simulation_args(CLI::App& command, SimulationArgs& args, std::string_vi
       ->type_name("D");
 }
 
+// The allocator that really serves malloc here: mimalloc only when a block calloc
+// returns lies in its heap (it replaces malloc by being linked, which can fail quietly).
+std::string allocator_in_use() {
+#if FOGSCHED_WITH_MIMALLOC
+  void* probe = std::calloc(1, 64);
+  const bool ours = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (ours) return fmt::format("mimalloc {}.{}.{}", mi_version() / 100, mi_version() / 10 % 10, mi_version() % 10);
+  return "system malloc (mimalloc is linked but not in use)";
+#else
+  return "system malloc";
+#endif
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"Cooperative per-invocation scheduling of FaaS calls between fog nodes.", "fogsched"};
-  app.set_version_flag("--version", std::string("fogsched ") + FOGSCHED_VERSION);
+  app.set_version_flag("--version",
+                       [] { return fmt::format("fogsched {}\nallocator: {}", FOGSCHED_VERSION, allocator_in_use()); });
   app.require_subcommand(1);
 
   RunArgs run_args;

@@ -19,6 +19,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libeigen3-dev
+  libmimalloc-dev
   python3
   # The Python module (python/): built for Debian's /usr/bin/python3 and tested
   # with pytest, notebooks run by nbclient, a Dask cluster and headless Chromium.

@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 const fs::path kSourceDir = FOGSCHED_SOURCE_DIR;
@@ -183,6 +184,9 @@ TEST_F(CliTest, VersionAndHelpExitZero) {
   const CliResult version = run({"--version"});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_THAT(version.out, StartsWith("fogsched "));
+  // The allocator the build chose is the one that serves malloc at run time.
+  EXPECT_THAT(version.out, HasSubstr(std::string("\nallocator: ") + FOGSCHED_CLI_ALLOCATOR));
+  EXPECT_THAT(version.out, Not(HasSubstr("not in use")));
 
   const CliResult help = run({"run", "--help"});
   EXPECT_EQ(help.exit_code, 0);

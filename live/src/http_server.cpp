@@ -32,6 +32,9 @@ namespace fogsched::live {
 // context of a pool is shut down before any is destroyed, because a pending
 // operation on one (an accept) may own an I/O object of another (the socket).
 struct IoContextPool::Context : asio::io_context {
+  // Concurrency hint 1: one thread runs it, so work posted from that thread goes on a
+  // private queue without the scheduler's lock (posts from other threads still work).
+  Context() : asio::io_context(1) {}
   using asio::io_context::shutdown;
   asio::executor_work_guard<asio::io_context::executor_type> work{get_executor()};
 };

@@ -532,6 +532,7 @@ FIND_PACKAGE_TO_DEBIAN = {
     "Boost": "libboost-dev",
     "CLI11": "libcli11-dev",
     "Eigen3": "libeigen3-dev",
+    "mimalloc": "libmimalloc-dev",
 }
 # Folders that CMake enters only under an option the Dockerfile turns OFF.
 OPTIONAL_FOLDERS = {"FOGSCHED_BUILD_TESTS": "tests", "FOGSCHED_BUILD_BENCH": "bench",
@@ -587,7 +588,7 @@ def test_build_stage_builds_only_the_fogsched_target(stages):
 def test_runtime_stage_holds_only_runtime_libraries_and_the_binary(stages):
     runtime = stages[-1]
     packages = apt_installed_packages(runtime)
-    assert packages == {"libyaml-cpp0.7", "libfmt9", "libstdc++6"}
+    assert packages == {"libyaml-cpp0.7", "libfmt9", "libmimalloc2.0", "libstdc++6"}
     copies = runtime.arguments("COPY")
     assert any(re.fullmatch(r"--from=build\s+\S+/fogsched\s+/usr/local/bin/fogsched", c) for c in copies), copies
 
