@@ -193,7 +193,9 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::steady_timer refresh_timer;
 
   // Metrics.
-  std::map<std::pair<std::string, std::string>, Counter> invocations;  // (decision, outcome), fixed set
+  // By decision (DecisionKind) and outcome (completed, rejected, failed).
+  static constexpr std::array<const char*, 3> kOutcomes{"completed", "rejected", "failed"};
+  std::array<std::array<Counter, kOutcomes.size()>, 3> invocations;
   LatencyHistogram latency;
   Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received,
       hop_limit_enforced, gateway_rejections, gateway_failures, peer_unauthorized;
@@ -252,9 +254,6 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
   if (has_peers && peer_token.empty()) {
     throw std::runtime_error("peers are configured but no peer token is (peers.token_file, FOGSCHED_PEER_TOKEN_FILE): "
                              "peer calls need a shared token");
-  }
-  for (const char* decision : {"run_local", "forward", "reject"}) {
-    for (const char* outcome : {"completed", "rejected", "failed"}) invocations[{decision, outcome}];
   }
   policy = policy_config.make();
   const NodeId self{0};
@@ -356,7 +355,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
 
   const bool completed = outcome.response.result_int() < 400;
   const bool rejected = outcome.response.result() == http::status::too_many_requests;
-  invocations[{to_string(outcome.decision), completed ? "completed" : rejected ? "rejected" : "failed"}].add();
+  invocations.at(static_cast<std::size_t>(outcome.decision)).at(completed ? 0 : rejected ? 1 : 2).add();
   const auto took = std::chrono::steady_clock::now() - started_at;
   latency.observe(std::chrono::duration<double>(took).count());
   if (!arrival.forwarded) {
@@ -803,10 +802,12 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
   std::string out;
   render_metric_header(out, "fogsched_invocations_total", "counter",
                        "Invocations answered by this node, by the decision taken here and the outcome.");
-  for (const auto& [key, counter] : invocations) {
-    render_sample(out, "fogsched_invocations_total",
-                  fmt::format("decision=\"{}\",outcome=\"{}\"", key.first, key.second),
-                  static_cast<double>(counter.value()));
+  for (const DecisionKind decision : {DecisionKind::run_local, DecisionKind::forward, DecisionKind::reject}) {
+    for (std::size_t outcome = 0; outcome < kOutcomes.size(); ++outcome) {
+      render_sample(out, "fogsched_invocations_total",
+                    fmt::format("decision=\"{}\",outcome=\"{}\"", to_string(decision), kOutcomes.at(outcome)),
+                    static_cast<double>(invocations.at(static_cast<std::size_t>(decision)).at(outcome).value()));
+    }
   }
   render_metric_header(out, "fogsched_invocation_seconds", "histogram",
                        "Time from the request's arrival at this node to its answer.");
