@@ -11,7 +11,8 @@ plain reverse proxy to the same host. Then it measures:
    the latency each adds over the direct call, and their ratio;
 2. maximum throughput with wrk (`-t2 -c64 --latency`): direct, nginx, the node
    with `local`, the node with `power_of_d` (and its probes per request, from the
-   node's /metrics);
+   node's /metrics); in rounds that rotate the paths' order, each path's median
+   round reported;
 3. 1 000 concurrent client connections through the node (wrk -c1000).
 
 It prints a table with every figure and its target and writes the same as JSON.
@@ -447,6 +448,35 @@ def measured_throughput(port: int, server_pids: dict[str, int], connections: int
     return result
 
 
+def throughput_run(name: str, port: int, pids: dict[str, int], seconds: int) -> dict:
+    """One wrk run; through the power_of_d node, with its probes and decisions from /metrics."""
+    metrics_before = node_metrics(port) if name == "node_power_of_d" else None
+    result = measured_throughput(port, pids, 64, seconds)
+    if metrics_before is not None:
+        metrics_after = node_metrics(port)
+        decisions_before = invocations_by_decision(metrics_before)
+        decisions = {k: v - decisions_before.get(k, 0) for k, v in invocations_by_decision(metrics_after).items()}
+        invocations = sum(decisions.values())
+        probes = metrics_after["fogsched_probes_total"] - metrics_before["fogsched_probes_total"]
+        result["probes"] = probes
+        result["invocations"] = invocations
+        result["probes_per_request"] = round(probes / invocations, 3) if invocations else 0.0
+        result["decisions"] = decisions
+        result["probe_failures"] = (metrics_after["fogsched_probe_failures_total"]
+                                    - metrics_before["fogsched_probe_failures_total"])
+    return result
+
+
+def cpu_calibration_ms() -> float:
+    """Milliseconds one core takes for a fixed loop of arithmetic: the machine's speed
+    at that moment, reported before and after, since shared cores vary."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i % 7
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 # ---------------------------------------------------------------------------------
 # The run
 
@@ -477,6 +507,7 @@ def run(args: argparse.Namespace) -> dict:
             "cores": os.cpu_count(),
             "kernel": platform.release(),
             "load_average_before": list(os.getloadavg()),
+            "calibration_ms_before": cpu_calibration_ms(),
             "note": "load generator, node(s), host(s) and nginx all share these cores on loopback",
         },
         "setup": {
@@ -487,6 +518,7 @@ def run(args: argparse.Namespace) -> dict:
             "latency_rate_per_s": args.rate,
             "latency_seconds": args.latency_seconds,
             "wrk_seconds": args.wrk_seconds,
+            "throughput_rounds": args.throughput_rounds,
         },
         "targets": TARGETS,
     }
@@ -506,29 +538,26 @@ def run(args: argparse.Namespace) -> dict:
             {"direct": {"host": host_pid}, "node": {"node": setup.node_local.process.pid, "host": host_pid},
              "nginx": {"nginx": nginx_pid, "host": host_pid}}, args)
 
-        # 2. Maximum throughput.
+        # 2. Maximum throughput: rounds that rotate the order of the paths, as for
+        # latency; each path's figure is its median round (the machine's speed drifts
+        # from minute to minute on shared cores, and one run can land in a slow spell).
+        paths = (("direct", setup.host_port, {"host": host_pid}),
+                 ("nginx", setup.nginx_port, {"nginx": nginx_pid, "host": host_pid}),
+                 ("node_local", setup.node_local_port, {"node": setup.node_local.process.pid, "host": host_pid}),
+                 ("node_power_of_d", setup.pod_port, {"node": setup.pod.process.pid,
+                                                      "peer": setup.pod_peer.process.pid, "host": host_pid}))
+        runs: dict[str, list[dict]] = {name: [] for name, _, _ in paths}
+        for round_index in range(args.throughput_rounds):
+            shift = round_index % len(paths)
+            for name, port, pids in paths[shift:] + paths[:shift]:
+                print(f"throughput (wrk -c64), round {round_index + 1}/{args.throughput_rounds}: {name} ...",
+                      file=sys.stderr, flush=True)
+                runs[name].append(throughput_run(name, port, pids, args.wrk_seconds))
         throughput = {}
-        for name, port, pids in (
-                ("direct", setup.host_port, {"host": host_pid}),
-                ("nginx", setup.nginx_port, {"nginx": nginx_pid, "host": host_pid}),
-                ("node_local", setup.node_local_port, {"node": setup.node_local.process.pid, "host": host_pid}),
-                ("node_power_of_d", setup.pod_port, {"node": setup.pod.process.pid, "peer": setup.pod_peer.process.pid,
-                                                     "host": host_pid})):
-            print(f"throughput (wrk -c64): {name} ...", file=sys.stderr, flush=True)
-            metrics_before = node_metrics(port) if name == "node_power_of_d" else None
-            throughput[name] = measured_throughput(port, pids, 64, args.wrk_seconds)
-            if metrics_before is not None:
-                metrics_after = node_metrics(port)
-                decisions_before = invocations_by_decision(metrics_before)
-                decisions = {k: v - decisions_before.get(k, 0) for k, v in invocations_by_decision(metrics_after).items()}
-                invocations = sum(decisions.values())
-                probes = metrics_after["fogsched_probes_total"] - metrics_before["fogsched_probes_total"]
-                throughput[name]["probes"] = probes
-                throughput[name]["invocations"] = invocations
-                throughput[name]["probes_per_request"] = round(probes / invocations, 3) if invocations else 0.0
-                throughput[name]["decisions"] = decisions
-                throughput[name]["probe_failures"] = (metrics_after["fogsched_probe_failures_total"]
-                                                      - metrics_before["fogsched_probe_failures_total"])
+        for name, results in runs.items():
+            ranked = sorted(results, key=lambda r: r["requests_per_s"])
+            throughput[name] = dict(ranked[(len(ranked) - 1) // 2])  # the median run (the lower, if even)
+            throughput[name]["rounds_requests_per_s"] = [round(r["requests_per_s"]) for r in results]
         report["throughput"] = throughput
 
         # 3. 1 000 concurrent client connections: through the node, and for reference
@@ -554,6 +583,7 @@ def run(args: argparse.Namespace) -> dict:
                                    + "\n".join(child.tail))
 
     report["machine"]["load_average_after"] = list(os.getloadavg())
+    report["machine"]["calibration_ms_after"] = cpu_calibration_ms()
     report["verdict"] = verdict(report)
     return report
 
@@ -591,7 +621,9 @@ def print_table(report: dict) -> None:
         f"fogsched live overhead on loopback. Node and host: the Release `fogsched` with --threads {THREADS}; "
         f"nginx: {THREADS} workers.",
         f"All on {machine['cores']} shared cores: load generator, node(s), host(s), nginx and whatever else runs "
-        f"(load average {machine['load_average_before'][0]:.2f} before, {machine['load_average_after'][0]:.2f} after).",
+        f"(load average {machine['load_average_before'][0]:.2f} before, {machine['load_average_after'][0]:.2f} after;",
+        f"one core's speed: a fixed loop took {machine['calibration_ms_before']:.0f} ms before, "
+        f"{machine['calibration_ms_after']:.0f} ms after).",
         "",
         f"Latency at {setup['latency_rate_per_s']:.0f} requests/s, open loop, from the scheduled send "
         f"(bench_live_latency, {latency['connections']} connections; {latency['rounds']} rounds of "
@@ -615,14 +647,16 @@ def print_table(report: dict) -> None:
         f"  node / nginx added   p50 {ratio_text['p50']}, p99 {ratio_text['p99']}  target ≤ {TARGETS['nginx_ratio']}: "
         f"p50 {ok(verdicts['nginx_ratio_p50'])}, p99 {ok(verdicts['nginx_ratio_p99'])}",
         "",
-        f"Maximum throughput, wrk -t2 -c64 -d{setup['wrk_seconds']}s --latency",
-        f"  {'path':<16} {'requests/s':>11} {'p50 µs':>9} {'p99 µs':>9} {'errors':>7}  "
+        f"Maximum throughput, wrk -t2 -c64 -d{setup['wrk_seconds']}s --latency; {setup['throughput_rounds']} rounds, "
+        "path order rotating; the median round of each path",
+        f"  {'path':<16} {'requests/s':>11} {'p50 µs':>9} {'p99 µs':>9} {'errors':>7}  {'rounds':<21}  "
         "CPU µs / context switches per request",
     ]
     for name in ("direct", "nginx", "node_local", "node_power_of_d"):
         r = throughput[name]
+        rounds = " ".join(str(x) for x in r["rounds_requests_per_s"])
         lines.append(f"  {name:<16} {r['requests_per_s']:>11.0f} {r.get('p50_us', 0):>9.0f} "
-                     f"{r.get('p99_us', 0):>9.0f} {errors_of(r):>7}  {usage_of(r)}")
+                     f"{r.get('p99_us', 0):>9.0f} {errors_of(r):>7}  {rounds:<21}  {usage_of(r)}")
     pod = throughput["node_power_of_d"]
     lines += [
         f"  target ≥ {TARGETS['throughput_rps']:.0f}/s through the node: local {ok(verdicts['throughput_local'])}, "
@@ -655,7 +689,11 @@ def main() -> int:
                         help="latency measured on each path, over all rounds (default 10)")
     parser.add_argument("--rounds", type=int, default=5, help="latency rounds, path order rotating (default 5)")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="each wrk run (default 10)")
+    parser.add_argument("--throughput-rounds", type=int, default=3,
+                        help="wrk runs per throughput path, path order rotating; the median is reported (default 3)")
     args = parser.parse_args()
+    if args.throughput_rounds < 1 or args.rounds < 1:
+        parser.error("--rounds and --throughput-rounds must be at least 1")
     # Children get SIGTERM from Processes on the way out, also on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     report = run(args)
