@@ -60,9 +60,9 @@ struct HttpClient::Pool {
     std::lock_guard lock(mutex);
     auto it = idle.find(origin);
     if (it == idle.end() || it->second.empty()) return nullptr;
-    auto stream = std::move(it->second.back());
+    auto connection = std::move(it->second.back());
     it->second.pop_back();
-    return stream;
+    return connection;
   }
 
   void give_back(const std::string& origin, std::unique_ptr<Connection> connection, std::size_t max_idle) {
