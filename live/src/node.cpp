@@ -63,11 +63,15 @@ std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 // The value of a header fogsched sets itself (whose name Beast does not know), found
 // by a linear scan: messages carry a handful of fields, and comparing lengths first
 // is cheaper than Beast's case-insensitive tree search.
+bool is_own_header(const http::fields::value_type& field, std::string_view name) {
+  const auto field_name = field.name_string();
+  return field.name() == http::field::unknown && field_name.size() == name.size() &&
+         beast::iequals(field_name, bsv(name));
+}
+
 std::optional<std::string_view> own_header(const http::fields& fields, std::string_view name) {
   for (const auto& field : fields) {
-    if (field.name() != http::field::unknown) continue;
-    const auto field_name = field.name_string();
-    if (field_name.size() == name.size() && beast::iequals(field_name, bsv(name))) return sv(field.value());
+    if (is_own_header(field, name)) return sv(field.value());
   }
   return std::nullopt;
 }
@@ -499,11 +503,8 @@ void SchedulerNode::Impl::decorate(Response& response, const Answer& outcome) co
   // A forwarded call's response carries the peer's own values: replaced, in one pass.
   constexpr std::array kOwn{kNodeHeader, kHopsHeader, kProbesHeader, kDecisionHeader};
   for (auto it = response.begin(); it != response.end();) {
-    const auto name = sv(it->name_string());
-    const bool own = it->name() == http::field::unknown &&
-                     std::any_of(kOwn.begin(), kOwn.end(), [&](std::string_view header) {
-                       return header.size() == name.size() && beast::iequals(bsv(header), bsv(name));
-                     });
+    const bool own =
+        std::any_of(kOwn.begin(), kOwn.end(), [&](std::string_view header) { return is_own_header(*it, header); });
     it = own ? response.erase(it) : std::next(it);
   }
   response.insert(bsv(kNodeHeader), bsv(outcome.executed_on));
