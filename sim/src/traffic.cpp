@@ -1,25 +1,15 @@
-// The traffic model: routes, camera views and the ordered release of their events.
-//
-// Everything about the network that does not depend on a vehicle is precomputed:
-// for each directed road, the camera views along it (as distance intervals, found
-// through a grid index of the cameras) and the turn options at its far end with
-// cumulative probabilities. Generating a vehicle is then one draw per intersection
-// and a scan of the views of each road it drives.
+// The traffic model's vehicles: entries at the border, speeds and routes drawn when a
+// vehicle enters, and the ordered release of its events. The street network they
+// drive is precomputed once (road_network.h).
 #include "fogsched/sim/traffic.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <array>
 #include <boost/math/distributions/normal.hpp>
-#include <cmath>
-#include <limits>
-#include <numbers>
 #include <span>
-#include <string>
-#include <utility>
+#include <stdexcept>
 
 #include "fogsched/core/rng.h"
+#include "road_network.h"
 
 namespace fogsched::sim {
 
@@ -30,218 +20,14 @@ constexpr std::uint64_t kEntryStream = 1;      // entry times
 constexpr std::uint64_t kRouteStream = 2;      // entry points, speeds, turns
 constexpr std::uint64_t kBlacklistStream = 3;  // one draw per vehicle, whatever its route
 
-// Turn option target meaning "leave the city here".
-constexpr std::int32_t kLeave = -1;
-
-// Two headings closer than this (radians) are the same heading change.
-constexpr double kAngleTolerance = 1e-9;
-
-struct Vec {
-  double x = 0;
-  double y = 0;
-};
-
-Vec operator-(Point a, Point b) { return {a.x_m - b.x_m, a.y_m - b.y_m}; }
-double dot(Vec a, Vec b) { return a.x * b.x + a.y * b.y; }
-double cross(Vec a, Vec b) { return a.x * b.y - a.y * b.x; }
-double norm(Vec v) { return std::hypot(v.x, v.y); }
-Vec heading_vector(double radians) { return {std::cos(radians), std::sin(radians)}; }
-
-// Signed heading change from `from` to `to`, in (-pi, pi]; positive = counter-clockwise.
-double heading_change(Vec from, Vec to) { return std::atan2(cross(from, to), dot(from, to)); }
-
-// Cameras bucketed by square cells (compressed rows), so the cameras near a road are
-// found without looking at the others.
-class CameraGrid {
- public:
-  CameraGrid(const std::vector<Point>& cameras, double cell_m) {
-    if (cameras.empty()) return;
-    min_ = max_ = cameras.front();
-    for (const Point& c : cameras) {
-      min_ = {std::min(min_.x_m, c.x_m), std::min(min_.y_m, c.y_m)};
-      max_ = {std::max(max_.x_m, c.x_m), std::max(max_.y_m, c.y_m)};
-    }
-    // Bound the cell count when the radius is tiny compared with the city.
-    constexpr double kMaxCellsPerSide = 1024;
-    cell_m_ =
-        std::max({cell_m, (max_.x_m - min_.x_m) / kMaxCellsPerSide, (max_.y_m - min_.y_m) / kMaxCellsPerSide, 1e-6});
-    columns_ = cell_index(max_.x_m - min_.x_m) + 1;
-    rows_ = cell_index(max_.y_m - min_.y_m) + 1;
-    cell_begin_.assign(std::size_t{columns_} * rows_ + 1, 0);
-    for (const Point& c : cameras) ++cell_begin_[cell_of(c) + 1];
-    for (std::size_t i = 1; i < cell_begin_.size(); ++i) cell_begin_[i] += cell_begin_[i - 1];
-    camera_.resize(cameras.size());
-    std::vector<std::uint32_t> fill(cell_begin_.begin(), cell_begin_.end() - 1);
-    for (std::uint32_t i = 0; i < cameras.size(); ++i) camera_[fill[cell_of(cameras[i])]++] = i;
-  }
-
-  // Calls visit(camera) for every camera in a cell overlapping the box; each once.
-  template <class Visit>
-  void for_each_near(Point low, Point high, Visit&& visit) const {
-    if (camera_.empty() || high.x_m < min_.x_m || high.y_m < min_.y_m || low.x_m > max_.x_m || low.y_m > max_.y_m) {
-      return;
-    }
-    const std::uint32_t column_lo = cell_index(std::max(low.x_m - min_.x_m, 0.0));
-    const std::uint32_t column_hi = std::min(cell_index(high.x_m - min_.x_m), columns_ - 1);
-    const std::uint32_t row_lo = cell_index(std::max(low.y_m - min_.y_m, 0.0));
-    const std::uint32_t row_hi = std::min(cell_index(high.y_m - min_.y_m), rows_ - 1);
-    for (std::uint32_t row = row_lo; row <= row_hi; ++row) {
-      for (std::uint32_t column = column_lo; column <= column_hi; ++column) {
-        const std::size_t cell = std::size_t{row} * columns_ + column;
-        for (std::uint32_t i = cell_begin_[cell]; i < cell_begin_[cell + 1]; ++i) visit(camera_[i]);
-      }
-    }
-  }
-
- private:
-  std::uint32_t cell_index(double offset_m) const { return static_cast<std::uint32_t>(offset_m / cell_m_); }
-  std::size_t cell_of(Point p) const {
-    return std::size_t{cell_index(p.y_m - min_.y_m)} * columns_ + cell_index(p.x_m - min_.x_m);
-  }
-
-  Point min_{};
-  Point max_{};
-  double cell_m_ = 1;
-  std::uint32_t columns_ = 0;
-  std::uint32_t rows_ = 0;
-  std::vector<std::uint32_t> cell_begin_;  // cameras of cell k: camera_[cell_begin_[k], cell_begin_[k + 1])
-  std::vector<std::uint32_t> camera_;
-};
-
-bool finite_non_negative(double value) { return std::isfinite(value) && value >= 0; }
-
-void validate(const TrafficConfig& config, std::size_t camera_count) {
-  const RoadGraph& graph = config.roads;
-  const auto n = graph.intersections.size();
-  auto fail = [](const std::string& message) { throw TrafficConfigError(message); };
-  if (n == 0) fail("roads: no intersections");
-  for (std::size_t i = 0; i < graph.roads.size(); ++i) {
-    const Road& road = graph.roads[i];
-    if (road.from >= n || road.to >= n) {
-      fail(fmt::format("roads[{}]: intersection index out of range (there are {})", i, n));
-    }
-    if (norm(graph.intersections[road.to] - graph.intersections[road.from]) <= 0) {
-      fail(fmt::format("roads[{}]: joins intersection {} to itself or to one at the same position", i, road.from));
-    }
-  }
-  if (graph.border.empty()) fail("border: no border intersections, so no vehicle can enter");
-  std::vector<bool> is_border(n, false);
-  for (std::uint32_t b : graph.border) {
-    if (b >= n) fail(fmt::format("border: intersection {} out of range (there are {})", b, n));
-    if (is_border[b]) fail(fmt::format("border: intersection {} listed twice", b));
-    is_border[b] = true;
-  }
-  std::vector<bool> has_exit(n, false);
-  for (const BorderExit& exit : graph.exits) {
-    if (exit.intersection >= n || !is_border[exit.intersection]) {
-      fail(fmt::format("exits: intersection {} is not a border intersection", exit.intersection));
-    }
-    if (!std::isfinite(exit.heading_rad)) fail(fmt::format("exits: heading at {} is not finite", exit.intersection));
-    has_exit[exit.intersection] = true;
-  }
-  std::vector<bool> has_road(n, false);
-  for (const Road& road : graph.roads) has_road[road.from] = has_road[road.to] = true;
-  for (std::uint32_t b : graph.border) {
-    if (!has_road[b]) fail(fmt::format("border: intersection {} has no road into the city", b));
-    if (!graph.exits.empty() && !has_exit[b]) fail(fmt::format("exits: border intersection {} has no exit", b));
-  }
-
-  if (!finite_non_negative(config.entry_rate_per_s)) fail("entry_rate_per_s: must be a finite rate >= 0");
-  const SpeedSpec& speed = config.speed;
-  switch (speed.distribution) {
-    case SpeedDistribution::deterministic:
-      if (!(std::isfinite(speed.mean_mps) && speed.mean_mps > 0)) fail("speed.mean_mps: must be > 0");
-      break;
-    case SpeedDistribution::uniform:
-    case SpeedDistribution::normal:
-      if (!(std::isfinite(speed.min_mps) && speed.min_mps > 0)) fail("speed.min_mps: must be > 0");
-      if (!(std::isfinite(speed.max_mps) && speed.max_mps >= speed.min_mps)) {
-        fail("speed.max_mps: must be >= speed.min_mps");
-      }
-      if (speed.distribution == SpeedDistribution::normal &&
-          !(std::isfinite(speed.mean_mps) && std::isfinite(speed.sd_mps) && speed.sd_mps > 0)) {
-        fail("speed: normal needs a finite mean_mps and sd_mps > 0");
-      }
-      break;
-  }
-  const TurnWeights& turns = config.turns;
-  if (!finite_non_negative(turns.straight) || !finite_non_negative(turns.left) || !finite_non_negative(turns.right)) {
-    fail("turns: weights must be finite and >= 0");
-  }
-  if (!finite_non_negative(config.view_radius_m)) fail("view_radius_m: must be finite and >= 0");
-  if (!config.camera_view_radius_m.empty() && config.camera_view_radius_m.size() != camera_count) {
-    fail(
-        fmt::format("camera_view_radius_m: {} radii for {} cameras", config.camera_view_radius_m.size(), camera_count));
-  }
-  for (double radius : config.camera_view_radius_m) {
-    if (!finite_non_negative(radius)) fail("camera_view_radius_m: every radius must be finite and >= 0");
-  }
-  if (config.trigger == TriggerMode::per_frame && config.frame_interval <= Duration::zero()) {
-    fail("frame_interval: must be > 0 for per-frame triggers");
-  }
-  if (!(config.blacklisted_fraction >= 0 && config.blacklisted_fraction <= 1)) {
-    fail("blacklisted_fraction: must be in [0, 1]");
-  }
-  if (config.max_route_roads == 0) fail("max_route_roads: must be >= 1");
-}
-
 }  // namespace
-
-RoadGraph grid_roads(const std::vector<Point>& camera_positions, std::uint32_t columns) {
-  if (camera_positions.empty()) throw TrafficConfigError("grid roads: no camera positions");
-  if (columns == 0) throw TrafficConfigError("grid roads: columns must be >= 1");
-  const auto count = static_cast<std::uint32_t>(camera_positions.size());
-  constexpr double kEast = 0;
-  constexpr double kNorth = std::numbers::pi / 2;
-  constexpr double kWest = std::numbers::pi;
-  constexpr double kSouth = -std::numbers::pi / 2;
-
-  RoadGraph graph;
-  graph.intersections = camera_positions;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint32_t column = i % columns;
-    const bool has_east = column + 1 < columns && i + 1 < count;
-    const bool has_north = i + columns < count;
-    const bool has_west = column > 0;
-    const bool has_south = i >= columns;
-    if (has_east) graph.roads.push_back({i, i + 1});
-    if (has_north) graph.roads.push_back({i, i + columns});
-    const std::size_t exits_before = graph.exits.size();
-    if (!has_east) graph.exits.push_back({i, kEast});
-    if (!has_north) graph.exits.push_back({i, kNorth});
-    if (!has_west) graph.exits.push_back({i, kWest});
-    if (!has_south) graph.exits.push_back({i, kSouth});
-    if (graph.exits.size() > exits_before) graph.border.push_back(i);
-  }
-  // A single intersection has no road to enter by; there is no street grid to drive.
-  if (graph.roads.empty()) throw TrafficConfigError("grid roads: a grid of one intersection has no roads");
-  return graph;
-}
 
 Time time_of(const TrafficEvent& event) {
   return std::visit([](const auto& e) { return e.time; }, event);
 }
 
 struct TrafficModel::Impl {
-  // The far end of a directed road: road r is directed road 2r from `from` to `to`
-  // and 2r + 1 back.
-  struct DirectedRoad {
-    std::uint32_t to = 0;
-    double length_m = 0;
-    Vec direction;  // unit vector
-  };
-  struct TurnOption {
-    double cumulative = 0;  // probability of this option or an earlier one
-    std::int32_t next = kLeave;
-  };
-  // Where a camera sees a vehicle driving along a directed road, in metres from its start.
-  struct CameraView {
-    std::uint32_t camera = 0;
-    double enter_m = 0;
-    double leave_m = 0;
-    bool from_start = false;  // in view at the road's start: may continue a pass
-    bool to_end = false;      // in view at the road's end: the pass may continue
-  };
+  using TurnOption = RoadNetwork::TurnOption;
   struct Pass {
     std::uint32_t camera = 0;
     double enter_s = 0;  // since the vehicle entered
@@ -264,13 +50,8 @@ struct TrafficModel::Impl {
     }
   };
 
-  Impl(const TrafficConfig& config, std::vector<Point> cameras, std::uint64_t seed, Time end);
+  Impl(const TrafficConfig& config, const std::vector<Point>& cameras, std::uint64_t seed, Time end);
 
-  void build_roads(const TrafficConfig& config);
-  void build_views(const TrafficConfig& config);
-  // Appends the options for a vehicle heading `heading` choosing among `candidates`.
-  void append_turn_options(Vec heading, std::span<const std::pair<Vec, std::int32_t>> candidates, bool by_turn,
-                           std::vector<TurnOption>& options) const;
   std::int32_t choose(std::span<const TurnOption> options);
   double draw_speed();
   void draw_next_entry(std::int64_t from_ns);
@@ -280,16 +61,7 @@ struct TrafficModel::Impl {
   std::optional<Time> peek_time();
   TrafficEvent pop();
 
-  std::vector<Point> cameras_;
-  TurnWeights turn_weights_;
-  std::vector<DirectedRoad> roads_;
-  std::vector<std::uint32_t> turn_begin_;  // options on arriving by road d: turns_[turn_begin_[d], [d + 1])
-  std::vector<TurnOption> turns_;
-  std::vector<std::uint32_t> border_exit_begin_;  // exits of border k: entry tables [begin[k], begin[k + 1])
-  std::vector<std::uint32_t> entry_begin_;        // options on entering by exit e: entries_[[e], [e + 1])
-  std::vector<TurnOption> entries_;
-  std::vector<std::uint32_t> view_begin_;  // views along road d: views_[view_begin_[d], [d + 1])
-  std::vector<CameraView> views_;
+  RoadNetwork network_;
 
   double entry_rate_per_s_ = 0;
   RateProfile entry_profile_;
@@ -321,9 +93,8 @@ struct TrafficModel::Impl {
   std::vector<std::uint32_t> still_open_;
 };
 
-TrafficModel::Impl::Impl(const TrafficConfig& config, std::vector<Point> cameras, std::uint64_t seed, Time end)
-    : cameras_(std::move(cameras)),
-      turn_weights_(config.turns),
+TrafficModel::Impl::Impl(const TrafficConfig& config, const std::vector<Point>& cameras, std::uint64_t seed, Time end)
+    : network_(config, cameras),
       entry_rate_per_s_(config.entry_rate_per_s),
       entry_profile_(config.entry_profile),
       speed_(config.speed),
@@ -336,7 +107,6 @@ TrafficModel::Impl::Impl(const TrafficConfig& config, std::vector<Point> cameras
       entry_rng_(derive_seed(seed, {kEntryStream})),
       route_rng_(derive_seed(seed, {kRouteStream})),
       blacklist_rng_(derive_seed(seed, {kBlacklistStream})) {
-  validate(config, cameras_.size());
   std::sort(blacklisted_ids_.begin(), blacklisted_ids_.end());
   if (speed_.distribution == SpeedDistribution::normal) {
     const boost::math::normal_distribution<double> normal(speed_.mean_mps, speed_.sd_mps);
@@ -346,186 +116,7 @@ TrafficModel::Impl::Impl(const TrafficConfig& config, std::vector<Point> cameras
       throw TrafficConfigError("speed: [min_mps, max_mps] lies where the normal distribution has no mass");
     }
   }
-  build_roads(config);
-  build_views(config);
   draw_next_entry(0);
-}
-
-void TrafficModel::Impl::append_turn_options(Vec heading, std::span<const std::pair<Vec, std::int32_t>> candidates,
-                                             bool by_turn, std::vector<TurnOption>& options) const {
-  // Weights first, held in `cumulative`, then turned into cumulative probabilities.
-  const std::size_t first = options.size();
-  if (!by_turn) {
-    for (const auto& [direction, next] : candidates) options.push_back({1.0, next});
-  } else {
-    enum Kind : std::uint8_t { straight, left, right };
-    std::vector<double> change(candidates.size());
-    double smallest = std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      change[i] = heading_change(heading, candidates[i].first);
-      smallest = std::min(smallest, std::abs(change[i]));
-    }
-    const auto tied = std::count_if(change.begin(), change.end(),
-                                    [&](double c) { return std::abs(c) - smallest <= kAngleTolerance; });
-    std::vector<Kind> kind(candidates.size());
-    std::array<int, 3> per_kind{};
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      const bool is_straight = tied == 1 && std::abs(change[i]) - smallest <= kAngleTolerance;
-      kind[i] = is_straight ? straight : change[i] > 0 ? left : right;
-      ++per_kind[kind[i]];
-    }
-    const std::array<double, 3> weight{turn_weights_.straight, turn_weights_.left, turn_weights_.right};
-    double available = 0;
-    for (int k = 0; k < 3; ++k) available += per_kind[k] > 0 ? weight[k] : 0;
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      options.push_back({available > 0 ? weight[kind[i]] / per_kind[kind[i]] : 1.0, candidates[i].second});
-    }
-  }
-  double total = 0;
-  for (std::size_t i = first; i < options.size(); ++i) total += options[i].cumulative;
-  double running = 0;
-  for (std::size_t i = first; i < options.size(); ++i) {
-    running += options[i].cumulative;
-    options[i].cumulative = running / total;
-  }
-  options.back().cumulative = 1.0;  // so that a draw below 1 always finds an option
-}
-
-void TrafficModel::Impl::build_roads(const TrafficConfig& config) {
-  const RoadGraph& graph = config.roads;
-  const auto n = static_cast<std::uint32_t>(graph.intersections.size());
-
-  // Outgoing directed roads of each intersection.
-  std::vector<std::uint32_t> out_begin(n + 1, 0);
-  std::vector<std::uint32_t> from_of(2 * graph.roads.size());
-  roads_.reserve(2 * graph.roads.size());
-  for (const Road& road : graph.roads) {
-    const Vec along = graph.intersections[road.to] - graph.intersections[road.from];
-    const double length = norm(along);
-    const Vec unit{along.x / length, along.y / length};
-    from_of[roads_.size()] = road.from;
-    roads_.push_back({road.to, length, unit});
-    from_of[roads_.size()] = road.to;
-    roads_.push_back({road.from, length, {-unit.x, -unit.y}});
-    ++out_begin[road.from + 1];
-    ++out_begin[road.to + 1];
-  }
-  for (std::uint32_t i = 0; i < n; ++i) out_begin[i + 1] += out_begin[i];
-  std::vector<std::uint32_t> outgoing(roads_.size());
-  {
-    std::vector<std::uint32_t> fill(out_begin.begin(), out_begin.end() - 1);
-    for (std::uint32_t d = 0; d < roads_.size(); ++d) outgoing[fill[from_of[d]]++] = d;
-  }
-
-  // Exit directions of each intersection, given or derived.
-  const bool exits_given = !graph.exits.empty();
-  std::vector<BorderExit> exits = graph.exits;
-  if (!exits_given) {
-    Vec centre;
-    for (const Point& p : graph.intersections) centre = {centre.x + p.x_m / n, centre.y + p.y_m / n};
-    for (std::uint32_t b : graph.border) {
-      Vec inward;
-      for (std::uint32_t i = out_begin[b]; i < out_begin[b + 1]; ++i) {
-        inward = {inward.x + roads_[outgoing[i]].direction.x, inward.y + roads_[outgoing[i]].direction.y};
-      }
-      if (norm(inward) < 1e-9) {
-        const Point& p = graph.intersections[b];
-        inward = {centre.x - p.x_m, centre.y - p.y_m};
-        if (norm(inward) < 1e-9) {
-          throw TrafficConfigError(
-              fmt::format("border: cannot tell which way intersection {} leaves the city; give its exits", b));
-        }
-      }
-      exits.push_back({b, std::atan2(-inward.y, -inward.x)});
-    }
-  }
-  std::vector<std::uint32_t> exit_begin(n + 1, 0);
-  for (const BorderExit& e : exits) ++exit_begin[e.intersection + 1];
-  for (std::uint32_t i = 0; i < n; ++i) exit_begin[i + 1] += exit_begin[i];
-  std::vector<Vec> exit_direction(exits.size());
-  {
-    std::vector<std::uint32_t> fill(exit_begin.begin(), exit_begin.end() - 1);
-    for (const BorderExit& e : exits) exit_direction[fill[e.intersection]++] = heading_vector(e.heading_rad);
-  }
-
-  // Turn options on arriving by each directed road.
-  std::vector<std::pair<Vec, std::int32_t>> candidates;
-  turn_begin_.reserve(roads_.size() + 1);
-  for (std::uint32_t d = 0; d < roads_.size(); ++d) {
-    turn_begin_.push_back(static_cast<std::uint32_t>(turns_.size()));
-    const std::uint32_t at = roads_[d].to;
-    const std::uint32_t back = d ^ 1U;
-    candidates.clear();
-    for (std::uint32_t i = out_begin[at]; i < out_begin[at + 1]; ++i) {
-      if (outgoing[i] != back)
-        candidates.emplace_back(roads_[outgoing[i]].direction, static_cast<std::int32_t>(outgoing[i]));
-    }
-    for (std::uint32_t i = exit_begin[at]; i < exit_begin[at + 1]; ++i) {
-      candidates.emplace_back(exit_direction[i], kLeave);
-    }
-    if (candidates.empty())
-      candidates.emplace_back(roads_[back].direction, static_cast<std::int32_t>(back));  // a dead end
-    append_turn_options(roads_[d].direction, candidates, true, turns_);
-  }
-  turn_begin_.push_back(static_cast<std::uint32_t>(turns_.size()));
-
-  // Entry options for each exit of each border intersection, in border order.
-  for (std::uint32_t b : graph.border) {
-    border_exit_begin_.push_back(static_cast<std::uint32_t>(entry_begin_.size()));
-    for (std::uint32_t e = exit_begin[b]; e < exit_begin[b + 1]; ++e) {
-      entry_begin_.push_back(static_cast<std::uint32_t>(entries_.size()));
-      candidates.clear();
-      for (std::uint32_t i = out_begin[b]; i < out_begin[b + 1]; ++i) {
-        candidates.emplace_back(roads_[outgoing[i]].direction, static_cast<std::int32_t>(outgoing[i]));
-      }
-      const Vec into_city{-exit_direction[e].x, -exit_direction[e].y};
-      append_turn_options(into_city, candidates, exits_given, entries_);
-    }
-  }
-  border_exit_begin_.push_back(static_cast<std::uint32_t>(entry_begin_.size()));
-  entry_begin_.push_back(static_cast<std::uint32_t>(entries_.size()));
-}
-
-void TrafficModel::Impl::build_views(const TrafficConfig& config) {
-  const RoadGraph& graph = config.roads;
-  auto radius_of = [&](std::uint32_t camera) {
-    return config.camera_view_radius_m.empty() ? config.view_radius_m : config.camera_view_radius_m[camera];
-  };
-  double largest_radius = 0;
-  for (std::uint32_t c = 0; c < cameras_.size(); ++c) largest_radius = std::max(largest_radius, radius_of(c));
-  const CameraGrid grid(cameras_, largest_radius);
-
-  view_begin_.reserve(roads_.size() + 1);
-  for (std::uint32_t d = 0; d < roads_.size(); ++d) {
-    view_begin_.push_back(static_cast<std::uint32_t>(views_.size()));
-    const DirectedRoad& road = roads_[d];
-    const Point start = graph.intersections[roads_[d ^ 1U].to];
-    const Point finish = graph.intersections[road.to];
-    const Point low{std::min(start.x_m, finish.x_m) - largest_radius, std::min(start.y_m, finish.y_m) - largest_radius};
-    const Point high{std::max(start.x_m, finish.x_m) + largest_radius,
-                     std::max(start.y_m, finish.y_m) + largest_radius};
-    const auto first = views_.size();
-    grid.for_each_near(low, high, [&](std::uint32_t camera) {
-      // |start + s * direction - camera| <= radius  <=>  (s - along)^2 <= radius^2 - across^2.
-      const Vec offset = cameras_[camera] - start;
-      const double along = dot(offset, road.direction);
-      const double across = cross(road.direction, offset);
-      const double radius = radius_of(camera);
-      const double half_chord_squared = radius * radius - across * across;
-      if (half_chord_squared <= 0) return;
-      const double half_chord = std::sqrt(half_chord_squared);
-      const double enter = along - half_chord;
-      const double leave = along + half_chord;
-      if (leave <= 0 || enter >= road.length_m) return;
-      views_.push_back(
-          {camera, std::max(enter, 0.0), std::min(leave, road.length_m), enter <= 0, leave >= road.length_m});
-    });
-    std::sort(views_.begin() + static_cast<std::ptrdiff_t>(first), views_.end(),
-              [](const CameraView& x, const CameraView& y) {
-                return x.enter_m != y.enter_m ? x.enter_m < y.enter_m : x.camera < y.camera;
-              });
-  }
-  view_begin_.push_back(static_cast<std::uint32_t>(views_.size()));
 }
 
 std::int32_t TrafficModel::Impl::choose(std::span<const TurnOption> options) {
@@ -589,8 +180,7 @@ void TrafficModel::Impl::push(const Pending& pending) {
 
 void TrafficModel::Impl::drive(std::uint32_t road, double start_s, double end_s, double speed_mps) {
   still_open_.clear();
-  for (std::uint32_t v = view_begin_[road]; v < view_begin_[road + 1]; ++v) {
-    const CameraView& view = views_[v];
+  for (const RoadNetwork::CameraView& view : network_.views_along(road)) {
     // At the road's ends use the exact end times, so a pass continues without a gap.
     const double enter_s = view.from_start ? start_s : start_s + view.enter_m / speed_mps;
     const double leave_s = view.to_end ? end_s : start_s + view.leave_m / speed_mps;
@@ -619,11 +209,9 @@ void TrafficModel::Impl::admit(std::int64_t time_ns) {
       drawn_blacklisted || std::binary_search(blacklisted_ids_.begin(), blacklisted_ids_.end(), vehicle);
   const double speed_mps = draw_speed();
 
-  const auto border = route_rng_.uniform_index(border_exit_begin_.size() - 1);
-  const std::uint32_t exits = border_exit_begin_[border + 1] - border_exit_begin_[border];
-  const auto entry = border_exit_begin_[border] + static_cast<std::uint32_t>(route_rng_.uniform_index(exits));
-  std::int32_t road =
-      choose(std::span(entries_).subspan(entry_begin_[entry], entry_begin_[entry + 1] - entry_begin_[entry]));
+  const auto border = route_rng_.uniform_index(network_.border_count());
+  const auto exit = static_cast<std::uint32_t>(route_rng_.uniform_index(network_.exit_count(border)));
+  std::int32_t road = choose(network_.entry_options(border, exit));
 
   push({.time_ns = time_ns, .vehicle = vehicle, .kind = PendingKind::entered, .blacklisted = blacklisted});
 
@@ -632,12 +220,12 @@ void TrafficModel::Impl::admit(std::int64_t time_ns) {
   double clock_s = 0;  // since entering
   for (std::uint32_t driven = 1;; ++driven) {
     const auto d = static_cast<std::uint32_t>(road);
-    const double arrive_s = clock_s + roads_[d].length_m / speed_mps;
+    const double arrive_s = clock_s + network_.road(d).length_m / speed_mps;
     drive(d, clock_s, arrive_s, speed_mps);
     clock_s = arrive_s;
     if (driven >= max_route_roads_) break;
-    road = choose(std::span(turns_).subspan(turn_begin_[d], turn_begin_[d + 1] - turn_begin_[d]));
-    if (road == kLeave) break;
+    road = choose(network_.turns_after(d));
+    if (road == RoadNetwork::kLeave) break;
   }
 
   const Time entered{Duration{time_ns}};
@@ -712,8 +300,8 @@ TrafficEvent TrafficModel::Impl::pop() {
   return VehicleLeft{};
 }
 
-TrafficModel::TrafficModel(const TrafficConfig& config, std::vector<Point> cameras, std::uint64_t seed, Time end)
-    : impl_(std::make_unique<Impl>(config, std::move(cameras), seed, end)) {}
+TrafficModel::TrafficModel(const TrafficConfig& config, const std::vector<Point>& cameras, std::uint64_t seed, Time end)
+    : impl_(std::make_unique<Impl>(config, cameras, seed, end)) {}
 TrafficModel::~TrafficModel() = default;
 TrafficModel::TrafficModel(TrafficModel&&) noexcept = default;
 TrafficModel& TrafficModel::operator=(TrafficModel&&) noexcept = default;

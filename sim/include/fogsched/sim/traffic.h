@@ -164,7 +164,7 @@ class TrafficModel {
   // intersections). `seed` should be a stream of its own (derive_seed(replication
   // seed, {label})); entries, routes and blacklisting draw from sub-streams of it.
   // Throws TrafficConfigError for an inconsistent configuration.
-  TrafficModel(const TrafficConfig& config, std::vector<Point> cameras, std::uint64_t seed, Time end);
+  TrafficModel(const TrafficConfig& config, const std::vector<Point>& cameras, std::uint64_t seed, Time end);
   ~TrafficModel();
   TrafficModel(TrafficModel&&) noexcept;
   TrafficModel& operator=(TrafficModel&&) noexcept;
