@@ -38,7 +38,9 @@ void expect_simulator_sees_the_enumerated_arrivals(const Scenario& scenario, con
   for (std::size_t i = 0; i < arrivals.size(); ++i) {
     ASSERT_EQ(arrivals[i].id, i) << scenario.name;
     ASSERT_LT(arrivals[i].at, time_at(scenario.duration)) << scenario.name;
-    if (i > 0) ASSERT_GE(arrivals[i].at, arrivals[i - 1].at) << scenario.name;
+    if (i > 0) {
+      ASSERT_GE(arrivals[i].at, arrivals[i - 1].at) << scenario.name;
+    }
   }
   // Most invocations have ended by the end of the run; those are in the trace.
   EXPECT_GT(run.trace.size(), arrivals.size() * 9 / 10) << scenario.name;
@@ -67,7 +69,16 @@ TEST(WorkloadSources, TraceReplayMatchesTheSimulator) {
 }
 
 TEST(WorkloadSources, TrafficTriggersMatchTheSimulator) {
-  expect_simulator_sees_the_enumerated_arrivals(shipped("city-rush-hour", 2min), "local");
+  const Scenario scenario = shipped("city-rush-hour", 2min);
+  expect_simulator_sees_the_enumerated_arrivals(scenario, "local");
+  std::size_t blacklisted = 0;
+  for (const ClientArrival& a : enumerate_arrivals(scenario, City(scenario), replication_seed(scenario.seed, 1))) {
+    ASSERT_TRUE(a.vehicle.has_value());
+    EXPECT_LE(a.vehicle->view_enter, a.at);
+    EXPECT_GE(a.vehicle->view_leave, a.at);
+    blacklisted += a.vehicle->blacklisted;
+  }
+  EXPECT_GT(blacklisted, 0u);
 }
 
 TEST(WorkloadSources, TheSameSeedDrawsTheSameArrivalsAndAnotherSeedOthers) {
