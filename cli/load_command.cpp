@@ -1,8 +1,7 @@
-// `fogsched load`: the scenario's own arrivals, drawn by the simulator with the same
-// generators and seed, replayed against live nodes.
+// `fogsched load`: the scenario's own arrivals, drawn by the simulator's workload
+// sources with the same seed, replayed against live nodes.
 #include "load_command.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -20,9 +19,9 @@
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/load.h"
-#include "fogsched/policies/registry.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
+#include "fogsched/sim/workload_sources.h"
 #include "command_exit.h"
 
 namespace fogsched::cli {
@@ -81,74 +80,30 @@ live::SteadyDuration real_duration(const std::string& text, const char* option) 
   return std::chrono::duration_cast<live::SteadyDuration>(value);
 }
 
-// A generous bound on how long an invocation of the scenario can take: the longest
-// service time (the mean times 50 for unbounded distributions) on the slowest
-// camera, times the places ahead of it in a queue.
-Duration initial_slack(const Scenario& scenario, const sim::City& city) {
-  double longest_s = 0;
-  for (const FunctionSpec& f : scenario.functions) {
-    const ServiceTimeSpec& s = f.service_time;
-    double tail_s = 50 * s.mean_seconds();
-    if (s.dist == ServiceDist::deterministic) tail_s = to_seconds(s.mean);
-    if (s.dist == ServiceDist::uniform) tail_s = to_seconds(s.max);
-    if (s.dist == ServiceDist::empirical && !s.samples_s.empty()) {
-      tail_s = *std::max_element(s.samples_s.begin(), s.samples_s.end());
-    }
-    longest_s = std::max(longest_s, tail_s);
-  }
-  double slowest = 1.0;
-  std::uint32_t deepest_queue = 0;
-  for (std::uint32_t i = 0; i < city.node_count(); ++i) {
-    slowest = std::min(slowest, city.node(i).speed);
-    deepest_queue = std::max(deepest_queue, city.node(i).queue);
-  }
-  return from_seconds(longest_s * (1.0 + deepest_queue) / slowest + 1.0);
-}
-
-// The scenario's arrivals in [0, duration) for one replication, exactly as the
-// simulator draws them: a run of `local` whose duration is extended until every
-// invocation that arrived before the end has finished (and so is in the trace).
-// Common random numbers make the sequence the same for every policy.
+// The scenario's arrivals in [0, duration) for one replication, drawn by the
+// simulator's own workload sources and random streams: the invocations `fogsched run`
+// sees arrive with that replication seed, whatever the policy, with its ids.
 live::LoadPlan plan_arrivals(const Scenario& scenario, std::uint32_t replication) {
-  const PolicyConfig local = PolicyRegistry::builtin().parse("local");
-  const std::uint64_t seed = sim::replication_seed(scenario.seed, replication);
-  Scenario every_arrival = scenario;
-  every_arrival.warmup = Duration::zero();  // the trace holds measured invocations only
-  const std::uint64_t arrivals = sim::simulate_replication(every_arrival, local, seed).metrics.client_invocations;
-
-  const sim::City city(scenario);
-  Duration slack = initial_slack(scenario, city);
-  constexpr int kAttempts = 6;
-  for (int attempt = 0; attempt < kAttempts; ++attempt, slack *= 4) {
-    Scenario extended = every_arrival;
-    extended.duration = scenario.duration + slack;
-    std::vector<InvocationRecord> trace = sim::simulate_replication(extended, local, seed, true).trace;
-    std::erase_if(trace, [&](const InvocationRecord& r) { return r.arrival >= time_at(scenario.duration); });
-    if (trace.size() != arrivals) continue;  // some were still running at the extended end
-
-    std::sort(trace.begin(), trace.end(), [](const InvocationRecord& a, const InvocationRecord& b) {
-      return std::tie(a.arrival, a.id) < std::tie(b.arrival, b.id);
-    });
-    live::LoadPlan plan;
-    plan.scenario = scenario.name;
-    plan.seed = scenario.seed;
-    plan.cameras = scenario.cameras.count;
-    plan.duration = scenario.duration;
-    plan.warmup = scenario.warmup;
-    for (const FunctionSpec& f : scenario.functions) {
-      plan.functions.push_back({.name = f.name, .payload_bytes = f.payload_bytes, .deadline = f.deadline});
-    }
-    plan.requests.reserve(trace.size());
-    for (const InvocationRecord& r : trace) {
-      plan.requests.push_back(
-          {.id = r.id, .at = r.arrival.time_since_epoch(), .camera = r.origin, .function = r.function,
-           .work_s = r.work_s});
-    }
-    return plan;
+  live::LoadPlan plan;
+  plan.scenario = scenario.name;
+  plan.seed = scenario.seed;
+  plan.cameras = scenario.cameras.count;
+  plan.duration = scenario.duration;
+  plan.warmup = scenario.warmup;
+  for (const FunctionSpec& f : scenario.functions) {
+    plan.functions.push_back({.name = f.name, .payload_bytes = f.payload_bytes, .deadline = f.deadline});
   }
-  throw LoadInputError(fmt::format("scenario {}: could not collect its {} arrivals (invocations still running "
-                                   "{} after the end)",
-                                   scenario.name, arrivals, format_duration(slack)));
+  const sim::City city(scenario);
+  sim::ArrivalSequence arrivals(scenario, city, sim::replication_seed(scenario.seed, replication));
+  // In the order of the sequence, which is by (time, id).
+  while (const std::optional<sim::ClientArrival> a = arrivals.next()) {
+    plan.requests.push_back({.id = a->id,
+                             .at = a->at.time_since_epoch(),
+                             .camera = a->invocation.camera,
+                             .function = a->invocation.function,
+                             .work_s = a->invocation.work_s});
+  }
+  return plan;
 }
 
 std::vector<live::Url> parse_nodes(const std::vector<std::string>& texts) {

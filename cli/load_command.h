@@ -1,6 +1,6 @@
 #pragma once
 // `fogsched load`: replays a scenario's arrivals, open loop, against live nodes and
-// reports them in the simulator's result format (live/include/fogsched/live/load.h).
+// reports them in the simulator's result format (live/loadgen/include/fogsched/live/load.h).
 #include <CLI/CLI.hpp>
 
 namespace fogsched::cli {

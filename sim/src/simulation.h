@@ -1,11 +1,16 @@
 #pragma once
 // One replication of one policy on one city: the event loop, the node state and
-// the simulated NodeContext that binds policies to it.
+// the simulated NodeContext that binds policies to it. Its members are defined by
+// concern: event_loop.cpp (set-up, dispatch, totals), client_arrivals.cpp (the
+// workload sources' invocations entering the city), node_context.cpp (policies'
+// calls, decisions, timers, gossip), node_runtime.cpp with node_runtime.h (slots,
+// queues, forwards, outcomes), probe_rounds.cpp, faults.cpp and alert_uplink.cpp.
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "fogsched/core/policy.h"
@@ -15,6 +20,7 @@
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/event_queue.h"
 #include "fogsched/sim/runner.h"
+#include "fogsched/sim/workload_sources.h"
 
 namespace fogsched::sim {
 
@@ -45,14 +51,16 @@ class Simulation final : public NodeContext {
 
  private:
   struct FunctionModel;
-  struct Stream;
-  struct TraceSource;
-  struct TrafficSource;
+  // What the simulator tracks of a blacklisted vehicle until it leaves the city.
+  struct VehicleWatch {
+    Time last_view_leave{};
+    Time first_recognised = Time::max();
+    bool measured = false;  // entered after the warm-up
+  };
   struct InvocationState;
   struct ProbeRound;
   struct KnownEntry;
   struct NodeState;
-  struct VehicleInvocation;
 
   // Event handlers.
   void on_arrival(std::uint32_t stream_index);
@@ -73,16 +81,25 @@ class Simulation final : public NodeContext {
   void on_timer(std::uint32_t node, std::uint32_t generation);
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
 
-  void schedule_next_arrival(std::uint32_t stream_index, Time from);
-  // One gossip message from the bound node.
-  void send_gossip(std::uint32_t to, std::uint32_t packed_load);
+  void schedule_first_arrivals();
   void schedule_next_trace_arrival(std::uint32_t source);
   void schedule_next_traffic_event(std::uint32_t source);
-  // A client invocation arriving at `camera` now; decided at once, or failed when the
-  // camera is down.
-  void client_arrival(std::uint32_t camera, std::uint32_t function, double work_s, std::uint64_t payload_bytes,
-                      const VehicleInvocation* vehicle);
+  // A client invocation arriving now; decided at once, or failed when its camera is
+  // down.
+  void client_arrival(const SourcedInvocation& invocation, const VehicleSighting* vehicle);
+  // One gossip message from the bound node.
+  void send_gossip(std::uint32_t to, std::uint32_t packed_load);
+  // Explicit outages and the first failures of the failure process.
+  void schedule_faults();
   void fail_node_work(std::uint32_t node);
+  // Blacklisted vehicles of traffic source `source`: watched from entering the city
+  // to leaving it, to count those no camera recognised in view.
+  void watch_vehicle(std::uint32_t source, const VehicleEntered& entered);
+  void watch_trigger(std::uint32_t source, const Trigger& trigger);
+  void end_watch(std::uint32_t source, const VehicleLeft& left);
+  // Invocation `inv`, run on `node`, recognised a blacklisted plate: noted, and an
+  // alert sent through the uplink of the camera that saw the vehicle.
+  void plate_recognised(std::uint32_t node, std::uint32_t inv);
   // One peer of a round answered or was found down; the last one decides.
   void probe_slot_resolved(std::uint32_t round, std::uint32_t slot, bool answered);
   void decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry);
@@ -129,9 +146,8 @@ class Simulation final : public NodeContext {
 
   EventQueue events_;
   std::vector<FunctionModel> functions_;
-  std::vector<Stream> streams_;
-  std::vector<TraceSource> traces_;
-  std::vector<TrafficSource> traffic_;
+  WorkloadSources workload_;
+  std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
   std::vector<NodeState> nodes_;
   std::vector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
