@@ -361,8 +361,9 @@ class RunNotes {
 // ---- Scenarios -----------------------------------------------------------------
 
 // `scenario` shortened (or lengthened) to `duration`, warm-up scaled as a run would.
-Scenario with_duration(Scenario scenario, std::optional<Duration> duration) {
-  return duration ? fogsched::app::with_duration(std::move(scenario), *duration) : scenario;
+Scenario with_duration(Scenario scenario, const std::optional<Duration>& duration) {
+  if (!duration) return scenario;
+  return fogsched::app::with_duration(std::move(scenario), *duration);
 }
 
 std::vector<std::string> default_scenario_paths() {

@@ -1,5 +1,6 @@
 #include "fogsched/app/model_comparison.h"
 
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -13,9 +14,9 @@ namespace fogsched::app {
 // - rejection probability over every client arrival: an invocation still running
 //   at the end was admitted, so it is known not to be rejected;
 // - forwarded fraction over the invocations that ended: the simulator records
-//   where an invocation ran when it ends, so for one still running it is unknown
-//   (counting it as not forwarded biases the fraction down by about the in-flight
-//   share, more than the interval covers in long runs);
+//   where an invocation ran when it ends, so for one still running it is unknown;
+//   counting it as not forwarded would bias the fraction down, by more than the
+//   interval covers once runs are long;
 // - mean busy slots as the cameras' busy slot-time over the window, the time
 //   average the models' mean number of busy slots is; it needs no equal slot counts
 //   and leaves out the cloud, which no model has.
@@ -68,7 +69,7 @@ std::vector<ComparedMetric> compare(const std::vector<sim::ReplicationResult>& r
   };
   for (const analysis::ModelResult& model : analysis.models) {
     if (!model.applies) continue;
-    const double values[] = {model.rejection_probability, model.forwarded_fraction, model.mean_busy};
+    const std::array<double, 3> values = {model.rejection_probability, model.forwarded_fraction, model.mean_busy};
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       metrics[i].models.push_back({model.model, values[i], within_ci95(metrics[i].simulated, values[i])});
     }

@@ -179,8 +179,8 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
                   "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
 }
 
-// `fogsched analyze --json`: the models first (they also check the policies), then
-// the simulation, then the two side by side.
+// `fogsched analyze --json`: the models first (milliseconds), then the simulation,
+// then the two side by side.
 std::string analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
                     std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
                     std::uint32_t threads, const std::optional<std::string>& duration) {
