@@ -38,6 +38,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
+#include "fogsched/app/run_settings.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/rng.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -360,11 +361,9 @@ class RunNotes {
 // ---- Scenarios -----------------------------------------------------------------
 
 // `scenario` shortened (or lengthened) to `duration`, warm-up scaled as a run would.
-Scenario with_duration(Scenario scenario, std::optional<Duration> duration) {
+Scenario with_duration(Scenario scenario, const std::optional<Duration>& duration) {
   if (!duration) return scenario;
-  scenario.warmup = fogsched::sim::warmup_for_duration(scenario, *duration);
-  scenario.duration = *duration;
-  return scenario;
+  return fogsched::app::with_duration(std::move(scenario), *duration);
 }
 
 std::vector<std::string> default_scenario_paths() {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "fogsched/app/run_settings.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -58,14 +59,7 @@ Scenario load_scenario_with_settings(const LoadArgs& args) {
   for (const std::string& text : args.overrides) overrides.push_back(parse_override(text));
   document.apply(overrides);
   if (args.seed) document.set("seed", std::to_string(*args.seed));
-  if (args.duration) {
-    const Duration duration = parse_duration(*args.duration);
-    if (duration <= Duration::zero()) throw LoadInputError("--duration: must be positive");
-    const Scenario as_written = document.parse();
-    document.set("duration", format_duration(duration));
-    const Duration warmup = sim::warmup_for_duration(as_written, duration);
-    if (warmup != as_written.warmup) document.set("warmup", format_duration(warmup));
-  }
+  if (args.duration) app::set_duration(document, *args.duration);
   return document.parse();
 }
 

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "fogsched/analysis/ctmc.h"
 #include "fogsched/analysis/markov_model.h"
 #include "fogsched/analysis/mean_field.h"
+#include "fogsched/app/model_comparison.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
@@ -47,16 +47,14 @@ Simulated simulate(const Scenario& scenario, const PolicyConfig& policy) {
   sim::RunOptions options;
   options.threads = 2;
   const sim::RunOutput out = sim::run_scenario(scenario, {policy}, options);
-  const double window_s = to_seconds(scenario.duration - scenario.warmup);
   std::vector<double> rejection, forwarded, busy;
   for (const sim::ReplicationResult& rep : out.replications.front()) {
-    rejection.push_back(rep.summary.rejection_probability);
-    // Over the invocations that ended: one still running when the replication stops
-    // is not yet counted as forwarded (as `fogsched analyze` does).
-    const MetricsCollector& m = rep.metrics;
-    forwarded.push_back(static_cast<double>(m.forwarded) / static_cast<double>(m.client_invocations - m.in_flight_at_end));
-    const auto& per_node = rep.metrics.busy_slot_seconds;
-    busy.push_back(std::accumulate(per_node.begin(), per_node.begin() + scenario.cameras.count, 0.0) / window_s);
+    // As `fogsched analyze` and fogsched.analyze() take them.
+    const app::ModelledMetrics m =
+        app::modelled_metrics(rep.metrics, scenario.cameras.count, scenario.duration - scenario.warmup);
+    rejection.push_back(m.rejection_probability);
+    forwarded.push_back(m.forwarded_fraction);
+    busy.push_back(m.mean_busy);
   }
   return {fogsched::testing::mean_and_error(rejection), fogsched::testing::mean_and_error(forwarded), fogsched::testing::mean_and_error(busy)};
 }

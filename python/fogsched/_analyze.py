@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import _core
-from ._results import PolicyLike, policy_spec, run
+from ._results import PolicyLike, policy_spec
 from ._scenario import ScenarioLike, as_scenario
 
 if TYPE_CHECKING:
@@ -16,21 +17,13 @@ if TYPE_CHECKING:
 #: The metrics the models predict, in the order of ``fogsched analyze``.
 ANALYZED_METRICS = ("rejection_probability", "forwarded_fraction", "mean_busy")
 
-#: The models' own rounding (their values are exact to about 1e-12), allowed when
-#: asking whether a value lies within the simulated interval, as the CLI does.
-MODEL_ROUNDING = 1e-9
+
+def _failures_text(failed: Iterable[Mapping[str, str]]) -> list[str]:
+    return [f"{f['key']}: {f['problem']}" for f in failed]
 
 
-def _failures_text(failed: Iterable[Mapping[str, str]], prefix: str = "") -> list[str]:
-    return [f"{prefix}{f['key']}: {f['problem']}" for f in failed]
-
-
-def _within_ci(mean: float, ci95: float, exact: float) -> Any:
-    import pandas as pd
-
-    if math.isnan(ci95) or math.isnan(exact) or math.isnan(mean):
-        return pd.NA
-    return abs(exact - mean) <= ci95 + MODEL_ROUNDING
+def _number(value: Optional[float]) -> float:
+    return math.nan if value is None else float(value)
 
 
 def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
@@ -57,10 +50,11 @@ def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = N
     ``{"policy", "model", "key", "problem"}`` (``model`` None for failures that
     all models share).
 
-    The simulated ``mean_busy`` is the utilisation times the cluster's slots, so it
-    is NaN when the cameras' slot counts differ or the scenario is not Markovian.
-    The simulated forwarded fraction counts invocations still in flight at the end
-    as not forwarded (a difference of a few in thousands of invocations).
+    The numbers are those of ``fogsched analyze --json`` for the same arguments
+    (one C++ implementation computes both): the simulated rejection probability is
+    taken over every client arrival, the forwarded fraction over the invocations
+    that ended, and ``mean_busy`` is the cameras' busy slot-time over the
+    measurement window.
 
     Raises :class:`fogsched.ScenarioError` and :class:`fogsched.PolicyError` with
     the CLI's messages.
@@ -71,36 +65,30 @@ def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = N
     if isinstance(policies, (str, Mapping)):
         policies = [policies]
     specs = None if policies is None else [policy_spec(p) for p in policies]
-    # The models first: they take milliseconds and check the policies before the simulation.
-    exact = _core.analyze(scenario.document, policies=specs)
-    results = run(scenario, policies=specs, replications=replications, seed=seed, threads=threads,
-                  duration=duration)
+    document = json.loads(_core.analyze(scenario.document, policies=specs, replications=replications, seed=seed,
+                                         threads=0 if threads is None else threads, duration=duration))
 
-    slots = exact["slots"]
-    busy_per_utilization = float(sum(slots)) if slots and len(set(slots)) == 1 else math.nan
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    for analysis, result in zip(exact["policies"], results.report["results"]):
-        policy = analysis["policy"]
-        simulated = {
-            "rejection_probability": result["rejection_probability"],
-            "forwarded_fraction": result["forwarded_fraction"],
-            "mean_busy": {key: None if result["utilization"][key] is None
-                          else result["utilization"][key] * busy_per_utilization for key in ("mean", "ci95")},
-        }
-        shared = _failures_text(analysis["failed"])
-        failures += [{"policy": policy, "model": None, **f} for f in analysis["failed"]]
-        models = analysis["models"] or [{"model": None, "applies": False, "failed": []}]
+    for result in document["results"]:
+        policy = result["policy"]
+        shared = _failures_text(result["failed_assumptions"])
+        failures += [{"policy": policy, "model": None, **f} for f in result["failed_assumptions"]]
+        models = result["models"] or [{"model": None, "applies": False, "failed_assumptions": []}]
         for model in models:
-            failures += [{"policy": policy, "model": model["model"], **f} for f in model["failed"]]
-            failed_text = "; ".join(shared + _failures_text(model["failed"]))
+            failures += [{"policy": policy, "model": model["model"], **f} for f in model["failed_assumptions"]]
+            failed_text = "; ".join(shared + _failures_text(model["failed_assumptions"]))
             for metric in ANALYZED_METRICS:
-                mean = math.nan if simulated[metric]["mean"] is None else float(simulated[metric]["mean"])
-                ci95 = math.nan if simulated[metric]["ci95"] is None else float(simulated[metric]["ci95"])
-                value = float(model[metric]) if model["applies"] else math.nan
-                rows.append({"policy": policy, "metric": metric, "simulated_mean": mean, "simulated_ci95": ci95,
-                             "model": model["model"], "applies": model["applies"], "exact": value,
-                             "within_ci": _within_ci(mean, ci95, value), "failed_assumptions": failed_text})
+                compared = result["metrics"][metric]
+                exact = compared["models"].get(model["model"]) if model["applies"] else None
+                rows.append({"policy": policy, "metric": metric,
+                             "simulated_mean": _number(compared["simulated"]["mean"]),
+                             "simulated_ci95": _number(compared["simulated"]["ci95"]),
+                             "model": model["model"], "applies": model["applies"],
+                             "exact": math.nan if exact is None else float(exact["value"]),
+                             "within_ci": pd.NA if exact is None or exact["within_ci95"] is None
+                             else exact["within_ci95"],
+                             "failed_assumptions": failed_text})
     frame = pd.DataFrame(rows, columns=["policy", "metric", "simulated_mean", "simulated_ci95", "model", "applies",
                                         "exact", "within_ci", "failed_assumptions"])
     frame["within_ci"] = frame["within_ci"].astype("boolean")

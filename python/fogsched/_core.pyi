@@ -77,31 +77,15 @@ def run(
 ) -> RunOutput:
     """Runs every replication of every policy with the GIL released."""
 
-class FailedAssumptionInfo(TypedDict):
-    key: str
-    problem: str
-
-class ModelInfo(TypedDict):
-    model: str
-    applies: bool
-    detail: str
-    failed: list[FailedAssumptionInfo]
-    rejection_probability: float
-    forwarded_fraction: float
-    mean_busy: float
-    mean_busy_per_node: list[float]
-
-class PolicyAnalysisInfo(TypedDict):
-    policy: str
-    failed: list[FailedAssumptionInfo]
-    models: list[ModelInfo]
-
-class AnalyzeOutput(TypedDict):
-    policies: list[PolicyAnalysisInfo]
-    slots: Optional[list[int]]
-
-def analyze(document: ScenarioDocument, policies: Optional[list[str]] = None) -> AnalyzeOutput:
-    """The exact models for each policy, the assumptions that fail, and the cameras' slots."""
+def analyze(
+    document: ScenarioDocument,
+    policies: Optional[list[str]] = None,
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    duration: Optional[str] = None,
+) -> str:
+    """Simulates with the GIL released and sets the exact models beside it; the JSON of `fogsched analyze --json`."""
 
 def format_table(json: str) -> str:
     """The CLI's comparison table for a results JSON document."""

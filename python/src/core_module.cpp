@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "fogsched/analysis/analyze.h"
-#include "fogsched/analysis/markov_model.h"
+#include "fogsched/app/model_comparison.h"
+#include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -49,18 +49,19 @@ py::list builtin_policies() {
   return out;
 }
 
-// Runs on a worker thread with the GIL released; the calling thread wakes every
-// kSignalPollInterval to run Python's signal handlers. When one raises (Ctrl-C:
-// KeyboardInterrupt), the run is cancelled, joined, and the exception propagates.
-sim::RunOutput run_interruptibly(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
-                                 sim::RunOptions options) {
+// Runs the simulation on a worker thread with the GIL released; the calling thread
+// wakes every kSignalPollInterval to run Python's signal handlers. When one raises
+// (Ctrl-C: KeyboardInterrupt), the run is cancelled, joined, and the exception
+// propagates.
+sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options) {
   std::atomic<bool> cancel{false};
   options.cancel = &cancel;
   std::future<sim::RunOutput> result;
   bool interrupted = false;
   {
     py::gil_scoped_release release;
-    result = std::async(std::launch::async, [&] { return sim::run_scenario(scenario, policies, options); });
+    result = std::async(std::launch::async,
+                        [&] { return sim::run_scenario(prepared.scenario, prepared.policies, options); });
     while (result.wait_for(kSignalPollInterval) != std::future_status::ready) {
       py::gil_scoped_acquire acquire;
       if (PyErr_CheckSignals() != 0) {
@@ -155,97 +156,44 @@ py::dict trace_code_names() {
   return py::dict("decision"_a = decisions, "outcome"_a = outcomes);
 }
 
-// Mirrors `fogsched run`: --seed, --replications and --duration are applied to a
-// copy of the document, so they are validated (and reported) the same way.
-py::dict run(const ScenarioDocument& base, const std::optional<std::vector<std::string>>& policy_specs,
-             std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
-             const std::optional<std::string>& duration_text, bool keep_trace) {
-  ScenarioDocument document = base;
-  if (seed) document.set("seed", std::to_string(*seed));
-  if (replications) document.set("replications", std::to_string(*replications));
-  if (duration_text) {
-    Duration duration{};
-    try {
-      duration = parse_duration(*duration_text);
-    } catch (const UnitError& e) {
-      throw py::value_error(std::string("duration: ") + e.what());
-    }
-    if (duration <= Duration::zero()) throw py::value_error("duration: must be positive");
-    const Scenario as_written = document.parse();
-    document.set("duration", format_duration(duration));
-    const Duration warmup = sim::warmup_for_duration(as_written, duration);
-    if (warmup != as_written.warmup) document.set("warmup", format_duration(warmup));
-  }
-  const PolicyRegistry& registry = PolicyRegistry::builtin();
-  std::vector<PolicyConfig> policies;
-  if (policy_specs) {
-    if (policy_specs->empty()) throw py::value_error("policies: give at least one policy, or None for the scenario's");
-    for (const std::string& spec : *policy_specs) policies.push_back(registry.parse(spec));
-  }
-  const Scenario scenario = document.parse();
-  if (!policy_specs) policies = sim::configure_policies(scenario, registry);
+// The keyword arguments of run() and analyze(), as the command line's options.
+app::PreparedRun prepare_run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
+                             std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
+                             const std::optional<std::string>& duration) {
+  return app::prepare_run(document,
+                          {.seed = seed, .replications = replications, .duration = duration, .policies = policies});
+}
 
+py::dict run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
+             std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
+             const std::optional<std::string>& duration, bool keep_trace) {
+  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration);
   sim::RunOptions options;
   options.threads = threads;
   options.keep_trace = keep_trace;
-  const sim::RunOutput output = run_interruptibly(scenario, policies, std::move(options));
+  const sim::RunOutput output = run_interruptibly(prepared, std::move(options));
 
   py::list canonical;
-  for (const PolicyConfig& p : policies) canonical.append(p.canonical);
+  for (const PolicyConfig& p : prepared.policies) canonical.append(p.canonical);
   return py::dict("json"_a = to_json(output.report), "policies"_a = canonical,
                   "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
 }
 
-py::list assumptions_as_list(const std::vector<analysis::FailedAssumption>& failed) {
-  py::list out;
-  for (const analysis::FailedAssumption& f : failed) out.append(py::dict("key"_a = f.key, "problem"_a = f.problem));
-  return out;
-}
-
-// The exact models for each policy, as `fogsched analyze` computes them before it
-// simulates. Slots per camera come with them (None when the scenario is not
-// Markovian), so the caller can turn simulated utilisation into busy slots.
-py::dict analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policy_specs) {
-  const Scenario scenario = document.parse();
-  std::vector<PolicyConfig> policies;
-  if (policy_specs) {
-    if (policy_specs->empty()) throw py::value_error("policies: give at least one policy, or None for the scenario's");
-    const PolicyRegistry& registry = PolicyRegistry::builtin();
-    for (const std::string& spec : *policy_specs) policies.push_back(registry.parse(spec));
-  } else {
-    policies = sim::configure_policies(scenario, PolicyRegistry::builtin());
+// `fogsched analyze --json`: the models first (milliseconds), then the simulation,
+// then the two side by side.
+std::string analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
+                    std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
+                    std::uint32_t threads, const std::optional<std::string>& duration) {
+  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration);
+  std::vector<analysis::PolicyAnalysis> analyses;
+  {
+    py::gil_scoped_release release;
+    analyses = app::analyze_policies(prepared.scenario, prepared.policies);
   }
-
-  py::list analyses;
-  bool markovian = false;
-  for (const PolicyConfig& policy : policies) {
-    analysis::PolicyAnalysis result;
-    {
-      py::gil_scoped_release release;
-      result = analysis::analyze(scenario, policy);
-    }
-    markovian = markovian || result.failed.empty();
-    py::list models;
-    for (const analysis::ModelResult& model : result.models) {
-      models.append(py::dict("model"_a = analysis::to_string(model.model), "applies"_a = model.applies,
-                             "detail"_a = model.detail, "failed"_a = assumptions_as_list(model.failed),
-                             "rejection_probability"_a = model.rejection_probability,
-                             "forwarded_fraction"_a = model.forwarded_fraction, "mean_busy"_a = model.mean_busy,
-                             "mean_busy_per_node"_a = model.mean_busy_per_node));
-    }
-    analyses.append(py::dict("policy"_a = result.policy, "failed"_a = assumptions_as_list(result.failed),
-                             "models"_a = models));
-  }
-  py::object slots = py::none();
-  if (markovian) {
-    try {
-      py::list per_camera;
-      for (const analysis::NodeModel& node : analysis::cluster_nodes(scenario)) per_camera.append(node.slots);
-      slots = per_camera;
-    } catch (const analysis::AnalysisError&) {  // not Markovian after all: the failures are reported per policy
-    }
-  }
-  return py::dict("policies"_a = analyses, "slots"_a = slots);
+  sim::RunOptions options;
+  options.threads = threads;
+  const sim::RunOutput output = run_interruptibly(prepared, std::move(options));
+  return app::to_json(app::compare_with_models(prepared.scenario, std::move(analyses), output));
 }
 
 }  // namespace
@@ -262,6 +210,8 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<ScenarioError>(m, "ScenarioError", PyExc_ValueError);
   py::register_exception<PolicyError>(m, "PolicyError", PyExc_ValueError);
   py::register_exception<PolicyContractError>(m, "PolicyContractError", PyExc_RuntimeError);
+  // app::SettingError ("duration: must be positive") is a std::invalid_argument,
+  // which pybind11 raises as ValueError.
 
   py::class_<ScenarioDocument>(m, "ScenarioDocument", "A scenario as written (the YAML tree) plus overrides.")
       .def_static("load_file", &ScenarioDocument::load_file, "path"_a, "Reads and parses a scenario file (syntax only).")
@@ -302,9 +252,10 @@ PYBIND11_MODULE(_core, m) {
         "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,
         "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
         "keep_trace, the trace as numpy arrays.");
-  m.def("analyze", &analyze, "document"_a, "policies"_a = py::none(),
-        "The exact models (Erlang-B, Markov chain, mean-field) for each policy, with the assumptions that "
-        "fail, and the cameras' slots when the scenario is Markovian.");
+  m.def("analyze", &analyze, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(),
+        "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(),
+        "Simulates with the GIL released and sets the exact models (Erlang-B, Markov chain, mean-field) "
+        "beside it; returns the JSON document of `fogsched analyze --json`.");
   m.def("format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
         "The CLI's comparison table for a results JSON document.");
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -78,3 +79,41 @@ def test_configuration_errors_keep_their_types():
         fogsched.analyze(fogsched.Scenario.load(MARKOV).set("cluster.cameras.slots", "two"), duration="10s")
     with pytest.raises(ValueError, match="at least one policy"):
         fogsched.analyze(MARKOV, policies=[])
+
+
+def test_the_cli_and_python_report_the_same_numbers(run_cli):
+    # Cameras of 2, 3 and 2 slots (busy slots no longer need equal slot counts), a
+    # policy no model covers, and short replications with invocations still running
+    # at the end: every number of `fogsched analyze --json` must come back unchanged.
+    slots = "[2, 3, 2]"
+    policies = ["local", "power_of_d(d=2,threshold=1)", "least_loaded"]
+    arguments = ["--replications", "3", "--seed", "5", "--duration", "3min", "--threads", "2"]
+    completed = run_cli("analyze", str(MARKOV), "--json", "--set", f"cluster.cameras.slots={slots}",
+                        *[a for p in policies for a in ("--policy", p)], *arguments)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    frame = fogsched.analyze(fogsched.Scenario.load(MARKOV).set("cluster.cameras.slots", slots),
+                             policies=policies, replications=3, seed=5, threads=2, duration="3min")
+
+    compared = 0
+    assert list(dict.fromkeys(frame["policy"])) == [r["policy"] for r in document["results"]]
+    for result in document["results"]:
+        rows = frame[frame["policy"] == result["policy"]]
+        assert [m["model"] for m in result["models"]] == list(dict.fromkeys(rows["model"].dropna()))
+        for metric, values in result["metrics"].items():
+            metric_rows = rows[rows["metric"] == metric]
+            assert (metric_rows["simulated_mean"] == values["simulated"]["mean"]).all()
+            assert (metric_rows["simulated_ci95"] == values["simulated"]["ci95"]).all()
+            for model in result["models"]:
+                row = metric_rows[metric_rows["model"] == model["model"]].iloc[0]
+                assert row["applies"] == model["applies"]
+                if model["applies"]:
+                    assert row["exact"] == values["models"][model["model"]]["value"]
+                    assert row["within_ci"] == values["models"][model["model"]]["within_ci95"]
+                    compared += 1
+                else:
+                    assert math.isnan(row["exact"]) and model["model"] not in values["models"]
+    # local: erlang_b and ctmc; power_of_d: ctmc (mean_field needs 20 cameras); least_loaded: none.
+    assert compared == 3 * 3
+    assert frame.loc[frame["policy"] == "least_loaded", "model"].isna().all()
+    assert frame["simulated_mean"].notna().all()

@@ -22,13 +22,6 @@ std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const Pol
   return configs;
 }
 
-Duration warmup_for_duration(const Scenario& scenario, Duration duration) {
-  if (scenario.warmup < duration || scenario.duration <= Duration::zero()) return scenario.warmup;
-  // In floating point: the product of two durations in nanoseconds overflows int64.
-  const double share = static_cast<double>(duration.count()) / static_cast<double>(scenario.duration.count());
-  return Duration{std::llround(static_cast<double>(scenario.warmup.count()) * share)};
-}
-
 std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication) {
   return derive_seed(seed, {stream::kReplication, replication});
 }
@@ -45,10 +38,6 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   Scenario scenario = base;
   if (options.seed) scenario.seed = *options.seed;
   if (options.replications) scenario.replications = *options.replications;
-  if (options.duration) {
-    scenario.warmup = warmup_for_duration(base, *options.duration);
-    scenario.duration = *options.duration;
-  }
   const City city(scenario);
   check_workload_models(scenario, city);
   const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);

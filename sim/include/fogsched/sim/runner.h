@@ -23,7 +23,6 @@ class Cancelled : public std::runtime_error {
 struct RunOptions {
   std::optional<std::uint32_t> replications;  // default: the scenario's
   std::optional<std::uint64_t> seed;          // default: the scenario's
-  std::optional<Duration> duration;           // default: the scenario's
   std::uint32_t threads = 1;                  // 0 = hardware concurrency
   bool keep_trace = false;                    // keep every InvocationRecord
   // Called with the fraction done (0..1) after each replication, from the thread
@@ -64,10 +63,6 @@ struct RunOutput {
 // The scenario's `policies` list, validated against `registry`.
 std::vector<PolicyConfig> configure_policies(const Scenario& scenario,
                                              const PolicyRegistry& registry = PolicyRegistry::builtin());
-
-// The warm-up of `scenario` run for `duration` instead: unchanged when it still fits,
-// else the same share of the shorter run as it had of the full one.
-Duration warmup_for_duration(const Scenario& scenario, Duration duration);
 
 // Seed of replication `r` of a run with seed `seed`. The same for every policy, so
 // policies are compared on the same arrivals and service demands.
