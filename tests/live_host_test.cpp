@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/openfaas.h"
+#include "live_wire.h"
 
 namespace fogsched::live {
 namespace {
@@ -157,7 +158,7 @@ TEST(OpenFaasNames, SplitFunctionTargets) {
   EXPECT_FALSE(split_function_target("/function/"));
   EXPECT_FALSE(split_function_target("/functions/x"));
   EXPECT_FALSE(split_function_target("/system/function/x"));
-  const auto peer = split_function_target("/peer/function/x/y", "/peer/function/");
+  const auto peer = split_function_target(forward_target("x/y"), wire::kForwardPrefix);
   ASSERT_TRUE(peer);
   EXPECT_EQ(peer->path, "/y");
 }
@@ -355,7 +356,7 @@ TEST(HostInvoke, SyntheticHoldsForTheServiceTimeTheCallerNames) {
   config.functions.push_back(synthetic_function("plate", "exponential(1h)"));
   HostUnderTest host(std::move(config));
   Request named = host.request(http::verb::post, "/function/plate", "x");
-  named.set(beast::string_view(kServiceSecondsHeader.data(), kServiceSecondsHeader.size()), "0.002");
+  named.set(header_name(wire::kServiceSecondsHeader), "0.002");
   const Response response = host.send(named);
   EXPECT_EQ(response.result(), http::status::ok);
   EXPECT_EQ(response.body(), "0.002000\n") << "the named time, not a draw with a mean of an hour";

@@ -18,6 +18,8 @@
 #include <boost/beast/http/write.hpp>
 #include <gtest/gtest.h>
 
+#include "live_wire.h"
+
 namespace fogsched::live {
 namespace {
 
@@ -173,9 +175,9 @@ std::string beast_wire(const http::message<isRequest, http::string_body>& messag
 }
 
 TEST(WireHeader, RequestsAreWhatBeastsSerializerWrites) {
-  Request get{http::verb::get, "/peer/load?function=noop", 11};
+  Request get{http::verb::get, probe_target("noop"), 11};
   get.set(http::field::host, "127.0.0.1:8080");
-  get.set("X-Fogsched-Token", "secret");
+  get.set(header_name(wire::kTokenHeader), "secret");
   get.insert("X-Repeated", "one");
   get.insert("X-Repeated", "two");
   get.insert("x-lower-case", "");  // an empty value, a name as the client spelt it

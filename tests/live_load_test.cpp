@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "fogsched/live/load.h"
+#include "live_wire.h"
 
 namespace fogsched::live {
 namespace {
@@ -34,10 +35,10 @@ std::vector<NodeIdentity> nodes_named(std::initializer_list<const char*> names) 
 Response answer(http::status status, const char* node, const char* decision, const char* hops, const char* probes,
                 const char* duration_s) {
   Response r{status, 11};
-  if (node) r.set("X-Fogsched-Node", node);
-  if (decision) r.set("X-Fogsched-Decision", decision);
-  if (hops) r.set("X-Fogsched-Hops", hops);
-  if (probes) r.set("X-Fogsched-Probes", probes);
+  if (node) r.set(header_name(wire::kNodeHeader), node);
+  if (decision) r.set(header_name(wire::kDecisionHeader), decision);
+  if (hops) r.set(header_name(wire::kHopsHeader), hops);
+  if (probes) r.set(header_name(wire::kProbesHeader), probes);
   if (duration_s) r.set("X-Duration-Seconds", duration_s);
   return r;
 }

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/openfaas.h"
+#include "live_wire.h"
 
 namespace fogsched::live {
 namespace {
@@ -130,7 +131,7 @@ class FakeGateway {
     response.set("X-Seen-Method", std::string(request.method_string()));
     response.set("X-Seen-Target", target);
     response.set("X-Seen-Custom", std::string(request["X-Custom"]));
-    response.set("X-Seen-Token", std::string(request["X-Fogsched-Token"]));
+    response.set("X-Seen-Token", std::string(request[header_name(wire::kTokenHeader)]));
     response.set("X-Seen-Authorization", std::string(request[http::field::authorization]));
     response.set(http::field::content_type, "application/octet-stream");
     response.body() = request.body();
@@ -242,7 +243,7 @@ struct Cluster {
 };
 
 double metric(Cluster& cluster, std::size_t node, const std::string& sample) {
-  const Response response = cluster.send(node, call(http::verb::get, "/metrics"));
+  const Response response = cluster.send(node, call(http::verb::get, std::string(wire::kMetricsPath)));
   const std::string& text = response.body();
   const auto at = text.find("\n" + sample + " ");
   if (at == std::string::npos) {
@@ -266,10 +267,10 @@ TEST(SchedulerNode, PassesCallsThroughUnchanged) {
     EXPECT_EQ(header(response, "X-Seen-Target"), "/function/plate-recognition/sub/path?x=1&y=%20z");
     EXPECT_EQ(header(response, "X-Seen-Custom"), "kept");
     EXPECT_EQ(response.body(), binary);
-    EXPECT_EQ(header(response, "X-Fogsched-Node"), "n0");
-    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "0");
-    EXPECT_EQ(header(response, "X-Fogsched-Probes"), "0");
-    EXPECT_EQ(header(response, "X-Fogsched-Decision"), "run_local");
+    EXPECT_EQ(header(response, wire::kNodeHeader), "n0");
+    EXPECT_EQ(header(response, wire::kHopsHeader), "0");
+    EXPECT_EQ(header(response, wire::kProbesHeader), "0");
+    EXPECT_EQ(header(response, wire::kDecisionHeader), "run_local");
   }
   const Response bare = cluster.send(0, call(http::verb::get, "/function/echo"));
   EXPECT_EQ(header(bare, "X-Seen-Target"), "/function/echo");
@@ -298,7 +299,7 @@ TEST(SchedulerNode, RejectsWith429WhenItsSlotsAreFull) {
   const Response rejected = cluster.send(0, call(http::verb::post, "/function/f", "3"));
   EXPECT_EQ(rejected.result(), http::status::too_many_requests);
   EXPECT_EQ(rejected.body(), "fogsched: no capacity for f\n");
-  EXPECT_EQ(header(rejected, "X-Fogsched-Decision"), "reject");
+  EXPECT_EQ(header(rejected, wire::kDecisionHeader), "reject");
   EXPECT_EQ(cluster.gateways[0]->calls(), 2) << "a rejected call never reaches the gateway";
 
   cluster.gateways[0]->release();
@@ -333,7 +334,7 @@ TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) 
   gateway.release();
   ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
 
-  ClientResult status = loop.run(client.send(url, call(http::verb::get, "/status"), 10s));
+  ClientResult status = loop.run(client.send(url, call(http::verb::get, std::string(wire::kStatusPath)), 10s));
   ASSERT_TRUE(status);
   const json body = json::parse(status.response->body());
   EXPECT_EQ(body["functions"]["f"]["slots"], 1);
@@ -352,7 +353,7 @@ TEST(SchedulerNode, GatewayDownIs502NotAHang) {
                                              call(http::verb::post, "/function/f", "x"), 10s));
   ASSERT_TRUE(result) << result.message;
   EXPECT_EQ(result.response->result(), http::status::bad_gateway);
-  EXPECT_EQ(std::string((*result.response)["X-Fogsched-Decision"]), "run_local");
+  EXPECT_EQ(std::string((*result.response)[header_name(wire::kDecisionHeader)]), "run_local");
 }
 
 TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
@@ -360,9 +361,9 @@ TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
   Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1);
   // Cold: load 0 < threshold 1, runs here without probing.
   const Response cold = cluster.send(0, call(http::verb::post, "/function/f", "cold"));
-  EXPECT_EQ(header(cold, "X-Fogsched-Decision"), "run_local");
-  EXPECT_EQ(header(cold, "X-Fogsched-Probes"), "0");
-  EXPECT_EQ(header(cold, "X-Fogsched-Node"), "n0");
+  EXPECT_EQ(header(cold, wire::kDecisionHeader), "run_local");
+  EXPECT_EQ(header(cold, wire::kProbesHeader), "0");
+  EXPECT_EQ(header(cold, wire::kNodeHeader), "n0");
 
   // Hot: n0's one slot is busy, so it probes n1 (idle) and forwards there.
   cluster.gateways[0]->hold(true);
@@ -373,10 +374,10 @@ TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
   hot_request.set("X-Custom", "travels");
   const Response hot = cluster.send(0, hot_request);
   EXPECT_EQ(hot.result(), http::status::created);
-  EXPECT_EQ(header(hot, "X-Fogsched-Decision"), "forward");
-  EXPECT_EQ(header(hot, "X-Fogsched-Node"), "n1");
-  EXPECT_EQ(header(hot, "X-Fogsched-Hops"), "1");
-  EXPECT_EQ(header(hot, "X-Fogsched-Probes"), "1");
+  EXPECT_EQ(header(hot, wire::kDecisionHeader), "forward");
+  EXPECT_EQ(header(hot, wire::kNodeHeader), "n1");
+  EXPECT_EQ(header(hot, wire::kHopsHeader), "1");
+  EXPECT_EQ(header(hot, wire::kProbesHeader), "1");
   EXPECT_EQ(header(hot, "X-Seen-Method"), "PUT") << "the peer replays the client's method";
   EXPECT_EQ(header(hot, "X-Seen-Target"), "/function/f/deep?q=1");
   EXPECT_EQ(header(hot, "X-Seen-Custom"), "travels");
@@ -394,8 +395,8 @@ TEST(SchedulerNode, AGateway429CountsAsFullAndTheCallMovesToAPeer) {
   cluster.gateways[0]->refuse(true);
   const Response moved = cluster.send(0, call(http::verb::post, "/function/f", "x"));
   EXPECT_EQ(moved.result(), http::status::created);
-  EXPECT_EQ(header(moved, "X-Fogsched-Decision"), "forward");
-  EXPECT_EQ(header(moved, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(header(moved, wire::kDecisionHeader), "forward");
+  EXPECT_EQ(header(moved, wire::kNodeHeader), "n1");
   EXPECT_EQ(cluster.gateways[0]->calls(), 1);
   EXPECT_EQ(metric(cluster, 0, "fogsched_gateway_rejections_total"), 1);
 
@@ -423,7 +424,7 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
   node_b.start();
   HttpClient client(loop.contexts());
   auto peers_of = [&](std::uint16_t port) {
-    ClientResult status = loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, "/status"), 10s));
+    ClientResult status = loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, std::string(wire::kStatusPath)), 10s));
     EXPECT_TRUE(status);
     return status ? json::parse(status.response->body())["peers"] : json::array();
   };
@@ -438,7 +439,7 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
   ClientResult forwarded =
       loop.run(client.send(Url{"127.0.0.1", port_b, ""}, call(http::verb::get, "/function/f"), 10s));
   ASSERT_TRUE(forwarded);
-  EXPECT_EQ(std::string((*forwarded.response)["X-Fogsched-Node"]), "a");
+  EXPECT_EQ(std::string((*forwarded.response)[header_name(wire::kNodeHeader)]), "a");
 }
 
 TEST(SchedulerNode, GossipedLoadsSteerLeastLoaded) {
@@ -455,9 +456,9 @@ TEST(SchedulerNode, GossipedLoadsSteerLeastLoaded) {
   auto busy = cluster.send_async(0, call(http::verb::post, "/function/f", "busy"));
   ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
   const Response moved = cluster.send(0, call(http::verb::post, "/function/f", "moved"));
-  EXPECT_EQ(header(moved, "X-Fogsched-Decision"), "forward");
-  EXPECT_EQ(header(moved, "X-Fogsched-Node"), "n1");
-  EXPECT_EQ(header(moved, "X-Fogsched-Probes"), "0");
+  EXPECT_EQ(header(moved, wire::kDecisionHeader), "forward");
+  EXPECT_EQ(header(moved, wire::kNodeHeader), "n1");
+  EXPECT_EQ(header(moved, wire::kProbesHeader), "0");
   cluster.gateways[0]->release();
   ASSERT_EQ(busy.wait_for(10s), std::future_status::ready);
 }
@@ -467,8 +468,8 @@ TEST(SchedulerNode, HopLimitZeroKeepsEveryCallAtItsOrigin) {
   Cluster cluster(loop, 2, policy("random"), 4, [](NodeConfig& config) { config.hop_limit = 0; });
   for (int i = 0; i < 5; ++i) {
     const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
-    EXPECT_EQ(header(response, "X-Fogsched-Node"), "n0");
-    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "0");
+    EXPECT_EQ(header(response, wire::kNodeHeader), "n0");
+    EXPECT_EQ(header(response, wire::kHopsHeader), "0");
   }
   EXPECT_EQ(metric(cluster, 0, "fogsched_hop_limit_enforced_total"), 5);
   EXPECT_EQ(cluster.gateways[1]->calls(), 0);
@@ -481,18 +482,18 @@ TEST(SchedulerNode, AForwardedCallAtTheHopLimitIsNeverForwardedAgain) {
   Cluster cluster(loop, 3, policy("random"), 4);
   for (int i = 0; i < 6; ++i) {
     const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
-    EXPECT_EQ(header(response, "X-Fogsched-Decision"), "forward");
-    EXPECT_EQ(header(response, "X-Fogsched-Hops"), "1");
-    EXPECT_NE(header(response, "X-Fogsched-Node"), "n0");
+    EXPECT_EQ(header(response, wire::kDecisionHeader), "forward");
+    EXPECT_EQ(header(response, wire::kHopsHeader), "1");
+    EXPECT_NE(header(response, wire::kNodeHeader), "n0");
   }
-  Request forwarded = call(http::verb::post, "/peer/function/f");
-  forwarded.set("X-Fogsched-Token", "peer-token-1234");
-  forwarded.set("X-Fogsched-Hops", "1");
-  forwarded.set("X-Fogsched-Method", "GET");
-  forwarded.set("X-Fogsched-Origin", "n2");
+  Request forwarded = call(http::verb::post, forward_target("f"));
+  forwarded.set(header_name(wire::kTokenHeader), "peer-token-1234");
+  forwarded.set(header_name(wire::kHopsHeader), "1");
+  forwarded.set(header_name(wire::kMethodHeader), "GET");
+  forwarded.set(header_name(wire::kOriginHeader), "n2");
   const Response direct = cluster.send(1, forwarded);
   EXPECT_EQ(direct.result(), http::status::created);
-  EXPECT_EQ(header(direct, "X-Fogsched-Node"), "n1");
+  EXPECT_EQ(header(direct, wire::kNodeHeader), "n1");
   EXPECT_EQ(header(direct, "X-Seen-Method"), "GET");
   EXPECT_EQ(cluster.gateways[0]->calls(), 0) << "n0 forwarded every client call";
   EXPECT_EQ(cluster.gateways[1]->calls() + cluster.gateways[2]->calls(), 7) << "six forwarded calls and the direct one";
@@ -501,22 +502,22 @@ TEST(SchedulerNode, AForwardedCallAtTheHopLimitIsNeverForwardedAgain) {
 TEST(SchedulerNode, PeerEndpointsNeedThePeerToken) {
   Loop loop;
   Cluster cluster(loop, 1, policy("local"), 3);
-  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/peer/load?function=f")).result(), http::status::unauthorized);
-  Request wrong = call(http::verb::get, "/peer/load?function=f");
-  wrong.set("X-Fogsched-Token", "peer-token-1235");
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, probe_target("f"))).result(), http::status::unauthorized);
+  Request wrong = call(http::verb::get, probe_target("f"));
+  wrong.set(header_name(wire::kTokenHeader), "peer-token-1235");
   EXPECT_EQ(cluster.send(0, wrong).result(), http::status::unauthorized);
-  Request forward = call(http::verb::post, "/peer/function/f");
+  Request forward = call(http::verb::post, forward_target("f"));
   EXPECT_EQ(cluster.send(0, forward).result(), http::status::unauthorized);
   EXPECT_EQ(cluster.gateways[0]->calls(), 0);
 
-  Request right = call(http::verb::get, "/peer/load?function=f");
-  right.set("X-Fogsched-Token", "peer-token-1234");
+  Request right = call(http::verb::get, probe_target("f"));
+  right.set(header_name(wire::kTokenHeader), "peer-token-1234");
   const Response load = cluster.send(0, right);
   ASSERT_EQ(load.result(), http::status::ok);
   const json body = json::parse(load.body());
   EXPECT_EQ(body["running"], 0);
   EXPECT_EQ(body["slots"], 3);
-  EXPECT_EQ(header(load, "X-Fogsched-Slots"), "3");
+  EXPECT_EQ(header(load, wire::kSlotsHeader), "3");
 }
 
 TEST(SchedulerNode, SystemCallsCarryTheCallersCredentialsNeverTheNodes) {
@@ -548,15 +549,15 @@ TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
     ClientResult result = loop.run(client.send(url, call(http::verb::post, "/function/f", "x"), 10s));
     ASSERT_TRUE(result) << result.message;
     EXPECT_EQ(result.response->result(), http::status::created);
-    EXPECT_EQ(std::string((*result.response)["X-Fogsched-Node"]), "n0");
+    EXPECT_EQ(std::string((*result.response)[header_name(wire::kNodeHeader)]), "n0");
   }
   EXPECT_EQ(gateway.calls(), 4);
-  ClientResult status = loop.run(client.send(url, call(http::verb::get, "/status"), 10s));
+  ClientResult status = loop.run(client.send(url, call(http::verb::get, std::string(wire::kStatusPath)), 10s));
   ASSERT_TRUE(status);
   const json body = json::parse(status.response->body());
   ASSERT_EQ(body["peers"].size(), 1u);
   EXPECT_FALSE(body["peers"][0]["available"]) << "the dead peer is in back-off";
-  ClientResult metrics = loop.run(client.send(url, call(http::verb::get, "/metrics"), 10s));
+  ClientResult metrics = loop.run(client.send(url, call(http::verb::get, std::string(wire::kMetricsPath)), 10s));
   ASSERT_TRUE(metrics);
   // One failed forward puts the peer in back-off; later calls no longer try it.
   EXPECT_NE(metrics.response->body().find("\nfogsched_forward_failures_total 1\n"), std::string::npos)
@@ -566,7 +567,7 @@ TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
 TEST(SchedulerNode, DrainFinishesInFlightCallsAndReportsUnhealthy) {
   Loop loop;
   Cluster cluster(loop, 1, policy("local"), 4);
-  EXPECT_EQ(cluster.send(0, call(http::verb::get, "/healthz")).result(), http::status::ok);
+  EXPECT_EQ(cluster.send(0, call(http::verb::get, std::string(wire::kHealthPath))).result(), http::status::ok);
   cluster.gateways[0]->hold(true);
   auto holding = cluster.gateways[0]->when_holding(1);
   auto in_flight = cluster.send_async(0, call(http::verb::post, "/function/f", "keep me"));

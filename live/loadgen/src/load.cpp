@@ -22,7 +22,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "fogsched/live/host.h"
+#include "fogsched/live/openfaas.h"
+#include "fogsched/live/wire.h"
 
 namespace fogsched::live {
 namespace {
@@ -111,7 +112,7 @@ double quantile_of_sorted(const std::vector<double>& sorted, double q) {
 
 asio::awaitable<void> ask_status(HttpClient& client, Url url, SteadyDuration timeout, std::string& body,
                                  std::string& problem) {
-  Request request{http::verb::get, url.prefix + "/status", 11};
+  Request request{http::verb::get, url.prefix + std::string(wire::kStatusPath), 11};
   request.set(http::field::accept, "application/json");
   ClientResult result = co_await client.send(url, std::move(request), timeout);
   if (!result) {
@@ -161,10 +162,10 @@ asio::awaitable<void> send_one(ReplayState& state, HttpClient& client, std::size
                                SteadyDuration timeout) {
   const PlannedRequest& planned = state.plan.requests[index];
   const NodeIdentity& node = state.nodes[origin_node(planned, state.nodes.size())];
-  Request request{http::verb::post, node.url.prefix + "/function/" + state.plan.functions[planned.function].name, 11};
+  Request request{http::verb::post, node.url.prefix + std::string(kFunctionPrefix) + state.plan.functions[planned.function].name, 11};
   request.set(http::field::content_type, "application/octet-stream");
   if (state.options.send_service_times && planned.work_s >= 0) {
-    request.set(beast::string_view(kServiceSecondsHeader.data(), kServiceSecondsHeader.size()),
+    request.set(beast::string_view(wire::kServiceSecondsHeader.data(), wire::kServiceSecondsHeader.size()),
                 fmt::format("{:.9f}", planned.work_s / state.options.speedup));
   }
   request.body() = state.bodies[planned.function];
@@ -289,8 +290,8 @@ std::vector<NodeIdentity> discover_nodes(const std::vector<Url>& nodes, SteadyDu
     }
     const auto [it, inserted] = url_by_name.emplace(identity.name, url);
     if (!inserted) {
-      throw LoadError(fmt::format("nodes {} and {} are both named '{}': X-Fogsched-Node could not tell them apart",
-                                  it->second, url, identity.name));
+      throw LoadError(fmt::format("nodes {} and {} are both named '{}': {} could not tell them apart",
+                                  it->second, url, identity.name, wire::kNodeHeader));
     }
     identities.push_back(std::move(identity));
   }
@@ -314,16 +315,16 @@ ReplayedInvocation record_answer(const LoadPlan& plan, const std::vector<NodeIde
                                  double speedup) {
   ReplayedInvocation result = unanswered(plan, planned, nodes.size(), answered_at);
   result.status = answer.result_int();
-  const std::string_view ran_on = header(answer, "X-Fogsched-Node");
+  const std::string_view ran_on = header(answer, wire::kNodeHeader);
   const auto named = std::find_if(nodes.begin(), nodes.end(), [&](const NodeIdentity& n) { return n.name == ran_on; });
   if (named != nodes.end()) result.node = static_cast<std::uint32_t>(named - nodes.begin());
 
   InvocationRecord& r = result.record;
   r.executed_on = executed_on(plan, planned, result.node, nodes.size());
-  r.hops = header_count(answer, "X-Fogsched-Hops").value_or(0);
-  r.probes = header_count(answer, "X-Fogsched-Probes").value_or(0);
+  r.hops = header_count(answer, wire::kHopsHeader).value_or(0);
+  r.probes = header_count(answer, wire::kProbesHeader).value_or(0);
   const bool too_many = answer.result() == http::status::too_many_requests;
-  r.decision = parse_decision(header(answer, "X-Fogsched-Decision"))
+  r.decision = parse_decision(header(answer, wire::kDecisionHeader))
                    .value_or(too_many ? DecisionKind::reject : DecisionKind::run_local);
 
   const unsigned status_class = answer.result_int() / 100;

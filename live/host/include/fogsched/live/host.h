@@ -67,9 +67,8 @@ HostedFunction from_deployment(const FunctionDeployment& deployment);
 inline constexpr std::string_view kSyntheticAnnotation = "com.fogsched.synthetic";
 inline constexpr std::string_view kUpstreamAnnotation = "com.fogsched.upstream";
 inline constexpr std::string_view kSeedAnnotation = "com.fogsched.seed";
-// A synthetic function holds its slot for this many seconds when a call names them
-// (`fogsched load` sends the simulator's service demand), instead of drawing.
-inline constexpr std::string_view kServiceSecondsHeader = "X-Synthetic-Service-Seconds";
+// A call may name a synthetic function's service time instead of its drawing one:
+// wire::kServiceSecondsHeader (fogsched/live/wire.h).
 
 // A service time as one word: `exponential(1s)`, `deterministic(250ms)`,
 // `uniform(1s,2s)`, `lognormal(1s,0.5)` (mean, coefficient of variation). Throws

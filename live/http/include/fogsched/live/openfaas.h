@@ -20,6 +20,12 @@ namespace fogsched::live {
 // The namespace functions live in when none is given, and the only one a local host has.
 inline constexpr std::string_view kDefaultFunctionNamespace = "openfaas-fn";
 
+// The gateway's invocation routes (`/function/NAME...`) and its API (`/system/...`).
+inline constexpr std::string_view kFunctionPrefix = "/function/";
+inline constexpr std::string_view kSystemPrefix = "/system/";
+// GET /system/function/NAME: one FunctionStatus.
+inline constexpr std::string_view kFunctionStatusPrefix = "/system/function/";
+
 // --------------------------------------------------------------------------------
 // Names and targets
 
@@ -44,7 +50,7 @@ struct FunctionTarget {
   std::string path;
 };
 std::optional<FunctionTarget> split_function_target(std::string_view target,
-                                                    std::string_view prefix = "/function/");
+                                                    std::string_view prefix = kFunctionPrefix);
 
 // --------------------------------------------------------------------------------
 // Basic auth on /system/*

@@ -1,0 +1,177 @@
+// FunctionHost: the gateway's routes over the host's own functions. Here the setup,
+// the routing, /function/{name} as the gateway answers it (call id, start time, scale
+// from zero, the watchdog's max_inflight), start and drain.
+#include "fogsched/live/host.h"
+
+#include <sys/utsname.h>
+
+#include <atomic>
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <fmt/format.h>
+
+#include "gateway_answers.h"
+#include "host_state.h"
+
+extern char** environ;  // NOLINT: POSIX, the environment a command function inherits
+
+namespace fogsched::live {
+namespace {
+
+std::string new_call_id() {
+  thread_local boost::uuids::random_generator_mt19937 generate;
+  return boost::uuids::to_string(generate());
+}
+
+std::string machine_architecture() {
+  utsname names{};
+  return ::uname(&names) == 0 ? names.machine : "unknown";
+}
+
+std::map<std::string, std::string> read_environment() {
+  std::map<std::string, std::string> environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string_view::npos) environment.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  return environment;
+}
+
+}  // namespace
+
+FunctionHost::State::State(IoContextPool& contexts, HostConfig host_config)
+    : config(std::move(host_config)), client(contexts), environment(read_environment()), arch(machine_architecture()) {
+  const auto now = SystemClock::now();
+  for (HostedFunction& function : config.functions) {
+    std::string name = function.name;
+    functions.emplace(std::move(name), std::make_shared<Function>(std::move(function), now));
+  }
+  config.functions.clear();
+}
+
+asio::awaitable<Response> FunctionHost::State::handle(Request request, ClientInfo client_info) {
+  const std::string_view target = view(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with(kFunctionPrefix)) co_return co_await invoke(std::move(request), client_info);
+  if (path == "/healthz") co_return text_response(http::status::ok, "OK", request);
+  if (path.starts_with(kSystemPrefix)) co_return system(request, path);
+  co_return page_not_found(request);  // /async-function too: the host has no queue
+}
+
+// --- /function/{name} ------------------------------------------------------------
+
+asio::awaitable<Response> FunctionHost::State::invoke(Request request, const ClientInfo& client_info) {
+  const auto started_at = std::chrono::steady_clock::now();
+  const std::string start_time = std::to_string(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock::now().time_since_epoch()).count());
+  const std::optional<FunctionTarget> target = split_function_target(view(request.target()));
+  if (!target || !is_valid_function_name(target->name)) co_return page_not_found(request);
+  const auto [name, namespace_name] = split_function_namespace(target->name);
+  const bool our_namespace = namespace_name.empty() || namespace_name == kDefaultFunctionNamespace;
+  std::shared_ptr<Function> function = our_namespace ? find(name) : nullptr;
+
+  if (!function && config.scale_from_zero) {
+    // The gateway asks the provider for the function and relays its refusal.
+    co_return text_response(
+        http::status::not_found,
+        fmt::format("error finding function {}.{}: server returned non-200 status code (404) for function, {}, body: ",
+                    name, our_namespace ? kDefaultFunctionNamespace : namespace_name, name),
+        request);
+  }
+  const auto existing_call_id = request.find("X-Call-Id");
+  const bool generated_call_id = existing_call_id == request.end();
+  const std::string call_id = generated_call_id ? new_call_id() : std::string(view(existing_call_id->value()));
+  const auto stamp = [&](Response& response) {
+    if (generated_call_id) response.set("X-Call-Id", call_id);
+    response.set("X-Start-Time", start_time);
+  };
+  if (function && function->replicas.load() == 0 && config.scale_from_zero) {
+    function->replicas.store(1);  // the gateway scales from zero and then invokes
+  }
+  if (!function || function->replicas.load() == 0) {
+    Response response = go_error(http::status::service_unavailable, fmt::format("No endpoints available for: {}.", name),
+                                 request);
+    response.set("X-OpenFaaS-Internal", "proxy");
+    stamp(response);
+    co_return response;
+  }
+
+  metrics.started(function->qualified_name);
+  Response response;
+  if (!function->try_acquire_slot()) {
+    response = go_error(http::status::too_many_requests,
+                        fmt::format("Concurrent request limit exceeded. Max concurrent requests: {}",
+                                    function->spec.max_inflight),
+                        request);
+    response.set("X-OpenFaaS-Internal", "faas-middleware");
+  } else {
+    SlotGuard slot(*function);
+    response = co_await run(*function, request, target->path, client_info, call_id, start_time);
+  }
+  stamp(response);
+  metrics.finished(function->qualified_name, response.result_int(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
+  co_return response;
+}
+
+// --------------------------------------------------------------------------------
+
+FunctionHost::FunctionHost(IoContextPool& contexts, HostConfig config)
+    : state_(std::make_shared<State>(contexts, std::move(config))) {
+  // The servers hold the state weakly: the state owns them.
+  std::weak_ptr<State> weak = state_;
+  state_->server = std::make_unique<HttpServer>(
+      contexts, parse_listen_address(state_->config.listen), state_->config.limits,
+      [weak](Request request, ClientInfo client_info) -> asio::awaitable<Response> {
+        const auto state = weak.lock();
+        if (!state) co_return text_response(http::status::service_unavailable, "shutting down\n", request);
+        co_return co_await state->handle(std::move(request), client_info);
+      });
+  if (state_->config.metrics_listen) {
+    state_->metrics_server = std::make_unique<HttpServer>(
+        contexts, parse_listen_address(*state_->config.metrics_listen), state_->config.limits,
+        [weak](Request request, ClientInfo) -> asio::awaitable<Response> {
+          const auto state = weak.lock();
+          if (!state) co_return text_response(http::status::service_unavailable, "shutting down\n", request);
+          co_return state->metrics_page(request);
+        });
+  }
+}
+
+FunctionHost::~FunctionHost() = default;
+
+void FunctionHost::start() {
+  state_->server->start();
+  if (state_->metrics_server) state_->metrics_server->start();
+}
+
+tcp::endpoint FunctionHost::local_endpoint() const { return state_->server->local_endpoint(); }
+
+std::optional<tcp::endpoint> FunctionHost::metrics_endpoint() const {
+  if (!state_->metrics_server) return std::nullopt;
+  return state_->metrics_server->local_endpoint();
+}
+
+void FunctionHost::drain(SteadyDuration timeout, std::function<void()> on_drained) {
+  struct Countdown {
+    std::atomic<int> remaining;
+    std::function<void()> done;
+    std::shared_ptr<State> state;
+  };
+  auto countdown = std::make_shared<Countdown>();
+  countdown->remaining = state_->metrics_server ? 2 : 1;
+  countdown->done = std::move(on_drained);
+  countdown->state = state_;
+  const auto one_drained = [countdown] {
+    if (--countdown->remaining == 0) {
+      countdown->state->client.close_idle();
+      if (countdown->done) countdown->done();
+    }
+  };
+  state_->server->drain(timeout, one_drained);
+  if (state_->metrics_server) state_->metrics_server->drain(timeout, one_drained);
+}
+
+}  // namespace fogsched::live

@@ -1,0 +1,134 @@
+#pragma once
+// The host's state and the pieces that share it, one concern a file:
+//   host.cpp             setup, routing, /function/{name}, start and drain
+//   function_runners.cpp running a function as the watchdog does: command, synthetic, http
+//   system_routes.cpp    /system/* and the metrics page
+// A deployed function is a Function: its spec, its slots (max_inflight) and, for a
+// synthetic one, the stream its service times are drawn from.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without it
+
+#include <fmt/format.h>
+
+#include "fogsched/core/rng.h"
+#include "fogsched/core/service_time.h"
+#include "fogsched/live/host.h"
+#include "host_metrics.h"
+
+namespace fogsched::live {
+
+using SystemClock = std::chrono::system_clock;
+
+inline std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+
+// Draws service times of a synthetic function (core's distribution, as the simulator
+// draws them); one stream per function, shared by its concurrent invocations.
+class ServiceTimeSampler {
+ public:
+  ServiceTimeSampler(ServiceTimeSpec spec, std::uint64_t seed) : distribution_(std::move(spec)), rng_(seed) {}
+
+  Duration draw() {
+    const ServiceTimeSpec& spec = distribution_.spec();
+    if (spec.dist == ServiceDist::deterministic) return spec.mean;  // no lock: the benchmark's path
+    std::lock_guard lock(mutex_);
+    return from_seconds(distribution_.sample_s(rng_));
+  }
+
+ private:
+  ServiceTimeDistribution distribution_;
+  std::mutex mutex_;
+  Rng rng_;
+};
+
+// A deployed function. Updating one replaces it; invocations in progress finish on
+// the version they started with, as on a rolling update.
+struct Function {
+  Function(HostedFunction hosted, SystemClock::time_point created)
+      : spec(std::move(hosted)),
+        deployment(to_deployment(spec)),
+        qualified_name(fmt::format("{}.{}", spec.name, kDefaultFunctionNamespace)),
+        created_at(created) {
+    if (const auto* synthetic = std::get_if<SyntheticFunction>(&spec.kind)) {
+      sampler.emplace(synthetic->service_time, synthetic->seed);
+    }
+  }
+
+  // The watchdog's max_inflight: false when every slot is taken.
+  bool try_acquire_slot() {
+    std::uint32_t current = inflight.load();
+    do {
+      if (spec.max_inflight != 0 && current >= spec.max_inflight) return false;
+    } while (!inflight.compare_exchange_weak(current, current + 1));
+    return true;
+  }
+  void release_slot() { inflight.fetch_sub(1); }
+
+  const HostedFunction spec;
+  const FunctionDeployment deployment;
+  const std::string qualified_name;  // "name.openfaas-fn", the metrics' label
+  const SystemClock::time_point created_at;
+  std::atomic<std::uint64_t> replicas{1};
+  std::atomic<std::uint32_t> inflight{0};
+  std::optional<ServiceTimeSampler> sampler;
+};
+
+class SlotGuard {
+ public:
+  explicit SlotGuard(Function& function) : function_(function) {}
+  ~SlotGuard() { function_.release_slot(); }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+
+ private:
+  Function& function_;
+};
+
+struct FunctionHost::State : std::enable_shared_from_this<State> {
+  State(IoContextPool& contexts, HostConfig host_config);
+
+  asio::awaitable<Response> handle(Request request, ClientInfo client_info);
+  asio::awaitable<Response> invoke(Request request, const ClientInfo& client_info);
+  asio::awaitable<Response> run(Function& function, const Request& request, const std::string& path,
+                                const ClientInfo& client_info, const std::string& call_id, std::string_view start_time);
+  asio::awaitable<Response> run_command(Function& function, const CommandFunction& command, const Request& request,
+                                        const std::string& path);
+  asio::awaitable<Response> run_synthetic(Function& function, const Request& request);
+  asio::awaitable<Response> run_http(Function& function, const HttpFunction& upstream, const Request& request,
+                                     const std::string& path, const ClientInfo& client_info,
+                                     const std::string& call_id, std::string_view start_time);
+  Response system(const Request& request, std::string_view path);
+  Response deploy(const Request& request, bool update);
+  Response remove(const Request& request);
+  Response scale(const Request& request, const std::string& name);
+  Response status_of(const Request& request, const std::string& name);
+  Response list(const Request& request);
+  Response info(const Request& request) const;
+  Response metrics_page(const Request& request);
+
+  std::shared_ptr<Function> find(const std::string& name) const {
+    std::lock_guard lock(mutex);
+    const auto it = functions.find(name);
+    return it == functions.end() ? nullptr : it->second;
+  }
+  FunctionStatus status(const Function& function) const;
+
+  HostConfig config;  // its functions moved into `functions`
+  HttpClient client;
+  const std::map<std::string, std::string> environment;  // the host's own, inherited by commands
+  const std::string arch;
+  GatewayMetrics metrics;
+  mutable std::mutex mutex;
+  std::map<std::string, std::shared_ptr<Function>> functions;  // guarded by mutex
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<HttpServer> metrics_server;
+};
+
+}  // namespace fogsched::live

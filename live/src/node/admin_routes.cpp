@@ -1,0 +1,99 @@
+// The node's routes for operators and orchestrators: /healthz, Prometheus' /metrics
+// and the JSON /status.
+#include "node_impl.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace fogsched::live {
+
+using json = nlohmann::json;
+
+Response SchedulerNode::Impl::handle_health(const Request& request) const {
+  return text_response(draining ? http::status::service_unavailable : http::status::ok,
+                       draining ? "draining\n" : "OK\n", request);
+}
+
+Response SchedulerNode::Impl::handle_metrics(const Request& request) {
+  std::string out;
+  render_metric_header(out, "fogsched_invocations_total", "counter",
+                       "Invocations answered by this node, by the decision taken here and the outcome.");
+  for (const DecisionKind decision : {DecisionKind::run_local, DecisionKind::forward, DecisionKind::reject}) {
+    for (std::size_t outcome = 0; outcome < NodeMetrics::kOutcomes.size(); ++outcome) {
+      render_sample(out, "fogsched_invocations_total",
+                    fmt::format("decision=\"{}\",outcome=\"{}\"", to_string(decision), NodeMetrics::kOutcomes.at(outcome)),
+                    static_cast<double>(metrics.invocations.at(static_cast<std::size_t>(decision)).at(outcome).value()));
+    }
+  }
+  render_metric_header(out, "fogsched_invocation_seconds", "histogram",
+                       "Time from the request's arrival at this node to its answer.");
+  metrics.latency.render(out, "fogsched_invocation_seconds", "");
+  const std::pair<const char*, const Counter*> counters[] = {
+      {"fogsched_probes_total", &metrics.probes_sent},
+      {"fogsched_probe_failures_total", &metrics.probes_failed},
+      {"fogsched_forwards_total", &metrics.forwards_sent},
+      {"fogsched_forward_failures_total", &metrics.forwards_failed},
+      {"fogsched_gossip_sent_total", &metrics.gossip_sent},
+      {"fogsched_gossip_received_total", &metrics.gossip_received},
+      {"fogsched_hop_limit_enforced_total", &metrics.hop_limit_enforced},
+      {"fogsched_gateway_rejections_total", &metrics.gateway_rejections},
+      {"fogsched_gateway_failures_total", &metrics.gateway_failures},
+      {"fogsched_peer_unauthorized_total", &metrics.peer_unauthorized},
+  };
+  for (const auto& [name, counter] : counters) {
+    render_metric_header(out, name, "counter", "See live/README.md.");
+    render_sample(out, name, "", static_cast<double>(counter->value()));
+  }
+  render_metric_header(out, "fogsched_running", "gauge", "Executions in flight on the local gateway, by function.");
+  std::vector<std::pair<std::string, LoadReport>> loads;
+  {
+    std::lock_guard lock(mutex);
+    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
+      loads.emplace_back(state->function_name(FunctionId{f}), state->function_load(FunctionId{f}));
+    }
+  }
+  for (const auto& [name, load] : loads) {
+    render_sample(out, "fogsched_running", fmt::format("function=\"{}\"", escape_label_value(name)), load.running);
+  }
+  render_metric_header(out, "fogsched_slots", "gauge", "Slots K per function.");
+  for (const auto& [name, load] : loads) {
+    render_sample(out, "fogsched_slots", fmt::format("function=\"{}\"", escape_label_value(name)), load.slots);
+  }
+  Response response = text_response(http::status::ok, std::move(out), request);
+  response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  return response;
+}
+
+Response SchedulerNode::Impl::handle_status(const Request& request) {
+  json peers = json::array();
+  json functions = json::object();
+  LoadReport total;
+  {
+    std::lock_guard lock(mutex);
+    const Time t = now();
+    for (const PeerDirectory::PeerStatus& p : directory.status(t)) {
+      peers.push_back(json{{"url", p.url.to_string()},
+                           {"from_dns", p.from_dns},
+                           {"present", p.present},
+                           {"available", p.available},
+                           {"consecutive_failures", p.failures},
+                           {"retry_in_seconds", to_seconds(p.retry_in)}});
+    }
+    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
+      const LoadReport load = state->function_load(FunctionId{f});
+      functions[state->function_name(FunctionId{f})] = json{{"running", load.running}, {"slots", load.slots}};
+    }
+    total = state->total_load();
+  }
+  const json status{{"node", config.name},
+                    {"policy", policy_config.canonical},
+                    {"hop_limit", config.hop_limit},
+                    {"gateway", config.gateway.to_string()},
+                    {"draining", draining.load()},
+                    {"load", json{{"running", total.running}, {"slots", total.slots}}},
+                    {"functions", functions},
+                    {"peers", peers}};
+  return json_response(http::status::ok, status.dump(2), request);
+}
+
+}  // namespace fogsched::live

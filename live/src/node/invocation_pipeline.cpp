@@ -1,0 +1,284 @@
+// An invocation's way through the node: the policy's decision (with a probe round
+// when it asks for one), a forward to a peer or a run on the local gateway, a
+// rejection when nothing has room, and the fogsched headers on the answer.
+#include "node_impl.h"
+
+#include <algorithm>
+#include <array>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "fogsched/live/wire.h"
+#include "node_headers.h"
+
+namespace fogsched::live {
+
+using asio::use_awaitable;
+
+asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request, ClientInfo client,
+                                                                 Arrival arrival) {
+  const auto started_at = std::chrono::steady_clock::now();
+  const auto split = split_function_target(sv(request.target()));
+  if (!split || !is_valid_function_name(split->name)) {
+    co_return text_response(http::status::bad_request, "invalid function name\n", request);
+  }
+  const std::string function = split->name;
+  // What follows the name, exactly as the client wrote it: "", "/sub/path", "?x=1"…
+  const std::string rest(sv(request.target()).substr(kFunctionPrefix.size() + function.size()));
+  if (!arrival.forwarded) arrival.method = request.method();
+
+  FunctionId function_id;
+  {
+    std::lock_guard lock(mutex);
+    function_id = state->function_id(function);
+  }
+  co_await ensure_slots(function_id, function);
+
+  Invocation invocation;
+  invocation.id = InvocationId{next_invocation.fetch_add(1)};
+  invocation.function = function_id;
+  invocation.origin = NodeId{0};
+  invocation.hops = arrival.forwarded ? arrival.hops : 0;
+  invocation.arrival = now();
+  invocation.payload_bytes = request.body().size();
+
+  Answer outcome = co_await schedule(request, function, rest, arrival, invocation, client);
+  decorate(outcome.response, outcome);
+
+  const bool completed = outcome.response.result_int() < 400;
+  const bool rejected = outcome.response.result() == http::status::too_many_requests;
+  metrics.invocations.at(static_cast<std::size_t>(outcome.decision)).at(completed ? 0 : rejected ? 1 : 2).add();
+  const auto took = std::chrono::steady_clock::now() - started_at;
+  metrics.latency.observe(std::chrono::duration<double>(took).count());
+  if (!arrival.forwarded) {
+    std::lock_guard lock(mutex);
+    state->complete(*policy, Completion{.id = invocation.id,
+                                        .function = function_id,
+                                        .executed_on = outcome.ran_on,
+                                        .outcome = completed ? fogsched::Outcome::completed
+                                                   : rejected ? fogsched::Outcome::rejected
+                                                              : fogsched::Outcome::failed,
+                                        .response_time = std::chrono::duration_cast<Duration>(took)});
+  }
+  co_return std::move(outcome.response);
+}
+
+asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, const std::string& function,
+                                                      const std::string& rest, const Arrival& arrival,
+                                                      const Invocation& invocation, const ClientInfo& client) {
+  auto self = shared_from_this();
+  Answer answer;
+  answer.hops = invocation.hops;
+  bool local_full = false;
+  // A second round only when the gateway answers 429 although a slot seemed free:
+  // the function counts as full and the policy may send the call elsewhere.
+  for (int round = 0; round < 2; ++round) {
+    CheckedDecision decision;
+    PeerSet probe_peers;
+    {
+      std::lock_guard lock(mutex);
+      refresh_available_peers();
+      decision = state->decide(*policy, invocation, {}, false, local_full);
+      if (decision.step == Step::probe) probe_peers = *decision.probe_peers;
+    }
+    if (decision.step == Step::probe) {
+      const std::vector<ProbeAnswer> answers = co_await probe(probe_peers, function);
+      answer.probes += static_cast<std::uint32_t>(probe_peers.size());
+      std::lock_guard lock(mutex);
+      refresh_available_peers();
+      decision = state->decide(*policy, invocation, answers, true, local_full);
+    }
+    if (decision.hop_limit_enforced) metrics.hop_limit_enforced.add();
+
+    if (decision.step == Step::forward) {
+      ClientResult forwarded = co_await forward(decision.peer, request, function, rest, arrival, invocation);
+      if (forwarded) {
+        Response& response = *forwarded.response;
+        answer.decision = DecisionKind::forward;
+        answer.ran_on = decision.peer;
+        answer.executed_on = own_header_text(response, wire::kNodeHeader);
+        answer.hops = header_number(response, wire::kHopsHeader, invocation.hops + 1);
+        answer.probes += header_number(response, wire::kProbesHeader, 0);
+        answer.response = std::move(response);
+        co_return answer;
+      }
+      // The peer did not answer: it goes into back-off and the call stays here.
+      metrics.forwards_failed.add();
+      {
+        std::lock_guard lock(mutex);
+        directory.report_failure(decision.peer, now());
+      }
+      decision.step = Step::run_local;
+    }
+
+    answer.ran_on = NodeId{0};
+    answer.executed_on = config.name;
+    if (decision.step == Step::reject) {
+      answer.decision = DecisionKind::reject;
+      answer.response = reject(request, function);
+      co_return answer;
+    }
+    bool acquired = false;
+    if (!local_full) {
+      std::lock_guard lock(mutex);
+      acquired = state->try_acquire_slot(invocation.function);
+    }
+    if (!acquired) {
+      answer.decision = DecisionKind::reject;
+      answer.response = reject(request, function);
+      co_return answer;
+    }
+    answer.decision = DecisionKind::run_local;
+    ClientResult ran = co_await run_on_gateway(request, function, rest, arrival, client);
+    {
+      std::lock_guard lock(mutex);
+      state->release_slot(invocation.function);
+    }
+    if (!ran) {
+      metrics.gateway_failures.add();
+      answer.response = text_response(http::status::bad_gateway,
+                                      fmt::format("fogsched: the gateway did not answer ({})\n",
+                                                  to_string(ran.failure)),
+                                      request);
+      co_return answer;
+    }
+    if (ran.response->result() == http::status::too_many_requests) {
+      metrics.gateway_rejections.add();
+      if (round == 0 && invocation.hops < config.hop_limit) {
+        local_full = true;
+        continue;
+      }
+    }
+    answer.response = std::move(*ran.response);
+    strip_hop_by_hop(answer.response);
+    co_return answer;
+  }
+  answer.decision = DecisionKind::reject;
+  answer.response = reject(request, function);
+  co_return answer;
+}
+
+Response SchedulerNode::Impl::reject(const Request& request, const std::string& function) const {
+  return text_response(http::status::too_many_requests, fmt::format("fogsched: no capacity for {}\n", function),
+                       request);
+}
+
+void SchedulerNode::Impl::decorate(Response& response, const Answer& outcome) const {
+  // A forwarded call's response carries the peer's own values: replaced, in one pass.
+  constexpr std::array kOwn{wire::kNodeHeader, wire::kHopsHeader, wire::kProbesHeader, wire::kDecisionHeader};
+  for (auto it = response.begin(); it != response.end();) {
+    const bool own =
+        std::any_of(kOwn.begin(), kOwn.end(), [&](std::string_view header) { return is_own_header(*it, header); });
+    it = own ? response.erase(it) : std::next(it);
+  }
+  response.insert(bsv(wire::kNodeHeader), bsv(outcome.executed_on));
+  response.insert(bsv(wire::kHopsHeader), std::to_string(outcome.hops));
+  response.insert(bsv(wire::kProbesHeader), std::to_string(outcome.probes));
+  response.insert(bsv(wire::kDecisionHeader), to_string(outcome.decision));
+  response.prepare_payload();
+}
+
+asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Request& request,
+                                                           const std::string& function, const std::string& rest,
+                                                           const Arrival& arrival, const Invocation& invocation) {
+  Url to;
+  {
+    std::lock_guard lock(mutex);
+    to = directory.url(peer);
+  }
+  metrics.forwards_sent.add();
+  Request upstream{http::verb::post, to.prefix + std::string(wire::kForwardPrefix) + function + rest, request.version()};
+  copy_end_to_end_headers(request, upstream);
+  upstream.set(bsv(wire::kTokenHeader), bsv(peer_token));
+  upstream.set(bsv(wire::kMethodHeader), http::to_string(arrival.method));
+  upstream.set(bsv(wire::kHopsHeader), std::to_string(invocation.hops + 1));
+  upstream.set(bsv(wire::kPathHeader), arrival.path.empty() ? config.name : arrival.path + "," + config.name);
+  upstream.set(bsv(wire::kOriginHeader), bsv(arrival.forwarded ? arrival.origin : config.name));
+  upstream.set(bsv(wire::kInvocationHeader), arrival.forwarded ? arrival.origin_invocation
+                                                         : std::to_string(invocation.id.value));
+  upstream.body() = request.body();
+  ClientResult result = co_await peers_client.send(to, std::move(upstream), config.forward_timeout);
+  if (result) {
+    std::lock_guard lock(mutex);
+    directory.report_success(peer);
+  }
+  co_return result;
+}
+
+std::optional<LoadReport> SchedulerNode::Impl::read_probe_answer(NodeId peer, const ClientResult& result) {
+  std::optional<LoadReport> load;
+  if (result && result.response->result() == http::status::ok) {
+    // The numbers travel in headers, so a probe's answer is read without a parser.
+    const Response& answer = *result.response;
+    const auto running = header_value(answer, wire::kRunningHeader);
+    const auto queued = header_value(answer, wire::kQueuedHeader);
+    const auto slots = header_value(answer, wire::kSlotsHeader);
+    const auto queue_capacity = header_value(answer, wire::kQueueCapacityHeader);
+    if (running && queued && slots && queue_capacity) {
+      load = LoadReport{.running = *running, .queued = *queued, .slots = *slots, .queue_capacity = *queue_capacity};
+    }
+  }
+  {
+    std::lock_guard lock(mutex);
+    if (load) {
+      directory.report_success(peer);
+    } else {
+      directory.report_failure(peer, now());
+    }
+  }
+  // A failed probe is absent from the answers, never read as load 0.
+  if (!load) metrics.probes_failed.add();
+  return load;
+}
+
+asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerSet& peers,
+                                                                      const std::string& function) {
+  auto self = shared_from_this();
+  std::vector<Url> urls;
+  {
+    std::lock_guard lock(mutex);
+    for (NodeId peer : peers) urls.push_back(directory.url(peer));
+  }
+  auto probe_request = [&](std::size_t i) {
+    Request request{http::verb::get, urls[i].prefix + std::string(wire::kLoadPath) + std::string(wire::kLoadFunctionQuery) + function, 11};
+    request.set(bsv(wire::kTokenHeader), bsv(peer_token));
+    metrics.probes_sent.add();
+    return request;
+  };
+  std::vector<ProbeAnswer> answers;
+  if (peers.size() == 1) {
+    // One peer (power_of_d with d = 1, say): no fan-out to wait for.
+    Request request = probe_request(0);
+    const ClientResult result = co_await peers_client.send(urls[0], std::move(request), config.probe_timeout);
+    if (const auto load = read_probe_answer(peers[0], result)) answers.push_back({.peer = peers[0], .load = *load});
+    co_return answers;
+  }
+  // The probes run concurrently on this coroutine's context, whose one thread also
+  // runs the latch that wakes it when the last one is done; their completions touch
+  // this frame's locals, which outlive them (the latch waits for every one).
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  std::vector<std::optional<ProbeAnswer>> slots(peers.size());
+  std::size_t pending = peers.size();
+  asio::steady_timer latch(executor, std::chrono::steady_clock::time_point::max());
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    asio::co_spawn(executor, peers_client.send(urls[i], probe_request(i), config.probe_timeout),
+                   [&, i](std::exception_ptr, ClientResult result) {
+                     if (const auto load = read_probe_answer(peers[i], result)) {
+                       slots[i] = ProbeAnswer{.peer = peers[i], .load = *load};
+                     }
+                     if (--pending == 0) latch.cancel();
+                   });
+  }
+  boost::system::error_code ignored;
+  if (pending > 0) co_await latch.async_wait(asio::redirect_error(use_awaitable, ignored));
+  for (auto& slot : slots) {
+    if (slot) answers.push_back(*slot);
+  }
+  co_return answers;
+}
+
+}  // namespace fogsched::live

@@ -1,0 +1,176 @@
+// The scheduler node's setup, routing and life cycle: secrets read, policy made, the
+// listening socket bound; each request sent to the concern that answers it; the
+// policy's timer; start, drain and the process around a node.
+#include "node_impl.h"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <boost/algorithm/string/trim.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include "fogsched/core/rng.h"
+#include "fogsched/live/wire.h"
+#include "node_headers.h"
+
+namespace fogsched::live {
+namespace {
+
+std::string read_token_file(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) throw std::runtime_error(fmt::format("{}: cannot read the peer token file", path.string()));
+  std::string token;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) token.append(buffer, n);
+  std::fclose(file);
+  boost::algorithm::trim(token);
+  if (token.empty()) throw std::runtime_error(fmt::format("{}: the peer token file is empty", path.string()));
+  return token;
+}
+
+}  // namespace
+
+SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
+    : contexts(pool),
+      io(pool.at(0)),
+      config(std::move(cfg)),
+      policy_config(config.policy.name.empty() ? PolicyRegistry::builtin().parse("local")
+                                               : PolicyRegistry::builtin().configure(config.policy)),
+      gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
+                                  .max_response_header_bytes = 64 * 1024,
+                                  .max_response_body_bytes = 256 * 1024 * 1024}),
+      peers_client(pool),
+      directory(config.static_peers, config.peer_backoff.initial, config.peer_backoff.max),
+      policy_timer(io),
+      refresh_timer(io) {
+  credentials = read_basic_auth_secrets(config.secrets_dir);
+  if (config.peer_token_file) peer_token = read_token_file(*config.peer_token_file);
+  const bool has_peers = !config.static_peers.empty() || config.peers_dns.has_value();
+  if (has_peers && peer_token.empty()) {
+    throw std::runtime_error("peers are configured but no peer token is (peers.token_file, FOGSCHED_PEER_TOKEN_FILE): "
+                             "peer calls need a shared token");
+  }
+  policy = policy_config.make();
+  const NodeId self{0};
+  state = std::make_unique<LiveNodeState>(
+      self, Rng(derive_seed(config.seed, {0x6c697665 /* "live" */})), [this] { return now(); }, config.hop_limit,
+      policy_config.canonical,
+      LiveNodeState::Effects{
+          .gossip = [this](std::span<const NodeId> to, LoadReport load) { send_gossip(to, load); },
+          .set_timer = [this](Duration after) { arm_policy_timer(after); }});
+  ServerLimits limits;
+  limits.max_body_bytes = config.max_body_bytes;
+  limits.max_header_bytes = config.max_header_bytes;
+  server = std::make_unique<HttpServer>(
+      contexts, parse_listen_address(config.listen), limits,
+      [this](Request request, ClientInfo client) { return handle(std::move(request), client); });
+}
+
+// ----------------------------------------------------------------------------------
+// Routing
+
+asio::awaitable<Response> SchedulerNode::Impl::handle(Request request, ClientInfo client) {
+  auto self = shared_from_this();
+  const std::string_view target = sv(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+
+  if (path.starts_with(kFunctionPrefix)) {
+    // Named, not a temporary: GCC 12 destroys temporaries of a co_await expression twice.
+    Arrival from_client;
+    co_return co_await handle_invocation(std::move(request), client, std::move(from_client));
+  }
+  if (path.starts_with(kSystemPrefix)) co_return co_await handle_system(std::move(request), client);
+  if (path == wire::kHealthPath) co_return handle_health(request);
+  if (path == wire::kMetricsPath && request.method() == http::verb::get) co_return handle_metrics(request);
+  if (path == wire::kStatusPath && request.method() == http::verb::get) co_return handle_status(request);
+  if (path.starts_with(wire::kPeerPrefix)) co_return co_await handle_peer(std::move(request), client);
+  co_return text_response(http::status::not_found, "404 page not found\n", request);
+}
+
+void SchedulerNode::Impl::arm_policy_timer(Duration after) {
+  // Runs under `mutex` (from a policy hook). Re-arming replaces the timer.
+  const std::uint64_t generation = ++policy_timer_generation;
+  policy_timer.expires_after(after);
+  policy_timer.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec || self->draining) return;
+    std::lock_guard lock(self->mutex);
+    if (generation != self->policy_timer_generation) return;
+    self->refresh_available_peers();
+    self->state->timer(*self->policy);
+  });
+}
+
+// ----------------------------------------------------------------------------------
+// SchedulerNode
+
+SchedulerNode::SchedulerNode(IoContextPool& contexts, NodeConfig config)
+    : impl_(std::make_shared<Impl>(contexts, std::move(config))) {}
+
+SchedulerNode::~SchedulerNode() {
+  impl_->draining = true;
+  impl_->refresh_timer.cancel();
+  std::lock_guard lock(impl_->mutex);
+  impl_->policy_timer.cancel();
+}
+
+tcp::endpoint SchedulerNode::local_endpoint() const { return impl_->server->local_endpoint(); }
+
+void SchedulerNode::start() {
+  impl_->server->start();
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->refresh_available_peers();
+    impl_->state->start(*impl_->policy);
+  }
+  asio::co_spawn(impl_->io, impl_->refresh_peers_loop(), asio::detached);
+}
+
+void SchedulerNode::drain(std::function<void()> drained) {
+  auto impl = impl_;
+  impl->draining = true;
+  asio::post(impl->io, [impl] {
+    impl->refresh_timer.cancel();
+    std::lock_guard lock(impl->mutex);
+    impl->policy_timer.cancel();
+  });
+  impl->server->drain(impl->config.drain_timeout, [impl, drained = std::move(drained)] {
+    impl->gateway.close_idle();
+    impl->peers_client.close_idle();
+    if (drained) drained();
+  });
+}
+
+int run_scheduler_node(const NodeConfig& config) {
+  const unsigned threads = config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  IoContextPool contexts(threads);
+  std::unique_ptr<SchedulerNode> node;
+  try {
+    node = std::make_unique<SchedulerNode>(contexts, config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fogsched serve: %s\n", e.what());
+    return 2;
+  }
+  node->start();
+  asio::signal_set signals(contexts.at(0), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "fogsched serve: draining\n");
+    node->drain([&contexts] { contexts.stop(); });
+  });
+  std::printf("listening on %s\n", fmt::format("{}:{}", node->local_endpoint().address().to_string(),
+                                               node->local_endpoint().port())
+                                       .c_str());
+  std::fflush(stdout);
+  contexts.start();
+  contexts.join();
+  return 0;
+}
+
+}  // namespace fogsched::live
