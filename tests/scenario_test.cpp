@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fogsched/core/scenario_yaml.h"
-#include "fogsched/core/service_time.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "scenario_text.h"
 
 namespace fogsched {
@@ -438,16 +438,19 @@ TEST(ScenarioServiceTime, OneWordReadsLikeTheMap) {
 }
 
 TEST(ScenarioServiceTime, WordErrorsNameTheWordAndItsPart) {
-  EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", "exponential(0s)")),
-            "x.yaml:9: functions.f.service_time: 'exponential(0s)': mean: expected a positive duration, got '0s'");
-  EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", "uniform(1s)")),
-            "x.yaml:9: functions.f.service_time: 'uniform(1s)': expected uniform(MIN,MAX)");
-  EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", "weibull(1s)")),
-            "x.yaml:9: functions.f.service_time: 'weibull(1s)': dist: expected one of exponential, deterministic, "
-            "uniform, lognormal, empirical, got 'weibull'");
-  EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", "fast")),
-            "x.yaml:9: functions.f.service_time: 'fast' is not a service time such as exponential(1s), "
-            "deterministic(250ms), uniform(1s,2s) or lognormal(1s,0.5)");
+  const std::pair<std::string, std::string> cases[] = {
+      {"exponential(0s)", "'exponential(0s)': mean: expected a positive duration, got '0s'"},
+      {"uniform(1s)", "'uniform(1s)': expected uniform(MIN,MAX)"},
+      {"weibull(1s)",
+       "'weibull(1s)': dist: expected one of exponential, deterministic, uniform, lognormal, empirical, got 'weibull'"},
+      {"fast",
+       "'fast' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
+       "lognormal(1s,0.5)"},
+  };
+  for (const auto& [word, problem] : cases) {
+    EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", word)),
+              "x.yaml:9: functions.f.service_time: " + problem);
+  }
 }
 
 TEST(ScenarioErrors, HotSpotsAndProfiles) {

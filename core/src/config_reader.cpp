@@ -44,15 +44,15 @@ bool within(Bound bound, const T& value, const T& zero) {
   return true;
 }
 
-std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
+}  // namespace
+
+std::optional<std::uint64_t> parse_unsigned_integer(std::string_view text) {
   if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
   std::uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
-
-}  // namespace
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
@@ -159,7 +159,7 @@ std::uint64_t ConfigReader::integer(const YAML::Node& node, const std::string& p
                                     std::uint64_t max) const {
   const std::string expected = bounded(bound, "integer");
   const std::string value = scalar(node, path, expected);
-  const auto number = parse_unsigned(trim(value));
+  const auto number = parse_unsigned_integer(trim(value));
   if (!number || !within(bound, *number, std::uint64_t{0})) {
     fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
   }

@@ -1,7 +1,6 @@
 // The host's functions file, read by the configuration reader of core, and host
 // functions as OpenFaaS deployments.
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -13,7 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/config_reader.h"
-#include "fogsched/core/service_time.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/host.h"
 
@@ -30,12 +29,9 @@ std::vector<std::string> split_words(std::string_view text) {
 }
 
 std::uint64_t parse_unsigned(std::string_view text, std::string_view what) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-    throw std::invalid_argument(fmt::format("{}: '{}' is not a non-negative integer", what, text));
-  }
-  return value;
+  const auto value = parse_unsigned_integer(text);
+  if (!value) throw std::invalid_argument(fmt::format("{}: '{}' is not a non-negative integer", what, text));
+  return *value;
 }
 
 constexpr std::uint64_t kMaxInflight = 1'000'000;

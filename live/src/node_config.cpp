@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <limits>
@@ -51,12 +50,9 @@ std::vector<std::string_view> split_list(std::string_view text) {
 
 // `max` is the type's largest value when the setting has no upper bound of its own.
 std::uint64_t unsigned_value(std::string_view text, std::uint64_t min, std::uint64_t max, bool bounded) {
-  const std::string_view digits = trim(text);
-  std::uint64_t value = 0;
-  const char* end = digits.data() + digits.size();
-  const auto [stop, error] = std::from_chars(digits.data(), end, value);
-  const bool is_integer = !digits.empty() && error == std::errc{} && stop == end;
-  if (!is_integer || value < min || value > max) {
+  const std::optional<std::uint64_t> parsed = parse_unsigned_integer(trim(text));
+  const std::uint64_t value = parsed.value_or(0);
+  if (!parsed || value < min || value > max) {
     throw ValueError(bounded ? fmt::format("expected an integer from {} to {}, got '{}'", min, max, text)
                              : fmt::format("expected an integer of at least {}, got '{}'", min, text));
   }

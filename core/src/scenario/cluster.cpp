@@ -1,4 +1,5 @@
-// The cluster section: cameras (layout, positions, slots, speeds, per-camera overrides) and the cloud.
+// The cluster section: cameras (layout, positions, slots, speeds, per-camera
+// overrides) and the cloud.
 #include "parser.h"
 
 #include <fmt/format.h>

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "fogsched/core/config_reader.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
 #include "parser.h"
@@ -32,13 +33,6 @@ using scenario_parsing::kSetLocation;
 // Deeper than any scenario needs; guards the recursive walks against alias cycles
 // ("&a [*a]"), which yaml-cpp builds as real cycles.
 constexpr int kMaxDepth = 64;
-std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> segments;
@@ -190,9 +184,7 @@ YAML::Node load_yaml(std::string_view text, const SourceLocation& origin, const 
   }
 }
 
-
 }  // namespace
-
 
 struct ScenarioDocument::Impl {
   std::string origin;
@@ -237,7 +229,7 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
     const std::string& segment = segments[i];
     const bool last = i + 1 == segments.size();
     if (current.IsSequence()) {
-      const auto index = parse_unsigned(segment);
+      const auto index = parse_unsigned_integer(segment);
       if (!index) {
         throw ScenarioError(kSetLocation, path,
                             fmt::format("'{}' is a list; expected an index, got '{}'", walked, segment));
@@ -359,6 +351,5 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
   document.apply(overrides);
   return document.parse();
 }
-
 
 }  // namespace fogsched

@@ -1,7 +1,7 @@
 // The functions section: service time, payload, response and deadline of each function.
 #include "parser.h"
 
-#include "fogsched/core/service_time.h"
+#include "fogsched/core/service_time_grammar.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // and scenarios/schema.json must name exactly these (tests/scenario_schema_test.cpp).
 #include <string_view>
 
-#include "fogsched/core/service_time.h"
+#include "fogsched/core/service_time_grammar.h"
 
 namespace fogsched::scenario_keys {
 

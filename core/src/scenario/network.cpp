@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-
 namespace fogsched::scenario_parsing {
 namespace keys = scenario_keys;
 

@@ -30,8 +30,7 @@ struct DocumentView {
   const std::vector<YAML::Node>& created;  // nodes that exist only because of set()
 };
 
-// Policy parameter names and policy names.
-bool is_identifier(std::string_view text);
+// "poisson", "mmpp", "trace", "traffic", as scenario files write them.
 std::string_view process_name(ArrivalProcess process);
 
 // Reads the document into a Scenario. One instance per parse() call.

@@ -7,12 +7,16 @@
 #include <cctype>
 
 namespace fogsched::scenario_parsing {
+namespace {
 
+// Policy names and parameter names.
 bool is_identifier(std::string_view text) {
   if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front()))) return false;
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
+
+}  // namespace
 
 std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std::string& path) const {
   require_sequence(node, path, "a list of policies");

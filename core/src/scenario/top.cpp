@@ -1,4 +1,6 @@
-// The top level of a scenario (name, seed, duration, warmup, replications, hop_limit), the order sections are read in, and what every section shares: locations and cameras.
+// The top level of a scenario (name, seed, duration, warmup, replications,
+// hop_limit), the order the sections are read in, and what every section shares:
+// error locations and camera indices.
 #include "parser.h"
 
 #include <fmt/format.h>
@@ -85,6 +87,5 @@ std::vector<std::uint32_t> Parser::camera_list(const YAML::Node& node, const std
   }
   return cameras;
 }
-
 
 }  // namespace fogsched::scenario_parsing

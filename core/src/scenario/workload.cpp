@@ -1,4 +1,5 @@
-// The workload section: entries, their arrival process, rates, hot spots, profiles and traces.
+// The workload section: entries, their arrival process, rates, hot spots, profiles
+// and traces.
 #include "parser.h"
 
 #include <fmt/format.h>

@@ -10,6 +10,7 @@
 #include <exception>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ namespace fogsched {
 
 // `text` without leading and trailing spaces, tabs and line ends.
 std::string_view trim(std::string_view text);
+
+// Decimal digits alone ("8", not "+8", "-1" or "8 "), within 64 bits.
+std::optional<std::uint64_t> parse_unsigned_integer(std::string_view text);
 
 // "cluster.cameras" + "slots" -> "cluster.cameras.slots"; "" + "name" -> "name".
 std::string join_key_path(std::string_view path, std::string_view key);

@@ -20,7 +20,7 @@
 
 #include "fogsched/core/errors.h"
 #include "fogsched/core/scenario.h"
-#include "fogsched/core/service_time.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "fogsched/core/time.h"
 #include "fogsched/live/http.h"
 #include "fogsched/live/openfaas.h"
@@ -72,7 +72,7 @@ inline constexpr std::string_view kSeedAnnotation = "com.fogsched.seed";
 // (`fogsched load` sends the simulator's service demand), instead of drawing.
 inline constexpr std::string_view kServiceSecondsHeader = "X-Synthetic-Service-Seconds";
 
-// Service times are written in core's one grammar (fogsched/core/service_time.h):
+// Service times are written in core's one grammar (fogsched/core/service_time_grammar.h):
 // `exponential(1s)`, `uniform(1s,2s)`, ... or the same as a map.
 
 // --------------------------------------------------------------------------------
