@@ -26,6 +26,8 @@ packages=(
   python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
   python3-yaml python3-pytest python3-pytest-timeout python3-nbclient python3-nbformat python3-ipykernel python3-distributed
   chromium
+  # tests/check_scenario_schema.py: the shipped scenarios against scenarios/schema.json.
+  python3-jsonschema
 )
 if [[ "$bench_live" == true ]]; then
   packages+=(wrk nginx)

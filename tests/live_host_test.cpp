@@ -638,6 +638,16 @@ TEST(HostMetrics, CountsInvocationsByCodeWithHistogramAndReplicas) {
 // --------------------------------------------------------------------------------
 // The functions file
 
+// The error a functions file named host.yaml gives, or "no error".
+std::string host_error_of(const std::string& yaml) {
+  try {
+    parse_host_config(yaml, "host.yaml");
+  } catch (const HostConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 TEST(HostConfigFile, ReadsTheReadmeExample) {
   const HostConfig config = parse_host_config(R"(
 listen: 127.0.0.1:8080
@@ -674,35 +684,52 @@ functions:
 }
 
 TEST(HostConfigFile, ErrorsNameFileLineAndKey) {
-  const auto error_of = [](const std::string& yaml) -> std::string {
-    try {
-      parse_host_config(yaml, "host.yaml");
-    } catch (const HostConfigError& e) {
-      return e.what();
-    }
-    return "no error";
-  };
-  EXPECT_EQ(error_of("functions:\n  - name: a\n    command: [cat]\n  - name: b\n    colour: red\n    command: [cat]\n")
+  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    command: [cat]\n  - name: b\n    colour: red\n    command: [cat]\n")
                 .substr(0, 35),
             "host.yaml:5: functions.1.colour: un");
-  EXPECT_EQ(error_of("functions:\n  - name: a\n    command: cat\n    max_inflight: -1\n").substr(0, 40),
-            "host.yaml:4: functions.0.max_inflight: m");
-  EXPECT_NE(error_of("functions:\n  - name: a\n    synthetic: {dist: gamma, mean: 1s}\n")
-                .find("host.yaml:3: functions.0.synthetic.dist: 'gamma'"),
+  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    command: cat\n    max_inflight: -1\n"),
+            "host.yaml:4: functions.0.max_inflight: expected a non-negative integer, got '-1'");
+  EXPECT_NE(host_error_of("functions:\n  - name: a\n    synthetic: {dist: gamma, mean: 1s}\n")
+                .find("host.yaml:3: functions.0.synthetic.dist: expected one of exponential, deterministic, uniform, "
+                      "lognormal, got 'gamma'"),
             std::string::npos);
-  EXPECT_NE(error_of("functions:\n  - name: a\n    synthetic: {dist: uniform, mean: 1s, max: 2s}\n")
+  EXPECT_NE(host_error_of("functions:\n  - name: a\n    synthetic: {dist: uniform, mean: 1s, max: 2s}\n")
                 .find("functions.0.synthetic.mean: not used with dist: uniform"),
             std::string::npos);
-  EXPECT_NE(error_of("functions:\n  - name: a\n").find("host.yaml:2: functions.0: set exactly one of"),
+  EXPECT_NE(host_error_of("functions:\n  - name: a\n").find("host.yaml:2: functions.0: set exactly one of"),
             std::string::npos);
-  EXPECT_NE(error_of("functions:\n  - name: a b\n    command: cat\n").find("host.yaml:2: functions.0.name"),
+  EXPECT_NE(host_error_of("functions:\n  - name: a b\n    command: cat\n").find("host.yaml:2: functions.0.name"),
             std::string::npos);
-  EXPECT_NE(error_of("listen: nowhere\n").find("host.yaml:1: listen: "), std::string::npos);
-  EXPECT_NE(error_of("functions:\n  - name: a\n    command: cat\n  - name: a\n    command: cat\n")
+  EXPECT_NE(host_error_of("listen: nowhere\n").find("host.yaml:1: listen: "), std::string::npos);
+  EXPECT_NE(host_error_of("functions:\n  - name: a\n    command: cat\n  - name: a\n    command: cat\n")
                 .find("host.yaml:4: functions.1.name: 'a' is defined twice"),
             std::string::npos);
-  EXPECT_NE(error_of("functions: [\n").find("host.yaml:"), std::string::npos);
-  EXPECT_NE(error_of("secrets: /nonexistent/secrets\n").find("host.yaml:1: secrets: "), std::string::npos);
+  EXPECT_NE(host_error_of("functions: [\n").find("host.yaml:"), std::string::npos);
+  EXPECT_NE(host_error_of("secrets: /nonexistent/secrets\n").find("host.yaml:1: secrets: "), std::string::npos);
+}
+
+// The host reads service times with the scenario's grammar: the map form, the word
+// form, and the scenario's messages; a no-op function (mean 0) is allowed, samples
+// files are not.
+TEST(HostConfigFile, ServiceTimesUseTheScenarioGrammar) {
+  const HostConfig config = parse_host_config(R"(
+functions:
+  - {name: a, synthetic: lognormal(1s)}
+  - {name: b, synthetic: {dist: lognormal, mean: 1s}}
+  - {name: c, synthetic: {dist: uniform, min: 0s, max: 0s}}
+)",
+                                              "host.yaml");
+  const auto spec = [&](std::size_t i) { return std::get<SyntheticFunction>(config.functions[i].kind).service_time; };
+  EXPECT_EQ(format_service_time(spec(0)), "lognormal(1s,1)");
+  EXPECT_EQ(format_service_time(spec(1)), "lognormal(1s,1)");
+  EXPECT_EQ(format_service_time(spec(2)), "uniform(0,0)");
+  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    synthetic: {dist: uniform, min: 2s, max: 1s}\n"),
+            "host.yaml:3: functions.0.synthetic.max: must not be less than min (2s)");
+  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    synthetic: empirical(times.csv)\n"),
+            "host.yaml:3: functions.0.synthetic: 'empirical(times.csv)': dist: expected one of exponential, "
+            "deterministic, uniform, lognormal, got 'empirical'");
+  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    synthetic: {file: times.csv}\n"),
+            "host.yaml:3: functions.0.synthetic.file: unknown key (expected one of: dist, mean, cv, min, max)");
 }
 
 TEST(HostConfigFile, ServiceTimeWordsRoundTrip) {

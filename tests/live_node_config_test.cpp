@@ -343,8 +343,8 @@ TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
     std::string key_and_problem;
   };
   const std::vector<Case> cases = {
-      {"node:\n  nmae: x\n", 2, "node.nmae: unknown key (expected name, listen, threads, seed)"},
-      {"gateways: {}\n", 1, "gateways: unknown key (expected node, gateway, policy, hop_limit,"},
+      {"node:\n  nmae: x\n", 2, "node.nmae: unknown key (expected one of: name, listen, threads, seed)"},
+      {"gateways: {}\n", 1, "gateways: unknown key (expected one of: node, gateway, policy, hop_limit,"},
       {"node:\n  threads: -1\n", 2, "node.threads: expected an integer from 0 to 4096, got '-1'"},
       {"functions:\n  default_slots: 0\n", 2, "functions.default_slots: expected an integer of at least 1"},
       {"functions:\n  slots: {echo: 0}\n", 2, "functions.slots.echo: expected an integer of at least 1"},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "scenario_text.h"
 
 namespace fogsched {
@@ -409,6 +410,47 @@ TEST(ScenarioErrors, DistributionParameters) {
             "x.yaml:9: functions.f.service_time.cv: expected a positive number, got '0'");
   EXPECT_EQ(error_of(minimal_with("dist: exponential, mean: 1s", "dist: uniform, max: 2s")),
             "x.yaml:9: functions.f.service_time: missing required key 'min'");
+}
+
+// The word form of the host's synthetic functions reads to the same model as the map.
+TEST(ScenarioServiceTime, OneWordReadsLikeTheMap) {
+  const auto spec_of = [](const std::string& service_time) {
+    return ScenarioDocument::from_string(minimal_with("{dist: exponential, mean: 1s}", service_time), "x.yaml")
+        .parse()
+        .functions[0]
+        .service_time;
+  };
+  for (const auto& [word, map] : std::vector<std::pair<std::string, std::string>>{
+           {"exponential(1s)", "{mean: 1s}"},
+           {"deterministic(250ms)", "{dist: deterministic, mean: 250ms}"},
+           {"uniform(1s, 3s)", "{dist: uniform, min: 1s, max: 3s}"},
+           {"lognormal(800ms,0.5)", "{dist: lognormal, mean: 800ms, cv: 0.5}"},
+           {"lognormal(800ms)", "{dist: lognormal, mean: 800ms}"}}) {
+    const ServiceTimeSpec from_word = spec_of(word);
+    const ServiceTimeSpec from_map = spec_of(map);
+    EXPECT_EQ(from_word.dist, from_map.dist) << word;
+    EXPECT_EQ(from_word.mean, from_map.mean) << word;
+    EXPECT_EQ(from_word.min, from_map.min) << word;
+    EXPECT_EQ(from_word.max, from_map.max) << word;
+    EXPECT_DOUBLE_EQ(from_word.cv, from_map.cv) << word;
+    EXPECT_EQ(format_service_time(from_word), format_service_time(from_map)) << word;
+  }
+}
+
+TEST(ScenarioServiceTime, WordErrorsNameTheWordAndItsPart) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"exponential(0s)", "'exponential(0s)': mean: expected a positive duration, got '0s'"},
+      {"uniform(1s)", "'uniform(1s)': expected uniform(MIN,MAX)"},
+      {"weibull(1s)",
+       "'weibull(1s)': dist: expected one of exponential, deterministic, uniform, lognormal, empirical, got 'weibull'"},
+      {"fast",
+       "'fast' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
+       "lognormal(1s,0.5)"},
+  };
+  for (const auto& [word, problem] : cases) {
+    EXPECT_EQ(error_of(minimal_with("{dist: exponential, mean: 1s}", word)),
+              "x.yaml:9: functions.f.service_time: " + problem);
+  }
 }
 
 TEST(ScenarioErrors, HotSpotsAndProfiles) {

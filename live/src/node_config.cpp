@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <limits>
@@ -20,8 +19,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "fogsched/core/config_reader.h"
 #include "fogsched/core/units.h"
-#include "fogsched/core/yaml_describe.h"
 #include "fogsched/live/openfaas.h"
 
 namespace fogsched::live {
@@ -37,13 +36,6 @@ constexpr std::uint32_t kMaxHopLimit = 16;
 constexpr unsigned kMaxThreads = 4096;
 constexpr std::uint16_t kDefaultNodePort = 18080;
 
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-}
-
 // Non-empty trimmed items of a comma-separated list.
 std::vector<std::string_view> split_list(std::string_view text) {
   std::vector<std::string_view> items;
@@ -58,12 +50,9 @@ std::vector<std::string_view> split_list(std::string_view text) {
 
 // `max` is the type's largest value when the setting has no upper bound of its own.
 std::uint64_t unsigned_value(std::string_view text, std::uint64_t min, std::uint64_t max, bool bounded) {
-  const std::string_view digits = trim(text);
-  std::uint64_t value = 0;
-  const char* end = digits.data() + digits.size();
-  const auto [stop, error] = std::from_chars(digits.data(), end, value);
-  const bool is_integer = !digits.empty() && error == std::errc{} && stop == end;
-  if (!is_integer || value < min || value > max) {
+  const std::optional<std::uint64_t> parsed = parse_unsigned_integer(trim(text));
+  const std::uint64_t value = parsed.value_or(0);
+  if (!parsed || value < min || value > max) {
     throw ValueError(bounded ? fmt::format("expected an integer from {} to {}, got '{}'", min, max, text)
                              : fmt::format("expected an integer of at least {}, got '{}'", min, text));
   }
@@ -384,38 +373,30 @@ void finish(NodeConfig& config, const Provenance& provenance) {
 
 // ---- the file ------------------------------------------------------------------------
 
-std::string join(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-
-class FileReader {
+class FileReader final : public ConfigReader {
  public:
   FileReader(std::string origin, NodeConfig& config, Provenance& provenance)
-      : origin_(std::move(origin)), config_(config), provenance_(provenance) {}
+      : ConfigReader(std::move(origin)), config_(config), provenance_(provenance) {}
 
   void read(const YAML::Node& root) {
     if (!root.IsMap()) {
-      fail(root, "", fmt::format("expected a map of settings ({}), got {}", children_of(""), describe_yaml_node(root)));
+      fail(root, "",
+           fmt::format("expected a map of settings ({}), got {}", comma_list(children_of("")), describe_yaml_node(root)));
     }
     read_map(root, "");
   }
 
+ protected:
+  std::exception_ptr error(const SourceLocation& where, const std::string& path,
+                           const std::string& problem) const override {
+    return std::make_exception_ptr(ConfigError(where, path, problem));
+  }
+
  private:
-  SourceLocation where(const YAML::Node& node) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return SourceLocation{origin_, 0, 0};
-    return SourceLocation{origin_, mark.line + 1, mark.column + 1};
-  }
+  Origin origin(const YAML::Node& node, const std::string& path) const { return Origin{where(node, path), path}; }
 
-  Origin origin(const YAML::Node& node, const std::string& path) const { return Origin{where(node), path}; }
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& problem) const {
-    throw ConfigError(where(node), path, problem);
-  }
-
-  // The keys one level below `path`, in table order: "name, listen, threads, seed".
-  static std::string children_of(std::string_view path) {
+  // The keys one level below `path`, in table order: name, listen, threads, seed.
+  static std::vector<std::string_view> children_of(std::string_view path) {
     std::vector<std::string_view> children;
     for (const Setting& setting : settings()) {
       std::string_view key = setting.key;
@@ -426,7 +407,7 @@ class FileReader {
       const std::string_view child = key.substr(0, key.find('.'));
       if (std::find(children.begin(), children.end(), child) == children.end()) children.push_back(child);
     }
-    return fmt::format("{}", fmt::join(children, ", "));
+    return children;
   }
 
   static bool is_section(std::string_view path) {
@@ -436,22 +417,18 @@ class FileReader {
   }
 
   void read_map(const YAML::Node& map, const std::string& path) {
-    std::set<std::string> seen;
+    section(map, path, children_of(path));
     for (const auto& entry : map) {
-      if (!entry.first.IsScalar()) fail(entry.first, path, "keys must be plain names");
-      const std::string& key = entry.first.Scalar();
-      const std::string key_path = join(path, key);
-      if (!seen.insert(key).second) fail(entry.first, key_path, "duplicate key");
+      const std::string key_path = join_key_path(path, entry.first.Scalar());
       if (const Setting* setting = find_setting(key_path)) {
         read_value(*setting, entry.first, entry.second, key_path);
       } else if (is_section(key_path)) {
         if (!entry.second.IsMap()) {
           fail(entry.first, key_path,
-               fmt::format("expected a map of {}, got {}", children_of(key_path), describe_yaml_node(entry.second)));
+               fmt::format("expected a map of {}, got {}", comma_list(children_of(key_path)),
+                           describe_yaml_node(entry.second)));
         }
         read_map(entry.second, key_path);
-      } else {
-        fail(entry.first, key_path, fmt::format("unknown key (expected {})", children_of(path)));
       }
     }
   }
@@ -468,7 +445,7 @@ class FileReader {
       config_.static_peers.clear();
       for (std::size_t i = 0; i < value.size(); ++i) {
         const YAML::Node item = value[i];
-        const std::string item_path = join(path, std::to_string(i));
+        const std::string item_path = join_key_path(path, std::to_string(i));
         if (!item.IsScalar()) fail(item, item_path, fmt::format("expected a URL, got {}", describe_yaml_node(item)));
         try {
           config_.static_peers.push_back(url_value(item.Scalar()));
@@ -480,7 +457,7 @@ class FileReader {
       std::set<std::string> seen;
       for (const auto& entry : value) {
         if (!entry.first.IsScalar()) fail(entry.first, path, "expected function names as keys");
-        const std::string entry_path = join(path, entry.first.Scalar());
+        const std::string entry_path = join_key_path(path, entry.first.Scalar());
         if (!seen.insert(entry.first.Scalar()).second) fail(entry.first, entry_path, "duplicate key");
         if (!entry.second.IsScalar()) {
           fail(entry.first, entry_path, fmt::format("expected K, got {}", describe_yaml_node(entry.second)));
@@ -505,7 +482,7 @@ class FileReader {
     std::set<std::string> seen;
     for (const auto& entry : map) {
       if (!entry.first.IsScalar()) fail(entry.first, path, "keys must be plain names");
-      const std::string entry_path = join(path, entry.first.Scalar());
+      const std::string entry_path = join_key_path(path, entry.first.Scalar());
       if (!seen.insert(entry.first.Scalar()).second) fail(entry.first, entry_path, "duplicate key");
       if (!entry.second.IsScalar()) {
         fail(entry.first, entry_path, fmt::format("expected a value, got {}", describe_yaml_node(entry.second)));
@@ -518,13 +495,12 @@ class FileReader {
     }
     if (name.empty()) fail(key, path, "missing required key 'name'");
     try {
-      config_.policy = spec_of(PolicyRegistry::builtin().configure(name, params), where(key));
+      config_.policy = spec_of(PolicyRegistry::builtin().configure(name, params), where(key, path));
     } catch (const PolicyError& error) {
       fail(key, path, error.what());
     }
   }
 
-  std::string origin_;
   NodeConfig& config_;
   Provenance& provenance_;
 };

@@ -1,9 +1,8 @@
-// The host's functions file, service times as text, and host functions as
-// OpenFaaS deployments.
+// The host's functions file, read by the configuration reader of core, and host
+// functions as OpenFaaS deployments.
 #include <algorithm>
-#include <charconv>
 #include <fstream>
-#include <initializer_list>
+#include <limits>
 #include <sstream>
 
 #include <boost/algorithm/string/join.hpp>
@@ -12,6 +11,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "fogsched/core/config_reader.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/host.h"
 
@@ -28,17 +29,18 @@ std::vector<std::string> split_words(std::string_view text) {
 }
 
 std::uint64_t parse_unsigned(std::string_view text, std::string_view what) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-    throw std::invalid_argument(fmt::format("{}: '{}' is not a non-negative integer", what, text));
-  }
-  return value;
+  const auto value = parse_unsigned_integer(text);
+  if (!value) throw std::invalid_argument(fmt::format("{}: '{}' is not a non-negative integer", what, text));
+  return *value;
 }
+
+constexpr std::uint64_t kMaxInflight = 1'000'000;
 
 std::uint32_t parse_max_inflight(std::string_view text) {
   const std::uint64_t value = parse_unsigned(text, "max_inflight");
-  if (value > 1'000'000) throw std::invalid_argument(fmt::format("max_inflight: {} is more than 1000000", value));
+  if (value > kMaxInflight) {
+    throw std::invalid_argument(fmt::format("max_inflight: {} is more than {}", value, kMaxInflight));
+  }
   return static_cast<std::uint32_t>(value);
 }
 
@@ -56,76 +58,9 @@ Duration parse_timeout(std::string_view text, std::string_view what) {
   return value;
 }
 
-Duration non_negative_duration(std::string_view text) {
-  const Duration value = parse_duration(text);
-  if (value < Duration::zero()) throw std::invalid_argument(fmt::format("'{}' is negative", text));
-  return value;
-}
-
 constexpr Duration kDefaultExecTimeout = std::chrono::seconds(10);
 
 }  // namespace
-
-// --------------------------------------------------------------------------------
-// Service times
-
-ServiceTimeSpec parse_service_time(std::string_view text) {
-  const auto open = text.find('(');
-  if (open == std::string_view::npos || !text.ends_with(')')) {
-    throw std::invalid_argument(fmt::format(
-        "'{}' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
-        "lognormal(1s,0.5)",
-        text));
-  }
-  const std::string_view dist = text.substr(0, open);
-  std::vector<std::string> args;
-  const std::string inside(text.substr(open + 1, text.size() - open - 2));
-  boost::algorithm::split(args, inside, [](char c) { return c == ','; });
-  for (auto& arg : args) boost::algorithm::trim(arg);
-  const auto expect_args = [&](std::size_t count, std::string_view form) {
-    if (args.size() != count || std::any_of(args.begin(), args.end(), [](const auto& a) { return a.empty(); })) {
-      throw std::invalid_argument(fmt::format("'{}': expected {}", text, form));
-    }
-  };
-  ServiceTimeSpec spec;
-  try {
-    if (dist == "exponential" || dist == "deterministic") {
-      expect_args(1, fmt::format("{}(MEAN)", dist));
-      spec.dist = dist == "exponential" ? ServiceDist::exponential : ServiceDist::deterministic;
-      spec.mean = non_negative_duration(args[0]);
-    } else if (dist == "uniform") {
-      expect_args(2, "uniform(MIN,MAX)");
-      spec.dist = ServiceDist::uniform;
-      spec.min = non_negative_duration(args[0]);
-      spec.max = non_negative_duration(args[1]);
-      if (spec.max < spec.min) throw std::invalid_argument("max is less than min");
-    } else if (dist == "lognormal") {
-      expect_args(2, "lognormal(MEAN,CV)");
-      spec.dist = ServiceDist::lognormal;
-      spec.mean = non_negative_duration(args[0]);
-      spec.cv = parse_number(args[1]);
-      if (!(spec.cv > 0)) throw std::invalid_argument("the coefficient of variation must be positive");
-    } else {
-      throw std::invalid_argument(
-          fmt::format("unknown distribution '{}' (expected exponential, deterministic, uniform or lognormal)", dist));
-    }
-  } catch (const UnitError& e) {
-    throw std::invalid_argument(fmt::format("'{}': {}", text, e.what()));
-  }
-  return spec;
-}
-
-std::string format_service_time(const ServiceTimeSpec& spec) {
-  switch (spec.dist) {
-    case ServiceDist::exponential: return fmt::format("exponential({})", format_duration(spec.mean));
-    case ServiceDist::deterministic: return fmt::format("deterministic({})", format_duration(spec.mean));
-    case ServiceDist::uniform:
-      return fmt::format("uniform({},{})", format_duration(spec.min), format_duration(spec.max));
-    case ServiceDist::lognormal: return fmt::format("lognormal({},{})", format_duration(spec.mean), spec.cv);
-    case ServiceDist::empirical: return fmt::format("empirical({})", spec.samples_file);
-  }
-  return "?";
-}
 
 // --------------------------------------------------------------------------------
 // Deployments
@@ -207,19 +142,23 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
 
 namespace {
 
-class ConfigReader {
+constexpr std::string_view kHostKeys[] = {"listen", "metrics_listen", "secrets", "scale_from_zero", "functions"};
+constexpr std::string_view kFunctionKeys[] = {"name", "image",        "command", "synthetic", "http",       "max_inflight",
+                                              "exec_timeout", "seed", "env",     "labels",    "annotations"};
+class HostFileReader final : public ConfigReader {
  public:
-  ConfigReader(std::string origin, std::filesystem::path base_dir)
-      : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+  HostFileReader(std::string origin, std::filesystem::path base_dir)
+      : ConfigReader(std::move(origin)), base_dir_(std::move(base_dir)) {}
 
   HostConfig read(const YAML::Node& root) const {
     HostConfig config;
     if (!root.IsDefined() || root.IsNull()) return config;
-    check_map(root, "", {"listen", "metrics_listen", "secrets", "scale_from_zero", "functions"});
-    if (const YAML::Node node = root["listen"]) config.listen = address(node, "listen");
-    if (const YAML::Node node = root["metrics_listen"]) config.metrics_listen = address(node, "metrics_listen");
-    if (const YAML::Node node = root["secrets"]) {
-      const std::filesystem::path dir = base_dir_ / scalar(node, "secrets");
+    const ConfigMap top = section(root, "", kHostKeys);
+    if (top.has("listen")) config.listen = address(top.get("listen"), "listen");
+    if (top.has("metrics_listen")) config.metrics_listen = address(top.get("metrics_listen"), "metrics_listen");
+    if (top.has("secrets")) {
+      const YAML::Node node = top.get("secrets");
+      const std::filesystem::path dir = base_dir_ / text(node, "secrets", "a directory");
       try {
         config.basic_auth = read_basic_auth_secrets(dir);
       } catch (const std::runtime_error& e) {
@@ -229,9 +168,10 @@ class ConfigReader {
         fail(node, "secrets", fmt::format("'{}' lacks basic-auth-user or basic-auth-password", dir.string()));
       }
     }
-    if (const YAML::Node node = root["scale_from_zero"]) config.scale_from_zero = boolean(node, "scale_from_zero");
-    if (const YAML::Node list = root["functions"]) {
-      if (!list.IsSequence()) fail(list, "functions", "expected a list of functions");
+    if (top.has("scale_from_zero")) config.scale_from_zero = boolean(top.get("scale_from_zero"), "scale_from_zero");
+    if (top.has("functions")) {
+      const YAML::Node list = top.get("functions");
+      require_sequence(list, "functions", "a list of functions");
       for (std::size_t i = 0; i < list.size(); ++i) {
         const std::string path = fmt::format("functions.{}", i);
         HostedFunction function = read_function(list[i], path);
@@ -244,156 +184,91 @@ class ConfigReader {
     return config;
   }
 
+ protected:
+  std::exception_ptr error(const SourceLocation& where, const std::string& path,
+                           const std::string& problem) const override {
+    return std::make_exception_ptr(HostConfigError(where, path, problem));
+  }
+
  private:
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& problem) const {
-    const YAML::Mark mark = node.Mark();
-    const bool known = !mark.is_null();
-    throw HostConfigError(SourceLocation{origin_, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0}, path,
-                          problem);
-  }
-
-  static std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-  }
-
-  void check_map(const YAML::Node& node, const std::string& path, std::initializer_list<std::string_view> keys) const {
-    if (!node.IsMap()) fail(node, path.empty() ? "(top level)" : path, "expected a map");
-    for (const auto& entry : node) {
-      const std::string key = entry.first.Scalar();
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        fail(entry.first, join(path, key),
-             fmt::format("unknown key (expected one of: {})", fmt::join(keys.begin(), keys.end(), ", ")));
-      }
-    }
-  }
-
-  std::string scalar(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsScalar()) fail(node, path, "expected a single value");
-    return node.Scalar();
-  }
-
   std::string address(const YAML::Node& node, const std::string& path) const {
-    std::string text = scalar(node, path);
+    std::string written(trim(text(node, path, "an address")));
     try {
-      parse_listen_address(text);
+      parse_listen_address(written);
     } catch (const std::invalid_argument& e) {
       fail(node, path, e.what());
     }
-    return text;
-  }
-
-  bool boolean(const YAML::Node& node, const std::string& path) const {
-    const std::string text = scalar(node, path);
-    if (text == "true") return true;
-    if (text == "false") return false;
-    fail(node, path, fmt::format("'{}' is not true or false", text));
-  }
-
-  template <class Parse>
-  auto parsed(const YAML::Node& node, const std::string& path, Parse parse) const {
-    const std::string text = scalar(node, path);
-    try {
-      return parse(text);
-    } catch (const std::invalid_argument& e) {  // UnitError included
-      fail(node, path, e.what());
-    }
+    return written;
   }
 
   std::map<std::string, std::string> string_map(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsMap()) fail(node, path, "expected a map of names to text");
+    if (!node.IsMap()) fail(node, path, fmt::format("expected a map of names to text, got {}", describe_yaml_node(node)));
     std::map<std::string, std::string> map;
-    for (const auto& entry : node) map[entry.first.Scalar()] = scalar(entry.second, join(path, entry.first.Scalar()));
+    for (const auto& entry : node) {
+      const std::string key = scalar(entry.first, path, "a name");
+      const std::string key_path = join_key_path(path, key);
+      if (map.contains(key)) fail(entry.first, key_path, "duplicate key");
+      map[key] = scalar(entry.second, key_path, "text");
+    }
     return map;
   }
 
-  ServiceTimeSpec service_time(const YAML::Node& node, const std::string& path) const {
-    if (node.IsScalar()) return parsed(node, path, parse_service_time);
-    check_map(node, path, {"dist", "mean", "cv", "min", "max"});
-    const std::string dist = node["dist"] ? scalar(node["dist"], join(path, "dist")) : "exponential";
-    // The map form is the word form spelt out: build the word, parse it once.
-    const auto arg = [&](std::string_view key) {
-      const YAML::Node value = node[std::string(key)];
-      if (!value) fail(node, join(path, key), fmt::format("required with dist: {}", dist));
-      return scalar(value, join(path, key));
-    };
-    const std::vector<std::string_view> keys_used = dist == "uniform"     ? std::vector<std::string_view>{"min", "max"}
-                                                    : dist == "lognormal" ? std::vector<std::string_view>{"mean", "cv"}
-                                                                          : std::vector<std::string_view>{"mean"};
-    for (const std::string_view key : {"mean", "cv", "min", "max"}) {
-      if (node[std::string(key)] && std::find(keys_used.begin(), keys_used.end(), key) == keys_used.end()) {
-        fail(node[std::string(key)], join(path, key), fmt::format("not used with dist: {}", dist));
-      }
-    }
-    std::string word;
-    if (dist == "exponential" || dist == "deterministic") {
-      word = fmt::format("{}({})", dist, arg("mean"));
-    } else if (dist == "uniform") {
-      word = fmt::format("uniform({},{})", arg("min"), arg("max"));
-    } else if (dist == "lognormal") {
-      word = fmt::format("lognormal({},{})", arg("mean"), node["cv"] ? arg("cv") : "1");
-    } else {
-      fail(node["dist"], join(path, "dist"),
-           fmt::format("'{}' is not one of exponential, deterministic, uniform, lognormal", dist));
-    }
-    try {
-      return parse_service_time(word);
-    } catch (const std::invalid_argument& e) {
-      fail(node, path, e.what());
-    }
-  }
-
   HostedFunction read_function(const YAML::Node& node, const std::string& path) const {
-    check_map(node, path,
-              {"name", "image", "command", "synthetic", "http", "max_inflight", "exec_timeout", "seed", "env",
-               "labels", "annotations"});
+    const ConfigMap map = section(node, path, kFunctionKeys);
     HostedFunction function;
-    if (!node["name"]) fail(node, join(path, "name"), "every function needs a name");
-    function.name = scalar(node["name"], join(path, "name"));
+    function.name = trim(text(map.require("name"), map.path("name"), "a function name"));
     if (!is_valid_function_name(function.name) || function.name.find('.') != std::string::npos) {
-      fail(node["name"], join(path, "name"), fmt::format("'{}' is not a function name ([-a-zA-Z_0-9]+)", function.name));
+      fail(map.get("name"), map.path("name"),
+           fmt::format("'{}' is not a function name ([-a-zA-Z_0-9]+)", function.name));
     }
-    const int kinds = (node["command"] ? 1 : 0) + (node["synthetic"] ? 1 : 0) + (node["http"] ? 1 : 0);
+    const int kinds = int{map.has("command")} + int{map.has("synthetic")} + int{map.has("http")};
     if (kinds != 1) fail(node, path, "set exactly one of command, synthetic or http");
-    if (const YAML::Node command = node["command"]) {
+    if (map.has("command")) {
+      const YAML::Node command = map.get("command");
       CommandFunction spec;
       if (command.IsSequence()) {
         for (std::size_t i = 0; i < command.size(); ++i) {
-          spec.argv.push_back(scalar(command[i], fmt::format("{}.{}", join(path, "command"), i)));
+          spec.argv.push_back(scalar(command[i], join_key_path(map.path("command"), std::to_string(i)), "a word"));
         }
       } else {
-        spec.argv = split_words(scalar(command, join(path, "command")));
+        spec.argv = split_words(scalar(command, map.path("command"), "a command line or a list of words"));
       }
-      if (spec.argv.empty() || spec.argv.front().empty()) fail(command, join(path, "command"), "names no program");
+      if (spec.argv.empty() || spec.argv.front().empty()) fail(command, map.path("command"), "names no program");
       function.kind = std::move(spec);
-    } else if (const YAML::Node synthetic = node["synthetic"]) {
-      SyntheticFunction spec{service_time(synthetic, join(path, "synthetic")), 1};
-      if (const YAML::Node seed = node["seed"]) {
-        spec.seed = parsed(seed, join(path, "seed"), [](std::string_view t) { return parse_unsigned(t, "seed"); });
+    } else if (map.has("synthetic")) {
+      // The host's functions may take no time at all; they read no samples files.
+      SyntheticFunction spec{read_service_time(*this, map.get("synthetic"), map.path("synthetic"), ServiceTimeRules{}),
+                             1};
+      if (map.has("seed")) {
+        spec.seed = integer(map.get("seed"), map.path("seed"), Bound::non_negative,
+                            std::numeric_limits<std::uint64_t>::max());
       }
       function.kind = spec;
     } else {
-      function.kind = HttpFunction{parsed(node["http"], join(path, "http"), parse_url)};
+      const YAML::Node http = map.get("http");
+      try {
+        function.kind = HttpFunction{parse_url(trim(scalar(http, map.path("http"), "a URL")))};
+      } catch (const std::invalid_argument& e) {
+        fail(http, map.path("http"), e.what());
+      }
     }
-    if (node["seed"] && !std::holds_alternative<SyntheticFunction>(function.kind)) {
-      fail(node["seed"], join(path, "seed"), "only synthetic functions draw random numbers");
+    if (map.has("seed") && !std::holds_alternative<SyntheticFunction>(function.kind)) {
+      fail(map.get("seed"), map.path("seed"), "only synthetic functions draw random numbers");
     }
-    if (const YAML::Node image = node["image"]) function.image = scalar(image, join(path, "image"));
-    if (const YAML::Node value = node["max_inflight"]) {
-      function.max_inflight = parsed(value, join(path, "max_inflight"), parse_max_inflight);
+    if (map.has("image")) function.image = text(map.get("image"), map.path("image"), "an image name");
+    if (map.has("max_inflight")) {
+      function.max_inflight = static_cast<std::uint32_t>(
+          integer(map.get("max_inflight"), map.path("max_inflight"), Bound::non_negative, kMaxInflight));
     }
-    if (const YAML::Node value = node["exec_timeout"]) {
-      function.exec_timeout =
-          parsed(value, join(path, "exec_timeout"), [](std::string_view t) { return non_negative_duration(t); });
+    if (map.has("exec_timeout")) {
+      function.exec_timeout = duration(map.get("exec_timeout"), map.path("exec_timeout"), Bound::non_negative);
     }
-    if (const YAML::Node value = node["env"]) function.env_vars = string_map(value, join(path, "env"));
-    if (const YAML::Node value = node["labels"]) function.labels = string_map(value, join(path, "labels"));
-    if (const YAML::Node value = node["annotations"]) {
-      function.annotations = string_map(value, join(path, "annotations"));
-    }
+    if (map.has("env")) function.env_vars = string_map(map.get("env"), map.path("env"));
+    if (map.has("labels")) function.labels = string_map(map.get("labels"), map.path("labels"));
+    if (map.has("annotations")) function.annotations = string_map(map.get("annotations"), map.path("annotations"));
     return function;
   }
 
-  std::string origin_;
   std::filesystem::path base_dir_;
 };
 
@@ -406,7 +281,7 @@ HostConfig parse_host_config(std::string_view yaml, const std::string& origin, c
   } catch (const YAML::ParserException& e) {
     throw HostConfigError(SourceLocation{origin, e.mark.is_null() ? 0 : e.mark.line + 1, 0}, "", e.msg);
   }
-  return ConfigReader(origin, base_dir).read(root);
+  return HostFileReader(origin, base_dir).read(root);
 }
 
 HostConfig load_host_config(const std::filesystem::path& file) {

@@ -6,6 +6,7 @@
 // (`--set key.path=value`, Python's scenario.set()) edit the text form and are
 // validated by the same parser as the file itself.
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,17 @@ class ScenarioDocument {
   explicit ScenarioDocument(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// One map of a scenario file and the keys the loader accepts in it. `path` writes
+// list elements and writer-named entries (function names) as '*'; a path appears
+// twice when its map has two shapes (a camera value given as a choice or a range).
+struct ScenarioSection {
+  std::string_view path;
+  std::span<const std::string_view> keys;
+  bool open = false;  // further keys are the writer's own (policy parameters)
+};
+// Every map the loader reads, in the order of the reference.
+std::span<const ScenarioSection> scenario_sections();
 
 // load_file + apply + parse.
 Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides = {});

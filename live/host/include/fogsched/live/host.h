@@ -20,6 +20,7 @@
 
 #include "fogsched/core/errors.h"
 #include "fogsched/core/scenario.h"
+#include "fogsched/core/service_time_grammar.h"
 #include "fogsched/core/time.h"
 #include "fogsched/live/http.h"
 #include "fogsched/live/openfaas.h"
@@ -70,11 +71,8 @@ inline constexpr std::string_view kSeedAnnotation = "com.fogsched.seed";
 // A call may name a synthetic function's service time instead of its drawing one:
 // wire::kServiceSecondsHeader (fogsched/live/wire.h).
 
-// A service time as one word: `exponential(1s)`, `deterministic(250ms)`,
-// `uniform(1s,2s)`, `lognormal(1s,0.5)` (mean, coefficient of variation). Throws
-// std::invalid_argument naming the text. A mean of 0 is allowed (a no-op function).
-ServiceTimeSpec parse_service_time(std::string_view text);
-std::string format_service_time(const ServiceTimeSpec& spec);
+// Service times are written in core's one grammar (fogsched/core/service_time_grammar.h):
+// `exponential(1s)`, `uniform(1s,2s)`, ... or the same as a map.
 
 // --------------------------------------------------------------------------------
 // Configuration
