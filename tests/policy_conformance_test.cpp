@@ -429,6 +429,7 @@ std::string live_refusal(const Breach& breach) {
 }
 
 enum class Runtime { sim, live };
+void PrintTo(Runtime runtime, std::ostream* out) { *out << (runtime == Runtime::sim ? "sim" : "live"); }
 
 class ContractChecks : public ::testing::TestWithParam<std::tuple<Runtime, Breach>> {};
 
