@@ -393,11 +393,13 @@ TEST_F(LiveNodeStateTest, TheRandomStreamIsTheOneGivenAndAdvancesByDraws) {
 
 class CheckDecision : public ::testing::Test {
  protected:
-  DecisionRules rules(std::uint32_t hop_limit = 1) const {
+  // Node 0 with peers 1 to 3, and the cloud 9 when `cloud`.
+  DecisionRules rules(std::uint32_t hop_limit = 1, bool cloud = false) const {
     return DecisionRules{.self = NodeId{0},
                          .hop_limit = hop_limit,
                          .policy_name = "p",
-                         .is_peer = [](NodeId node) { return node.value >= 1 && node.value <= 3; }};
+                         .is_peer = [](NodeId node) { return node.value >= 1 && node.value <= 3; },
+                         .cloud = cloud ? std::optional<NodeId>(NodeId{9}) : std::nullopt};
   }
   static Invocation at_hops(std::uint32_t hops) {
     return Invocation{.id = InvocationId{1},
@@ -459,6 +461,29 @@ TEST_F(CheckDecision, AppliesTheHopLimitToForwardsAndProbesOnly) {
   const CheckedDecision no_forwarding = check_decision(Forward{NodeId{1}}, at_hops(0), false, rules(0));
   EXPECT_EQ(no_forwarding.step, Step::run_local) << "hop limit 0 keeps every call at its origin";
   EXPECT_TRUE(no_forwarding.hop_limit_enforced);
+}
+
+TEST_F(CheckDecision, TheCloudTakesForwardsButIsNeitherProbedNorGossipedTo) {
+  const CheckedDecision to_cloud = check_decision(Forward{NodeId{9}}, at_hops(0), false, rules(1, true));
+  EXPECT_EQ(to_cloud.step, Step::forward);
+  EXPECT_EQ(to_cloud.peer, NodeId{9});
+  EXPECT_THROW(check_decision(Forward{NodeId{9}}, at_hops(0), false, rules()), PolicyContractError)
+      << "no cloud in this cluster";
+  EXPECT_THROW(check_decision(probe_of({9}), at_hops(0), false, rules(1, true)), PolicyContractError);
+  const NodeId cloud[] = {NodeId{9}};
+  EXPECT_THROW(check_gossip(cloud, rules(1, true)), PolicyContractError);
+}
+
+TEST_F(CheckDecision, TimersMustBeInTheFutureAndGossipGoesToPeersOnly) {
+  EXPECT_NO_THROW(check_timer(Duration{1}, rules()));
+  EXPECT_THROW(check_timer(Duration::zero(), rules()), PolicyContractError);
+  EXPECT_THROW(check_timer(Duration{-1}, rules()), PolicyContractError);
+  const NodeId peers[] = {NodeId{1}, NodeId{3}};
+  EXPECT_NO_THROW(check_gossip(peers, rules()));
+  const NodeId with_self[] = {NodeId{1}, NodeId{0}};
+  EXPECT_THROW(check_gossip(with_self, rules()), PolicyContractError);
+  const NodeId with_stranger[] = {NodeId{2}, NodeId{4}};
+  EXPECT_THROW(check_gossip(with_stranger, rules()), PolicyContractError);
 }
 
 TEST_F(CheckDecision, ChecksTargetsEvenAtTheHopLimit) {

@@ -4,17 +4,23 @@
 // simulator showed, with a fresh instance of the same configured policy. The two
 // recordings must match call by call: the queries the policy made and their
 // answers, its effects, its decisions and its random stream. The live side must
-// also accept every decision under the runtime's contract checks.
+// also accept every decision under the runtime's contract checks; and every breach of
+// the contract is refused by both runtimes with the same message from core.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -321,6 +327,127 @@ INSTANTIATE_TEST_SUITE_P(
                       // offloading has nowhere to go in both runtimes.
                       PolicyCase{"cloud_offload(threshold=1)", 0}),
     case_name);
+
+// ---- The contract checks: every runtime refuses the same breaches, with core's text.
+
+// A policy breaking one rule of the contract, in decide() or in on_start().
+struct Breach {
+  std::string name;
+  std::function<Decision(NodeContext&)> decide;  // none: decides RunLocal
+  std::function<void(NodeContext&)> start;       // none: does nothing
+  std::string message_part;                      // from core/decision_rules.cpp
+  bool on_reentry = false;  // the breach is the answer to a probe's results
+};
+
+void PrintTo(const Breach& b, std::ostream* out) { *out << b.name; }
+
+Probe probe_of(std::initializer_list<NodeId> peers) {
+  Probe p;
+  p.peers.assign(peers.begin(), peers.end());
+  return p;
+}
+
+// A node no runtime lists: not a peer, not the cloud.
+constexpr NodeId kStranger{77};
+
+Breach in_decide(std::string name, std::function<Decision(NodeContext&)> decide, std::string message_part,
+                 bool on_reentry = false) {
+  return Breach{std::move(name), std::move(decide), {}, std::move(message_part), on_reentry};
+}
+Breach in_start(std::string name, std::function<void(NodeContext&)> start, std::string message_part) {
+  return Breach{std::move(name), {}, std::move(start), std::move(message_part), false};
+}
+
+std::vector<Breach> breaches() {
+  return {
+      in_decide("forward_to_self", [](NodeContext& ctx) -> Decision { return Forward{ctx.self()}; }, "to itself"),
+      in_decide("forward_to_a_stranger", [](NodeContext&) -> Decision { return Forward{kStranger}; },
+                "to node 77, which is not one of its peers nor its cloud"),
+      in_decide("probe_a_stranger", [](NodeContext&) -> Decision { return probe_of({kStranger}); },
+                "to node 77, which is not one of its peers"),
+      in_decide("empty_probe", [](NodeContext&) -> Decision { return Probe{}; }, "returned a Probe with no peers"),
+      in_decide("peer_probed_twice",
+                [](NodeContext& ctx) -> Decision { return probe_of({ctx.peer(0), ctx.peer(0)}); }, "twice at once"),
+      in_decide("probe_answering_a_probe", [](NodeContext& ctx) -> Decision { return probe_of({ctx.peer(0)}); },
+                "answered a probe's results with another Probe", /*on_reentry=*/true),
+      in_start("zero_timer", [](NodeContext& ctx) { ctx.set_timer(Duration::zero()); },
+               "armed a timer 0 ns from now; it must be positive"),
+      in_start("gossip_to_a_stranger",
+               [](NodeContext& ctx) {
+                 const NodeId stranger[] = {kStranger};
+                 ctx.gossip_load(stranger);
+               },
+               "gossiped to node 77, which is not a peer"),
+  };
+}
+
+class BreachingPolicy final : public Policy {
+ public:
+  explicit BreachingPolicy(Breach breach) : breach_(std::move(breach)) {}
+  Decision decide(const Invocation&, NodeContext& ctx) override {
+    return breach_.decide ? breach_.decide(ctx) : Decision{RunLocal{}};
+  }
+  void on_start(NodeContext& ctx) override {
+    if (breach_.start) breach_.start(ctx);
+  }
+
+ private:
+  Breach breach_;
+};
+
+// What the simulator throws when `breach`'s policy runs on the conformance scenario;
+// "" when it throws nothing.
+std::string simulator_refusal(const Breach& breach) {
+  PolicyConfig config;
+  config.name = config.canonical = "breaching";
+  config.make = [breach] { return std::make_unique<BreachingPolicy>(breach); };
+  const Scenario scenario = conformance_scenario();
+  try {
+    sim::simulate_replication(scenario, config, sim::replication_seed(scenario.seed, 0));
+  } catch (const PolicyContractError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+// What live mode's context throws for `breach`'s policy on a node with peers 0 and 2;
+// "" when it throws nothing.
+std::string live_refusal(const Breach& breach) {
+  LiveNodeState state(NodeId{1}, Rng(1), [] { return Time{}; }, kHopLimit, "breaching", {});
+  state.set_available_peers({NodeId{0}, NodeId{2}});
+  BreachingPolicy policy(breach);
+  Invocation invocation;
+  invocation.function = state.function_id("f");
+  invocation.origin = NodeId{1};
+  try {
+    state.start(policy);
+    state.decide(policy, invocation, {}, breach.on_reentry);
+  } catch (const PolicyContractError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+enum class Runtime { sim, live };
+void PrintTo(Runtime runtime, std::ostream* out) { *out << (runtime == Runtime::sim ? "sim" : "live"); }
+
+class ContractChecks : public ::testing::TestWithParam<std::tuple<Runtime, Breach>> {};
+
+TEST_P(ContractChecks, RefuseTheBreachWithCoresMessage) {
+  const auto& [runtime, breach] = GetParam();
+  const std::string refusal = runtime == Runtime::sim ? simulator_refusal(breach) : live_refusal(breach);
+  ASSERT_FALSE(refusal.empty()) << breach.name << " was accepted";
+  EXPECT_NE(refusal.find("policy 'breaching' at node "), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find(breach.message_part), std::string::npos) << refusal;
+}
+
+INSTANTIATE_TEST_SUITE_P(conformance, ContractChecks,
+                         ::testing::Combine(::testing::Values(Runtime::sim, Runtime::live),
+                                            ::testing::ValuesIn(breaches())),
+                         [](const ::testing::TestParamInfo<std::tuple<Runtime, Breach>>& param_info) {
+                           return std::string(std::get<0>(param_info.param) == Runtime::sim ? "sim_" : "live_") +
+                                  std::get<1>(param_info.param).name;
+                         });
 
 // Every built-in policy is in the suite above.
 TEST(conformance, CoversEveryBuiltinPolicy) {

@@ -14,16 +14,20 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-void check_target(const DecisionRules& rules, const Invocation& invocation, NodeId target, const char* action) {
+enum class Target : std::uint8_t { peer, peer_or_cloud };
+
+void check_target(const DecisionRules& rules, const Invocation& invocation, NodeId target, const char* action,
+                  Target allowed) {
   if (target == rules.self) {
     throw PolicyContractError(fmt::format("policy '{}' at node {} tried to {} invocation {} to itself",
                                           rules.policy_name, rules.self.value, action, invocation.id.value));
   }
+  if (allowed == Target::peer_or_cloud && rules.cloud == target) return;
   if (!rules.is_peer(target)) {
     throw PolicyContractError(fmt::format("policy '{}' at node {} tried to {} invocation {} to node {}, which is "
-                                          "not one of its peers",
+                                          "not one of its peers{}",
                                           rules.policy_name, rules.self.value, action, invocation.id.value,
-                                          target.value));
+                                          target.value, allowed == Target::peer_or_cloud ? " nor its cloud" : ""));
   }
 }
 
@@ -50,7 +54,7 @@ CheckedDecision check_decision(const Decision& decision, const Invocation& invoc
                    checked.reason = r.reason;
                  },
                  [&](Forward f) {
-                   check_target(rules, invocation, f.peer, "forward");
+                   check_target(rules, invocation, f.peer, "forward", Target::peer_or_cloud);
                    checked.step = Step::forward;
                    checked.peer = f.peer;
                  },
@@ -65,7 +69,7 @@ CheckedDecision check_decision(const Decision& decision, const Invocation& invoc
                                                            rules.policy_name, rules.self.value));
                    }
                    for (std::size_t i = 0; i < p.peers.size(); ++i) {
-                     check_target(rules, invocation, p.peers[i], "probe for");
+                     check_target(rules, invocation, p.peers[i], "probe for", Target::peer);
                      for (std::size_t j = 0; j < i; ++j) {
                        if (p.peers[j] == p.peers[i]) {
                          throw PolicyContractError(fmt::format("policy '{}' at node {} probed node {} twice at once",
@@ -84,6 +88,22 @@ CheckedDecision check_decision(const Decision& decision, const Invocation& invoc
     checked.hop_limit_enforced = true;
   }
   return checked;
+}
+
+void check_timer(Duration after, const DecisionRules& rules) {
+  if (after <= Duration::zero()) {
+    throw PolicyContractError(fmt::format("policy '{}' at node {} armed a timer {} ns from now; it must be positive",
+                                          rules.policy_name, rules.self.value, after.count()));
+  }
+}
+
+void check_gossip(std::span<const NodeId> peers, const DecisionRules& rules) {
+  for (NodeId peer : peers) {
+    if (peer == rules.self || !rules.is_peer(peer)) {
+      throw PolicyContractError(fmt::format("policy '{}' at node {} gossiped to node {}, which is not a peer",
+                                            rules.policy_name, rules.self.value, peer.value));
+    }
+  }
 }
 
 }  // namespace fogsched

@@ -3,10 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include <fmt/format.h>
-
-#include "fogsched/core/errors.h"
-
 namespace fogsched::live {
 
 LiveNodeState::LiveNodeState(NodeId self, Rng rng, std::function<Time()> clock, std::uint32_t hop_limit,
@@ -89,17 +85,21 @@ CheckedDecision LiveNodeState::decide(Policy& policy, const Invocation& invocati
   bound_answers_ = answers;
   bound_probed_ = reentry;
   const Decision decision = policy.decide(invocation, *this);
-  const DecisionRules rules{.self = self_,
-                            .hop_limit = hop_limit_,
-                            .policy_name = policy_name_,
-                            .is_peer = [this](NodeId node) { return is_available_peer(node); }};
-  CheckedDecision checked = check_decision(decision, invocation, reentry, rules);
+  CheckedDecision checked = check_decision(decision, invocation, reentry, rules());
   // The Decision dies here: a Probe's peers are handed over by value.
   if (checked.step == Step::probe) {
     probe_peers_ = *checked.probe_peers;
     checked.probe_peers = &probe_peers_;
   }
   return checked;
+}
+
+DecisionRules LiveNodeState::rules() const {
+  return DecisionRules{.self = self_,
+                       .hop_limit = hop_limit_,
+                       .policy_name = policy_name_,
+                       .is_peer = [this](NodeId node) { return is_available_peer(node); },
+                       .cloud = cloud()};
 }
 
 void LiveNodeState::start(Policy& policy) { policy.on_start(*this); }
@@ -120,12 +120,7 @@ std::optional<KnownLoad> LiveNodeState::known_load(NodeId peer) const noexcept {
 }
 
 void LiveNodeState::gossip_load(std::span<const NodeId> peers) {
-  for (NodeId p : peers) {
-    if (!is_available_peer(p)) {
-      throw PolicyContractError(fmt::format("policy '{}' at node {} gossiped to node {}, which is not a peer",
-                                            policy_name_, self_.value, p.value));
-    }
-  }
+  check_gossip(peers, rules());
   if (effects_.gossip) effects_.gossip(peers, total_load());
 }
 
@@ -134,10 +129,7 @@ void LiveNodeState::gossip_load_to_all() {
 }
 
 void LiveNodeState::set_timer(Duration after) {
-  if (after <= Duration::zero()) {
-    throw PolicyContractError(fmt::format("policy '{}' at node {} armed a timer {} ns from now; it must be positive",
-                                          policy_name_, self_.value, after.count()));
-  }
+  check_timer(after, rules());
   if (effects_.set_timer) effects_.set_timer(after);
 }
 

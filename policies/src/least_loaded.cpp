@@ -59,8 +59,10 @@ Decision LeastLoaded::decide(const Invocation& invocation, NodeContext& ctx) {
 }
 
 void LeastLoaded::on_start(NodeContext& ctx) {
-  const auto phase = ctx.rng().uniform_index(static_cast<std::uint64_t>(config_.gossip_interval.count()));
-  ctx.set_timer(Duration{static_cast<Duration::rep>(phase)});
+  // A phase uniform in (0, interval]: a draw of 0 stands for a whole interval, since
+  // timers must be armed strictly in the future (every other draw is unchanged).
+  const auto draw = ctx.rng().uniform_index(static_cast<std::uint64_t>(config_.gossip_interval.count()));
+  ctx.set_timer(draw == 0 ? config_.gossip_interval : Duration{static_cast<Duration::rep>(draw)});
 }
 
 void LeastLoaded::on_timer(NodeContext& ctx) {

@@ -1,10 +1,6 @@
 // The simulated NodeContext: what a policy at a node sees and may do (peers, known
 // loads, its Rng, timers, gossip), and its decisions applied under the runtime's
 // checks.
-#include <variant>
-
-#include <fmt/format.h>
-
 #include "node_runtime.h"
 
 namespace fogsched::sim {
@@ -40,14 +36,9 @@ std::optional<KnownLoad> Simulation::known_load(NodeId peer) const noexcept {
 Rng& Simulation::rng() noexcept { return nodes_[bound_node_].rng; }
 
 void Simulation::gossip_load(std::span<const NodeId> peers) {
+  check_gossip(peers, rules_of(bound_node_));
   const std::uint32_t packed = pack_load(load_of(bound_node_));
-  for (NodeId p : peers) {
-    if (p.value >= city_.camera_count() || p.value == bound_node_) {
-      throw PolicyContractError(fmt::format("policy '{}' at node {} gossiped to node {}, which is not a peer",
-                                            policy_.canonical, bound_node_, p.value));
-    }
-    send_gossip(p.value, packed);
-  }
+  for (NodeId p : peers) send_gossip(p.value, packed);
 }
 
 void Simulation::gossip_load_to_all() {
@@ -62,10 +53,7 @@ void Simulation::send_gossip(std::uint32_t to, std::uint32_t packed_load) {
 }
 
 void Simulation::set_timer(Duration after) {
-  if (after <= Duration::zero()) {
-    throw PolicyContractError(fmt::format("policy '{}' at node {} armed a timer {} ns from now; it must be positive",
-                                          policy_.canonical, bound_node_, after.count()));
-  }
+  check_timer(after, rules_of(bound_node_));
   NodeState& n = nodes_[bound_node_];
   ++n.timer_generation;
   events_.push(now_ns_ + after.count(), kTimer, bound_node_, n.timer_generation);
@@ -96,17 +84,15 @@ void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uin
 // ---------------------------------------------------------------------------------
 // Decisions and the runtime's invariants
 
-void Simulation::check_target(std::uint32_t inv, std::uint32_t node, NodeId target, const char* action) const {
-  if (target.value == node) {
-    throw PolicyContractError(fmt::format("policy '{}' at node {} tried to {} invocation {} to itself",
-                                          policy_.canonical, node, action, invocations_[inv].inv.id.value));
-  }
-  if (target.value >= city_.node_count()) {
-    throw PolicyContractError(fmt::format("policy '{}' at node {} tried to {} invocation {} to node {}, which does "
-                                          "not exist",
-                                          policy_.canonical, node, action, invocations_[inv].inv.id.value,
-                                          target.value));
-  }
+DecisionRules Simulation::rules_of(std::uint32_t node) const {
+  // Peers are the other cameras (peer()), down or not: a forward to a down one falls
+  // back at the sender after the fault timeout.
+  const std::uint32_t cameras = city_.camera_count();
+  return DecisionRules{.self = NodeId{node},
+                       .hop_limit = scenario_.hop_limit,
+                       .policy_name = policy_.canonical,
+                       .is_peer = [cameras, node](NodeId n) { return n.value < cameras && n.value != node; },
+                       .cloud = city_.cloud()};
 }
 
 void Simulation::decide(std::uint32_t inv, std::uint32_t node, std::span<const ProbeAnswer> answers, bool reentry) {
@@ -117,49 +103,22 @@ void Simulation::decide(std::uint32_t inv, std::uint32_t node, std::span<const P
   }
   bind(node, answers, reentry);
   const Decision decision = nodes_[node].policy->decide(invocations_[inv].inv, *this);
-  const bool at_hop_limit = invocations_[inv].inv.hops >= scenario_.hop_limit;
-
-  std::visit(Overloaded{
-                 [&](RunLocal) { run_or_reject(inv, node); },
-                 [&](Reject) {
-                   invocations_[inv].node = node;
-                   finish(inv, Outcome::rejected, node);
-                 },
-                 [&](Forward f) {
-                   check_target(inv, node, f.peer, "forward");
-                   if (at_hop_limit) {
-                     enforce_hop_limit(inv, node);
-                   } else {
-                     forward(inv, node, f.peer.value);
-                   }
-                 },
-                 [&](const Probe& p) {
-                   if (reentry) {
-                     throw PolicyContractError(fmt::format(
-                         "policy '{}' at node {} answered a probe's results with another Probe (invocation {})",
-                         policy_.canonical, node, invocations_[inv].inv.id.value));
-                   }
-                   if (p.peers.empty()) {
-                     throw PolicyContractError(fmt::format("policy '{}' at node {} returned a Probe with no peers",
-                                                           policy_.canonical, node));
-                   }
-                   for (std::size_t i = 0; i < p.peers.size(); ++i) {
-                     check_target(inv, node, p.peers[i], "probe for");
-                     for (std::size_t j = 0; j < i; ++j) {
-                       if (p.peers[j] == p.peers[i]) {
-                         throw PolicyContractError(fmt::format("policy '{}' at node {} probed node {} twice at once",
-                                                               policy_.canonical, node, p.peers[i].value));
-                       }
-                     }
-                   }
-                   if (at_hop_limit) {
-                     enforce_hop_limit(inv, node);
-                   } else {
-                     start_probe(inv, node, p.peers);
-                   }
-                 },
-             },
-             decision);
+  const CheckedDecision checked = check_decision(decision, invocations_[inv].inv, reentry, rules_of(node));
+  switch (checked.step) {
+    case Step::run_local:
+      if (checked.hop_limit_enforced) {
+        enforce_hop_limit(inv, node);
+      } else {
+        run_or_reject(inv, node);
+      }
+      break;
+    case Step::reject:
+      invocations_[inv].node = node;
+      finish(inv, Outcome::rejected, node);
+      break;
+    case Step::forward: forward(inv, node, checked.peer.value); break;
+    case Step::probe: start_probe(inv, node, *checked.probe_peers); break;
+  }
 }
 
 void Simulation::enforce_hop_limit(std::uint32_t inv, std::uint32_t node) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fogsched/core/decision_rules.h"
 #include "fogsched/core/policy.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
@@ -117,7 +118,8 @@ class Simulation final : public NodeContext {
   // The window [warm-up, end] part of [from, to), in nanoseconds.
   std::int64_t measured_ns(std::int64_t from, std::int64_t to) const noexcept;
   void account_busy(std::uint32_t node);
-  void check_target(std::uint32_t inv, std::uint32_t node, NodeId target, const char* action) const;
+  // The contract's rules as `node` is bound to them (its peers, the cloud, the hop limit).
+  DecisionRules rules_of(std::uint32_t node) const;
 
   LoadReport load_of(std::uint32_t node) const noexcept;
   bool is_cloud(std::uint32_t node) const noexcept { return cloud_index_ == node; }

@@ -60,13 +60,14 @@ class NodeContext {
   // This node's random stream for policy use.
   virtual Rng& rng() noexcept = 0;
 
-  // Sends this node's current load to each listed peer (each message costs network
-  // time and counts as a gossip message). The peers' known_load() sees it on arrival.
+  // Sends this node's current load to each listed peer, never self or the cloud (each
+  // message costs network time and counts as a gossip message). The peers'
+  // known_load() sees it on arrival.
   virtual void gossip_load(std::span<const NodeId> peers) = 0;
   // Sends this node's current load to every peer.
   virtual void gossip_load_to_all() = 0;
 
-  // Arms a one-shot timer: on_timer() runs `after` from now. Re-arming replaces it.
+  // Arms a one-shot timer: on_timer() runs `after` (> 0) from now. Re-arming replaces it.
   virtual void set_timer(Duration after) = 0;
 
  protected:
@@ -79,7 +80,9 @@ class Policy {
 
   // Decides where an invocation runs. Called once per arrival at this node, and once
   // more after a Probe (then ctx.probed() is true and a further Probe is a contract
-  // violation). The runtime enforces the hop limit and rejects self-forwards.
+  // violation). Forward to a listed peer or to ctx.cloud(); Probe listed peers only.
+  // Every runtime checks decisions, timers and gossip with the same code and throws
+  // PolicyContractError on a breach; the rules are in decision_rules.h.
   virtual Decision decide(const Invocation& invocation, NodeContext& ctx) = 0;
 
   // Called once before the first arrival: arm timers here.

@@ -95,6 +95,9 @@ class LiveNodeState final : public NodeContext {
     Time measured_at{};
   };
 
+  // The contract's rules as they stand now (available peers, no cloud).
+  DecisionRules rules() const;
+
   NodeId self_;
   Rng rng_;
   std::function<Time()> clock_;
