@@ -133,7 +133,7 @@ int line_count(const std::string& text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// Checks the schema of `fogsched run --json` (README.md, "JSON results").
+// Checks the schema of `fogsched run --json` (docs/results.md, "JSON results").
 void expect_result_schema(const nlohmann::json& document) {
   ASSERT_TRUE(document.is_object());
   EXPECT_TRUE(document.at("scenario").is_string());

@@ -46,25 +46,25 @@ std::string this_host_name() {
   return buffer.data();
 }
 
-// The section "The node's configuration" of live/README.md.
-std::string readme_config_section() {
-  const std::string readme = read_file(kSourceDir / "live" / "README.md");
-  const auto start = readme.find("## The node's configuration");
-  EXPECT_NE(start, std::string::npos) << "live/README.md has no section 'The node's configuration'";
-  const auto end = readme.find("\n## ", start + 1);
-  return readme.substr(start, end == std::string::npos ? std::string::npos : end - start);
+// The section "The node's configuration" of docs/live.md.
+std::string documented_config_section() {
+  const std::string document = read_file(kSourceDir / "docs" / "live.md");
+  const auto start = document.find("## The node's configuration");
+  EXPECT_NE(start, std::string::npos) << "docs/live.md has no section 'The node's configuration'";
+  const auto end = document.find("\n## ", start + 1);
+  return document.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-std::string readme_config_yaml() {
-  const std::string section = readme_config_section();
+std::string documented_config_yaml() {
+  const std::string section = documented_config_section();
   const std::regex block(R"(```yaml\n([\s\S]*?)```)");
   std::smatch match;
-  EXPECT_TRUE(std::regex_search(section, match, block)) << "no yaml block in the README's configuration section";
+  EXPECT_TRUE(std::regex_search(section, match, block)) << "no yaml block in the configuration section of docs/live.md";
   return match[1].str();
 }
 
-std::set<std::string> readme_env_vars() {
-  const std::string section = readme_config_section();
+std::set<std::string> documented_env_vars() {
+  const std::string section = documented_config_section();
   const std::regex variable(R"(\bFOGSCHED_[A-Z_]+\b)");
   std::set<std::string> names;
   for (auto it = std::sregex_iterator(section.begin(), section.end(), variable); it != std::sregex_iterator(); ++it) {
@@ -222,9 +222,9 @@ limits:
   EXPECT_EQ(config.drain_timeout, 0s);
 }
 
-TEST_F(NodeConfigTest, TheReadmeExampleIsAccepted) {
+TEST_F(NodeConfigTest, TheDocumentedExampleIsAccepted) {
   // Its token file is a deployment's path; the environment points at a real one.
-  const fs::path path = write("node.yaml", readme_config_yaml());
+  const fs::path path = write("node.yaml", documented_config_yaml());
   const NodeConfig config =
       load_node_config(path, environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
   EXPECT_EQ(config.name, "cam-07");
@@ -315,7 +315,7 @@ TEST_F(NodeConfigTest, SlotsMergeAcrossSources) {
 }
 
 TEST_F(NodeConfigTest, PrintedYamlReadsBackToTheSameConfiguration) {
-  NodeConfig config = load_node_config(write("node.yaml", readme_config_yaml()),
+  NodeConfig config = load_node_config(write("node.yaml", documented_config_yaml()),
                                        environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
   apply_command_line(config, {{"functions.slots", "echo=2"}, {"limits.drain_timeout", "1.5s"}});
   const std::string yaml = to_yaml(config);
@@ -435,13 +435,13 @@ TEST_F(NodeConfigTest, FlagErrorsNameTheFlagAndValue) {
   EXPECT_THAT(flag_error({{"policy", "power_of_d(d=2"}}), StartsWith("--policy=power_of_d(d=2: malformed policy spec"));
 }
 
-TEST_F(NodeConfigTest, EveryReadmeVariableIsASetting) {
+TEST_F(NodeConfigTest, EveryDocumentedVariableIsASetting) {
   std::set<std::string> variables;
   for (const NodeSetting& setting : node_settings()) {
     if (!setting.env.empty()) variables.insert(std::string(setting.env));
   }
-  for (const std::string& name : readme_env_vars()) EXPECT_TRUE(variables.contains(name)) << name;
-  EXPECT_GE(readme_env_vars().size(), 12u);
+  for (const std::string& name : documented_env_vars()) EXPECT_TRUE(variables.contains(name)) << name;
+  EXPECT_GE(documented_env_vars().size(), 12u);
 }
 
 // ---- fogsched serve ----------------------------------------------------------------
@@ -518,7 +518,7 @@ TEST_F(ServeCliTest, BadInputExitsWithCodeTwo) {
 TEST_F(ServeCliTest, HelpDocumentsEveryVariableKeyAndFlag) {
   const CliResult help = run({"serve", "--help"});
   ASSERT_EQ(help.exit_code, 0) << help.err;
-  for (const std::string& variable : readme_env_vars()) EXPECT_THAT(help.out, HasSubstr(variable));
+  for (const std::string& variable : documented_env_vars()) EXPECT_THAT(help.out, HasSubstr(variable));
   for (const NodeSetting& setting : node_settings()) {
     EXPECT_THAT(help.out, HasSubstr(std::string(setting.key)));
     if (!setting.flag.empty()) {

@@ -94,7 +94,7 @@ class Results:
 
     @property
     def report(self) -> dict[str, Any]:
-        """The results JSON document as a dict (schema: README.md, "JSON results")."""
+        """The results JSON document as a dict (schema: docs/results.md, "JSON results")."""
         return self._report
 
     @property

@@ -3,7 +3,7 @@
 Neither a Docker daemon nor a Kubernetes API server is available to the tests, so
 the files are read and cross-checked instead: against each other (a mounted secret
 sits where the environment tells the node to read it, a Service selects the
-DaemonSet's pods), against live/README.md (configuration keys and environment
+DaemonSet's pods), against docs/live.md (configuration keys and environment
 variables the node accepts; unknown keys are refused) and against the CMake files
 and scripts/install-deps.sh (the image builds what the build needs).
 
@@ -35,10 +35,10 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 DOCKERIGNORE = DEPLOY / "Dockerfile.dockerignore"
 STACK = DEPLOY / "swarm" / "stack.yml"
 KUBERNETES = DEPLOY / "kubernetes"
-LIVE_README = REPO / "live" / "README.md"
+LIVE_DOC = REPO / "docs" / "live.md"
 
 NODE_PORT = 18080
-# limits.drain_timeout's default in live/README.md.
+# limits.drain_timeout's default in docs/live.md.
 DEFAULT_DRAIN_SECONDS = 30.0
 SWARM_GATEWAY_URL = "http://gateway:8080"
 KUBERNETES_GATEWAY_URL = "http://gateway.openfaas:8080"
@@ -70,16 +70,16 @@ def key_paths(mapping: dict, prefix: str = "") -> set[str]:
 
 
 def documented_config() -> dict:
-    """The node's configuration example of live/README.md: every accepted key."""
-    text = LIVE_README.read_text()
+    """The node's configuration example of docs/live.md: every accepted key."""
+    text = LIVE_DOC.read_text()
     section = text.split("## The node's configuration", 1)[1]
     block = re.search(r"```yaml\n(.*?)```", section, re.S)
-    assert block, "live/README.md: no yaml block under 'The node's configuration'"
+    assert block, "docs/live.md: no yaml block under 'The node's configuration'"
     return yaml.safe_load(block.group(1))
 
 
 def documented_env_vars() -> set[str]:
-    return set(re.findall(r"\bFOGSCHED_[A-Z_]+\b", LIVE_README.read_text()))
+    return set(re.findall(r"\bFOGSCHED_[A-Z_]+\b", LIVE_DOC.read_text()))
 
 
 # Keys whose values are free-form maps (function name -> K), not further keys.
