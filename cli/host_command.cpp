@@ -82,7 +82,7 @@ void add_host_command(CLI::App& app) {
   auto args = std::make_shared<HostArgs>();
   CLI::App* command = app.add_subcommand(
       "host", "Run a local OpenFaaS-compatible gateway whose functions are commands, synthetic or upstream URLs");
-  command->add_option("--config", args->config_file, "Functions file (YAML), as in live/README.md")
+  command->add_option("--config", args->config_file, "Functions file (YAML), as in docs/live.md")
       ->type_name("FILE")
       ->required();
   command->add_option("--listen", args->listen, "Gateway address host:port, overriding the file's (port 0: any free)")

@@ -1,5 +1,5 @@
 #pragma once
-// `fogsched host`: a local OpenFaaS-compatible gateway (live/README.md, "The local
+// `fogsched host`: a local OpenFaaS-compatible gateway (docs/live.md, "The local
 // host's functions file").
 #include <CLI/CLI.hpp>
 

@@ -50,7 +50,7 @@ void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the scheduler node beside an OpenFaaS gateway (clients call it as they call the gateway)");
-  serve->add_option("--config", args->config_file, "Configuration file (YAML), as in live/README.md")
+  serve->add_option("--config", args->config_file, "Configuration file (YAML), as in docs/live.md")
       ->type_name("FILE");
   for (const live::NodeSetting& setting : live::node_settings()) {
     if (setting.flag.empty()) continue;

@@ -1,5 +1,5 @@
 #pragma once
-// `fogsched serve`: the scheduler node (live/README.md), configured from a YAML file,
+// `fogsched serve`: the scheduler node (docs/live.md), configured from a YAML file,
 // the environment and flags.
 #include <CLI/CLI.hpp>
 

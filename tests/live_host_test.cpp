@@ -648,7 +648,7 @@ std::string host_error_of(const std::string& yaml) {
   return "no error";
 }
 
-TEST(HostConfigFile, ReadsTheReadmeExample) {
+TEST(HostConfigFile, ReadsTheDocumentedExample) {
   const HostConfig config = parse_host_config(R"(
 listen: 127.0.0.1:8080
 metrics_listen: 127.0.0.1:8082

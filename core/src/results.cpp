@@ -155,7 +155,7 @@ PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationS
 
 namespace {
 
-// Keys keep the schema's order, so the document reads as README.md shows it.
+// Keys keep the schema's order, so the document reads as docs/results.md shows it.
 using Json = nlohmann::ordered_json;
 
 Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }

@@ -41,7 +41,7 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
       {"fogsched_peer_unauthorized_total", &metrics.peer_unauthorized},
   };
   for (const auto& [name, counter] : counters) {
-    render_metric_header(out, name, "counter", "See live/README.md.");
+    render_metric_header(out, name, "counter", "See docs/live.md.");
     render_sample(out, name, "", static_cast<double>(counter->value()));
   }
   render_metric_header(out, "fogsched_running", "gauge", "Executions in flight on the local gateway, by function.");

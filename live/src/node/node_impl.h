@@ -56,7 +56,7 @@ struct Answer {
   std::uint32_t probes = 0;
 };
 
-// The node's counters, rendered by /metrics (live/README.md names each).
+// The node's counters, rendered by /metrics (docs/live.md names each).
 struct NodeMetrics {
   static constexpr std::array<const char*, 3> kOutcomes{"completed", "rejected", "failed"};
   // By decision (DecisionKind) and outcome (kOutcomes).

@@ -143,7 +143,7 @@ struct RunReport {
   std::vector<PolicyResult> results;
 };
 
-// The JSON document of `fogsched run --json` (schema in README.md); NaN is null.
+// The JSON document of `fogsched run --json` (schema in docs/results.md); NaN is null.
 std::string to_json(const RunReport& report, int indent = 2);
 RunReport run_report_from_json(const std::string& text);
 // An aligned, human-readable comparison table, one row per policy.

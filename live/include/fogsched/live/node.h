@@ -2,7 +2,7 @@
 // The scheduler node, `fogsched serve`: answers clients exactly as an OpenFaaS
 // gateway does, and decides per invocation, with the configured policy, whether to
 // run it on the local gateway, forward it to a peer node, or reject it
-// (live/README.md describes the routes and the peer protocol).
+// (docs/live.md describes the routes and the peer protocol).
 #include <functional>
 #include <memory>
 

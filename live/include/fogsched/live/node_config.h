@@ -1,5 +1,5 @@
 #pragma once
-// The scheduler node's configuration (live/README.md, "The node's configuration"):
+// The scheduler node's configuration (docs/live.md, "The node's configuration"):
 // plain values, read once at the edge from a YAML file, then environment variables,
 // then command-line flags, each later source overriding the earlier.
 #include <chrono>

@@ -94,7 +94,7 @@ struct HostConfig {
   std::string release = "dev";                    // reported by /system/info
 };
 
-// The functions file of live/README.md ("The local host's functions file"). Unknown
+// The functions file of docs/live.md ("The local host's functions file"). Unknown
 // keys are refused; `secrets` is read now, relative to the file's directory.
 HostConfig load_host_config(const std::filesystem::path& file);
 // `origin` names the text in errors; relative paths are taken from `base_dir`.

@@ -1,7 +1,7 @@
 #pragma once
 // Every name fogsched itself puts on the wire: the peer protocol between nodes, the
 // headers a node adds to its answers, the node's own routes, and the service demand
-// the load generator names to the local host (live/README.md describes them). The
+// the load generator names to the local host (docs/live.md describes them). The
 // node, `fogsched load`, `fogsched host` and the tests all read them from here; the
 // OpenFaaS gateway's own names are in openfaas.h.
 #include <string_view>
