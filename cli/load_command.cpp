@@ -54,10 +54,7 @@ class LoadInputError : public std::runtime_error {
 };
 
 Scenario load_scenario_with_settings(const LoadArgs& args) {
-  ScenarioDocument document = ScenarioDocument::load_file(args.scenario_path);
-  std::vector<Override> overrides;
-  for (const std::string& text : args.overrides) overrides.push_back(parse_override(text));
-  document.apply(overrides);
+  ScenarioDocument document = app::load_document(args.scenario_path, args.overrides);
   if (args.seed) document.set("seed", std::to_string(*args.seed));
   if (args.duration) app::set_duration(document, *args.duration);
   return document.parse();
