@@ -173,6 +173,8 @@ TEST_P(DriverPath, AForwardToADeadPeerFallsBackToTheOriginAndIsCounted) {
   }
   EXPECT_EQ(end.executed_on, 0u) << end;
   EXPECT_EQ(end.hops, 0u) << end;
+  // The forward never happened: the call is recorded as run here.
+  EXPECT_EQ(end.decision, DecisionKind::run_local) << end;
   EXPECT_EQ(end.outcome, Outcome::completed) << end;
   EXPECT_EQ(end.forward_fallbacks, 1u) << end;
 }

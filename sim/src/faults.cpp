@@ -76,6 +76,9 @@ void Simulation::on_forward_timeout(std::uint32_t node, std::uint32_t inv) {
   InvocationState& st = invocations_[inv];
   if (st.measured) ++metrics_.forward_timeouts;
   --st.inv.hops;  // the forward never happened
+  // Back at its origin before any hop, it is a call run here (or rejected here), as
+  // live mode records it: the forwarded fraction counts calls that left.
+  if (node == st.inv.origin.value && st.inv.hops == 0) st.decision = DecisionKind::run_local;
   st.node = node;
   if (down(node)) {
     finish(inv, Outcome::failed, node);
