@@ -70,7 +70,7 @@ struct Tally {
   std::uint64_t ok = 0;       // 2xx answers
   std::uint64_t non_2xx = 0;
   std::array<std::uint64_t, kFailureKinds> failures{};  // by ClientFailure
-  Clock::duration max_send_lag{};  // how late after its slot a request left
+  Clock::duration max_send_lag{};                       // how late after its slot a request left
   Clock::time_point last_answer{};
 };
 
@@ -87,7 +87,8 @@ std::vector<Clock::time_point> send_schedule(Clock::time_point start, double rat
   const double interval_ns = 1e9 / rate;
   for (std::size_t i = 0; i < count; ++i) {
     // Computed from the index, not accumulated, so rounding does not drift the rate.
-    schedule.push_back(start + std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(i) * interval_ns)));
+    schedule.push_back(start +
+                       std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(i) * interval_ns)));
   }
   return schedule;
 }
@@ -224,7 +225,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", options.rate, "Requests per second (default 1000)")->check(CLI::Range(1.0, 1e6));
   app.add_option("--duration", duration_text, "Measured time (default 10s)");
   app.add_option("--warmup", warmup_text, "Time sent first and not recorded (default 1s)");
-  app.add_option("--connections", options.connections, "Keep-alive connections, so requests in flight, at most (default 16)")
+  app.add_option("--connections", options.connections,
+                 "Keep-alive connections, so requests in flight, at most (default 16)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
   app.add_option("--timeout", timeout_text, "Limit on each request (default 1s)");
   app.add_option("--method", method_text, "HTTP method (default GET)");
@@ -238,7 +240,8 @@ int main(int argc, char** argv) {
     options.warmup = fogsched::parse_duration(warmup_text);
     options.timeout = fogsched::parse_duration(timeout_text);
     options.method = http::string_to_verb(method_text);
-    if (options.method == http::verb::unknown) throw std::invalid_argument("--method: unknown method '" + method_text + "'");
+    if (options.method == http::verb::unknown)
+      throw std::invalid_argument("--method: unknown method '" + method_text + "'");
     if (options.duration <= Clock::duration::zero()) throw std::invalid_argument("--duration must be positive");
     if (options.warmup < Clock::duration::zero()) throw std::invalid_argument("--warmup must not be negative");
     if (options.timeout <= Clock::duration::zero()) throw std::invalid_argument("--timeout must be positive");

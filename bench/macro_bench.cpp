@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/results.h"
@@ -63,15 +63,15 @@ constexpr std::uint64_t kReferenceHoldSteps = 20'000'000;
 constexpr Duration kScalingDefaultDuration = std::chrono::minutes{10};
 const std::vector<std::uint32_t> kScalingCameraCounts = {100, 1'000, 10'000, 100'000};
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // CPU time of this process so far, all threads, user and system.
 double process_cpu_seconds() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -328,8 +328,8 @@ std::string mib(std::uint64_t kib) { return fmt::format("{:.1f}", static_cast<do
 std::string bytes_per_in_flight(const RunFigures& figures) {
   if (figures.engine.peak_invocations < kMinInFlightForMemoryFigure) return "-";
   const std::uint64_t growth_kib = figures.peak_rss_kib - std::min(figures.peak_rss_kib, figures.rss_before_kib);
-  return fmt::format("{:.0f}", static_cast<double>(growth_kib) * 1024.0 /
-                                   static_cast<double>(figures.engine.peak_invocations));
+  return fmt::format("{:.0f}",
+                     static_cast<double>(growth_kib) * 1024.0 / static_cast<double>(figures.engine.peak_invocations));
 }
 
 void print_section(std::string_view title) { fmt::print("\n== {}\n", title); }
@@ -381,9 +381,8 @@ std::string city_1k_path() { return (fs::path(FOGSCHED_BENCH_SCENARIO_DIR) / "ci
 
 void run_reference_scenarios(const std::vector<std::string>& paths, std::optional<Duration> duration) {
   print_section("Reference scenarios: one replication per policy, one thread");
-  Table table({"scenario", "policy", "invocations", "events", "wall s", "events/s", "invocations/s",
-               "pending", "hold events/s", "engine/hold", "peak RSS MiB", "peak in flight",
-               "B/in-flight"},
+  Table table({"scenario", "policy", "invocations", "events", "wall s", "events/s", "invocations/s", "pending",
+               "hold events/s", "engine/hold", "peak RSS MiB", "peak in flight", "B/in-flight"},
               2);
   RunNotes notes;
   // The run whose pending-event count is nearest the issue's reference point.
@@ -400,16 +399,16 @@ void run_reference_scenarios(const std::vector<std::string>& paths, std::optiona
         nearest_reference.emplace(scenario.name + " " + policy.canonical, figures);
       }
       table.add_row({scenario.name, policy.canonical, si(figures.invocations), si(figures.engine.events),
-                     fmt::format("{:.2f}", figures.wall_s), si(figures.events_per_s()),
-                     si(figures.invocations_per_s()), si(figures.pending_events()), si(figures.hold_events_per_s),
+                     fmt::format("{:.2f}", figures.wall_s), si(figures.events_per_s()), si(figures.invocations_per_s()),
+                     si(figures.pending_events()), si(figures.hold_events_per_s),
                      fmt::format("{:.2f}", figures.events_per_s() / figures.hold_events_per_s),
                      mib(figures.peak_rss_kib), si(figures.engine.peak_invocations), bytes_per_in_flight(figures)});
     }
   }
   fmt::print("{}", table.aligned());
   notes.print();
-  const double reference_hold_events_per_s = run_in_child(
-      [] { return hold_loop_events_per_second(kReferencePendingEvents, kReferenceHoldSteps); });
+  const double reference_hold_events_per_s =
+      run_in_child([] { return hold_loop_events_per_second(kReferencePendingEvents, kReferenceHoldSteps); });
   fmt::print("hold loop at {} pending events: {} events/s\n", si(kReferencePendingEvents),
              si(reference_hold_events_per_s));
   if (nearest_reference) {
@@ -423,8 +422,7 @@ void run_scaling(const std::vector<std::uint32_t>& camera_counts, std::optional<
   const Duration simulated = duration.value_or(kScalingDefaultDuration);
   print_section(fmt::format("Scaling: city-1k settings at growing camera counts, {} simulated, one thread",
                             fogsched::format_duration(simulated)));
-  Table table({"cameras", "invocations", "events", "wall s", "invocations/s", "ns/invocation", "peak RSS MiB"},
-              0);
+  Table table({"cameras", "invocations", "events", "wall s", "invocations/s", "ns/invocation", "peak RSS MiB"}, 0);
   RunNotes notes;
   for (const std::uint32_t cameras : camera_counts) {
     fogsched::ScenarioDocument document = fogsched::ScenarioDocument::load_file(city_1k_path());
@@ -459,8 +457,8 @@ struct ThreadsFigures {
 // True when the reports on 1 and 2 threads are byte-identical.
 bool run_threads_check(const std::string& path, std::optional<Duration> duration) {
   const Scenario scenario = with_duration(fogsched::load_scenario(path), duration);
-  print_section(fmt::format("Threads: {} replications of {} on 1 and 2 threads", kThreadsCheckReplications,
-                            scenario.name));
+  print_section(
+      fmt::format("Threads: {} replications of {} on 1 and 2 threads", kThreadsCheckReplications, scenario.name));
   const ThreadsFigures figures = run_in_child([&] {
     const std::vector<PolicyConfig> policies = fogsched::sim::configure_policies(scenario);
     const auto timed_report = [&](std::uint32_t threads, TimedRun& timing) {

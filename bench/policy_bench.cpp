@@ -37,9 +37,7 @@ class FakeNodeContext final : public NodeContext {
   std::size_t peer_count() const noexcept override { return peers_.size(); }
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
   std::optional<NodeId> cloud() const noexcept override { return NodeId{kPeers + 1}; }
-  std::optional<KnownLoad> known_load(NodeId peer_id) const noexcept override {
-    return known_loads_[peer_id.value];
-  }
+  std::optional<KnownLoad> known_load(NodeId peer_id) const noexcept override { return known_loads_[peer_id.value]; }
   bool probed() const noexcept override { return !answers_.empty(); }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return answers_; }
   Rng& rng() noexcept override { return random_; }
@@ -58,9 +56,7 @@ class FakeNodeContext final : public NodeContext {
     }
   }
   // Makes decide() the re-entry after a probe of two peers.
-  void answer_probe() {
-    answers_ = {ProbeAnswer{NodeId{17}, peer_load(1)}, ProbeAnswer{NodeId{42}, peer_load(2)}};
-  }
+  void answer_probe() { answers_ = {ProbeAnswer{NodeId{17}, peer_load(1)}, ProbeAnswer{NodeId{42}, peer_load(2)}}; }
 
  private:
   static LoadReport peer_load(std::uint32_t running) {

@@ -10,11 +10,11 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
-#include "command_exit.h"
 #include "plural.h"
 #include "run_control.h"
 #include "simulation_args.h"

@@ -11,11 +11,11 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/core/compare.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/policies/registry.h"
-#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {
@@ -55,8 +55,8 @@ void canonicalise_policies(RunReport& report) {
 
 void add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
-  CLI::App* compare = app.add_subcommand(
-      "compare", "Compare two result documents (run --json, load --json) metric by metric");
+  CLI::App* compare =
+      app.add_subcommand("compare", "Compare two result documents (run --json, load --json) metric by metric");
   compare->add_option("a", args->a_path, "First results document (A)")->type_name("A.json")->required();
   compare->add_option("b", args->b_path, "Second results document (B)")->type_name("B.json")->required();
   compare->add_flag("--json", args->json, "Print the comparison as JSON instead of tables");

@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
+#include <boost/asio/signal_set.hpp>
 
-#include "fogsched/live/host.h"
 #include "command_exit.h"
+#include "fogsched/live/host.h"
 
 namespace fogsched::cli {
 namespace {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
@@ -23,7 +24,6 @@
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
 #include "fogsched/sim/workload_sources.h"
-#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {
@@ -154,9 +154,8 @@ int run_load(const LoadArgs& args) {
   options.threads = args.threads;
   options.slots_per_node = slots_per_node(scenario, options.nodes.size());
   if (scenario.duration <= scenario.warmup) {
-    throw LoadInputError(fmt::format("scenario {}: the warm-up ({}) leaves no measurement window in {}",
-                                     scenario.name, format_duration(scenario.warmup),
-                                     format_duration(scenario.duration)));
+    throw LoadInputError(fmt::format("scenario {}: the warm-up ({}) leaves no measurement window in {}", scenario.name,
+                                     format_duration(scenario.warmup), format_duration(scenario.duration)));
   }
 
   std::optional<std::ofstream> json_out;
@@ -175,11 +174,10 @@ int run_load(const LoadArgs& args) {
   }
 
   const live::Replay replay = live::replay(plan, nodes, options);
-  const RunReport report{
-      .scenario = scenario.name,
-      .seed = scenario.seed,
-      .results = {live::summarize_batches(plan, replay.invocations, policy, options.slots_per_node, nodes.size(),
-                                          options.batches)}};
+  const RunReport report{.scenario = scenario.name,
+                         .seed = scenario.seed,
+                         .results = {live::summarize_batches(plan, replay.invocations, policy, options.slots_per_node,
+                                                             nodes.size(), options.batches)}};
 
   const live::ReplayStats& s = replay.stats;
   std::cerr << fmt::format(
@@ -198,10 +196,10 @@ int run_load(const LoadArgs& args) {
     write_trace_rows(*trace_out, policy, args.replication, live::measured_trace(plan, replay.invocations));
     finish_writing(*trace_out, *args.trace_path);
   }
-  std::cout << fmt::format("live run of replication {} against {} node{} at speedup {}; the {} \"replications\" "
-                           "below are batch means over equal time batches of the measurement window\n",
-                           args.replication, nodes.size(), nodes.size() == 1 ? "" : "s", args.speedup,
-                           options.batches)
+  std::cout << fmt::format(
+                   "live run of replication {} against {} node{} at speedup {}; the {} \"replications\" "
+                   "below are batch means over equal time batches of the measurement window\n",
+                   args.replication, nodes.size(), nodes.size() == 1 ? "" : "s", args.speedup, options.batches)
             << format_table(report) << std::flush;
   return 0;
 }
@@ -246,7 +244,9 @@ void add_load_command(CLI::App& app) {
                    "Equal time batches of the measurement window for batch-means confidence intervals (default 10)")
       ->type_name("B")
       ->check(CLI::Range(1u, 1000u));
-  load->add_option("--threads", args->threads, "Sender threads (default 2)")->type_name("N")->check(CLI::Range(1u, 64u));
+  load->add_option("--threads", args->threads, "Sender threads (default 2)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 64u));
   load->add_flag("--no-service-times", args->no_service_times,
                  "Do not name each call's simulated service demand (header X-Synthetic-Service-Seconds, which "
                  "fogsched host's synthetic functions honour); let the functions draw their own");

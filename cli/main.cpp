@@ -9,19 +9,19 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #if FOGSCHED_WITH_MIMALLOC
 #include <mimalloc.h>
 #endif
 
+#include "analyze_command.h"
+#include "command_exit.h"
+#include "compare_command.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
-#include "analyze_command.h"
-#include "command_exit.h"
-#include "compare_command.h"
 #include "host_command.h"
 #include "load_command.h"
 #include "policies_command.h"

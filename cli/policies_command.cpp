@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
-#include "command_exit.h"
 
 namespace fogsched::cli {
 namespace {
@@ -48,9 +48,9 @@ int policies_command() {
   for (const PolicyInfo* policy : all) {
     out += fmt::format("{:<{}}  {}\n", policy->name, name_width, policy->doc);
     for (const ParamSpec& p : policy->params) {
-      out += fmt::format("    {:<{}}  {:<{}}  default {:<{}}  range {:<{}}  {}\n", p.name, param_width,
-                         to_string(p.type), type_width, p.default_value, default_width, range_of(p), range_width,
-                         p.doc);
+      out +=
+          fmt::format("    {:<{}}  {:<{}}  default {:<{}}  range {:<{}}  {}\n", p.name, param_width, to_string(p.type),
+                      type_width, p.default_value, default_width, range_of(p), range_width, p.doc);
     }
   }
   out += "\nUse a policy as NAME or NAME(param=value,...), e.g. --policy 'power_of_d(d=2,threshold=3)'.\n";

@@ -12,11 +12,11 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/sim/runner.h"
-#include "command_exit.h"
 #include "run_control.h"
 #include "simulation_args.h"
 

@@ -50,8 +50,7 @@ void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the scheduler node beside an OpenFaaS gateway (clients call it as they call the gateway)");
-  serve->add_option("--config", args->config_file, "Configuration file (YAML), as in docs/live.md")
-      ->type_name("FILE");
+  serve->add_option("--config", args->config_file, "Configuration file (YAML), as in docs/live.md")->type_name("FILE");
   for (const live::NodeSetting& setting : live::node_settings()) {
     if (setting.flag.empty()) continue;
     const std::string key(setting.key);
@@ -67,7 +66,10 @@ void add_serve_command(CLI::App& app) {
     } else {
       option = serve->add_option_function<std::string>(
           std::string(setting.flag),
-          [args, key](const std::string& value) { args->overrides.push_back({key, value}); }, flag_help(setting));
+          [args, key](const std::string& value) {
+            args->overrides.push_back({key, value});
+          },
+          flag_help(setting));
       option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
     option->type_name(std::string(setting.value_name));

@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
+#include "command_exit.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
-#include "command_exit.h"
 #include "plural.h"
 #include "simulation_args.h"
 
@@ -42,16 +42,15 @@ std::string describe_workload(const WorkloadSpec& w) {
       return fmt::format("a trace of {} arrivals ({})", a.trace ? a.trace->arrivals.size() : 0, a.trace_file);
     case ArrivalProcess::traffic: {
       const TrafficSpec& t = a.traffic;
-      std::string text = fmt::format("{} for vehicles entering at {}/s, seen within {}m, {}", w.function,
-                                     t.entry_rate_per_s, t.view_radius_m,
-                                     t.per_frame ? "every " + format_duration(t.frame_interval) : "once per pass");
+      std::string text =
+          fmt::format("{} for vehicles entering at {}/s, seen within {}m, {}", w.function, t.entry_rate_per_s,
+                      t.view_radius_m, t.per_frame ? "every " + format_duration(t.frame_interval) : "once per pass");
       if (t.blacklisted_fraction > 0 || !t.blacklisted_vehicles.empty()) text += ", with blacklist alerts";
       if (!a.profile.empty()) text += fmt::format(", {}-step entry profile", a.profile.size());
       return text;
     }
     case ArrivalProcess::poisson:
-    case ArrivalProcess::mmpp:
-      break;
+    case ArrivalProcess::mmpp: break;
   }
   std::string text = w.function + " at ";
   if (a.process == ArrivalProcess::mmpp) {
@@ -101,10 +100,9 @@ int validate_command(const ScenarioArgs& args) {
   const std::vector<PolicyConfig> policies = sim::configure_policies(scenario);
 
   const CamerasSpec& cameras = scenario.cameras;
-  std::string text = fmt::format("{}: scenario '{}' is valid. {} ({}, {} per camera, queue {}, speed {}",
-                                 args.path, scenario.name, plural(cameras.count, "camera"),
-                                 to_string(cameras.layout), plural(cameras.slots, "slot"), cameras.queue,
-                                 cameras.speed);
+  std::string text = fmt::format("{}: scenario '{}' is valid. {} ({}, {} per camera, queue {}, speed {}", args.path,
+                                 scenario.name, plural(cameras.count, "camera"), to_string(cameras.layout),
+                                 plural(cameras.slots, "slot"), cameras.queue, cameras.speed);
   if (!cameras.overrides.empty()) text += fmt::format(", {}", plural(cameras.overrides.size(), "override"));
   text += ")";
   if (scenario.cloud.enabled) {
@@ -124,17 +122,17 @@ int validate_command(const ScenarioArgs& args) {
     std::vector<std::string> parts;
     if (!f.outages.empty()) parts.push_back(plural(f.outages.size(), "camera outage"));
     if (f.failures) {
-      parts.push_back(fmt::format("random failures (mean {} up, {} down)", format_duration(f.failures->mean_time_to_failure),
+      parts.push_back(fmt::format("random failures (mean {} up, {} down)",
+                                  format_duration(f.failures->mean_time_to_failure),
                                   format_duration(f.failures->mean_time_to_repair)));
     }
     faults = fmt::format(" Faults: {}; a dead peer is noticed after {}.", join(parts), format_duration(f.timeout));
   }
   text += fmt::format(". {}: {}. Workload: {}.{} {} of {} (warm-up {}), seed {}, hop limit {}. {}: {}.",
-                      scenario.functions.size() == 1 ? "Function" : "Functions", join(functions),
-                      join(workload), faults, plural(scenario.replications, "replication"),
-                      format_duration(scenario.duration), format_duration(scenario.warmup), scenario.seed,
-                      scenario.hop_limit, policies.size() == 1 ? "Policy" : "Policies",
-                      join(policy_names));
+                      scenario.functions.size() == 1 ? "Function" : "Functions", join(functions), join(workload),
+                      faults, plural(scenario.replications, "replication"), format_duration(scenario.duration),
+                      format_duration(scenario.warmup), scenario.seed, scenario.hop_limit,
+                      policies.size() == 1 ? "Policy" : "Policies", join(policy_names));
   std::cout << wrap(text, 88);
   return kExitOk;
 }

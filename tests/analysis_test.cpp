@@ -86,7 +86,8 @@ TEST(Station, FiniteQueueMatchesDirectSums) {
 }
 
 TEST(Station, LongQueueUnderOverloadDoesNotOverflow) {
-  const StationMetrics m = station_metrics({.arrival_rate_per_s = 50, .service_rate_per_s = 1, .slots = 2, .queue = 400});
+  const StationMetrics m =
+      station_metrics({.arrival_rate_per_s = 50, .service_rate_per_s = 1, .slots = 2, .queue = 400});
   EXPECT_NEAR(m.blocking_probability, 1 - 2.0 / 50, 1e-12);  // the slots are always busy
   EXPECT_NEAR(m.mean_busy, 2.0, 1e-12);
 }
@@ -98,8 +99,8 @@ TEST(ClusterChain, OneNodeIsTheSingleStationUnderEveryPolicy) {
     for (const std::uint32_t slots : {1u, 2u, 5u, 12u}) {
       for (const std::uint32_t queue : {0u, 3u}) {
         for (const double load : {0.3, 0.9, 1.6}) {
-          const NodeModel node{.arrival_rate_per_s = load * slots * 0.8, .service_rate_per_s = 0.8,
-                               .slots = slots, .queue = queue};
+          const NodeModel node{
+              .arrival_rate_per_s = load * slots * 0.8, .service_rate_per_s = 0.8, .slots = slots, .queue = queue};
           const CtmcSolution chain = solve_ctmc({node}, markov(spec));
           const StationMetrics station = station_metrics(node);
           EXPECT_NEAR(chain.metrics.rejection_probability, station.blocking_probability, 1e-10)
@@ -266,9 +267,9 @@ TEST(MeanField, OneSlotMatchesTheClosedForm) {
 }
 
 TEST(MeanField, ThroughputBalancesAtTheFixedPoint) {
-  for (const char* spec : {"threshold_random(threshold=2)", "threshold_random(threshold=9)",
-                                  "power_of_d(d=1,threshold=3)", "power_of_d(d=2,threshold=2)",
-                                  "power_of_d(d=5,threshold=1)"}) {
+  for (const char* spec :
+       {"threshold_random(threshold=2)", "threshold_random(threshold=9)", "power_of_d(d=1,threshold=3)",
+        "power_of_d(d=2,threshold=2)", "power_of_d(d=5,threshold=1)"}) {
     for (const double load : {0.5, 0.85, 1.3}) {
       const NodeModel node{.arrival_rate_per_s = load * 4 * 0.5, .service_rate_per_s = 0.5, .slots = 4};
       const MeanFieldSolution mf = solve_mean_field(node, markov(spec));
@@ -284,8 +285,8 @@ TEST(MeanField, ThroughputBalancesAtTheFixedPoint) {
 TEST(MeanField, ExactChainApproachesTheLimitAsTheClusterGrows) {
   // Identical loss nodes, K = 2, load 0.9 per slot. The exact chain's distance to the
   // limit shrinks with every added node (N = 2..8, up to 6561 states).
-  for (const char* spec : {"threshold_random(threshold=2)", "power_of_d(d=2,threshold=1)",
-                                  "power_of_d(d=1,threshold=2)"}) {
+  for (const char* spec :
+       {"threshold_random(threshold=2)", "power_of_d(d=2,threshold=1)", "power_of_d(d=1,threshold=2)"}) {
     const NodeModel node{.arrival_rate_per_s = 1.8, .service_rate_per_s = 1.0, .slots = 2};
     const MeanFieldSolution limit = solve_mean_field(node, markov(spec));
     std::vector<double> rejection_gap;
@@ -324,9 +325,10 @@ workload:
 
 TEST(ClusterNodes, ResolvesRatesSlotsQueuesAndSpeeds) {
   const std::vector<NodeModel> nodes = cluster_nodes(scenario_from(kMarkovianYaml));
-  EXPECT_THAT(nodes, ElementsAre(NodeModel{.arrival_rate_per_s = 1.0, .service_rate_per_s = 2.0, .slots = 2},
-                                 NodeModel{.arrival_rate_per_s = 3.0, .service_rate_per_s = 2.0, .slots = 2},
-                                 NodeModel{.arrival_rate_per_s = 0.5, .service_rate_per_s = 4.0, .slots = 3, .queue = 1}));
+  EXPECT_THAT(nodes,
+              ElementsAre(NodeModel{.arrival_rate_per_s = 1.0, .service_rate_per_s = 2.0, .slots = 2},
+                          NodeModel{.arrival_rate_per_s = 3.0, .service_rate_per_s = 2.0, .slots = 2},
+                          NodeModel{.arrival_rate_per_s = 0.5, .service_rate_per_s = 4.0, .slots = 3, .queue = 1}));
 }
 
 TEST(ClusterNodes, LoadIsPerSlotOfADefaultCamera) {
@@ -375,10 +377,9 @@ faults:
   // Only power_of_d probes; local moves nothing, so the network does not matter to it.
   EXPECT_THAT(failed_keys(s, "threshold_random(threshold=2)"),
               ::testing::Not(::testing::Contains("network.probe_bytes")));
-  EXPECT_THAT(failed_keys(s, "local"),
-              ElementsAre("workload.0.arrivals.profile", "workload.0.arrivals.hotspots.count",
-                          "functions.job.service_time.dist", "cluster.cameras.slots", "cluster.cameras.speed",
-                          "faults.outages", "faults.failures"));
+  EXPECT_THAT(failed_keys(s, "local"), ElementsAre("workload.0.arrivals.profile", "workload.0.arrivals.hotspots.count",
+                                                   "functions.job.service_time.dist", "cluster.cameras.slots",
+                                                   "cluster.cameras.speed", "faults.outages", "faults.failures"));
   const std::vector<FailedAssumption> failed = check_assumptions(s, policy("local"));
   EXPECT_THAT(failed[2].to_string(), HasSubstr("is lognormal; the models need exponential service times"));
 }
@@ -391,8 +392,7 @@ TEST(CheckAssumptions, NamesOtherArrivalProcessesAndSeveralWorkloads) {
 }
 
 TEST(CheckAssumptions, NamesPoliciesTheModelsDoNotCover) {
-  const std::vector<FailedAssumption> failed =
-      check_assumptions(scenario_from(kMarkovianYaml), policy("least_loaded"));
+  const std::vector<FailedAssumption> failed = check_assumptions(scenario_from(kMarkovianYaml), policy("least_loaded"));
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].key, "policies");
   EXPECT_THAT(failed[0].problem, HasSubstr("'least_loaded(gossip_interval="));

@@ -56,7 +56,8 @@ Simulated simulate(const Scenario& scenario, const PolicyConfig& policy) {
     forwarded.push_back(m.forwarded_fraction);
     busy.push_back(m.mean_busy);
   }
-  return {fogsched::testing::mean_and_error(rejection), fogsched::testing::mean_and_error(forwarded), fogsched::testing::mean_and_error(busy)};
+  return {fogsched::testing::mean_and_error(rejection), fogsched::testing::mean_and_error(forwarded),
+          fogsched::testing::mean_and_error(busy)};
 }
 
 Scenario scenario_from(const std::string& yaml) { return ScenarioDocument::from_string(yaml, "<test>").parse(); }
@@ -258,9 +259,10 @@ TEST(AnalyzeCommand, JsonHasSimulatedAndExactValuesPerPolicy) {
 }
 
 TEST(AnalyzeCommand, TableNamesTheAssumptionsThatFail) {
-  const CommandResult r = run_cli(kMarkovSmall +
-                                  " --duration 2min --replications 2 --policy least_loaded --policy local"
-                                  " --set network.latency.base=2ms --set functions.plate.service_time.dist=deterministic");
+  const CommandResult r =
+      run_cli(kMarkovSmall +
+              " --duration 2min --replications 2 --policy least_loaded --policy local"
+              " --set network.latency.base=2ms --set functions.plate.service_time.dist=deterministic");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("policies: 'least_loaded(gossip_interval=1s,fanout=0)' is not modelled"));
   EXPECT_THAT(r.out, HasSubstr("functions.plate.service_time.dist: is deterministic; the models need exponential"));

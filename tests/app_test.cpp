@@ -122,8 +122,7 @@ TEST(PrepareRun, WithoutPoliciesTheScenariosOwnAreConfigured) {
 
 TEST(PrepareRun, AnEmptyOrBadPolicyListIsAnError) {
   EXPECT_THROW(prepare_run(document("duration: 1h\n"), with_policies({})), SettingError);
-  EXPECT_THROW(prepare_run(document("duration: 1h\n"), with_policies({"fastest"})),
-               PolicyError);
+  EXPECT_THROW(prepare_run(document("duration: 1h\n"), with_policies({"fastest"})), PolicyError);
 }
 
 TEST(PolicyList, ParametersBecomeKeys) {
@@ -162,9 +161,8 @@ TEST(WithinCi, AllowsTheModelsRoundingAndNeedsAnInterval) {
 }
 
 TEST(CompareWithModels, OneEntryPerPolicyWithTheApplicableModels) {
-  const PreparedRun run = prepare_run(
-      document("duration: 2min\nwarmup: 10s\n"),
-      with_policies({"local", "least_loaded"}));
+  const PreparedRun run =
+      prepare_run(document("duration: 2min\nwarmup: 10s\n"), with_policies({"local", "least_loaded"}));
   std::vector<analysis::PolicyAnalysis> analyses = analyze_policies(run.scenario, run.policies);
   sim::RunOptions options;
   options.threads = 1;

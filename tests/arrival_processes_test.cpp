@@ -66,11 +66,12 @@ TEST(Mmpp, TwoStateStationaryDistributionMatchesClosedForm) {
 }
 
 TEST(Mmpp, StationaryDistributionSolvesTheBalanceEquations) {
-  const MmppConfig config{
-      .states = {{.rate_per_s = 2, .mean_sojourn = 5s}, {.rate_per_s = 0, .mean_sojourn = 20s},
-                 {.rate_per_s = 30, .mean_sojourn = 500ms}, {.rate_per_s = 1, .mean_sojourn = 1min}},
-      .transition = {{0, 0.5, 0.5, 0}, {1, 0, 0, 0}, {0.2, 0, 0, 0.8}, {0, 0.3, 0.7, 0}},
-      .initial_state = std::nullopt};
+  const MmppConfig config{.states = {{.rate_per_s = 2, .mean_sojourn = 5s},
+                                     {.rate_per_s = 0, .mean_sojourn = 20s},
+                                     {.rate_per_s = 30, .mean_sojourn = 500ms},
+                                     {.rate_per_s = 1, .mean_sojourn = 1min}},
+                          .transition = {{0, 0.5, 0.5, 0}, {1, 0, 0, 0}, {0.2, 0, 0, 0.8}, {0, 0.3, 0.7, 0}},
+                          .initial_state = std::nullopt};
   const MmppArrivals arrivals(config, Rng(1));
   const auto pi = arrivals.stationary_distribution();
   ASSERT_EQ(pi.size(), 4u);
@@ -80,7 +81,8 @@ TEST(Mmpp, StationaryDistributionSolvesTheBalanceEquations) {
   for (std::size_t j = 0; j < n; ++j) {
     // (pi Q)_j = sum_i pi_i q_i P_ij - pi_j q_j with q_i = 1 / mean sojourn.
     double flow = -pi[j] / to_seconds(config.states[j].mean_sojourn);
-    for (std::size_t i = 0; i < n; ++i) flow += pi[i] / to_seconds(config.states[i].mean_sojourn) * config.transition[i][j];
+    for (std::size_t i = 0; i < n; ++i)
+      flow += pi[i] / to_seconds(config.states[i].mean_sojourn) * config.transition[i][j];
     EXPECT_NEAR(flow, 0.0, 1e-12) << "state " << j;
     EXPECT_GT(pi[j], 0.0);
     total += pi[j];
@@ -274,25 +276,42 @@ TEST(MmppConfigCheck, EachProblemHasItsMessage) {
       {"negative rate", {{{1, 1s}, {-2, 1s}}, {}, std::nullopt}, "states.1.rate", "must not be negative, got -2/s"},
       {"infinite rate", {{{INFINITY, 1s}}, {}, std::nullopt}, "states.0.rate", "must be finite, got inf"},
       {"zero sojourn", {{{1, 1s}, {1, 0s}}, {}, std::nullopt}, "states.1.mean_sojourn", "must be positive, got 0"},
-      {"negative sojourn", {{{1, -250ms}}, {}, std::nullopt}, "states.0.mean_sojourn",
-       "must be positive, got -250ms"},
-      {"matrix for one state", {{{1, 1s}}, {{0}}, std::nullopt}, "transition",
+      {"negative sojourn", {{{1, -250ms}}, {}, std::nullopt}, "states.0.mean_sojourn", "must be positive, got -250ms"},
+      {"matrix for one state",
+       {{{1, 1s}}, {{0}}, std::nullopt},
+       "transition",
        "a single state has no transitions; leave the matrix out"},
-      {"too few rows", {three, {{0, 1, 0}, {1, 0, 0}}, std::nullopt}, "transition",
+      {"too few rows",
+       {three, {{0, 1, 0}, {1, 0, 0}}, std::nullopt},
+       "transition",
        "expected 3 rows (one per state), got 2"},
-      {"short row", {three, {{0, 1, 0}, {1, 0}, {1, 0, 0}}, std::nullopt}, "transition.1",
+      {"short row",
+       {three, {{0, 1, 0}, {1, 0}, {1, 0, 0}}, std::nullopt},
+       "transition.1",
        "expected 3 entries (one per state), got 2"},
-      {"negative entry", {three, {{0, 1.5, -0.5}, {1, 0, 0}, {1, 0, 0}}, std::nullopt}, "transition.0.1",
+      {"negative entry",
+       {three, {{0, 1.5, -0.5}, {1, 0, 0}, {1, 0, 0}}, std::nullopt},
+       "transition.0.1",
        "must be a probability in [0, 1], got 1.5"},
-      {"nan entry", {two, {{0, NAN}, {1, 0}}, std::nullopt}, "transition.0.1",
+      {"nan entry",
+       {two, {{0, NAN}, {1, 0}}, std::nullopt},
+       "transition.0.1",
        "must be a probability in [0, 1], got nan"},
-      {"non-zero diagonal", {three, {{0, 1, 0}, {0, 0.5, 0.5}, {1, 0, 0}}, std::nullopt}, "transition.1.1",
+      {"non-zero diagonal",
+       {three, {{0, 1, 0}, {0, 0.5, 0.5}, {1, 0, 0}}, std::nullopt},
+       "transition.1.1",
        "must be 0 (a sojourn always ends in another state), got 0.5"},
-      {"row not summing to 1", {three, {{0, 0.5, 0.4}, {1, 0, 0}, {1, 0, 0}}, std::nullopt}, "transition.0",
+      {"row not summing to 1",
+       {three, {{0, 0.5, 0.4}, {1, 0, 0}, {1, 0, 0}}, std::nullopt},
+       "transition.0",
        "entries must sum to 1, got 0.9"},
-      {"unreachable state", {three, {{0, 1, 0}, {1, 0, 0}, {1, 0, 0}}, std::nullopt}, "transition",
+      {"unreachable state",
+       {three, {{0, 1, 0}, {1, 0, 0}, {1, 0, 0}}, std::nullopt},
+       "transition",
        "state 2 cannot be reached from state 0 (the chain must be irreducible)"},
-      {"absorbing pair", {three, {{0, 0.5, 0.5}, {0, 0, 1}, {0, 1, 0}}, std::nullopt}, "transition",
+      {"absorbing pair",
+       {three, {{0, 0.5, 0.5}, {0, 0, 1}, {0, 1, 0}}, std::nullopt},
+       "transition",
        "state 0 cannot be reached from state 1 (the chain must be irreducible)"},
       {"initial state out of range", {two, {}, 2}, "initial_state", "no state 2 (the states are 0 to 1)"},
   };
@@ -315,12 +334,10 @@ TEST(MmppConfigCheck, GoodConfigsPass) {
   EXPECT_FALSE(check_mmpp_config(bursty_camera()).has_value());
   EXPECT_FALSE(check_mmpp_config({{{0, 1s}}, {}, 0}).has_value());
   // Hand-written thirds sum to 1 within rounding.
-  EXPECT_FALSE(check_mmpp_config({{{1, 1s}, {2, 1s}, {3, 1s}, {4, 1s}},
-                                  {{0, 0.333333333333, 0.333333333333, 0.333333333334},
-                                   {1, 0, 0, 0},
-                                   {0, 0, 0, 1},
-                                   {0, 0.5, 0.5, 0}},
-                                  std::nullopt})
+  EXPECT_FALSE(check_mmpp_config(
+                   {{{1, 1s}, {2, 1s}, {3, 1s}, {4, 1s}},
+                    {{0, 0.333333333333, 0.333333333333, 0.333333333334}, {1, 0, 0, 0}, {0, 0, 0, 1}, {0, 0.5, 0.5, 0}},
+                    std::nullopt})
                    .has_value());
 }
 

@@ -21,10 +21,16 @@ std::string scenario_text(std::uint32_t cameras, const std::string& slots_yaml, 
          "duration: 10min\n"
          "cluster:\n"
          "  cameras:\n"
-         "    count: " + std::to_string(cameras) + "\n"
+         "    count: " +
+         std::to_string(cameras) +
+         "\n"
          "    spacing: 100m\n"
-         "    slots: " + slots_yaml + "\n"
-         "    speed: " + speed_yaml + "\n"
+         "    slots: " +
+         slots_yaml +
+         "\n"
+         "    speed: " +
+         speed_yaml +
+         "\n"
          "functions:\n"
          "  f:\n"
          "    service_time: {dist: exponential, mean: 2s}\n"

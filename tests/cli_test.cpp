@@ -46,9 +46,7 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write_file(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 std::string shell_quote(const std::string& arg) {
   std::string quoted = "'";
@@ -129,9 +127,7 @@ std::string error_prefix(const fs::path& file, int line, const std::string& key_
   return "fogsched: " + file.string() + ":" + std::to_string(line) + ": " + key_path + ": ";
 }
 
-int line_count(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
+int line_count(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 // Checks the schema of `fogsched run --json` (docs/results.md, "JSON results").
 void expect_result_schema(const nlohmann::json& document) {
@@ -151,9 +147,9 @@ void expect_result_schema(const nlohmann::json& document) {
     EXPECT_TRUE(result.at("policy").is_string());
     EXPECT_TRUE(result.at("replications").is_number_unsigned());
     EXPECT_TRUE(result.at("invocations").is_number_unsigned());
-    for (const char* metric : {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
-                               "deadline_miss_rate", "utilization", "jain_fairness", "failed_fraction",
-                               "timeouts_per_invocation"}) {
+    for (const char* metric :
+         {"rejection_probability", "forwarded_fraction", "probes_per_invocation", "deadline_miss_rate", "utilization",
+          "jain_fairness", "failed_fraction", "timeouts_per_invocation"}) {
       SCOPED_TRACE(metric);
       expect_estimate(result.at(metric));
     }
@@ -171,8 +167,8 @@ void expect_result_schema(const nlohmann::json& document) {
 TEST_F(CliTest, PoliciesListsEveryBuiltInPolicyWithItsParameters) {
   const CliResult r = run({"policies"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* policy : {"local", "random", "round_robin", "threshold_random", "power_of_d", "least_loaded",
-                             "cloud_offload"}) {
+  for (const char* policy :
+       {"local", "random", "round_robin", "threshold_random", "power_of_d", "least_loaded", "cloud_offload"}) {
     EXPECT_THAT(r.out, MatchesRegex(std::string("(.*\n)?") + policy + " .*")) << policy;
   }
   EXPECT_THAT(r.out, HasSubstr("threshold"));
@@ -326,8 +322,8 @@ TEST_F(CliTest, ValidateErlangB) {
 }
 
 TEST_F(CliTest, RunJsonFollowsTheSchema) {
-  const CliResult r = run({"run", kErlangB, "--json", "--duration", "2min", "--replications",
-                           "2", "--policy", "local", "--policy", "power_of_d(d=2,threshold=1)"});
+  const CliResult r = run({"run", kErlangB, "--json", "--duration", "2min", "--replications", "2", "--policy", "local",
+                           "--policy", "power_of_d(d=2,threshold=1)"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json document = nlohmann::json::parse(r.out);
   expect_result_schema(document);
@@ -353,8 +349,7 @@ TEST_F(CliTest, TableHasOneRowPerPolicy) {
 }
 
 TEST_F(CliTest, SameSeedSameJsonWhateverTheThreadCount) {
-  const std::vector<std::string> base =
-      concat({"run", kCityDefault, "--json", "--seed", "7"}, kShortRun);
+  const std::vector<std::string> base = concat({"run", kCityDefault, "--json", "--seed", "7"}, kShortRun);
   const CliResult one_thread = run(concat(base, {"--threads", "1"}));
   const CliResult two_threads = run(concat(base, {"--threads", "2"}));
   ASSERT_EQ(one_thread.exit_code, 0) << one_thread.err;
@@ -370,8 +365,8 @@ TEST_F(CliTest, SameSeedSameJsonWhateverTheThreadCount) {
 TEST_F(CliTest, OutDirectoryHoldsResultsSummaryScenarioAndTrace) {
   const fs::path out = dir_ / "results";
   const fs::path trace = dir_ / "trace.csv";
-  const CliResult r = run(concat({"run", kErlangB, "--json", "--policy", "local", "--seed", "11", "--out",
-                                  out.string(), "--trace", trace.string()},
+  const CliResult r = run(concat({"run", kErlangB, "--json", "--policy", "local", "--seed", "11", "--out", out.string(),
+                                  "--trace", trace.string()},
                                  kShortRun));
   ASSERT_EQ(r.exit_code, 0) << r.err;
 

@@ -64,7 +64,8 @@ TEST(CompareMetric, AMissingIntervalGivesNoVerdict) {
     const MetricComparison c = compare_metric("x", a, b);
     EXPECT_FALSE(c.within_ci.has_value());
   }
-  EXPECT_TRUE(std::isnan(compare_metric("x", {0.1, std::numeric_limits<double>::infinity()}, {0.1, kNaN}).combined_ci95));
+  EXPECT_TRUE(
+      std::isnan(compare_metric("x", {0.1, std::numeric_limits<double>::infinity()}, {0.1, kNaN}).combined_ci95));
 }
 
 TEST(CompareReports, PairsPoliciesByNameInAsOrderAndComparesEveryMetric) {
@@ -80,10 +81,9 @@ TEST(CompareReports, PairsPoliciesByNameInAsOrderAndComparesEveryMetric) {
   EXPECT_EQ(c.policies[0].policy_b, "local");
   EXPECT_EQ(c.policies[1].policy_a, "jsq");
 
-  const std::vector<std::string> expected = {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
-                                             "response_mean_s",       "response_p50_s",     "response_p95_s",
-                                             "response_p99_s",        "deadline_miss_rate", "utilization",
-                                             "failed_fraction"};
+  const std::vector<std::string> expected = {
+      "rejection_probability", "forwarded_fraction", "probes_per_invocation", "response_mean_s", "response_p50_s",
+      "response_p95_s",        "response_p99_s",     "deadline_miss_rate",    "utilization",     "failed_fraction"};
   std::vector<std::string> names;
   for (const MetricComparison& m : c.policies[0].metrics) names.push_back(m.metric);
   EXPECT_EQ(names, expected);
@@ -202,8 +202,10 @@ class CompareCommand : public ::testing::Test {
 };
 
 TEST_F(CompareCommand, PrintsOneRowPerMetricAndExitsZero) {
-  const fs::path a = write("a.json", to_json(RunReport{.scenario = "s", .seed = 1, .results = {result("local", 0.3, 0.01)}}));
-  const fs::path b = write("b.json", to_json(RunReport{.scenario = "s", .seed = 1, .results = {result("local", 0.2, 0.01)}}));
+  const fs::path a =
+      write("a.json", to_json(RunReport{.scenario = "s", .seed = 1, .results = {result("local", 0.3, 0.01)}}));
+  const fs::path b =
+      write("b.json", to_json(RunReport{.scenario = "s", .seed = 1, .results = {result("local", 0.2, 0.01)}}));
   const CliResult table = run(a.string() + " " + b.string());
   EXPECT_EQ(table.exit_code, 0) << table.err;
   for (const char* label : {"rejection probability", "forwarded fraction", "probes per invocation",
@@ -219,12 +221,12 @@ TEST_F(CompareCommand, PrintsOneRowPerMetricAndExitsZero) {
 }
 
 TEST_F(CompareCommand, CanonicalNamesPairAShortSpecWithItsFullForm) {
-  const std::string two = to_json(RunReport{
-      .scenario = "s", .seed = 1, .results = {result("local", 0.3, 0.01), result("power_of_d", 0.1, 0.01)}});
-  const std::string other = to_json(RunReport{
-      .scenario = "s",
-      .seed = 1,
-      .results = {result("power_of_d(d=2,threshold=3)", 0.1, 0.01), result("random", 0.3, 0.01)}});
+  const std::string two = to_json(
+      RunReport{.scenario = "s", .seed = 1, .results = {result("local", 0.3, 0.01), result("power_of_d", 0.1, 0.01)}});
+  const std::string other =
+      to_json(RunReport{.scenario = "s",
+                        .seed = 1,
+                        .results = {result("power_of_d(d=2,threshold=3)", 0.1, 0.01), result("random", 0.3, 0.01)}});
   const CliResult done = run(write("a.json", two).string() + " " + write("b.json", other).string() + " --json");
   ASSERT_EQ(done.exit_code, 0) << done.err;
   const ReportComparison parsed = report_comparison_from_json(done.out);

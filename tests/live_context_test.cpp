@@ -67,12 +67,13 @@ class LiveNodeStateTest : public ::testing::Test {
   };
 
   LiveNodeStateTest()
-      : state_(NodeId{1}, Rng(42), [this] { return clock_; }, 1, "scripted",
-               LiveNodeState::Effects{.gossip =
-                                          [this](std::span<const NodeId> peers, LoadReport load) {
-                                            gossip_.push_back(Gossip{{peers.begin(), peers.end()}, load});
-                                          },
-                                      .set_timer = [this](Duration after) { timers_.push_back(after); }}) {
+      : state_(
+            NodeId{1}, Rng(42), [this] { return clock_; }, 1, "scripted",
+            LiveNodeState::Effects{.gossip =
+                                       [this](std::span<const NodeId> peers, LoadReport load) {
+                                         gossip_.push_back(Gossip{{peers.begin(), peers.end()}, load});
+                                       },
+                                   .set_timer = [this](Duration after) { timers_.push_back(after); }}) {
     state_.set_available_peers({NodeId{0}, NodeId{2}, NodeId{3}});
   }
 

@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -22,7 +23,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/http.h"
@@ -148,7 +148,7 @@ class FakeGateway {
   std::atomic<bool> refuse_{false};
   std::atomic<int> calls_{0};
   std::mutex mutex_;
-  bool hold_ = false;                                        // under mutex_
+  bool hold_ = false;                                      // under mutex_
   std::vector<std::shared_ptr<asio::steady_timer>> held_;  // under mutex_
   int holding_ = 0;
   int holding_target_ = -1;
@@ -158,8 +158,9 @@ class FakeGateway {
 
 class TempDir {
  public:
-  TempDir() : path_(std::filesystem::temp_directory_path() / ("fogsched-node-test-" + std::to_string(::getpid()) + "-" +
-                                                              std::to_string(counter_++))) {
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("fogsched-node-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
     std::filesystem::create_directories(path_);
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
@@ -236,7 +237,8 @@ struct Cluster {
     return result ? *result.response : Response{};
   }
   std::future<ClientResult> send_async(std::size_t node, Request request) {
-    return asio::co_spawn(loop.contexts().next(), client.send(node_url(node), std::move(request), 20s), asio::use_future);
+    return asio::co_spawn(loop.contexts().next(), client.send(node_url(node), std::move(request), 20s),
+                          asio::use_future);
   }
 
   Loop& loop;

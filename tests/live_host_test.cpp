@@ -10,12 +10,12 @@
 #include <regex>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/openfaas.h"
@@ -307,7 +307,9 @@ TEST(HostInvoke, CommandAnswersWithItsStdoutAndGatewayHeaders) {
 TEST(HostInvoke, CommandSeesSubPathQueryMethodAndHeadersAsHttpVariables) {
   HostConfig config = base_config();
   config.functions.push_back(command_function(
-      "env", {"sh", "-c", R"(printf '%s|%s|%s|%s|%s' "$Http_Method" "$Http_Path" "$Http_Query" "$Http_X_Custom_Tag" "$GREETING")"}));
+      "env",
+      {"sh", "-c",
+       R"(printf '%s|%s|%s|%s|%s' "$Http_Method" "$Http_Path" "$Http_Query" "$Http_X_Custom_Tag" "$GREETING")"}));
   config.functions.back().env_vars["GREETING"] = "hi";
   HostUnderTest host(std::move(config));
   Request request = host.request(http::verb::put, "/function/env/sub/path?x=1&y=2", "");
@@ -534,25 +536,26 @@ TEST(HostSystem, BadDeploymentsAre400) {
   const Response truncated = host.send(http::verb::post, "/system/functions", R"({"bad json)");
   EXPECT_EQ(truncated.result(), http::status::bad_request);
   EXPECT_EQ(truncated.body(), "unexpected end of JSON input\n");
-  for (const char* body : {R"({"service":"x","image":"i"})", R"({"service":"a b","envProcess":"cat"})",
-                           R"({"service":"x","envProcess":"cat","namespace":"other"})",
-                           R"json({"service":"x","annotations":{"com.fogsched.synthetic":"gamma(1s)"}})json",
-                           R"({"service":"x","envProcess":"cat","envVars":{"max_inflight":"-1"}})",
-                           R"({"service":3})"}) {
+  for (const char* body :
+       {R"({"service":"x","image":"i"})", R"({"service":"a b","envProcess":"cat"})",
+        R"({"service":"x","envProcess":"cat","namespace":"other"})",
+        R"json({"service":"x","annotations":{"com.fogsched.synthetic":"gamma(1s)"}})json",
+        R"({"service":"x","envProcess":"cat","envVars":{"max_inflight":"-1"}})", R"({"service":3})"}) {
     EXPECT_EQ(host.send(http::verb::post, "/system/functions", body).result(), http::status::bad_request) << body;
   }
 }
 
 TEST(HostSystem, UpdateByPutKeepsCreationTimeAndMissingIs404) {
   HostUnderTest host(base_config());
-  const Response missing = host.send(http::verb::put, "/system/functions", R"({"service":"nope","image":"x","envProcess":"cat"})");
+  const Response missing =
+      host.send(http::verb::put, "/system/functions", R"({"service":"nope","image":"x","envProcess":"cat"})");
   EXPECT_EQ(missing.result(), http::status::not_found);
   EXPECT_EQ(missing.body(), "function nope.openfaas-fn not found\n");
 
   const std::string created = json::parse(host.send(http::verb::get, "/system/function/echo").body())["createdAt"];
-  EXPECT_EQ(host.send(http::verb::put, "/system/functions", R"({"service":"echo","image":"x","envProcess":"rev"})")
-                .result(),
-            http::status::accepted);
+  EXPECT_EQ(
+      host.send(http::verb::put, "/system/functions", R"({"service":"echo","image":"x","envProcess":"rev"})").result(),
+      http::status::accepted);
   EXPECT_EQ(host.send(http::verb::post, "/function/echo", "updated to rev").body(), "ver ot detadpu");
   const json after = json::parse(host.send(http::verb::get, "/system/function/echo").body());
   EXPECT_EQ(after["createdAt"], created);
@@ -577,9 +580,9 @@ TEST(HostSystem, ScaleToZeroThenInvokeScalesFromZero) {
   EXPECT_EQ(missing.result(), http::status::not_found);
   EXPECT_EQ(missing.body(), "function: nope.openfaas-fn not found\n");
 
-  EXPECT_EQ(host.send(http::verb::post, "/system/scale-function/echo", R"({"serviceName":"echo","replicas":0})")
-                .result(),
-            http::status::accepted);
+  EXPECT_EQ(
+      host.send(http::verb::post, "/system/scale-function/echo", R"({"serviceName":"echo","replicas":0})").result(),
+      http::status::accepted);
   EXPECT_FALSE(json::parse(host.send(http::verb::get, "/system/function/echo").body()).contains("replicas"));
   EXPECT_EQ(host.send(http::verb::post, "/function/echo", "woke up").body(), "woke up");
   EXPECT_EQ(json::parse(host.send(http::verb::get, "/system/function/echo").body())["replicas"], 1);
@@ -684,9 +687,10 @@ functions:
 }
 
 TEST(HostConfigFile, ErrorsNameFileLineAndKey) {
-  EXPECT_EQ(host_error_of("functions:\n  - name: a\n    command: [cat]\n  - name: b\n    colour: red\n    command: [cat]\n")
-                .substr(0, 35),
-            "host.yaml:5: functions.1.colour: un");
+  EXPECT_EQ(
+      host_error_of("functions:\n  - name: a\n    command: [cat]\n  - name: b\n    colour: red\n    command: [cat]\n")
+          .substr(0, 35),
+      "host.yaml:5: functions.1.colour: un");
   EXPECT_EQ(host_error_of("functions:\n  - name: a\n    command: cat\n    max_inflight: -1\n"),
             "host.yaml:4: functions.0.max_inflight: expected a non-negative integer, got '-1'");
   EXPECT_NE(host_error_of("functions:\n  - name: a\n    synthetic: {dist: gamma, mean: 1s}\n")

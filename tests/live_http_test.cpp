@@ -3,11 +3,12 @@
 #include "fogsched/live/http.h"
 
 #include <future>
-#include <sstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/http/write.hpp>
-#include <gtest/gtest.h>
 
 #include "live_wire.h"
 
@@ -122,8 +122,8 @@ TEST(Url, ParsesHostPortAndPrefix) {
 }
 
 TEST(Url, RefusesWhatItCannotUse) {
-  for (const char* bad : {"https://h:1", "h:1", "http://:80", "http://h:99999", "http://h:x", "http://u:p@h:1",
-                          "http://h:1/a?b=c"}) {
+  for (const char* bad :
+       {"https://h:1", "h:1", "http://:80", "http://h:99999", "http://h:x", "http://u:p@h:1", "http://h:1/a?b=c"}) {
     EXPECT_THROW(parse_url(bad), std::invalid_argument) << bad;
   }
   try {
@@ -135,8 +135,7 @@ TEST(Url, RefusesWhatItCannotUse) {
 }
 
 TEST(ListenAddress, ParsesAndRefuses) {
-  EXPECT_EQ(parse_listen_address("127.0.0.1:18080"),
-            tcp::endpoint(asio::ip::make_address("127.0.0.1"), 18080));
+  EXPECT_EQ(parse_listen_address("127.0.0.1:18080"), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 18080));
   EXPECT_EQ(parse_listen_address(":9"), tcp::endpoint(tcp::v4(), 9));
   EXPECT_THROW(parse_listen_address("gateway:8080"), std::invalid_argument);
   EXPECT_THROW(parse_listen_address("18080"), std::invalid_argument);
@@ -146,7 +145,7 @@ TEST(HopByHop, RemovesConnectionHeadersAndWhatTheyName) {
   http::fields fields;
   fields.set(http::field::connection, "keep-alive, X-Private");
   fields.set("X-Private", "1");
-  fields.insert("x-private", "again");            // named in another case, and twice
+  fields.insert("x-private", "again");                // named in another case, and twice
   fields.insert(http::field::connection, "X-Other");  // a second Connection header
   fields.set("X-Other", "2");
   fields.set(http::field::keep_alive, "timeout=5");
@@ -279,7 +278,8 @@ TEST(HttpServerClient, OversizedBodyIs413AndOversizedHeaderIs431) {
   server.start();
   HttpClient client(loop.contexts());
 
-  ClientResult fits = loop.run(client.send(url_of(server), make_request(http::verb::post, "/", std::string(1000, 'x')), 2s));
+  ClientResult fits =
+      loop.run(client.send(url_of(server), make_request(http::verb::post, "/", std::string(1000, 'x')), 2s));
   ASSERT_TRUE(fits) << fits.message;
   EXPECT_EQ(fits.response->result(), http::status::ok);
 

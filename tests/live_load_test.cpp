@@ -28,7 +28,8 @@ LoadPlan plan_of(std::uint32_t cameras) {
 std::vector<NodeIdentity> nodes_named(std::initializer_list<const char*> names) {
   std::vector<NodeIdentity> nodes;
   std::uint16_t port = 18080;
-  for (const char* name : names) nodes.push_back({.url = {.host = "127.0.0.1", .port = port++, .prefix = {}}, .name = name, .policy = "local"});
+  for (const char* name : names)
+    nodes.push_back({.url = {.host = "127.0.0.1", .port = port++, .prefix = {}}, .name = name, .policy = "local"});
   return nodes;
 }
 
@@ -48,8 +49,8 @@ const PlannedRequest kAtThirty{.id = 7, .at = seconds(30), .camera = 1, .functio
 TEST(RecordAnswer, ReadsTheNodesHeadersIntoTheSimulatorsRecord) {
   const LoadPlan plan = plan_of(3);
   const auto nodes = nodes_named({"n0", "n1", "n2"});
-  const ReplayedInvocation r = record_answer(plan, nodes, kAtThirty, answer(http::status::ok, "n2", "forward", "1", "2", "0.05"),
-                                             time_at(seconds(31)), 20.0);
+  const ReplayedInvocation r = record_answer(
+      plan, nodes, kAtThirty, answer(http::status::ok, "n2", "forward", "1", "2", "0.05"), time_at(seconds(31)), 20.0);
   EXPECT_EQ(r.record.id, 7u);
   EXPECT_EQ(r.record.origin, 1u);
   EXPECT_EQ(r.record.executed_on, 2u);

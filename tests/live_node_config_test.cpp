@@ -77,9 +77,8 @@ class NodeConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           (std::string("fogsched_node_config_") + info->test_suite_name() + "_" + info->name() + "_" +
-            std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / (std::string("fogsched_node_config_") + info->test_suite_name() + "_" +
+                                        info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     token_ = dir_ / "peer-token";
@@ -207,9 +206,8 @@ limits:
   EXPECT_EQ(config.default_slots, 6u);
   EXPECT_EQ(config.functions_refresh, 60s);
   EXPECT_EQ(config.slots, (std::map<std::string, std::uint32_t>{{"plate-recognition", 2}, {"echo", 9}}));
-  EXPECT_EQ(config.static_peers,
-            (std::vector<Url>{{.host = "10.0.0.2", .port = 18080, .prefix = ""},
-                              {.host = "10.0.0.3", .port = 18081, .prefix = ""}}));
+  EXPECT_EQ(config.static_peers, (std::vector<Url>{{.host = "10.0.0.2", .port = 18080, .prefix = ""},
+                                                   {.host = "10.0.0.3", .port = 18081, .prefix = ""}}));
   EXPECT_EQ(config.peers_dns, "tasks.fogsched:18082");
   EXPECT_EQ(config.peers_refresh, 15s);
   EXPECT_EQ(config.peer_token_file, token_);
@@ -225,8 +223,7 @@ limits:
 TEST_F(NodeConfigTest, TheDocumentedExampleIsAccepted) {
   // Its token file is a deployment's path; the environment points at a real one.
   const fs::path path = write("node.yaml", documented_config_yaml());
-  const NodeConfig config =
-      load_node_config(path, environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
+  const NodeConfig config = load_node_config(path, environment({{"FOGSCHED_PEER_TOKEN_FILE", token_.string()}}));
   EXPECT_EQ(config.name, "cam-07");
   EXPECT_EQ(config.policy.name, "power_of_d");
   EXPECT_EQ(config.slots.at("plate-recognition"), 4u);
@@ -255,8 +252,8 @@ peers:
   EXPECT_EQ(config.policy.name, "random");
   EXPECT_EQ(config.policy.where.file, "FOGSCHED_POLICY=random");
   EXPECT_EQ(config.hop_limit, 3u);
-  EXPECT_EQ(config.static_peers, (std::vector<Url>{{.host = "a", .port = 1, .prefix = ""},
-                                                   {.host = "b", .port = 2, .prefix = ""}}));
+  EXPECT_EQ(config.static_peers,
+            (std::vector<Url>{{.host = "a", .port = 1, .prefix = ""}, {.host = "b", .port = 2, .prefix = ""}}));
   EXPECT_EQ(config.probe_timeout, 40ms);
   EXPECT_EQ(config.gateway.port, 9999);
 }
@@ -270,13 +267,12 @@ TEST_F(NodeConfigTest, AnEmptyVariableCountsAsUnset) {
 }
 
 TEST_F(NodeConfigTest, FlagsOverrideTheEnvironment) {
-  NodeConfig config = load_node_config(std::nullopt, environment({{"FOGSCHED_HOP_LIMIT", "3"},
-                                                                  {"FOGSCHED_SEED", "5"},
-                                                                  {"FOGSCHED_PEERS_DNS", "tasks.a:1"}}));
-  apply_command_line(config, {{"hop_limit", "0"},
-                              {"peers.dns", ""},
-                              {"policy", "least_loaded"},
-                              {"peers.token_file", token_.string()}});
+  NodeConfig config = load_node_config(
+      std::nullopt,
+      environment({{"FOGSCHED_HOP_LIMIT", "3"}, {"FOGSCHED_SEED", "5"}, {"FOGSCHED_PEERS_DNS", "tasks.a:1"}}));
+  apply_command_line(
+      config,
+      {{"hop_limit", "0"}, {"peers.dns", ""}, {"policy", "least_loaded"}, {"peers.token_file", token_.string()}});
   EXPECT_EQ(config.hop_limit, 0u);
   EXPECT_EQ(config.seed, 5u);  // not on the command line: the environment's
   EXPECT_FALSE(config.peers_dns);
@@ -361,7 +357,8 @@ TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
       {"policy: {d: 2}\n", 1, "policy: missing required key 'name'"},
       {"node:\n  name: a\n  name: b\n", 3, "node.name: duplicate key"},
       {"node: cam-07\n", 1, "node: expected a map of name, listen, threads, seed, got 'cam-07'"},
-      {"peers:\n  backoff: {initial: 10s, max: 1s}\n", 2, "peers.backoff.max: backoff max 1s is shorter than initial 10s"},
+      {"peers:\n  backoff: {initial: 10s, max: 1s}\n", 2,
+       "peers.backoff.max: backoff max 1s is shorter than initial 10s"},
       {"limits:\n  max_body: 0\n", 2, "limits.max_body: expected a positive size"},
       {"node:\n  name: 'cam 07'\n", 2, "node.name: 'cam 07' is not a node name"},
       {"node:\n  seed: [1]\n", 2, "node.seed: expected S, got a list"},
@@ -381,7 +378,8 @@ TEST_F(NodeConfigTest, APolicyErrorIsPassedOn) {
   }
   ASSERT_FALSE(registry_message.empty());
   EXPECT_EQ(file_error("policy: power_of_d(d=0)\n"), file_prefix(1) + "policy: " + registry_message);
-  EXPECT_EQ(env_error({{"FOGSCHED_POLICY", "power_of_d(d=0)"}}), "FOGSCHED_POLICY=power_of_d(d=0): " + registry_message);
+  EXPECT_EQ(env_error({{"FOGSCHED_POLICY", "power_of_d(d=0)"}}),
+            "FOGSCHED_POLICY=power_of_d(d=0): " + registry_message);
 }
 
 TEST_F(NodeConfigTest, FileProblemsNameTheFile) {
@@ -405,7 +403,8 @@ TEST_F(NodeConfigTest, FileProblemsNameTheFile) {
 TEST_F(NodeConfigTest, EnvironmentErrorsNameTheVariableAndValue) {
   EXPECT_THAT(env_error({{"FOGSCHED_PROBE_TIMEOUT", "abc"}}),
               AllOf(StartsWith("FOGSCHED_PROBE_TIMEOUT=abc: "), HasSubstr("expected a duration")));
-  EXPECT_EQ(env_error({{"FOGSCHED_HOP_LIMIT", "17"}}), "FOGSCHED_HOP_LIMIT=17: expected an integer from 0 to 16, got '17'");
+  EXPECT_EQ(env_error({{"FOGSCHED_HOP_LIMIT", "17"}}),
+            "FOGSCHED_HOP_LIMIT=17: expected an integer from 0 to 16, got '17'");
   EXPECT_THAT(env_error({{"FOGSCHED_THREADS", "two"}}), StartsWith("FOGSCHED_THREADS=two: expected an integer"));
   EXPECT_THAT(env_error({{"FOGSCHED_PEERS", "http://a:1,gopher://b"}}),
               StartsWith("FOGSCHED_PEERS=http://a:1,gopher://b: 'gopher://b' is not an http:// URL"));
@@ -429,7 +428,8 @@ TEST_F(NodeConfigTest, FlagErrorsNameTheFlagAndValue) {
   EXPECT_EQ(flag_error({{"hop_limit", "99"}}), "--hop-limit=99: expected an integer from 0 to 16, got '99'");
   EXPECT_THAT(flag_error({{"peers.forward_timeout", "0s"}}),
               StartsWith("--forward-timeout=0s: expected a positive duration"));
-  EXPECT_THAT(flag_error({{"functions.slots", "echo=0"}}), StartsWith("--slots=echo=0: expected an integer of at least 1"));
+  EXPECT_THAT(flag_error({{"functions.slots", "echo=0"}}),
+              StartsWith("--slots=echo=0: expected an integer of at least 1"));
   EXPECT_THAT(flag_error({{"peers.token_file", "/nonexistent/t"}}),
               StartsWith("--peer-token-file=/nonexistent/t: no such file"));
   EXPECT_THAT(flag_error({{"policy", "power_of_d(d=2"}}), StartsWith("--policy=power_of_d(d=2: malformed policy spec"));
@@ -483,11 +483,10 @@ class ServeCliTest : public NodeConfigTest {
 
 TEST_F(ServeCliTest, PrintConfigShowsFileUnderEnvironmentUnderFlags) {
   const fs::path path = write("node.yaml", "node: {name: file-name, seed: 7}\nhop_limit: 1\npolicy: random\n");
-  const CliResult result = run({"serve", "--config", path.string(), "--hop-limit", "3", "--slots", "echo=2",
-                                "--slots", "cat=1", "--print-config"},
-                               {{"FOGSCHED_NODE_NAME", "env-name"},
-                                {"FOGSCHED_HOP_LIMIT", "2"},
-                                {"FOGSCHED_PEER_TOKEN_FILE", token_.string()}});
+  const CliResult result = run(
+      {"serve", "--config", path.string(), "--hop-limit", "3", "--slots", "echo=2", "--slots", "cat=1",
+       "--print-config"},
+      {{"FOGSCHED_NODE_NAME", "env-name"}, {"FOGSCHED_HOP_LIMIT", "2"}, {"FOGSCHED_PEER_TOKEN_FILE", token_.string()}});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const NodeConfig printed = load_node_config(write("printed.yaml", result.out), Environment{});
   EXPECT_EQ(printed.name, "env-name");  // environment over file

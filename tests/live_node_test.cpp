@@ -7,9 +7,9 @@
 #include <future>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "live_fixtures.h"
@@ -96,7 +96,8 @@ TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) 
 
   gateway.hold(true);
   auto holding = gateway.when_holding(1);
-  auto first = asio::co_spawn(loop.contexts().next(), client.send(url, call(http::verb::get, "/function/f"), 20s), asio::use_future);
+  auto first = asio::co_spawn(loop.contexts().next(), client.send(url, call(http::verb::get, "/function/f"), 20s),
+                              asio::use_future);
   ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
   ClientResult second = loop.run(client.send(url, call(http::verb::get, "/function/f"), 10s));
   ASSERT_TRUE(second);
@@ -119,8 +120,8 @@ TEST(SchedulerNode, GatewayDownIs502NotAHang) {
   SchedulerNode node(loop.contexts(), config);
   node.start();
   HttpClient client(loop.contexts());
-  ClientResult result = loop.run(client.send(Url{"127.0.0.1", node.local_endpoint().port(), ""},
-                                             call(http::verb::post, "/function/f", "x"), 10s));
+  ClientResult result = loop.run(
+      client.send(Url{"127.0.0.1", node.local_endpoint().port(), ""}, call(http::verb::post, "/function/f", "x"), 10s));
   ASSERT_TRUE(result) << result.message;
   EXPECT_EQ(result.response->result(), http::status::bad_gateway);
   EXPECT_EQ(std::string((*result.response)[header_name(wire::kDecisionHeader)]), "run_local");
@@ -194,7 +195,8 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
   node_b.start();
   HttpClient client(loop.contexts());
   auto peers_of = [&](std::uint16_t port) {
-    ClientResult status = loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, std::string(wire::kStatusPath)), 10s));
+    ClientResult status =
+        loop.run(client.send(Url{"127.0.0.1", port, ""}, call(http::verb::get, std::string(wire::kStatusPath)), 10s));
     EXPECT_TRUE(status);
     return status ? json::parse(status.response->body())["peers"] : json::array();
   };

@@ -72,8 +72,8 @@ Scenario two_cameras(std::uint32_t slots, const std::vector<TraceCall>& calls) {
   trace->file = "driver-path.csv";
   trace->functions = {"f"};
   for (std::uint32_t i = 0; i < calls.size(); ++i) {
-    trace->arrivals.push_back(TraceArrival{.at = calls[i].at, .payload_bytes = {}, .camera = calls[i].camera,
-                                           .function = 0, .line = i + 2});
+    trace->arrivals.push_back(
+        TraceArrival{.at = calls[i].at, .payload_bytes = {}, .camera = calls[i].camera, .function = 0, .line = i + 2});
   }
   s.workload[0].arrivals = ArrivalSpec{};
   s.workload[0].arrivals.process = ArrivalProcess::trace;
@@ -94,7 +94,7 @@ void camera_1_down(Scenario& s) {
 // Runs `policy` on `s`; the end of the call that arrived at `at`.
 CallEnd simulate(const Scenario& s, const std::string& policy, Duration at) {
   const sim::ReplicationResult r = sim::simulate_replication(s, sim::testing::builtin(policy),
-                                                        sim::replication_seed(s.seed, 0), /*keep_trace=*/true);
+                                                             sim::replication_seed(s.seed, 0), /*keep_trace=*/true);
   CallEnd end;
   end.forward_fallbacks = r.metrics.forward_timeouts;
   end.unanswered_probes = r.metrics.probe_timeouts;
@@ -129,7 +129,7 @@ CallEnd send_live(Cluster& cluster, std::size_t node) {
       .executed_on = static_cast<std::uint32_t>(std::stoul(executed_on.substr(1))),  // "n1" -> 1
       .hops = static_cast<std::uint32_t>(std::stoul(live::testing::header(response, live::wire::kHopsHeader))),
       .probes = static_cast<std::uint32_t>(std::stoul(live::testing::header(response, live::wire::kProbesHeader))),
-      .decision = decision == "forward" ? DecisionKind::forward
+      .decision = decision == "forward"  ? DecisionKind::forward
                   : decision == "reject" ? DecisionKind::reject
                                          : DecisionKind::run_local,
       .outcome = response.result() == http::status::too_many_requests ? Outcome::rejected : Outcome::completed,

@@ -20,8 +20,8 @@
 #include <span>
 #include <string>
 #include <tuple>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -77,8 +77,10 @@ void PrintTo(const PolicyCase& c, std::ostream* out) { *out << c.spec; }
 std::string case_name(const ::testing::TestParamInfo<PolicyCase>& info) {
   std::string name;
   for (char c : info.param.spec) {
-    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_') name += c;
-    else if (c == '(' || c == ',') name += '_';
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_')
+      name += c;
+    else if (c == '(' || c == ',')
+      name += '_';
   }
   return name;
 }
@@ -166,8 +168,8 @@ std::optional<std::string> first_difference(NodeId node, const std::vector<Polic
     }
   }
   if (sim.size() != live.size()) {
-    return fmt::format("node {}: {} calls recorded in the simulator, {} replayed in live mode", node.value,
-                       sim.size(), live.size());
+    return fmt::format("node {}: {} calls recorded in the simulator, {} replayed in live mode", node.value, sim.size(),
+                       live.size());
   }
   return std::nullopt;
 }
@@ -336,7 +338,7 @@ struct Breach {
   std::function<Decision(NodeContext&)> decide;  // none: decides RunLocal
   std::function<void(NodeContext&)> start;       // none: does nothing
   std::string message_part;                      // from core/decision_rules.cpp
-  bool on_reentry = false;  // the breach is the answer to a probe's results
+  bool on_reentry = false;                       // the breach is the answer to a probe's results
 };
 
 void PrintTo(const Breach& b, std::ostream* out) { *out << b.name; }
@@ -360,24 +362,35 @@ Breach in_start(std::string name, std::function<void(NodeContext&)> start, std::
 
 std::vector<Breach> breaches() {
   return {
-      in_decide("forward_to_self", [](NodeContext& ctx) -> Decision { return Forward{ctx.self()}; }, "to itself"),
-      in_decide("forward_to_a_stranger", [](NodeContext&) -> Decision { return Forward{kStranger}; },
-                "to node 77, which is not one of its peers nor its cloud"),
-      in_decide("probe_a_stranger", [](NodeContext&) -> Decision { return probe_of({kStranger}); },
-                "to node 77, which is not one of its peers"),
-      in_decide("empty_probe", [](NodeContext&) -> Decision { return Probe{}; }, "returned a Probe with no peers"),
-      in_decide("peer_probed_twice",
-                [](NodeContext& ctx) -> Decision { return probe_of({ctx.peer(0), ctx.peer(0)}); }, "twice at once"),
-      in_decide("probe_answering_a_probe", [](NodeContext& ctx) -> Decision { return probe_of({ctx.peer(0)}); },
-                "answered a probe's results with another Probe", /*on_reentry=*/true),
-      in_start("zero_timer", [](NodeContext& ctx) { ctx.set_timer(Duration::zero()); },
-               "armed a timer 0 ns from now; it must be positive"),
-      in_start("gossip_to_a_stranger",
-               [](NodeContext& ctx) {
-                 const NodeId stranger[] = {kStranger};
-                 ctx.gossip_load(stranger);
-               },
-               "gossiped to node 77, which is not a peer"),
+      in_decide(
+          "forward_to_self", [](NodeContext& ctx) -> Decision { return Forward{ctx.self()}; }, "to itself"),
+      in_decide(
+          "forward_to_a_stranger", [](NodeContext&) -> Decision { return Forward{kStranger}; },
+          "to node 77, which is not one of its peers nor its cloud"),
+      in_decide(
+          "probe_a_stranger", [](NodeContext&) -> Decision { return probe_of({kStranger}); },
+          "to node 77, which is not one of its peers"),
+      in_decide(
+          "empty_probe", [](NodeContext&) -> Decision { return Probe{}; }, "returned a Probe with no peers"),
+      in_decide(
+          "peer_probed_twice",
+          [](NodeContext& ctx) -> Decision {
+            return probe_of({ctx.peer(0), ctx.peer(0)});
+          },
+          "twice at once"),
+      in_decide(
+          "probe_answering_a_probe", [](NodeContext& ctx) -> Decision { return probe_of({ctx.peer(0)}); },
+          "answered a probe's results with another Probe", /*on_reentry=*/true),
+      in_start(
+          "zero_timer", [](NodeContext& ctx) { ctx.set_timer(Duration::zero()); },
+          "armed a timer 0 ns from now; it must be positive"),
+      in_start(
+          "gossip_to_a_stranger",
+          [](NodeContext& ctx) {
+            const NodeId stranger[] = {kStranger};
+            ctx.gossip_load(stranger);
+          },
+          "gossiped to node 77, which is not a peer"),
   };
 }
 
@@ -472,7 +485,8 @@ TEST(conformance, ReportsTheFirstDifferenceByNodeCallAndQuery) {
   const auto difference = first_difference(node, sim_log.calls_of(node), live_log.calls_of(node));
   ASSERT_TRUE(difference.has_value());
   EXPECT_TRUE(difference->starts_with("node 1, call ")) << *difference;
-  EXPECT_TRUE(difference->ends_with(" (on_timer): query 0: sim `gossip_load_to_all()` -> ``, live `peer_count()` -> `4`"))
+  EXPECT_TRUE(
+      difference->ends_with(" (on_timer): query 0: sim `gossip_load_to_all()` -> ``, live `peer_count()` -> `4`"))
       << *difference;
 }
 

@@ -49,8 +49,8 @@ std::vector<std::string> param_names(const PolicyInfo& info) {
 TEST(PolicyRegistry, ListsEveryBuiltinPolicySortedByName) {
   std::vector<std::string> names;
   for (const PolicyInfo* info : registry().all()) names.push_back(info->name);
-  EXPECT_THAT(names, ElementsAre("cloud_offload", "least_loaded", "local", "power_of_d", "random",
-                                 "round_robin", "threshold_random"));
+  EXPECT_THAT(names, ElementsAre("cloud_offload", "least_loaded", "local", "power_of_d", "random", "round_robin",
+                                 "threshold_random"));
 }
 
 TEST(PolicyRegistry, EveryPolicyAndParameterIsDocumentedAndItsDefaultsConfigure) {
@@ -88,8 +88,8 @@ TEST(PolicyRegistry, RefusesADefaultOutsideItsOwnRange) {
   PolicyRegistry local_registry;
   PolicyInfo info{.name = "broken",
                   .doc = "a declaration bug",
-                  .params = {ParamSpec{.name = "k", .type = ParamType::integer, .default_value = "0",
-                                       .min = 1, .max = 5, .doc = "k"}},
+                  .params = {ParamSpec{
+                      .name = "k", .type = ParamType::integer, .default_value = "0", .min = 1, .max = 5, .doc = "k"}},
                   .configure = [](const ParamValues&) -> PolicyMaker { return {}; }};
   EXPECT_THROW(local_registry.add(std::move(info)), std::logic_error);
 }
@@ -112,16 +112,19 @@ TEST(PolicyRegistry, CanonicalFormListsEveryParameterInDeclarationOrderWithDefau
 }
 
 TEST(PolicyRegistry, ToleratesWhitespace) {
-  EXPECT_EQ(registry().parse("  power_of_d ( d = 3 ,\tthreshold= 5 )  ").canonical,
-            "power_of_d(d=3,threshold=5)");
+  EXPECT_EQ(registry().parse("  power_of_d ( d = 3 ,\tthreshold= 5 )  ").canonical, "power_of_d(d=3,threshold=5)");
   EXPECT_EQ(registry().parse(" local ").canonical, "local");
 }
 
 TEST(PolicyRegistry, CanonicalFormParsesBackToItself) {
-  const std::vector<std::string> specs = {
-      "local", "random", "round_robin", "threshold_random(threshold=7)", "power_of_d(d=16,threshold=1)",
-      "least_loaded(gossip_interval=250ms,fanout=3)", "least_loaded(gossip_interval=1.5s)",
-      "cloud_offload(threshold=2)"};
+  const std::vector<std::string> specs = {"local",
+                                          "random",
+                                          "round_robin",
+                                          "threshold_random(threshold=7)",
+                                          "power_of_d(d=16,threshold=1)",
+                                          "least_loaded(gossip_interval=250ms,fanout=3)",
+                                          "least_loaded(gossip_interval=1.5s)",
+                                          "cloud_offload(threshold=2)"};
   for (const std::string& spec : specs) {
     const std::string canonical = registry().parse(spec).canonical;
     EXPECT_EQ(registry().parse(canonical).canonical, canonical) << spec;
@@ -174,10 +177,22 @@ PolicyRegistry typed_registry() {
   r.add(PolicyInfo{
       .name = "typed",
       .doc = "one parameter of each type",
-      .params = {ParamSpec{.name = "count", .type = ParamType::integer, .default_value = "2", .min = -3, .max = 10, .doc = "an integer"},
-                 ParamSpec{.name = "weight", .type = ParamType::real, .default_value = "0.5", .min = 0, .max = 1, .doc = "a real"},
-                 ParamSpec{.name = "delay", .type = ParamType::duration, .default_value = "250ms", .min = 0, .max = 60, .doc = "a duration"},
-                 ParamSpec{.name = "eager", .type = ParamType::boolean, .default_value = "false", .doc = "a boolean"}},
+      .params =
+          {ParamSpec{.name = "count",
+                     .type = ParamType::integer,
+                     .default_value = "2",
+                     .min = -3,
+                     .max = 10,
+                     .doc = "an integer"},
+           ParamSpec{
+               .name = "weight", .type = ParamType::real, .default_value = "0.5", .min = 0, .max = 1, .doc = "a real"},
+           ParamSpec{.name = "delay",
+                     .type = ParamType::duration,
+                     .default_value = "250ms",
+                     .min = 0,
+                     .max = 60,
+                     .doc = "a duration"},
+           ParamSpec{.name = "eager", .type = ParamType::boolean, .default_value = "false", .doc = "a boolean"}},
       .configure = [](const ParamValues&) -> PolicyMaker { return {}; }});
   return r;
 }
@@ -235,8 +250,7 @@ TEST(PolicyRegistryErrors, WrongTypeAndOutOfRange) {
             "parameter 'threshold' of threshold_random: 0 is out of range [1, 1000000]");
   EXPECT_EQ(parse_error("least_loaded(gossip_interval=0)"),
             "parameter 'gossip_interval' of least_loaded: 0 is out of range [1ms, 1d]");
-  EXPECT_EQ(parse_error("least_loaded(fanout=-1)"),
-            "parameter 'fanout' of least_loaded: -1 is out of range [0, 64]");
+  EXPECT_EQ(parse_error("least_loaded(fanout=-1)"), "parameter 'fanout' of least_loaded: -1 is out of range [0, 64]");
 }
 
 TEST(PolicyRegistryErrors, DuplicateParameter) {
@@ -244,7 +258,8 @@ TEST(PolicyRegistryErrors, DuplicateParameter) {
 }
 
 TEST(PolicyRegistryErrors, MalformedSpecText) {
-  EXPECT_EQ(parse_error("power_of_d(d=2"), "malformed policy spec 'power_of_d(d=2': unbalanced parentheses: missing ')'");
+  EXPECT_EQ(parse_error("power_of_d(d=2"),
+            "malformed policy spec 'power_of_d(d=2': unbalanced parentheses: missing ')'");
   EXPECT_EQ(parse_error("power_of_d(d=2))"), "malformed policy spec 'power_of_d(d=2))': unbalanced parentheses");
   EXPECT_EQ(parse_error("power_of_d((d=2)"), "malformed policy spec 'power_of_d((d=2)': unbalanced parentheses");
   EXPECT_EQ(parse_error("local)"), "malformed policy spec 'local)': unbalanced parentheses: ')' without '('");
@@ -264,15 +279,18 @@ TEST(PolicyRegistryErrors, ScenarioEntryErrorsStartWithTheEntrysLocation) {
   EXPECT_EQ(policy_error([&] { registry().configure(unknown); }),
             "city.yaml:12: policies: unknown policy 'foo' (known: cloud_offload, least_loaded, local, "
             "power_of_d, random, round_robin, threshold_random)");
-  const PolicySpec out_of_range{.name = "power_of_d", .params = {{"d", "0"}}, .where = {.file = "city.yaml", .line = 14, .column = 0}};
+  const PolicySpec out_of_range{
+      .name = "power_of_d", .params = {{"d", "0"}}, .where = {.file = "city.yaml", .line = 14, .column = 0}};
   EXPECT_EQ(policy_error([&] { registry().configure(out_of_range); }),
             "city.yaml:14: policies: parameter 'd' of power_of_d: 0 is out of range [1, 16]");
   const PolicySpec no_location{.name = "foo", .params = {}, .where = {}};
-  EXPECT_THAT(policy_error([&] { registry().configure(no_location); }), testing::StartsWith("policies: unknown policy 'foo'"));
+  EXPECT_THAT(policy_error([&] { registry().configure(no_location); }),
+              testing::StartsWith("policies: unknown policy 'foo'"));
 }
 
 TEST(PolicyRegistry, ScenarioEntryConfigures) {
-  const PolicySpec spec{.name = "power_of_d", .params = {{"d", "4"}}, .where = {.file = "city.yaml", .line = 3, .column = 0}};
+  const PolicySpec spec{
+      .name = "power_of_d", .params = {{"d", "4"}}, .where = {.file = "city.yaml", .line = 3, .column = 0}};
   EXPECT_EQ(registry().configure(spec).canonical, "power_of_d(d=4,threshold=3)");
 }
 

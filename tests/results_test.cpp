@@ -39,8 +39,8 @@ InvocationRecord record(std::uint32_t origin, std::uint32_t executed_on, Outcome
 
 TEST(MetricsCollector, CountsOutcomesForwardsAndResponseTimes) {
   MetricsCollector m(3);
-  m.record(record(0, 0, Outcome::completed, 1s, 3s));         // 2 s, local
-  m.record(record(0, 1, Outcome::completed, 2s, 6s));         // 4 s, forwarded
+  m.record(record(0, 0, Outcome::completed, 1s, 3s));  // 2 s, local
+  m.record(record(0, 1, Outcome::completed, 2s, 6s));  // 4 s, forwarded
   m.record(record(1, 1, Outcome::rejected, 3s, 3s));
   m.record(record(2, 0, Outcome::rejected, 4s, 4500ms));      // rejected away from origin
   m.record(record(2, 2, Outcome::deadline_missed, 5s, 11s));  // 6 s
@@ -291,9 +291,9 @@ RunReport rush_hour_report() {
   for (PolicyResult& r : report.results) {
     for (Estimate PolicyResult::*metric :
          {&PolicyResult::failed_fraction, &PolicyResult::timeouts_per_invocation, &PolicyResult::alerts_delivered,
-          &PolicyResult::alert_latency_mean_s, &PolicyResult::alert_latency_p50_s,
-          &PolicyResult::alert_latency_p95_s, &PolicyResult::alert_latency_p99_s,
-          &PolicyResult::blacklisted_missed_fraction, &PolicyResult::uplink_utilization}) {
+          &PolicyResult::alert_latency_mean_s, &PolicyResult::alert_latency_p50_s, &PolicyResult::alert_latency_p95_s,
+          &PolicyResult::alert_latency_p99_s, &PolicyResult::blacklisted_missed_fraction,
+          &PolicyResult::uplink_utilization}) {
       r.*metric = {next, next / 8};
       next += 0.25;
     }
@@ -326,16 +326,15 @@ TEST(ResultJson, FollowsTheSchema) {
 
   for (const auto& result : document["results"]) {
     EXPECT_THAT(keys_of(result),
-                ElementsAre("policy", "replications", "invocations", "rejection_probability",
-                            "forwarded_fraction", "probes_per_invocation", "deadline_miss_rate",
-                            "response_time_s", "utilization", "jain_fairness", "failed_fraction",
-                            "timeouts_per_invocation", "alerts"));
+                ElementsAre("policy", "replications", "invocations", "rejection_probability", "forwarded_fraction",
+                            "probes_per_invocation", "deadline_miss_rate", "response_time_s", "utilization",
+                            "jain_fairness", "failed_fraction", "timeouts_per_invocation", "alerts"));
     EXPECT_TRUE(result["policy"].is_string());
     EXPECT_TRUE(result["replications"].is_number_unsigned());
     EXPECT_TRUE(result["invocations"].is_number_unsigned());
-    for (const char* metric : {"rejection_probability", "forwarded_fraction", "probes_per_invocation",
-                               "deadline_miss_rate", "utilization", "jain_fairness", "failed_fraction",
-                               "timeouts_per_invocation"}) {
+    for (const char* metric :
+         {"rejection_probability", "forwarded_fraction", "probes_per_invocation", "deadline_miss_rate", "utilization",
+          "jain_fairness", "failed_fraction", "timeouts_per_invocation"}) {
       expect_estimate_object(result[metric], metric);
     }
     EXPECT_THAT(keys_of(result["response_time_s"]), ElementsAre("mean", "p50", "p95", "p99"));
@@ -453,8 +452,7 @@ TEST(ResultJson, RoundTripsThroughText) {
 TEST(ResultJson, MalformedDocumentsAreRejected) {
   EXPECT_THROW(run_report_from_json("{"), std::invalid_argument);
   EXPECT_THROW(run_report_from_json(R"({"scenario": "x", "seed": 1})"), std::invalid_argument);
-  EXPECT_THROW(run_report_from_json(R"({"scenario": "x", "seed": "one", "results": []})"),
-               std::invalid_argument);
+  EXPECT_THROW(run_report_from_json(R"({"scenario": "x", "seed": "one", "results": []})"), std::invalid_argument);
   std::string missing_metric = to_json(sample_report());
   missing_metric.replace(missing_metric.find("\"utilization\""), 13, "\"utilisation\"");
   EXPECT_THROW(run_report_from_json(missing_metric), std::invalid_argument);

@@ -43,25 +43,25 @@ constexpr const char* kHead =
 
 // A traffic workload; arrivals keys appended to it start at line 15.
 const std::string kTraffic = std::string(kHead) +
-                             "workload:\n"               // 10
-                             "  - function: f\n"         // 11
-                             "    arrivals:\n"           // 12
-                             "      process: traffic\n"  // 13
+                             "workload:\n"                 // 10
+                             "  - function: f\n"           // 11
+                             "    arrivals:\n"             // 12
+                             "      process: traffic\n"    // 13
                              "      entry_rate: 0.5/s\n";  // 14
 
 // An MMPP workload; arrivals keys appended to it start at line 15.
 const std::string kMmpp = std::string(kHead) +
-                          "workload:\n"                                                          // 10
-                          "  - function: f\n"                                                    // 11
-                          "    arrivals:\n"                                                      // 12
-                          "      process: mmpp\n"                                                // 13
+                          "workload:\n"                                                              // 10
+                          "  - function: f\n"                                                        // 11
+                          "    arrivals:\n"                                                          // 12
+                          "      process: mmpp\n"                                                    // 13
                           "      states: [{rate: 2/s, sojourn: 30s}, {rate: 10/s, sojourn: 5s}]\n";  // 14
 
 // A Poisson workload; top-level keys appended to it start at line 13.
 const std::string kPoisson = std::string(kHead) +
-                             "workload:\n"                     // 10
-                             "  - function: f\n"               // 11
-                             "    arrivals: {rate: 1/s}\n";    // 12
+                             "workload:\n"                   // 10
+                             "  - function: f\n"             // 11
+                             "    arrivals: {rate: 1/s}\n";  // 12
 
 // `text` with the first occurrence of `from` replaced by `to`.
 std::string with(std::string text, const std::string& from, const std::string& to) {
@@ -130,16 +130,16 @@ TEST(CityScenarioParse, Mmpp) {
 TEST(CityScenarioParse, MmppTransitionsAreOptionalAndSilentStatesAllowed) {
   EXPECT_TRUE(parse(kMmpp).workload[0].arrivals.mmpp_transitions.empty());
   // A silent state is fine while another one is not.
-  const Scenario s = parse(
-      with(kMmpp, "states: [{rate: 2/s, sojourn: 30s}, {rate: 10/s, sojourn: 5s}]",
-           "states: [{rate: 0, sojourn: 1min}, {rate: 4/s, sojourn: 5s}, {rate: 9/s, sojourn: 2s}]") +
-      "      transitions: [[0, 0.25, 0.75], [1, 0, 0], [0.5, 0.5, 0]]\n");
+  const Scenario s =
+      parse(with(kMmpp, "states: [{rate: 2/s, sojourn: 30s}, {rate: 10/s, sojourn: 5s}]",
+                 "states: [{rate: 0, sojourn: 1min}, {rate: 4/s, sojourn: 5s}, {rate: 9/s, sojourn: 2s}]") +
+            "      transitions: [[0, 0.25, 0.75], [1, 0, 0], [0.5, 0.5, 0]]\n");
   const ArrivalSpec& a = s.workload[0].arrivals;
   ASSERT_EQ(a.mmpp_states.size(), 3u);
   EXPECT_DOUBLE_EQ(a.mmpp_states[0].rate_per_s, 0);
   EXPECT_EQ(a.mmpp_states[0].mean_sojourn, minutes{1});
-  EXPECT_THAT(a.mmpp_transitions, ElementsAre(ElementsAre(0.0, 0.25, 0.75), ElementsAre(1.0, 0.0, 0.0),
-                                              ElementsAre(0.5, 0.5, 0.0)));
+  EXPECT_THAT(a.mmpp_transitions,
+              ElementsAre(ElementsAre(0.0, 0.25, 0.75), ElementsAre(1.0, 0.0, 0.0), ElementsAre(0.5, 0.5, 0.0)));
 }
 
 TEST(CityScenarioErrors, MmppStates) {
@@ -188,9 +188,8 @@ TEST(CityScenarioErrors, MmppTransitions) {
   EXPECT_EQ(error_of(with(kMmpp, ", {rate: 10/s, sojourn: 5s}", "") + "      transitions: [[0]]\n"),
             "x.yaml:15: workload.0.arrivals.transitions: a single state has no transitions; leave the matrix out");
   // 0 <-> 1 and 2 <-> 3 never meet.
-  const std::string four_states =
-      with(kMmpp, "{rate: 10/s, sojourn: 5s}",
-           "{rate: 10/s, sojourn: 5s}, {rate: 1/s, sojourn: 5s}, {rate: 3/s, sojourn: 5s}");
+  const std::string four_states = with(kMmpp, "{rate: 10/s, sojourn: 5s}",
+                                       "{rate: 10/s, sojourn: 5s}, {rate: 1/s, sojourn: 5s}, {rate: 3/s, sojourn: 5s}");
   EXPECT_EQ(error_of(four_states + "      transitions: [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]\n"),
             "x.yaml:15: workload.0.arrivals.transitions: state 2 cannot be reached from state 0 (the chain must be "
             "irreducible)");
@@ -220,17 +219,18 @@ class CityScenarioFiles : public fogsched::testing::ScenarioFiles {
   std::string write_scenario(const std::string& workload_entry = "  - arrivals: {process: trace, file: data/t.csv}\n",
                              const std::string& deadline = "") const {
     return write("city/t.yaml",
-                 "name: t\n"                                         // 1
-                 "duration: 1min\n"                                  // 2
-                 "cluster:\n"                                        // 3
-                 "  cameras: {count: 4}\n"                           // 4
-                 "functions:\n"                                      // 5
-                 "  f:\n"                                            // 6
-                 "    service_time: {mean: 1s}\n"                    // 7
-                 "  g:\n"                                            // 8
-                 "    service_time: {mean: 2s}\n" +                  // 9
-                     deadline +                                      //
-                     "workload:\n" + workload_entry);                // 10, 11 (without a deadline line)
+                 "name: t\n"                         // 1
+                 "duration: 1min\n"                  // 2
+                 "cluster:\n"                        // 3
+                 "  cameras: {count: 4}\n"           // 4
+                 "functions:\n"                      // 5
+                 "  f:\n"                            // 6
+                 "    service_time: {mean: 1s}\n"    // 7
+                 "  g:\n"                            // 8
+                 "    service_time: {mean: 2s}\n" +  // 9
+                     deadline +                      //
+                     "workload:\n" +
+                     workload_entry);  // 10, 11 (without a deadline line)
   }
 
   std::string csv_path() const { return (dir_ / "city" / "data" / "t.csv").lexically_normal().string(); }
@@ -292,8 +292,9 @@ TEST_F(CityScenarioFiles, TraceErrorsCarryTheCsvLine) {
   // Problems of the file as a whole are located at the key that names it.
   write("city/data/t.csv", "# nothing but a comment\n");
   EXPECT_EQ(error_loading(scenario),
-            scenario + ":11: workload.0.arrivals.file: 'data/t.csv': the file holds no header (expected "
-                       "'time,camera,function' or 'time,camera,function,payload_bytes')");
+            scenario +
+                ":11: workload.0.arrivals.file: 'data/t.csv': the file holds no header (expected "
+                "'time,camera,function' or 'time,camera,function,payload_bytes')");
   fs::remove(csv_path());
   EXPECT_EQ(error_loading(scenario),
             scenario + ":11: workload.0.arrivals.file: cannot read 'data/t.csv' (no such file: '" + csv_path() + "')");
@@ -307,8 +308,9 @@ TEST_F(CityScenarioFiles, TraceWorkloadsNameNeitherFunctionNorCameras) {
   const std::string with_cameras =
       write_scenario("  - cameras: [1]\n    arrivals: {process: trace, file: data/t.csv}\n");
   EXPECT_EQ(error_loading(with_cameras),
-            with_cameras + ":11: workload.0.cameras: not used with process: trace (each row of the trace names its "
-                           "camera)");
+            with_cameras +
+                ":11: workload.0.cameras: not used with process: trace (each row of the trace names its "
+                "camera)");
   const std::string without_file = write_scenario("  - arrivals: {process: trace}\n");
   EXPECT_EQ(error_loading(without_file), without_file + ":11: workload.0.arrivals: missing required key 'file'");
 }
@@ -318,8 +320,9 @@ TEST_F(CityScenarioFiles, UntilLeavesViewIsRefusedForTracedFunctions) {
   const std::string scenario =
       write_scenario("  - arrivals: {process: trace, file: data/t.csv}\n", "    deadline: until_leaves_view\n");
   EXPECT_EQ(error_loading(scenario),
-            scenario + ":10: functions.g.deadline: until_leaves_view needs a traffic workload (workload.0 has "
-                       "process: trace)");
+            scenario +
+                ":10: functions.g.deadline: until_leaves_view needs a traffic workload (workload.0 has "
+                "process: trace)");
 }
 
 TEST_F(CityScenarioFiles, TraceFileCanBeSetFromTheCommandLine) {
@@ -400,11 +403,12 @@ TEST(CityScenarioParse, TrafficSpeedFormsAndTriggerOncePerPass) {
 
 TEST(CityScenarioParse, TrafficOnAnExplicitRoadGraph) {
   // Without a grid the cameras may stand anywhere; the roads carry the vehicles.
-  const Scenario s = parse(with(kTraffic, "    spacing: 150m\n", "    layout: random\n    area: {width: 1km, height: 1km}\n") +
-                           "      roads:\n"
-                           "        intersections: [[0m, 0m], [200m, 0m], {x: 200m, y: 150m}]\n"
-                           "        roads: [[0, 1], [1, 2]]\n"
-                           "        border: [0, 2]\n");
+  const Scenario s =
+      parse(with(kTraffic, "    spacing: 150m\n", "    layout: random\n    area: {width: 1km, height: 1km}\n") +
+            "      roads:\n"
+            "        intersections: [[0m, 0m], [200m, 0m], {x: 200m, y: 150m}]\n"
+            "        roads: [[0, 1], [1, 2]]\n"
+            "        border: [0, 2]\n");
   const auto& roads = s.workload[0].arrivals.traffic.roads;
   ASSERT_TRUE(roads.has_value());
   EXPECT_THAT(roads->intersections, ElementsAre(Point{0, 0}, Point{200, 0}, Point{200, 150}));
@@ -416,8 +420,9 @@ TEST(CityScenarioErrors, TrafficWorkloadAndCity) {
   EXPECT_EQ(error_of(with(kTraffic, "  - function: f\n", "  - function: f\n    cameras: [0, 1]\n")),
             "x.yaml:12: workload.0.cameras: not used with process: traffic (the whole city's vehicles drive past "
             "every camera)");
-  EXPECT_EQ(error_of(with(kTraffic, "    spacing: 150m\n", "    layout: random\n    area: {width: 1km, height: 1km}\n")),
-            "x.yaml:14: workload.0.arrivals: traffic needs the cameras' grid layout or an explicit roads graph");
+  EXPECT_EQ(
+      error_of(with(kTraffic, "    spacing: 150m\n", "    layout: random\n    area: {width: 1km, height: 1km}\n")),
+      "x.yaml:14: workload.0.arrivals: traffic needs the cameras' grid layout or an explicit roads graph");
   EXPECT_EQ(error_of(with(kTraffic, "count: 9", "count: 1")),
             "x.yaml:13: workload.0.arrivals: traffic on the cameras' grid needs at least two cameras (one street)");
   EXPECT_EQ(error_of(with(kTraffic, "      entry_rate: 0.5/s\n", "")),
@@ -449,10 +454,12 @@ TEST(CityScenarioErrors, TrafficVehicles) {
             "x.yaml:15: workload.0.arrivals.speed.mean: must lie between min (20km/h) and max (60km/h)");
   EXPECT_EQ(traffic("turns: {straight: 0, left: 0, right: 0}"),
             "x.yaml:15: workload.0.arrivals.turns: every weight is 0 (at least one must be positive)");
-  EXPECT_EQ(traffic("turns: {straight: 1, left: 0}"), "x.yaml:15: workload.0.arrivals.turns: missing required key 'right'");
+  EXPECT_EQ(traffic("turns: {straight: 1, left: 0}"),
+            "x.yaml:15: workload.0.arrivals.turns: missing required key 'right'");
   EXPECT_EQ(traffic("turns: {straight: 1, left: -1, right: 0}"),
             "x.yaml:15: workload.0.arrivals.turns.left: expected a non-negative number, got '-1'");
-  EXPECT_EQ(traffic("view_radius: 0"), "x.yaml:15: workload.0.arrivals.view_radius: expected a positive distance, got '0'");
+  EXPECT_EQ(traffic("view_radius: 0"),
+            "x.yaml:15: workload.0.arrivals.view_radius: expected a positive distance, got '0'");
   EXPECT_EQ(traffic("trigger: always"),
             "x.yaml:15: workload.0.arrivals.trigger: expected one of per_frame, once_per_pass, got 'always'");
   EXPECT_EQ(error_of(kTraffic + "      trigger: once_per_pass\n      frame_interval: 1s\n"),
@@ -482,10 +489,15 @@ TEST(CityScenarioErrors, TrafficBlacklist) {
 TEST(CityScenarioErrors, TrafficRoadGraph) {
   const auto roads = [](const std::string& intersections, const std::string& road_list, const std::string& border) {
     return error_of(kTraffic +
-                    "      roads:\n"                                   // 15
-                    "        intersections: " + intersections + "\n"   // 16
-                    "        roads: " + road_list + "\n"               // 17
-                    "        border: " + border + "\n");               // 18
+                    "      roads:\n"  // 15
+                    "        intersections: " +
+                    intersections +
+                    "\n"  // 16
+                    "        roads: " +
+                    road_list +
+                    "\n"  // 17
+                    "        border: " +
+                    border + "\n");  // 18
   };
   const std::string three = "[[0m, 0m], [100m, 0m], [100m, 100m]]";
   EXPECT_EQ(roads(three, "[[0, 1], [1, 2]]", "[0]"), "");
@@ -522,8 +534,8 @@ TEST(CityScenarioParse, UntilLeavesViewWithTraffic) {
                                 "service_time: {mean: 300ms}\n    deadline: until_leaves_view\n"));
   EXPECT_TRUE(s.functions[0].deadline_until_leaves_view);
   EXPECT_FALSE(s.functions[0].deadline.has_value());
-  const Scenario timed = parse(with(kTraffic, "service_time: {mean: 300ms}\n",
-                                    "service_time: {mean: 300ms}\n    deadline: 2s\n"));
+  const Scenario timed =
+      parse(with(kTraffic, "service_time: {mean: 300ms}\n", "service_time: {mean: 300ms}\n    deadline: 2s\n"));
   EXPECT_FALSE(timed.functions[0].deadline_until_leaves_view);
   EXPECT_EQ(timed.functions[0].deadline, seconds{2});
 }
@@ -572,8 +584,7 @@ TEST(CityScenarioErrors, Uplink) {
   EXPECT_EQ(uplink("{loss: 1}"), "x.yaml:13: network.uplink.loss: expected a probability in [0, 1), got '1'");
   EXPECT_EQ(uplink("{loss: -0.1}"), "x.yaml:13: network.uplink.loss: expected a probability in [0, 1), got '-0.1'");
   EXPECT_EQ(uplink("{bandwidth: 0}"), "x.yaml:13: network.uplink.bandwidth: expected a positive bandwidth, got '0'");
-  EXPECT_EQ(uplink("{latency: -1s}"),
-            "x.yaml:13: network.uplink.latency: expected a non-negative duration, got '-1s'");
+  EXPECT_EQ(uplink("{latency: -1s}"), "x.yaml:13: network.uplink.latency: expected a non-negative duration, got '-1s'");
   EXPECT_EQ(uplink("{mtu: 1KB}"),
             "x.yaml:13: network.uplink.mtu: unknown key (expected one of: bandwidth, latency, loss)");
 }
@@ -585,12 +596,12 @@ TEST(CityScenarioParse, Faults) {
   EXPECT_TRUE(parse(kPoisson).faults.outages.empty());
   EXPECT_FALSE(parse(kPoisson).faults.failures.has_value());
   const Scenario s = parse(kPoisson +
-                           "faults:\n"                                           // 13
-                           "  timeout: 250ms\n"                                  // 14
-                           "  outages:\n"                                        // 15
-                           "    - {cameras: [0, 5], at: 20min, for: 10min}\n"    // 16
-                           "    - {count: 3, at: 0, for: 1h}\n"                  // 17
-                           "    - {fraction: 0.25, at: 9min, for: 5min}\n"       // 18
+                           "faults:\n"                                         // 13
+                           "  timeout: 250ms\n"                                // 14
+                           "  outages:\n"                                      // 15
+                           "    - {cameras: [0, 5], at: 20min, for: 10min}\n"  // 16
+                           "    - {count: 3, at: 0, for: 1h}\n"                // 17
+                           "    - {fraction: 0.25, at: 9min, for: 5min}\n"     // 18
                            "  failures: {mttf: 2h, mttr: 5min, cameras: [1, 2]}\n");
   const FaultsSpec& f = s.faults;
   EXPECT_EQ(f.timeout, milliseconds{250});

@@ -99,9 +99,9 @@ TEST(Conservation, EveryArrivalEndsExactlyOnceForEveryPolicy) {
   s.cloud.slots = 8;
   s.cloud.latency = 40ms;
   s.replications = 2;
-  for (const char* spec : {"local", "random", "round_robin", "threshold_random(threshold=2)",
-                           "power_of_d(d=2,threshold=2)", "least_loaded(gossip_interval=500ms)",
-                           "cloud_offload(threshold=2)"}) {
+  for (const char* spec :
+       {"local", "random", "round_robin", "threshold_random(threshold=2)", "power_of_d(d=2,threshold=2)",
+        "least_loaded(gossip_interval=500ms)", "cloud_offload(threshold=2)"}) {
     const RunOutput out = run_scenario(s, {builtin(spec)}, options(1, true));
     for (std::size_t r = 0; r < out.replications[0].size(); ++r) {
       const MetricsCollector& m = out.replications[0][r].metrics;
@@ -158,9 +158,8 @@ TEST(HopLimit, RuntimeStopsForwardingChains) {
 }
 
 TEST(Contract, ForwardToSelfIsRejectedLoudly) {
-  auto self_forward = custom_policy("self_forward", [](const Invocation&, NodeContext& ctx) -> Decision {
-    return Forward{ctx.self()};
-  });
+  auto self_forward = custom_policy(
+      "self_forward", [](const Invocation&, NodeContext& ctx) -> Decision { return Forward{ctx.self()}; });
   const Scenario s = loss_cluster(3, 1, 0.5, 10s);
   EXPECT_THROW(run_scenario(s, {self_forward}), PolicyContractError);
 }

@@ -25,9 +25,7 @@ TEST(StudentT, MatchesPrintedTableValues) {
   EXPECT_NEAR(student_t_975(1000), 1.962, kTableTolerance);
 }
 
-TEST(StudentT, ZeroDegreesOfFreedomIsRejected) {
-  EXPECT_THROW(student_t_975(0), std::invalid_argument);
-}
+TEST(StudentT, ZeroDegreesOfFreedomIsRejected) { EXPECT_THROW(student_t_975(0), std::invalid_argument); }
 
 TEST(Estimate, MeanAndHalfWidthOfKnownData) {
   // Sample variance of 1..5 is 2.5; t(0.975, 4) = 2.7764451 (tables).
@@ -59,7 +57,8 @@ TEST(Estimate, NoReplicationsHasNoMean) {
 
 // Nearest-rank quantile of sorted data: the ceil(q n)-th smallest value.
 double exact_quantile(const std::vector<double>& sorted, double q) {
-  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size()))));
+  const auto rank =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size()))));
   return sorted[rank - 1];
 }
 

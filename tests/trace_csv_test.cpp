@@ -164,8 +164,7 @@ TEST(TraceCsvErrors, MissingFileAndDirectory) {
 }
 
 TEST(TraceCsvErrors, HeaderProblems) {
-  const std::string expected_headers =
-      "(expected 'time,camera,function' or 'time,camera,function,payload_bytes')";
+  const std::string expected_headers = "(expected 'time,camera,function' or 'time,camera,function,payload_bytes')";
   EXPECT_EQ(error_at_p(""), "P: trace: the file holds no header " + expected_headers);
   EXPECT_EQ(error_at_p("# only a comment\n\n"), "P: trace: the file holds no header " + expected_headers);
   EXPECT_EQ(error_at_p("# about\ntime,cam,function\n0,1,f\n"),

@@ -53,10 +53,10 @@ ModelResult ctmc_model(const std::vector<NodeModel>& nodes, const MarkovPolicy& 
     double digits = 0;
     for (const NodeModel& node : nodes) digits += std::log10(static_cast<double>(node.capacity()) + 1);
     const std::string size = digits < 15 ? fmt::format("{}", states) : fmt::format("about 10^{:.0f}", digits);
-    result.failed.push_back({"cluster.cameras.count",
-                             fmt::format("{} cameras make {} states (the product of slots + queue + 1 over the "
-                                         "cameras); the exact chain is solved up to {} states",
-                                         nodes.size(), size, kMaxCtmcStates)});
+    result.failed.push_back(
+        {"cluster.cameras.count", fmt::format("{} cameras make {} states (the product of slots + queue + 1 over the "
+                                              "cameras); the exact chain is solved up to {} states",
+                                              nodes.size(), size, kMaxCtmcStates)});
     return result;
   }
   const CtmcSolution solution = solve_ctmc(nodes, policy);
@@ -77,8 +77,9 @@ ModelResult mean_field_model(const std::vector<NodeModel>& nodes, const MarkovPo
     return std::any_of(nodes.begin(), nodes.end(), [&](const NodeModel& n) { return field(n) != field(first); });
   };
   if (differ([](const NodeModel& n) { return n.arrival_rate_per_s; })) {
-    result.failed.push_back({"workload.0.arrivals", "cameras receive different rates (hot spots, per-camera rates "
-                                                    "or a camera list); the mean-field limit needs identical cameras"});
+    result.failed.push_back({"workload.0.arrivals",
+                             "cameras receive different rates (hot spots, per-camera rates "
+                             "or a camera list); the mean-field limit needs identical cameras"});
   }
   if (differ([](const NodeModel& n) { return n.slots; })) {
     result.failed.push_back(
@@ -92,9 +93,9 @@ ModelResult mean_field_model(const std::vector<NodeModel>& nodes, const MarkovPo
     result.failed.push_back({"cluster.cameras.queue", "is not 0; the mean-field limit is for loss nodes"});
   }
   if (nodes.size() < kMeanFieldMinCameras) {
-    result.failed.push_back({"cluster.cameras.count",
-                             fmt::format("is {}; the mean-field limit (N -> infinity) is shown from {} cameras on",
-                                         nodes.size(), kMeanFieldMinCameras)});
+    result.failed.push_back(
+        {"cluster.cameras.count", fmt::format("is {}; the mean-field limit (N -> infinity) is shown from {} cameras on",
+                                              nodes.size(), kMeanFieldMinCameras)});
   }
   if (!result.failed.empty()) return result;
 
@@ -123,9 +124,7 @@ PolicyAnalysis analyze(const Scenario& scenario, const PolicyConfig& policy) {
       analysis.models.push_back(erlang_b_model(nodes));
       analysis.models.push_back(ctmc_model(nodes, markov));
       break;
-    case PolicyKind::random:
-      analysis.models.push_back(ctmc_model(nodes, markov));
-      break;
+    case PolicyKind::random: analysis.models.push_back(ctmc_model(nodes, markov)); break;
     case PolicyKind::threshold_random:
     case PolicyKind::power_of_d:
       analysis.models.push_back(ctmc_model(nodes, markov));

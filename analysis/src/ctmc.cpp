@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
 #include <Eigen/IterativeLinearSolvers>
 #include <Eigen/SparseLU>
-#include <fmt/format.h>
 
 #include "fogsched/core/decision.h"
 
@@ -32,11 +32,10 @@ ClusterChain::ClusterChain(std::vector<NodeModel> nodes, MarkovPolicy policy)
   }
   const std::uint64_t count = ctmc_state_count(nodes_);
   if (count > kMaxCtmcStates) {
-    throw AnalysisError(fmt::format("the exact chain of {} nodes has {} states, more than the {} it is solved for",
-                                    nodes_.size(),
-                                    count == std::numeric_limits<std::uint64_t>::max() ? std::string("over 1.8e19")
-                                                                                       : std::to_string(count),
-                                    kMaxCtmcStates));
+    throw AnalysisError(fmt::format(
+        "the exact chain of {} nodes has {} states, more than the {} it is solved for", nodes_.size(),
+        count == std::numeric_limits<std::uint64_t>::max() ? std::string("over 1.8e19") : std::to_string(count),
+        kMaxCtmcStates));
   }
   state_count_ = static_cast<std::size_t>(count);
   strides_.resize(nodes_.size());
@@ -149,7 +148,8 @@ void ClusterChain::dispatch(std::span<const std::uint32_t> loads, std::size_t or
     if (j == origin || loads[j] >= own) continue;
     const std::size_t at_or_above = peers_at_least(loads[j]);
     const std::size_t above = peers_at_least(loads[j] + 1);
-    const double probability = (choose(at_or_above) - choose(above)) / subsets / static_cast<double>(at_or_above - above);
+    const double probability =
+        (choose(at_or_above) - choose(above)) / subsets / static_cast<double>(at_or_above - above);
     run_here_or_reject(j, true, probability);
   }
   run_here_or_reject(origin, false, choose(peers_at_least(own)) / subsets);
@@ -278,8 +278,8 @@ ClusterChain::Stationary ClusterChain::stationary() const {
   out.residual = balance.cwiseAbs().maxCoeff() / std::max(largest_exit, std::numeric_limits<double>::min());
   constexpr double kMaxResidual = 1e-9;
   if (!(out.residual <= kMaxResidual)) {
-    throw AnalysisError(fmt::format("the exact chain's solution is inaccurate (relative residual {:.3g})",
-                                    out.residual));
+    throw AnalysisError(
+        fmt::format("the exact chain's solution is inaccurate (relative residual {:.3g})", out.residual));
   }
   return out;
 }

@@ -20,17 +20,15 @@ const char* to_string(PolicyKind kind) noexcept {
 
 std::optional<MarkovPolicy> markov_policy(const PolicyConfig& policy) {
   // The registry has validated the parameters (threshold >= 1, 1 <= d <= 16).
-  const auto unsigned_value = [&](const char* name) {
-    return static_cast<std::uint32_t>(policy.values.integer(name));
-  };
+  const auto unsigned_value = [&](const char* name) { return static_cast<std::uint32_t>(policy.values.integer(name)); };
   if (policy.name == "local") return MarkovPolicy{.kind = PolicyKind::local};
   if (policy.name == "random") return MarkovPolicy{.kind = PolicyKind::random};
   if (policy.name == "threshold_random") {
     return MarkovPolicy{.kind = PolicyKind::threshold_random, .threshold = unsigned_value("threshold")};
   }
   if (policy.name == "power_of_d") {
-    return MarkovPolicy{.kind = PolicyKind::power_of_d, .threshold = unsigned_value("threshold"),
-                        .d = unsigned_value("d")};
+    return MarkovPolicy{
+        .kind = PolicyKind::power_of_d, .threshold = unsigned_value("threshold"), .d = unsigned_value("d")};
   }
   return std::nullopt;
 }
@@ -74,8 +72,8 @@ std::vector<FailedAssumption> scenario_assumptions(const Scenario& scenario, boo
       const FunctionSpec& function = scenario.functions[work.function_index];
       const std::string prefix = "functions." + function.name;
       if (function.service_time.dist != ServiceDist::exponential) {
-        fail(prefix + ".service_time.dist", fmt::format("is {}; the models need exponential service times",
-                                                        to_string(function.service_time.dist)));
+        fail(prefix + ".service_time.dist",
+             fmt::format("is {}; the models need exponential service times", to_string(function.service_time.dist)));
       }
       if (moves_work && scenario.network.bandwidth_bps > 0 && function.payload_bytes > 0) {
         fail(prefix + ".payload",
@@ -100,21 +98,23 @@ std::vector<FailedAssumption> scenario_assumptions(const Scenario& scenario, boo
 
   if (moves_work) {
     if (scenario.network.latency_base != Duration::zero()) {
-      fail("network.latency.base", fmt::format("is {}; the models need zero network delay",
-                                               format_duration(scenario.network.latency_base)));
+      fail("network.latency.base",
+           fmt::format("is {}; the models need zero network delay", format_duration(scenario.network.latency_base)));
     }
     if (scenario.network.latency_per_km != Duration::zero()) {
-      fail("network.latency.per_km", fmt::format("is {}; the models need zero network delay",
-                                                 format_duration(scenario.network.latency_per_km)));
+      fail("network.latency.per_km",
+           fmt::format("is {}; the models need zero network delay", format_duration(scenario.network.latency_per_km)));
     }
     if (scenario.hop_limit == 0) {
-      fail("hop_limit", "is 0, which turns every forward into a local run; the models assume forwards happen "
-                        "(hop limit 1 or more)");
+      fail("hop_limit",
+           "is 0, which turns every forward into a local run; the models assume forwards happen "
+           "(hop limit 1 or more)");
     }
   }
   if (probes && scenario.network.bandwidth_bps > 0 && scenario.network.probe_bytes > 0) {
-    fail("network.probe_bytes", "probes take time to move at network.bandwidth; the models need instantaneous "
-                                "probes (probe_bytes 0 or bandwidth 0)");
+    fail("network.probe_bytes",
+         "probes take time to move at network.bandwidth; the models need instantaneous "
+         "probes (probe_bytes 0 or bandwidth 0)");
   }
   return failed;
 }

@@ -65,8 +65,8 @@ class Drift {
 
 MeanFieldSolution solve_mean_field(const NodeModel& node, const MarkovPolicy& policy) {
   if (policy.kind != PolicyKind::threshold_random && policy.kind != PolicyKind::power_of_d) {
-    throw AnalysisError(fmt::format("the mean-field limit covers threshold_random and power_of_d, not {}",
-                                    to_string(policy.kind)));
+    throw AnalysisError(
+        fmt::format("the mean-field limit covers threshold_random and power_of_d, not {}", to_string(policy.kind)));
   }
   if (node.queue != 0) throw AnalysisError("the mean-field limit is for loss nodes (queue 0)");
   if (node.slots == 0) throw AnalysisError("a node needs at least one slot");
@@ -103,8 +103,8 @@ MeanFieldSolution solve_mean_field(const NodeModel& node, const MarkovPolicy& po
       break;
     }
     if (out.steps == kMaxSteps) {
-      throw AnalysisError(fmt::format("the mean-field equations did not settle (drift {:.3g} after {} steps)",
-                                      largest, out.steps));
+      throw AnalysisError(
+          fmt::format("the mean-field equations did not settle (drift {:.3g} after {} steps)", largest, out.steps));
     }
     offset(k1, step / 2);
     drift(probe, k2);

@@ -23,7 +23,9 @@ StationMetrics station_metrics(const NodeModel& node) {
   const double b = erlang_b(offered, node.slots);
   if (b == 0) {
     // B underflowed (a light load on many slots): the full states are out of reach.
-    return {.blocking_probability = 0, .mean_busy = offered, .mean_in_system = offered,
+    return {.blocking_probability = 0,
+            .mean_busy = offered,
+            .mean_in_system = offered,
             .throughput_per_s = node.arrival_rate_per_s};
   }
   // Relative to p_K: the loss part weighs 1/B with mean A(1-B)/B, queue place j

@@ -53,8 +53,7 @@ namespace {
 
 // The three metrics, each with the value of every model that applies.
 std::vector<ComparedMetric> compare(const std::vector<sim::ReplicationResult>& replications,
-                                    const analysis::PolicyAnalysis& analysis, std::uint32_t cameras,
-                                    Duration window) {
+                                    const analysis::PolicyAnalysis& analysis, std::uint32_t cameras, Duration window) {
   std::vector<double> rejection, forwarded, busy;
   for (const sim::ReplicationResult& replication : replications) {
     const ModelledMetrics m = modelled_metrics(replication.metrics, cameras, window);

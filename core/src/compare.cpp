@@ -20,7 +20,7 @@ struct MetricInfo {
   const char* key;    // in JSON
   const char* label;  // in the table
   Estimate PolicyResult::*field;
-  double scale;       // for display only
+  double scale;  // for display only
   int decimals;
 };
 
@@ -40,12 +40,10 @@ constexpr MetricInfo kMetrics[] = {
 };
 
 const MetricInfo* find_metric(std::string_view key) {
-  const auto it = std::find_if(std::begin(kMetrics), std::end(kMetrics),
-                               [key](const MetricInfo& m) { return key == m.key; });
+  const auto it =
+      std::find_if(std::begin(kMetrics), std::end(kMetrics), [key](const MetricInfo& m) { return key == m.key; });
   return it == std::end(kMetrics) ? nullptr : it;
 }
-
-
 
 std::string format_number(double value, const MetricInfo& info) {
   return std::isfinite(value) ? fmt::format("{:.{}f}", value * info.scale, info.decimals) : "n/a";
@@ -65,9 +63,7 @@ using Json = nlohmann::ordered_json;
 
 Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
 
-double number_from(const Json& j) {
-  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
-}
+double number_from(const Json& j) { return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>(); }
 
 Json estimate_json(const Estimate& e) {
   Json j = Json::object();

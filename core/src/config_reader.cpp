@@ -21,12 +21,9 @@ std::string with_article(std::string_view noun) {
 
 std::string bounded(Bound bound, std::string_view noun) {
   switch (bound) {
-    case Bound::positive:
-      return fmt::format("a positive {}", noun);
-    case Bound::non_negative:
-      return fmt::format("a non-negative {}", noun);
-    case Bound::any:
-      break;
+    case Bound::positive: return fmt::format("a positive {}", noun);
+    case Bound::non_negative: return fmt::format("a non-negative {}", noun);
+    case Bound::any: break;
   }
   return with_article(noun);
 }
@@ -34,12 +31,9 @@ std::string bounded(Bound bound, std::string_view noun) {
 template <typename T>
 bool within(Bound bound, const T& value, const T& zero) {
   switch (bound) {
-    case Bound::positive:
-      return value > zero;
-    case Bound::non_negative:
-      return value >= zero;
-    case Bound::any:
-      break;
+    case Bound::positive: return value > zero;
+    case Bound::non_negative: return value >= zero;
+    case Bound::any: break;
   }
   return true;
 }
@@ -68,15 +62,11 @@ std::string join_key_path(std::string_view path, std::string_view key) {
 
 std::string describe_yaml_node(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
+    case YAML::NodeType::Undefined: break;
   }
   return "nothing";
 }

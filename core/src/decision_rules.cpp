@@ -24,10 +24,11 @@ void check_target(const DecisionRules& rules, const Invocation& invocation, Node
   }
   if (allowed == Target::peer_or_cloud && rules.cloud == target) return;
   if (!rules.is_peer(target)) {
-    throw PolicyContractError(fmt::format("policy '{}' at node {} tried to {} invocation {} to node {}, which is "
-                                          "not one of its peers{}",
-                                          rules.policy_name, rules.self.value, action, invocation.id.value,
-                                          target.value, allowed == Target::peer_or_cloud ? " nor its cloud" : ""));
+    throw PolicyContractError(
+        fmt::format("policy '{}' at node {} tried to {} invocation {} to node {}, which is "
+                    "not one of its peers{}",
+                    rules.policy_name, rules.self.value, action, invocation.id.value, target.value,
+                    allowed == Target::peer_or_cloud ? " nor its cloud" : ""));
   }
 }
 
@@ -73,8 +74,7 @@ CheckedDecision check_decision(const Decision& decision, const Invocation& invoc
                      for (std::size_t j = 0; j < i; ++j) {
                        if (p.peers[j] == p.peers[i]) {
                          throw PolicyContractError(fmt::format("policy '{}' at node {} probed node {} twice at once",
-                                                               rules.policy_name, rules.self.value,
-                                                               p.peers[i].value));
+                                                               rules.policy_name, rules.self.value, p.peers[i].value));
                        }
                      }
                    }

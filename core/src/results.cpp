@@ -61,9 +61,7 @@ void MetricsCollector::add_uplink_busy_time(std::uint32_t camera, Duration busy)
 
 namespace {
 
-double ratio(double numerator, double denominator) {
-  return denominator > 0 ? numerator / denominator : 0.0;
-}
+double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0.0; }
 double ratio(std::uint64_t numerator, std::uint64_t denominator) {
   return ratio(static_cast<double>(numerator), static_cast<double>(denominator));
 }
@@ -76,8 +74,7 @@ double mean_of(const std::vector<double>& values) {
 
 }  // namespace
 
-ReplicationSummary summarize_replication(const MetricsCollector& m,
-                                         const std::vector<std::uint32_t>& slots_per_node,
+ReplicationSummary summarize_replication(const MetricsCollector& m, const std::vector<std::uint32_t>& slots_per_node,
                                          Duration window) {
   ReplicationSummary s;
   s.invocations = m.client_invocations;
@@ -125,8 +122,7 @@ PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationS
 
   std::vector<double> values(reps.size());
   const auto over_replications = [&](double ReplicationSummary::*field) {
-    std::transform(reps.begin(), reps.end(), values.begin(),
-                   [field](const ReplicationSummary& r) { return r.*field; });
+    std::transform(reps.begin(), reps.end(), values.begin(), [field](const ReplicationSummary& r) { return r.*field; });
     return estimate(values);
   };
   result.rejection_probability = over_replications(&ReplicationSummary::rejection_probability);
@@ -202,8 +198,8 @@ Json quantiles_json(const Estimate& mean, const Estimate& p50, const Estimate& p
 QuantileEstimates quantiles_from_json(const Json& parent, const char* key, const std::string& where) {
   const Json& j = member(parent, key, where);
   const std::string path = where + "." + key;
-  return {estimate_from_json(j, "mean", path), estimate_from_json(j, "p50", path),
-          estimate_from_json(j, "p95", path), estimate_from_json(j, "p99", path)};
+  return {estimate_from_json(j, "mean", path), estimate_from_json(j, "p50", path), estimate_from_json(j, "p95", path),
+          estimate_from_json(j, "p99", path)};
 }
 
 }  // namespace
@@ -214,8 +210,8 @@ std::string to_json(const RunReport& report, int indent) {
     // Always written, zeros included, so the schema does not depend on the scenario.
     Json alerts = Json::object();
     alerts["delivered"] = estimate_json(r.alerts_delivered);
-    alerts["latency_s"] = quantiles_json(r.alert_latency_mean_s, r.alert_latency_p50_s,
-                                         r.alert_latency_p95_s, r.alert_latency_p99_s);
+    alerts["latency_s"] =
+        quantiles_json(r.alert_latency_mean_s, r.alert_latency_p50_s, r.alert_latency_p95_s, r.alert_latency_p99_s);
     alerts["blacklisted_missed"] = estimate_json(r.blacklisted_missed_fraction);
     alerts["uplink_utilization"] = estimate_json(r.uplink_utilization);
 
@@ -227,8 +223,7 @@ std::string to_json(const RunReport& report, int indent) {
     entry["forwarded_fraction"] = estimate_json(r.forwarded_fraction);
     entry["probes_per_invocation"] = estimate_json(r.probes_per_invocation);
     entry["deadline_miss_rate"] = estimate_json(r.deadline_miss_rate);
-    entry["response_time_s"] =
-        quantiles_json(r.response_mean_s, r.response_p50_s, r.response_p95_s, r.response_p99_s);
+    entry["response_time_s"] = quantiles_json(r.response_mean_s, r.response_p50_s, r.response_p95_s, r.response_p99_s);
     entry["utilization"] = estimate_json(r.utilization);
     entry["jain_fairness"] = estimate_json(r.jain_fairness);
     entry["failed_fraction"] = estimate_json(r.failed_fraction);
@@ -293,14 +288,12 @@ RunReport run_report_from_json(const std::string& text) {
 
 namespace {
 
-
 // "mean ± half-width"; the half-width is left out when there is no interval.
 std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0) {
   if (!std::isfinite(e.mean)) return "n/a";
   if (!std::isfinite(e.ci95)) return fmt::format("{:.{}f}", e.mean * scale, decimals);
   return fmt::format("{:.{}f} ± {:.{}f}", e.mean * scale, decimals, e.ci95 * scale, decimals);
 }
-
 
 bool any_positive(const std::vector<PolicyResult>& results, Estimate PolicyResult::*metric) {
   return std::any_of(results.begin(), results.end(), [metric](const PolicyResult& r) { return (r.*metric).mean > 0; });
@@ -319,27 +312,24 @@ std::string format_table(const RunReport& report) {
                            any_positive(results, &PolicyResult::uplink_utilization);
 
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"policy", "rejection", "forwarded", "probes/inv", "resp mean [ms]", "resp p95 [ms]",
-                  "resp p99 [ms]", "deadline miss"});
+  rows.push_back({"policy", "rejection", "forwarded", "probes/inv", "resp mean [ms]", "resp p95 [ms]", "resp p99 [ms]",
+                  "deadline miss"});
   if (show_failed) rows.back().push_back("failed");
   rows.back().insert(rows.back().end(), {"utilization", "jain"});
   for (const PolicyResult& r : results) {
-    rows.push_back({r.policy,
-                    format_estimate(r.rejection_probability, 4),
-                    format_estimate(r.forwarded_fraction, 4),
-                    format_estimate(r.probes_per_invocation, 3),
-                    format_estimate(r.response_mean_s, 1, kMilliseconds),
+    rows.push_back({r.policy, format_estimate(r.rejection_probability, 4), format_estimate(r.forwarded_fraction, 4),
+                    format_estimate(r.probes_per_invocation, 3), format_estimate(r.response_mean_s, 1, kMilliseconds),
                     format_estimate(r.response_p95_s, 1, kMilliseconds),
-                    format_estimate(r.response_p99_s, 1, kMilliseconds),
-                    format_estimate(r.deadline_miss_rate, 4)});
+                    format_estimate(r.response_p99_s, 1, kMilliseconds), format_estimate(r.deadline_miss_rate, 4)});
     if (show_failed) rows.back().push_back(format_estimate(r.failed_fraction, 4));
     rows.back().insert(rows.back().end(), {format_estimate(r.utilization, 3), format_estimate(r.jain_fairness, 3)});
   }
 
   const std::uint32_t replications = results.empty() ? 0 : results.front().replications;
-  std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
-                                "half-width (Student t over replications)\n\n",
-                                report.scenario, report.seed, replications, replications == 1 ? "" : "s");
+  std::string out = fmt::format(
+      "scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
+      "half-width (Student t over replications)\n\n",
+      report.scenario, report.seed, replications, replications == 1 ? "" : "s");
   out += detail::aligned_table(rows);
 
   if (show_alerts) {
@@ -347,13 +337,10 @@ std::string format_table(const RunReport& report) {
     alert_rows.push_back({"policy", "alerts delivered", "alert mean [s]", "alert p95 [s]", "alert p99 [s]",
                           "blacklisted missed", "uplink utilization"});
     for (const PolicyResult& r : results) {
-      alert_rows.push_back({r.policy,
-                            format_estimate(r.alerts_delivered, 1),
-                            format_estimate(r.alert_latency_mean_s, 3),
-                            format_estimate(r.alert_latency_p95_s, 3),
-                            format_estimate(r.alert_latency_p99_s, 3),
-                            format_estimate(r.blacklisted_missed_fraction, 4),
-                            format_estimate(r.uplink_utilization, 4)});
+      alert_rows.push_back(
+          {r.policy, format_estimate(r.alerts_delivered, 1), format_estimate(r.alert_latency_mean_s, 3),
+           format_estimate(r.alert_latency_p95_s, 3), format_estimate(r.alert_latency_p99_s, 3),
+           format_estimate(r.blacklisted_missed_fraction, 4), format_estimate(r.uplink_utilization, 4)});
     }
     out += "\nblacklist alerts\n" + detail::aligned_table(alert_rows);
   }
@@ -397,11 +384,11 @@ void write_trace_rows(std::ostream& out, const std::string& policy, std::uint32_
     line.clear();
     // Fields that do not apply (no vehicle, no alert delivered) are left empty.
     const std::string vehicle = r.vehicle >= 0 ? std::to_string(r.vehicle) : std::string();
-    const std::string alert = r.alert_delivered != Time::max() ? seconds_text(r.alert_delivered.time_since_epoch())
-                                                               : std::string();
-    fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.id,
-                   policy_field, replication, r.function, r.origin, r.executed_on, r.hops, r.probes,
-                   to_string(r.decision), to_string(r.outcome), seconds_text(r.arrival.time_since_epoch()),
+    const std::string alert =
+        r.alert_delivered != Time::max() ? seconds_text(r.alert_delivered.time_since_epoch()) : std::string();
+    fmt::format_to(std::back_inserter(line), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.id, policy_field,
+                   replication, r.function, r.origin, r.executed_on, r.hops, r.probes, to_string(r.decision),
+                   to_string(r.outcome), seconds_text(r.arrival.time_since_epoch()),
                    seconds_text(r.start.time_since_epoch()), seconds_text(r.end.time_since_epoch()),
                    seconds_text(r.end - r.arrival), vehicle, r.blacklisted ? 1 : 0, alert);
     out << line;

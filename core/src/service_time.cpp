@@ -10,10 +10,8 @@ double ServiceTimeSpec::mean_seconds() const {
   switch (dist) {
     case ServiceDist::exponential:
     case ServiceDist::deterministic:
-    case ServiceDist::lognormal:
-      return to_seconds(mean);
-    case ServiceDist::uniform:
-      return (to_seconds(min) + to_seconds(max)) / 2;
+    case ServiceDist::lognormal: return to_seconds(mean);
+    case ServiceDist::uniform: return (to_seconds(min) + to_seconds(max)) / 2;
     case ServiceDist::empirical:
       if (samples_s.empty()) return 0;
       return std::accumulate(samples_s.begin(), samples_s.end(), 0.0) / static_cast<double>(samples_s.size());

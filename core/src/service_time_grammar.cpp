@@ -29,10 +29,8 @@ struct WordForm {
 
 const WordForm* word_form(std::string_view dist) {
   static const WordForm kForms[] = {
-      {"exponential", {"mean"}, false, "exponential(MEAN)"},
-      {"deterministic", {"mean"}, false, "deterministic(MEAN)"},
-      {"uniform", {"min", "max"}, false, "uniform(MIN,MAX)"},
-      {"lognormal", {"mean", "cv"}, true, "lognormal(MEAN,CV)"},
+      {"exponential", {"mean"}, false, "exponential(MEAN)"},  {"deterministic", {"mean"}, false, "deterministic(MEAN)"},
+      {"uniform", {"min", "max"}, false, "uniform(MIN,MAX)"}, {"lognormal", {"mean", "cv"}, true, "lognormal(MEAN,CV)"},
       {"empirical", {"file"}, false, "empirical(FILE)"},
   };
   for (const WordForm& form : kForms) {
@@ -47,8 +45,7 @@ class WordReader final : public ConfigReader {
   explicit WordReader(std::string_view word) : ConfigReader("<service time>"), word_(word) {}
 
  protected:
-  std::exception_ptr error(const SourceLocation&, const std::string& path,
-                           const std::string& problem) const override {
+  std::exception_ptr error(const SourceLocation&, const std::string& path, const std::string& problem) const override {
     return std::make_exception_ptr(std::invalid_argument(
         path.empty() ? fmt::format("'{}': {}", word_, problem) : fmt::format("'{}': {}: {}", word_, path, problem)));
   }
@@ -165,10 +162,10 @@ ServiceTimeSpec parse_service_time(std::string_view word, const ServiceTimeRules
   const std::string_view text = trim(word);
   const auto open = text.find('(');
   if (open == std::string_view::npos || !text.ends_with(')')) {
-    throw std::invalid_argument(fmt::format(
-        "'{}' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
-        "lognormal(1s,0.5)",
-        word));
+    throw std::invalid_argument(
+        fmt::format("'{}' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
+                    "lognormal(1s,0.5)",
+                    word));
   }
   const std::string_view dist = trim(text.substr(0, open));
   std::vector<std::string_view> args;

@@ -32,8 +32,8 @@ Estimate estimate(std::span<const double> per_replication) {
   double squared_deviations = 0;
   for (const double x : per_replication) squared_deviations += (x - mean) * (x - mean);
   const double sample_sd = std::sqrt(squared_deviations / static_cast<double>(n - 1));
-  const double half_width = student_t_975(static_cast<std::uint32_t>(n - 1)) * sample_sd /
-                            std::sqrt(static_cast<double>(n));
+  const double half_width =
+      student_t_975(static_cast<std::uint32_t>(n - 1)) * sample_sd / std::sqrt(static_cast<double>(n));
   return {mean, half_width};
 }
 
@@ -81,8 +81,7 @@ double slot_midpoint_seconds(std::size_t index) {
 
 void QuantileHistogram::record(double value) {
   if (!(value >= 0)) {
-    throw std::invalid_argument("QuantileHistogram::record: value must be non-negative, got " +
-                                std::to_string(value));
+    throw std::invalid_argument("QuantileHistogram::record: value must be non-negative, got " + std::to_string(value));
   }
   const double scaled = std::min(value * kTicksPerSecond, static_cast<double>(kMaxTicks));
   const std::size_t index = flat_index(slot_of(static_cast<std::uint64_t>(scaled)));
@@ -105,8 +104,7 @@ double QuantileHistogram::quantile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
   // Nearest rank: the smallest value with at least ceil(q * n) values at or below it.
-  const auto rank = std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
+  const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < buckets_.size(); ++i) {
     seen += buckets_[i];

@@ -56,7 +56,8 @@ class TraceParser {
     while (std::getline(in_, line)) {
       ++line_number_;
       std::string_view content = line;
-      if (line_number_ == 1 && content.starts_with(kUtf8ByteOrderMark)) content.remove_prefix(kUtf8ByteOrderMark.size());
+      if (line_number_ == 1 && content.starts_with(kUtf8ByteOrderMark))
+        content.remove_prefix(kUtf8ByteOrderMark.size());
       content = trim(content);
       if (content.empty() || content.front() == '#') continue;
       if (!header_seen) {
@@ -68,8 +69,8 @@ class TraceParser {
       }
     }
     if (!header_seen) {
-      fail(trace_.file, 0, fmt::format("the file holds no header (expected '{}' or '{}')", kHeaderWithoutPayload,
-                                       kHeaderWithPayload));
+      fail(trace_.file, 0,
+           fmt::format("the file holds no header (expected '{}' or '{}')", kHeaderWithoutPayload, kHeaderWithPayload));
     }
     if (trace_.arrivals.empty()) fail(trace_.file, header_line_, "no arrivals after the header");
     return std::move(trace_);
@@ -116,7 +117,8 @@ class TraceParser {
     } catch (const UnitError& error) {
       fail(trace_.file, line_number_, fmt::format("time: {}", error.what()));
     }
-    if (at < Duration::zero()) fail(trace_.file, line_number_, fmt::format("time: must not be negative, got '{}'", field));
+    if (at < Duration::zero())
+      fail(trace_.file, line_number_, fmt::format("time: must not be negative, got '{}'", field));
     if (!trace_.arrivals.empty() && at < trace_.arrivals.back().at) {
       fail(trace_.file, line_number_,
            fmt::format("time {} is earlier than the previous row's {} (line {}); rows must be in non-decreasing "

@@ -72,11 +72,7 @@ std::string compose(const SourceLocation& where, const std::string& key_path, co
 }
 }  // namespace
 
-ScenarioError::ScenarioError(const SourceLocation& where, const std::string& key_path,
-                             const std::string& problem)
-    : std::runtime_error(compose(where, key_path, problem)),
-      where_(where),
-      key_path_(key_path),
-      problem_(problem) {}
+ScenarioError::ScenarioError(const SourceLocation& where, const std::string& key_path, const std::string& problem)
+    : std::runtime_error(compose(where, key_path, problem)), where_(where), key_path_(key_path), problem_(problem) {}
 
 }  // namespace fogsched

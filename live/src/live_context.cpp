@@ -23,7 +23,9 @@ FunctionId LiveNodeState::function_id(std::string_view name) {
   return id;
 }
 
-const std::string& LiveNodeState::function_name(FunctionId function) const { return functions_.at(function.value).name; }
+const std::string& LiveNodeState::function_name(FunctionId function) const {
+  return functions_.at(function.value).name;
+}
 
 void LiveNodeState::set_slots(FunctionId function, std::uint32_t slots) { functions_.at(function.value).slots = slots; }
 

@@ -119,8 +119,7 @@ std::string dns_value(std::string_view text) {
   });
   if (!host_ok) throw ValueError(fmt::format("expected a DNS name with an optional :port, got '{}'", text));
   const std::uint16_t port =
-      colon == std::string_view::npos ? kDefaultNodePort
-                                      : integer_value<std::uint16_t>(written.substr(colon + 1), 1);
+      colon == std::string_view::npos ? kDefaultNodePort : integer_value<std::uint16_t>(written.substr(colon + 1), 1);
   return fmt::format("{}:{}", host, port);
 }
 
@@ -188,7 +187,7 @@ using Where = const SourceLocation&;
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
       {"node.name", "FOGSCHED_NODE_NAME", "--name", "NAME",
-        "Name of this node in responses and peers' paths (default: the host name)",
+       "Name of this node in responses and peers' paths (default: the host name)",
        [](NodeConfig& c, std::string_view v, Where) {
          const std::string_view name = trim(v);
          if (!name.empty() && !is_node_name(name)) {
@@ -213,21 +212,21 @@ const std::vector<Setting>& settings() {
        [](NodeConfig& c, std::string_view v, Where) { c.gateway = url_value(v); },
        [](const NodeConfig& c) { return c.gateway.to_string(); }},
       {"gateway.timeout", "FOGSCHED_GATEWAY_TIMEOUT", "--gateway-timeout", "DURATION",
-        "Limit on each call to the gateway",
+       "Limit on each call to the gateway",
        [](NodeConfig& c, std::string_view v, Where) { c.gateway_timeout = duration_value(v, false); },
        [](const NodeConfig& c) { return format_duration(c.gateway_timeout); }},
       {"gateway.connections", "", "", "N", "Keep-alive connections kept open to the gateway",
        [](NodeConfig& c, std::string_view v, Where) { c.gateway_connections = integer_value<std::size_t>(v, 1); },
        [](const NodeConfig& c) { return std::to_string(c.gateway_connections); }},
       {"gateway.secrets", "FOGSCHED_SECRETS_DIR", "--secrets", "DIR",
-        "Directory holding basic-auth-user and basic-auth-password, the node's own credentials",
+       "Directory holding basic-auth-user and basic-auth-password, the node's own credentials",
        [](NodeConfig& c, std::string_view v, Where) {
          if (trim(v).empty()) throw ValueError("expected a directory, got ''");
          c.secrets_dir = trim(v);
        },
        [](const NodeConfig& c) { return c.secrets_dir.string(); }},
       {"policy", "FOGSCHED_POLICY", "--policy", "SPEC",
-        "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies)",
+       "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies)",
        [](NodeConfig& c, std::string_view v, Where where) {
          c.policy = spec_of(PolicyRegistry::builtin().parse(v), where);
        },
@@ -236,16 +235,15 @@ const std::vector<Setting>& settings() {
        [](NodeConfig& c, std::string_view v, Where) { c.hop_limit = integer_value<std::uint32_t>(v, 0, kMaxHopLimit); },
        [](const NodeConfig& c) { return std::to_string(c.hop_limit); }},
       {"functions.default_slots", "FOGSCHED_DEFAULT_SLOTS", "--default-slots", "K",
-        "Slots (K) of a function nothing else sets",
+       "Slots (K) of a function nothing else sets",
        [](NodeConfig& c, std::string_view v, Where) { c.default_slots = integer_value<std::uint32_t>(v, 1); },
        [](const NodeConfig& c) { return std::to_string(c.default_slots); }},
       {"functions.refresh", "", "", "DURATION", "How often K is re-read from the gateway",
        [](NodeConfig& c, std::string_view v, Where) { c.functions_refresh = duration_value(v, false); },
        [](const NodeConfig& c) { return format_duration(c.functions_refresh); }},
       {"functions.slots", "FOGSCHED_SLOTS", "--slots", "NAME=K",
-        "Slots (K) of one function, winning over its labels; repeat the flag, or NAME=K,NAME=K",
-       [](NodeConfig& c, std::string_view v, Where) { add_slots_list(c, v); },
-       slots_text},
+       "Slots (K) of one function, winning over its labels; repeat the flag, or NAME=K,NAME=K",
+       [](NodeConfig& c, std::string_view v, Where) { add_slots_list(c, v); }, slots_text},
       {"peers.static", "FOGSCHED_PEERS", "--peers", "URL,...", "Peer nodes' base URLs, comma-separated",
        [](NodeConfig& c, std::string_view v, Where) {
          c.static_peers.clear();
@@ -257,7 +255,7 @@ const std::vector<Setting>& settings() {
          return text;
        }},
       {"peers.dns", "FOGSCHED_PEERS_DNS", "--peers-dns", "HOST[:PORT]",
-        "DNS name listing the peers (Swarm's tasks.SERVICE), re-resolved every peers.refresh",
+       "DNS name listing the peers (Swarm's tasks.SERVICE), re-resolved every peers.refresh",
        [](NodeConfig& c, std::string_view v, Where) {
          c.peers_dns = trim(v).empty() ? std::nullopt : std::optional<std::string>(dns_value(v));
        },
@@ -266,18 +264,18 @@ const std::vector<Setting>& settings() {
        [](NodeConfig& c, std::string_view v, Where) { c.peers_refresh = duration_value(v, false); },
        [](const NodeConfig& c) { return format_duration(c.peers_refresh); }},
       {"peers.token_file", "FOGSCHED_PEER_TOKEN_FILE", "--peer-token-file", "FILE",
-        "File holding the token peers share; peer requests without it are refused",
+       "File holding the token peers share; peer requests without it are refused",
        [](NodeConfig& c, std::string_view v, Where) {
          c.peer_token_file =
              trim(v).empty() ? std::nullopt : std::optional<std::filesystem::path>(std::string(trim(v)));
        },
        [](const NodeConfig& c) { return c.peer_token_file ? c.peer_token_file->string() : std::string(); }},
       {"peers.probe_timeout", "FOGSCHED_PROBE_TIMEOUT", "--probe-timeout", "DURATION",
-        "Limit on a load probe; a late answer counts as absent",
+       "Limit on a load probe; a late answer counts as absent",
        [](NodeConfig& c, std::string_view v, Where) { c.probe_timeout = duration_value(v, false); },
        [](const NodeConfig& c) { return format_duration(c.probe_timeout); }},
       {"peers.forward_timeout", "FOGSCHED_FORWARD_TIMEOUT", "--forward-timeout", "DURATION",
-        "Limit on a forwarded invocation",
+       "Limit on a forwarded invocation",
        [](NodeConfig& c, std::string_view v, Where) { c.forward_timeout = duration_value(v, false); },
        [](const NodeConfig& c) { return format_duration(c.forward_timeout); }},
       {"peers.backoff.initial", "", "", "DURATION", "How long an unreachable peer is skipped at first",
@@ -293,7 +291,7 @@ const std::vector<Setting>& settings() {
        [](NodeConfig& c, std::string_view v, Where) { c.max_header_bytes = size_value(v); },
        [](const NodeConfig& c) { return format_size(c.max_header_bytes); }},
       {"limits.drain_timeout", "FOGSCHED_DRAIN_TIMEOUT", "--drain-timeout", "DURATION",
-        "On SIGTERM, how long in-flight work may take to finish",
+       "On SIGTERM, how long in-flight work may take to finish",
        [](NodeConfig& c, std::string_view v, Where) { c.drain_timeout = duration_value(v, true); },
        [](const NodeConfig& c) { return format_duration(c.drain_timeout); }},
   };
@@ -328,9 +326,9 @@ void apply(const Setting& setting, NodeConfig& config, std::string_view text, co
 
 // What the loader must check once every source has had its say.
 struct Provenance {
-  Origin name;                        // the default when no source named it
-  std::optional<Origin> token_file;   // set when this pass gave the token file
-  std::optional<Origin> backoff;      // set when this pass gave a backoff value
+  Origin name;                       // the default when no source named it
+  std::optional<Origin> token_file;  // set when this pass gave the token file
+  std::optional<Origin> backoff;     // set when this pass gave a backoff value
 };
 
 void note(Provenance& provenance, std::string_view key, const Origin& origin) {
@@ -360,8 +358,8 @@ void finish(NodeConfig& config, const Provenance& provenance) {
       throw ConfigError(where, key_path, fmt::format("no such file: {}", config.peer_token_file->string()));
     }
     if (std::filesystem::is_directory(status)) {
-      throw ConfigError(where, key_path, fmt::format("{} is a directory, not a token file",
-                                                     config.peer_token_file->string()));
+      throw ConfigError(where, key_path,
+                        fmt::format("{} is a directory, not a token file", config.peer_token_file->string()));
     }
   }
   if (provenance.backoff && config.peer_backoff.max < config.peer_backoff.initial) {
@@ -381,7 +379,8 @@ class FileReader final : public ConfigReader {
   void read(const YAML::Node& root) {
     if (!root.IsMap()) {
       fail(root, "",
-           fmt::format("expected a map of settings ({}), got {}", comma_list(children_of("")), describe_yaml_node(root)));
+           fmt::format("expected a map of settings ({}), got {}", comma_list(children_of("")),
+                       describe_yaml_node(root)));
     }
     read_map(root, "");
   }
@@ -552,8 +551,8 @@ const std::vector<NodeSetting>& node_settings() {
     const NodeConfig defaults;
     std::vector<NodeSetting> out;
     for (const Setting& setting : settings()) {
-      out.push_back(NodeSetting{setting.key, setting.env, setting.flag, setting.value_name, setting.help,
-                                setting.get(defaults)});
+      out.push_back(
+          NodeSetting{setting.key, setting.env, setting.flag, setting.value_name, setting.help, setting.get(defaults)});
     }
     return out;
   }();

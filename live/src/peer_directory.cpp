@@ -14,8 +14,8 @@ NodeId PeerDirectory::id_for(const Url& url, bool from_dns) {
   const std::string key = url.to_string();
   if (auto it = by_url_.find(key); it != by_url_.end()) return it->second;
   const NodeId id{static_cast<std::uint32_t>(entries_.size() + 1)};
-  entries_.push_back(Entry{.url = url, .from_dns = from_dns, .present = true, .failures = 0, .backoff = {},
-                           .down_until = {}});
+  entries_.push_back(
+      Entry{.url = url, .from_dns = from_dns, .present = true, .failures = 0, .backoff = {}, .down_until = {}});
   by_url_.emplace(key, id);
   return id;
 }

@@ -9,19 +9,16 @@
 namespace fogsched::policies {
 
 PolicyInfo CloudOffload::info() {
-  return PolicyInfo{
-      .name = "cloud_offload",
-      .doc = "run here while load < threshold, else send the invocation to the cloud node",
-      .params = {detail::threshold_param(Config{}.threshold)},
-      .configure = [](const ParamValues& values) -> PolicyMaker {
-        const Config config{.threshold = detail::unsigned_param(values, "threshold")};
-        return [config] { return std::make_unique<CloudOffload>(config); };
-      }};
+  return PolicyInfo{.name = "cloud_offload",
+                    .doc = "run here while load < threshold, else send the invocation to the cloud node",
+                    .params = {detail::threshold_param(Config{}.threshold)},
+                    .configure = [](const ParamValues& values) -> PolicyMaker {
+                      const Config config{.threshold = detail::unsigned_param(values, "threshold")};
+                      return [config] { return std::make_unique<CloudOffload>(config); };
+                    }};
 }
 
-CloudOffload::CloudOffload(Config config) : config_(config) {
-  assert(config_.threshold >= 1);
-}
+CloudOffload::CloudOffload(Config config) : config_(config) { assert(config_.threshold >= 1); }
 
 Decision CloudOffload::decide(const Invocation& invocation, NodeContext& ctx) {
   const LoadReport load = ctx.local_load();

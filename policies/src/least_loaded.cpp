@@ -12,27 +12,27 @@ namespace fogsched::policies {
 
 PolicyInfo LeastLoaded::info() {
   const Config defaults;
-  return PolicyInfo{
-      .name = "least_loaded",
-      .doc = "gossip loads every interval; forward to the least loaded known peer when its "
-             "last known load is below this node's",
-      .params = {ParamSpec{.name = "gossip_interval",
-                           .type = ParamType::duration,
-                           .default_value = format_duration(defaults.gossip_interval),
-                           .min = 1e-3,
-                           .max = 86'400,
-                           .doc = "time between two gossip rounds of a node"},
-                 ParamSpec{.name = "fanout",
-                           .type = ParamType::integer,
-                           .default_value = std::to_string(defaults.fanout),
-                           .min = 0,
-                           .max = kMaxFanout,
-                           .doc = "random peers told per round; 0 tells every peer"}},
-      .configure = [](const ParamValues& values) -> PolicyMaker {
-        const Config config{.gossip_interval = values.duration("gossip_interval"),
-                            .fanout = detail::unsigned_param(values, "fanout")};
-        return [config] { return std::make_unique<LeastLoaded>(config); };
-      }};
+  return PolicyInfo{.name = "least_loaded",
+                    .doc =
+                        "gossip loads every interval; forward to the least loaded known peer when its "
+                        "last known load is below this node's",
+                    .params = {ParamSpec{.name = "gossip_interval",
+                                         .type = ParamType::duration,
+                                         .default_value = format_duration(defaults.gossip_interval),
+                                         .min = 1e-3,
+                                         .max = 86'400,
+                                         .doc = "time between two gossip rounds of a node"},
+                               ParamSpec{.name = "fanout",
+                                         .type = ParamType::integer,
+                                         .default_value = std::to_string(defaults.fanout),
+                                         .min = 0,
+                                         .max = kMaxFanout,
+                                         .doc = "random peers told per round; 0 tells every peer"}},
+                    .configure = [](const ParamValues& values) -> PolicyMaker {
+                      const Config config{.gossip_interval = values.duration("gossip_interval"),
+                                          .fanout = detail::unsigned_param(values, "fanout")};
+                      return [config] { return std::make_unique<LeastLoaded>(config); };
+                    }};
 }
 
 LeastLoaded::LeastLoaded(Config config) : config_(config) {

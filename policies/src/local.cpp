@@ -11,13 +11,9 @@ PolicyInfo Local::info() {
       .name = "local",
       .doc = "run every invocation where it arrives; reject when no slot or queue place is free",
       .params = {},
-      .configure = [](const ParamValues&) -> PolicyMaker {
-        return [] { return std::make_unique<Local>(); };
-      }};
+      .configure = [](const ParamValues&) -> PolicyMaker { return [] { return std::make_unique<Local>(); }; }};
 }
 
-Decision Local::decide(const Invocation& /*invocation*/, NodeContext& ctx) {
-  return detail::run_here_or_reject(ctx);
-}
+Decision Local::decide(const Invocation& /*invocation*/, NodeContext& ctx) { return detail::run_here_or_reject(ctx); }
 
 }  // namespace fogsched::policies

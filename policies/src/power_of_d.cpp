@@ -10,22 +10,22 @@ namespace fogsched::policies {
 
 PolicyInfo PowerOfD::info() {
   const Config defaults;
-  return PolicyInfo{
-      .name = "power_of_d",
-      .doc = "run here while load < threshold, else probe d random peers and forward to the "
-             "least loaded if it is less loaded than this node",
-      .params = {ParamSpec{.name = "d",
-                           .type = ParamType::integer,
-                           .default_value = std::to_string(defaults.d),
-                           .min = 1,
-                           .max = static_cast<double>(kMaxProbePeers),
-                           .doc = "distinct random peers to probe when busy"},
-                 detail::threshold_param(defaults.threshold)},
-      .configure = [](const ParamValues& values) -> PolicyMaker {
-        const Config config{.d = detail::unsigned_param(values, "d"),
-                            .threshold = detail::unsigned_param(values, "threshold")};
-        return [config] { return std::make_unique<PowerOfD>(config); };
-      }};
+  return PolicyInfo{.name = "power_of_d",
+                    .doc =
+                        "run here while load < threshold, else probe d random peers and forward to the "
+                        "least loaded if it is less loaded than this node",
+                    .params = {ParamSpec{.name = "d",
+                                         .type = ParamType::integer,
+                                         .default_value = std::to_string(defaults.d),
+                                         .min = 1,
+                                         .max = static_cast<double>(kMaxProbePeers),
+                                         .doc = "distinct random peers to probe when busy"},
+                               detail::threshold_param(defaults.threshold)},
+                    .configure = [](const ParamValues& values) -> PolicyMaker {
+                      const Config config{.d = detail::unsigned_param(values, "d"),
+                                          .threshold = detail::unsigned_param(values, "threshold")};
+                      return [config] { return std::make_unique<PowerOfD>(config); };
+                    }};
 }
 
 PowerOfD::PowerOfD(Config config) : config_(config) {

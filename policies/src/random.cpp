@@ -11,9 +11,7 @@ PolicyInfo RandomPeer::info() {
       .name = "random",
       .doc = "forward each client invocation to a uniformly random peer",
       .params = {},
-      .configure = [](const ParamValues&) -> PolicyMaker {
-        return [] { return std::make_unique<RandomPeer>(); };
-      }};
+      .configure = [](const ParamValues&) -> PolicyMaker { return [] { return std::make_unique<RandomPeer>(); }; }};
 }
 
 Decision RandomPeer::decide(const Invocation& invocation, NodeContext& ctx) {

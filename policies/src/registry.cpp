@@ -22,9 +22,7 @@ const char* to_string(ParamType type) noexcept {
 
 // ---- ParamValues ----------------------------------------------------------------
 
-std::int64_t ParamValues::integer(std::string_view name) const {
-  return static_cast<std::int64_t>(at(name).number);
-}
+std::int64_t ParamValues::integer(std::string_view name) const { return static_cast<std::int64_t>(at(name).number); }
 
 double ParamValues::real(std::string_view name) const { return at(name).number; }
 
@@ -83,9 +81,7 @@ std::string shortest_text(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string integer_text(double value) {
-  return std::to_string(static_cast<std::int64_t>(value));
-}
+std::string integer_text(double value) { return std::to_string(static_cast<std::int64_t>(value)); }
 
 std::string bound_text(const ParamSpec& spec, double bound) {
   switch (spec.type) {
@@ -296,8 +292,7 @@ PolicyConfig PolicyRegistry::configure(std::string_view name, const RawParams& p
       std::vector<std::string> declared;
       for (const ParamSpec& param : info->params) declared.push_back(param.name);
       throw PolicyError("unknown parameter '" + key + "' for policy '" + info->name + "' (" +
-                        (declared.empty() ? std::string("it takes no parameters")
-                                          : "parameters: " + join(declared)) +
+                        (declared.empty() ? std::string("it takes no parameters") : "parameters: " + join(declared)) +
                         ")");
     }
     if (given[index] != nullptr) {
@@ -311,8 +306,8 @@ PolicyConfig PolicyRegistry::configure(std::string_view name, const RawParams& p
   config.canonical = info->name;
   for (std::size_t i = 0; i < info->params.size(); ++i) {
     const ParamSpec& param = info->params[i];
-    const std::string_view text = given[i] != nullptr ? std::string_view(*given[i])
-                                                       : std::string_view(param.default_value);
+    const std::string_view text =
+        given[i] != nullptr ? std::string_view(*given[i]) : std::string_view(param.default_value);
     ParsedValue value = parse_value(info->name, param, trim(text));
     config.canonical += (i == 0 ? "(" : ",") + param.name + "=" + value.canonical;
     config.values.set(param.name, std::move(value.canonical), value.number);

@@ -11,9 +11,7 @@ PolicyInfo RoundRobin::info() {
       .name = "round_robin",
       .doc = "forward client invocations to the peers in turn, starting at a random peer",
       .params = {},
-      .configure = [](const ParamValues&) -> PolicyMaker {
-        return [] { return std::make_unique<RoundRobin>(); };
-      }};
+      .configure = [](const ParamValues&) -> PolicyMaker { return [] { return std::make_unique<RoundRobin>(); }; }};
 }
 
 Decision RoundRobin::decide(const Invocation& invocation, NodeContext& ctx) {

@@ -9,19 +9,16 @@
 namespace fogsched::policies {
 
 PolicyInfo ThresholdRandom::info() {
-  return PolicyInfo{
-      .name = "threshold_random",
-      .doc = "run here while load < threshold, else forward to a uniformly random peer",
-      .params = {detail::threshold_param(Config{}.threshold)},
-      .configure = [](const ParamValues& values) -> PolicyMaker {
-        const Config config{.threshold = detail::unsigned_param(values, "threshold")};
-        return [config] { return std::make_unique<ThresholdRandom>(config); };
-      }};
+  return PolicyInfo{.name = "threshold_random",
+                    .doc = "run here while load < threshold, else forward to a uniformly random peer",
+                    .params = {detail::threshold_param(Config{}.threshold)},
+                    .configure = [](const ParamValues& values) -> PolicyMaker {
+                      const Config config{.threshold = detail::unsigned_param(values, "threshold")};
+                      return [config] { return std::make_unique<ThresholdRandom>(config); };
+                    }};
 }
 
-ThresholdRandom::ThresholdRandom(Config config) : config_(config) {
-  assert(config_.threshold >= 1);
-}
+ThresholdRandom::ThresholdRandom(Config config) : config_(config) { assert(config_.threshold >= 1); }
 
 Decision ThresholdRandom::decide(const Invocation& invocation, NodeContext& ctx) {
   const LoadReport load = ctx.local_load();

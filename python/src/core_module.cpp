@@ -35,8 +35,8 @@ namespace {
 constexpr std::chrono::milliseconds kSignalPollInterval{50};
 
 py::dict param_as_dict(const ParamSpec& p) {
-  return py::dict("name"_a = p.name, "type"_a = to_string(p.type), "default"_a = p.default_value,
-                  "min"_a = p.min, "max"_a = p.max, "doc"_a = p.doc);
+  return py::dict("name"_a = p.name, "type"_a = to_string(p.type), "default"_a = p.default_value, "min"_a = p.min,
+                  "max"_a = p.max, "doc"_a = p.doc);
 }
 
 py::list builtin_policies() {
@@ -131,16 +131,16 @@ py::dict trace_columns(const sim::RunOutput& output) {
       response_s.mutable_at(i) = to_seconds(r.end - r.arrival);
       vehicle.mutable_at(i) = r.vehicle;
       blacklisted.mutable_at(i) = r.blacklisted;
-      alert_s.mutable_at(i) = r.alert_delivered == Time::max() ? std::numeric_limits<double>::quiet_NaN()
-                                                               : to_seconds(r.alert_delivered);
+      alert_s.mutable_at(i) =
+          r.alert_delivered == Time::max() ? std::numeric_limits<double>::quiet_NaN() : to_seconds(r.alert_delivered);
     }
   }
   // In the order of the CLI's trace CSV.
   return py::dict("id"_a = id, "policy"_a = policy, "replication"_a = replication, "function"_a = function,
                   "origin"_a = origin, "executed_on"_a = executed_on, "hops"_a = hops, "probes"_a = probes,
-                  "decision"_a = decision, "outcome"_a = outcome, "arrival_s"_a = arrival_s,
-                  "start_s"_a = start_s, "end_s"_a = end_s, "response_s"_a = response_s, "vehicle"_a = vehicle,
-                  "blacklisted"_a = blacklisted, "alert_s"_a = alert_s);
+                  "decision"_a = decision, "outcome"_a = outcome, "arrival_s"_a = arrival_s, "start_s"_a = start_s,
+                  "end_s"_a = end_s, "response_s"_a = response_s, "vehicle"_a = vehicle, "blacklisted"_a = blacklisted,
+                  "alert_s"_a = alert_s);
 }
 
 // The names behind the trace's decision and outcome codes, indexed by code.
@@ -182,8 +182,8 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
 // `fogsched analyze --json`: the models first (milliseconds), then the simulation,
 // then the two side by side.
 std::string analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
-                    std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
-                    std::uint32_t threads, const std::optional<std::string>& duration) {
+                    std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
+                    const std::optional<std::string>& duration) {
   const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration);
   std::vector<analysis::PolicyAnalysis> analyses;
   {
@@ -214,26 +214,22 @@ PYBIND11_MODULE(_core, m) {
   // which pybind11 raises as ValueError.
 
   py::class_<ScenarioDocument>(m, "ScenarioDocument", "A scenario as written (the YAML tree) plus overrides.")
-      .def_static("load_file", &ScenarioDocument::load_file, "path"_a, "Reads and parses a scenario file (syntax only).")
+      .def_static("load_file", &ScenarioDocument::load_file, "path"_a,
+                  "Reads and parses a scenario file (syntax only).")
       .def_static("from_string", &ScenarioDocument::from_string, "yaml"_a, "origin"_a,
                   "Parses YAML text; `origin` names it in errors and anchors relative file paths.")
       .def("set", &ScenarioDocument::set, "path"_a, "value"_a,
            "Sets the value (YAML text) at a key path, as `--set path=value` does.")
       .def(
-          "validate",
-          [](const ScenarioDocument& document) {
-            sim::configure_policies(document.parse());
-          },
+          "validate", [](const ScenarioDocument& document) { sim::configure_policies(document.parse()); },
           "Checks the whole scenario and its policies, as `fogsched validate` does.")
       .def(
           "summary",
           [](const ScenarioDocument& document) {
             const Scenario scenario = document.parse();
             return py::dict("name"_a = scenario.name, "seed"_a = scenario.seed,
-                            "replications"_a = scenario.replications,
-                            "duration"_a = format_duration(scenario.duration),
-                            "warmup"_a = format_duration(scenario.warmup),
-                            "cameras"_a = scenario.cameras.count);
+                            "replications"_a = scenario.replications, "duration"_a = format_duration(scenario.duration),
+                            "warmup"_a = format_duration(scenario.warmup), "cameras"_a = scenario.cameras.count);
           },
           "Validates and returns the scenario's name, seed, replications, duration and warm-up (as text) and "
           "camera count.")
@@ -243,8 +239,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("origin", &ScenarioDocument::origin,
                              "The file path or origin name given when the document was made.")
       .def(
-          "copy", [](const ScenarioDocument& document) { return ScenarioDocument(document); },
-          "An independent copy.");
+          "copy", [](const ScenarioDocument& document) { return ScenarioDocument(document); }, "An independent copy.");
 
   m.def("policies", &builtin_policies, "The built-in policies with their parameters.");
   m.def("trace_code_names", &trace_code_names, "Names of the trace's decision and outcome codes.");
@@ -256,6 +251,7 @@ PYBIND11_MODULE(_core, m) {
         "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(),
         "Simulates with the GIL released and sets the exact models (Erlang-B, Markov chain, mean-field) "
         "beside it; returns the JSON document of `fogsched analyze --json`.");
-  m.def("format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
-        "The CLI's comparison table for a results JSON document.");
+  m.def(
+      "format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
+      "The CLI's comparison table for a results JSON document.");
 }

@@ -37,8 +37,8 @@ void Simulation::plate_recognised(std::uint32_t node, std::uint32_t inv) {
     it->second.first_recognised = std::min(it->second.first_recognised, now());
   }
   st.alert_pending = true;
-  events_.push(now_ns_ + city_.one_way(node, origin, workload_.alert_bytes(st.vehicle.source)).count(),
-               kAlertAtUplink, origin, inv);
+  events_.push(now_ns_ + city_.one_way(node, origin, workload_.alert_bytes(st.vehicle.source)).count(), kAlertAtUplink,
+               origin, inv);
 }
 
 void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
@@ -52,8 +52,7 @@ void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
   } else {
     // One FIFO per camera: the alert is sent once earlier alerts have gone.
     const double bits = static_cast<double>(workload_.alert_bytes(st.vehicle.source)) * 8.0;
-    const std::int64_t transmit =
-        uplink.bandwidth_bps > 0 ? from_seconds(bits / uplink.bandwidth_bps).count() : 0;
+    const std::int64_t transmit = uplink.bandwidth_bps > 0 ? from_seconds(bits / uplink.bandwidth_bps).count() : 0;
     const std::int64_t start = std::max(now_ns_, n.uplink_free_ns);
     n.uplink_free_ns = start + transmit;
     n.uplink_busy_ns += measured_ns(start, start + transmit);

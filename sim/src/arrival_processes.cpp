@@ -124,7 +124,8 @@ std::optional<MmppConfigProblem> check_mmpp_config(const MmppConfig& config) {
   for (std::size_t i = 0; i < n; ++i) {
     const MmppState& state = config.states[i];
     if (!std::isfinite(state.rate_per_s)) {
-      return MmppConfigProblem{fmt::format("states.{}.rate", i), fmt::format("must be finite, got {}", state.rate_per_s)};
+      return MmppConfigProblem{fmt::format("states.{}.rate", i),
+                               fmt::format("must be finite, got {}", state.rate_per_s)};
     }
     if (state.rate_per_s < 0) {
       return MmppConfigProblem{fmt::format("states.{}.rate", i),
@@ -171,12 +172,12 @@ std::optional<MmppConfigProblem> check_mmpp_config(const MmppConfig& config) {
     const std::vector<bool> to_first = reachable(transition, 0, false);
     for (std::size_t j = 1; j < n; ++j) {
       if (!from_first[j]) {
-        return MmppConfigProblem{"transition",
-                                 fmt::format("state {} cannot be reached from state 0 (the chain must be irreducible)", j)};
+        return MmppConfigProblem{
+            "transition", fmt::format("state {} cannot be reached from state 0 (the chain must be irreducible)", j)};
       }
       if (!to_first[j]) {
-        return MmppConfigProblem{"transition",
-                                 fmt::format("state 0 cannot be reached from state {} (the chain must be irreducible)", j)};
+        return MmppConfigProblem{
+            "transition", fmt::format("state 0 cannot be reached from state {} (the chain must be irreducible)", j)};
       }
     }
   }

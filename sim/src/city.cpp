@@ -10,8 +10,7 @@
 
 namespace fogsched::sim {
 
-RateProfile::RateProfile(std::vector<ProfileStep> steps, Duration period)
-    : steps_(std::move(steps)), period_(period) {}
+RateProfile::RateProfile(std::vector<ProfileStep> steps, Duration period) : steps_(std::move(steps)), period_(period) {}
 
 double RateProfile::factor_at(Time t) const {
   if (steps_.empty()) return 1.0;
@@ -54,8 +53,8 @@ std::vector<Point> layout_positions(const Scenario& scenario) {
     case Layout::grid: {
       const std::uint32_t columns = grid_columns_of(cams);
       for (std::uint32_t i = 0; i < cams.count; ++i) {
-        positions.push_back({static_cast<double>(i % columns) * cams.spacing_m,
-                             static_cast<double>(i / columns) * cams.spacing_m});
+        positions.push_back(
+            {static_cast<double>(i % columns) * cams.spacing_m, static_cast<double>(i / columns) * cams.spacing_m});
       }
       break;
     }
@@ -67,9 +66,7 @@ std::vector<Point> layout_positions(const Scenario& scenario) {
       }
       break;
     }
-    case Layout::explicit_positions:
-      positions = cams.positions;
-      break;
+    case Layout::explicit_positions: positions = cams.positions; break;
   }
   return positions;
 }
@@ -94,8 +91,8 @@ std::vector<double> spread_values(const CameraValueSpread& spread, std::uint32_t
   const double total_weight = std::accumulate(spread.weights.begin(), spread.weights.end(), 0.0);
   for (double& v : out) {
     if (spread.kind == CameraValueSpread::Kind::uniform) {
-      v = integers ? spread.min + static_cast<double>(rng.uniform_index(
-                                      static_cast<std::uint64_t>(spread.max - spread.min) + 1))
+      v = integers ? spread.min +
+                         static_cast<double>(rng.uniform_index(static_cast<std::uint64_t>(spread.max - spread.min) + 1))
                    : rng.uniform(spread.min, spread.max);
     } else {
       double pick = rng.uniform01() * total_weight;
@@ -119,13 +116,13 @@ City::City(const Scenario& scenario)
     nodes_.push_back({positions[i], cams.slots, cams.queue, cams.speed});
   }
   if (cams.slots_spread) {
-    const auto slots = spread_values(*cams.slots_spread, cams.count, true,
-                                     derive_seed(scenario.seed, {stream::kCameraValues, 0}));
+    const auto slots =
+        spread_values(*cams.slots_spread, cams.count, true, derive_seed(scenario.seed, {stream::kCameraValues, 0}));
     for (std::uint32_t i = 0; i < cams.count; ++i) nodes_[i].slots = static_cast<std::uint32_t>(slots[i]);
   }
   if (cams.speed_spread) {
-    const auto speeds = spread_values(*cams.speed_spread, cams.count, false,
-                                      derive_seed(scenario.seed, {stream::kCameraValues, 1}));
+    const auto speeds =
+        spread_values(*cams.speed_spread, cams.count, false, derive_seed(scenario.seed, {stream::kCameraValues, 1}));
     for (std::uint32_t i = 0; i < cams.count; ++i) nodes_[i].speed = speeds[i];
   }
   for (const CameraOverride& o : cams.overrides) {
@@ -157,7 +154,7 @@ City::City(const Scenario& scenario)
     const double default_speed = cams.speed_spread ? cams.speed_spread->mean() : cams.speed;
     const double base_rate = arrivals.process == ArrivalProcess::mmpp ? 1.0
                              : arrivals.rate_per_s                    ? *arrivals.rate_per_s
-                                                  : *arrivals.load * default_slots * default_speed / mean_s;
+                                                   : *arrivals.load * default_slots * default_speed / mean_s;
 
     std::vector<double> rate(cams.count, 0.0);
     for (std::uint32_t c : cameras) rate[c] = base_rate;
@@ -183,8 +180,7 @@ City::City(const Scenario& scenario)
     const OutageSpec& o = scenario.faults.outages[i];
     std::vector<std::uint32_t> cameras = o.cameras;
     if (cameras.empty()) {
-      const auto wanted = o.count > 0 ? o.count
-                                      : static_cast<std::uint32_t>(std::lround(o.fraction * cams.count));
+      const auto wanted = o.count > 0 ? o.count : static_cast<std::uint32_t>(std::lround(o.fraction * cams.count));
       std::vector<std::uint32_t> all(cams.count);
       std::iota(all.begin(), all.end(), 0u);
       Rng rng(derive_seed(scenario.seed, {stream::kOutages, i}));

@@ -100,13 +100,14 @@ ReplicationResult Simulation::run() {
 
   std::vector<std::uint32_t> slots(city_.camera_count());
   for (std::uint32_t i = 0; i < city_.camera_count(); ++i) slots[i] = nodes_[i].slots;
-  ReplicationResult result{.metrics = std::move(metrics_),
-                           .engine = {.events = processed,
-                                      .peak_pending_events = peak_pending,
-                                      .mean_pending_events = processed ? pending_sum / static_cast<double>(processed) : 0,
-                                      .peak_invocations = invocations_.size()},
-                           .summary = {},
-                           .trace = std::move(trace_)};
+  ReplicationResult result{
+      .metrics = std::move(metrics_),
+      .engine = {.events = processed,
+                 .peak_pending_events = peak_pending,
+                 .mean_pending_events = processed ? pending_sum / static_cast<double>(processed) : 0,
+                 .peak_invocations = invocations_.size()},
+      .summary = {},
+      .trace = std::move(trace_)};
   result.summary = summarize_replication(result.metrics, slots, Duration{end_ns_ - warmup_ns_});
   return result;
 }

@@ -29,8 +29,7 @@ std::size_t buckets_for(std::size_t pending, std::size_t target_bucket_events) {
 
 }  // namespace
 
-EventQueue::EventQueue()
-    : buckets_(kMinBuckets), bucket_mask_(kMinBuckets - 1), width_shift_(kInitialWidthShift) {}
+EventQueue::EventQueue() : buckets_(kMinBuckets), bucket_mask_(kMinBuckets - 1), width_shift_(kInitialWidthShift) {}
 
 void EventQueue::reserve(std::size_t pending) {
   window_.reserve(4 * kTargetBucketEvents);

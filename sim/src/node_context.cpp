@@ -16,9 +16,7 @@ std::uint32_t pack_load(const LoadReport& load) {
 
 }  // namespace
 
-std::size_t Simulation::peer_count() const noexcept {
-  return city_.camera_count() > 0 ? city_.camera_count() - 1 : 0;
-}
+std::size_t Simulation::peer_count() const noexcept { return city_.camera_count() > 0 ? city_.camera_count() - 1 : 0; }
 
 NodeId Simulation::peer(std::size_t index) const noexcept {
   // Every camera but self, in index order.
@@ -71,14 +69,13 @@ void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uin
   auto& known = nodes_[to].known;
   if (known.empty()) known.resize(city_.camera_count());
   const NodeState& sender = nodes_[from];
-  known[from] = KnownEntry{
-      .load = LoadReport{.running = packed_load >> 16,
-                         .queued = packed_load & 0xffff,
-                         .slots = sender.slots,
-                         .queue_capacity = sender.queue_capacity},
-      // The load was read when the message left the sender.
-      .measured_at = now() - city_.one_way(from, to, scenario_.network.gossip_bytes),
-      .valid = true};
+  known[from] = KnownEntry{.load = LoadReport{.running = packed_load >> 16,
+                                              .queued = packed_load & 0xffff,
+                                              .slots = sender.slots,
+                                              .queue_capacity = sender.queue_capacity},
+                           // The load was read when the message left the sender.
+                           .measured_at = now() - city_.one_way(from, to, scenario_.network.gossip_bytes),
+                           .valid = true};
 }
 
 // ---------------------------------------------------------------------------------

@@ -199,8 +199,7 @@ RoadGraph grid_roads(const std::vector<Point>& camera_positions, std::uint32_t c
   return graph;
 }
 
-RoadNetwork::RoadNetwork(const TrafficConfig& config, const std::vector<Point>& cameras)
-    : turn_weights_(config.turns) {
+RoadNetwork::RoadNetwork(const TrafficConfig& config, const std::vector<Point>& cameras) : turn_weights_(config.turns) {
   validate(config, cameras.size());
   build_roads(config);
   build_views(config, cameras);

@@ -50,12 +50,8 @@ class RoadNetwork {
 
   const DirectedRoad& road(std::uint32_t directed) const { return roads_[directed]; }
   // Where a vehicle arriving by `directed` may go next.
-  std::span<const TurnOption> turns_after(std::uint32_t directed) const {
-    return slice(turns_, turn_begin_, directed);
-  }
-  std::span<const CameraView> views_along(std::uint32_t directed) const {
-    return slice(views_, view_begin_, directed);
-  }
+  std::span<const TurnOption> turns_after(std::uint32_t directed) const { return slice(turns_, turn_begin_, directed); }
+  std::span<const CameraView> views_along(std::uint32_t directed) const { return slice(views_, view_begin_, directed); }
   std::size_t border_count() const { return border_exit_begin_.size() - 1; }
   std::uint32_t exit_count(std::size_t border) const {
     return border_exit_begin_[border + 1] - border_exit_begin_[border];
@@ -67,8 +63,7 @@ class RoadNetwork {
 
  private:
   template <class T>
-  static std::span<const T> slice(const std::vector<T>& items, const std::vector<std::uint32_t>& begin,
-                                  std::size_t k) {
+  static std::span<const T> slice(const std::vector<T>& items, const std::vector<std::uint32_t>& begin, std::size_t k) {
     return std::span(items).subspan(begin[k], begin[k + 1] - begin[k]);
   }
 

@@ -153,7 +153,7 @@ class Simulation final : public NodeContext {
   std::vector<NodeState> nodes_;
   std::vector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
-  std::vector<ProbeRound> rounds_;            // slab; free slots chained
+  std::vector<ProbeRound> rounds_;  // slab; free slots chained
   std::uint32_t free_round_ = ~0u;
 
   std::uint32_t bound_node_ = 0;

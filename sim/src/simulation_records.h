@@ -12,23 +12,23 @@
 namespace fogsched::sim {
 
 enum EventKind : std::uint32_t {
-  kArrival,          // a: stream
-  kForwardArrive,    // node: destination, a: invocation
-  kComplete,         // node: where it ran, a: invocation
-  kResponseArrive,   // node: origin, a: invocation
-  kProbeArrive,      // node: first probed peer, a: round, b: packed SlotRange of the round
-  kProbeReply,       // node: prober, a: round, b: packed SlotRange
-  kProbeTimeout,     // node: prober, a: round
-  kTimer,            // node, a: timer generation
-  kGossipArrive,     // node: receiver, a: sender, b: packed load
-  kTraceArrival,     // a: trace source
-  kTrafficEvent,     // a: traffic source
-  kNodeDown,         // node (an explicit outage starts)
-  kNodeUp,           // node (an explicit outage ends)
-  kFailureProcess,   // node, a: 1 = fails, 0 = repaired
-  kForwardTimeout,   // node: the sender, a: invocation (its forward met a down node)
-  kProbeLost,        // node: prober, a: round, b: slot (the probed peer was down)
-  kAlertAtUplink,    // node: the camera whose uplink carries it, a: invocation
+  kArrival,         // a: stream
+  kForwardArrive,   // node: destination, a: invocation
+  kComplete,        // node: where it ran, a: invocation
+  kResponseArrive,  // node: origin, a: invocation
+  kProbeArrive,     // node: first probed peer, a: round, b: packed SlotRange of the round
+  kProbeReply,      // node: prober, a: round, b: packed SlotRange
+  kProbeTimeout,    // node: prober, a: round
+  kTimer,           // node, a: timer generation
+  kGossipArrive,    // node: receiver, a: sender, b: packed load
+  kTraceArrival,    // a: trace source
+  kTrafficEvent,    // a: traffic source
+  kNodeDown,        // node (an explicit outage starts)
+  kNodeUp,          // node (an explicit outage ends)
+  kFailureProcess,  // node, a: 1 = fails, 0 = repaired
+  kForwardTimeout,  // node: the sender, a: invocation (its forward met a down node)
+  kProbeLost,       // node: prober, a: round, b: slot (the probed peer was down)
+  kAlertAtUplink,   // node: the camera whose uplink carries it, a: invocation
 };
 
 // Where an invocation is: what a node failure does to it depends on this.
@@ -49,30 +49,30 @@ struct Simulation::FunctionModel {
 
 struct Simulation::InvocationState {
   Invocation inv;
-  double work_s = 0;               // service demand on a node of speed 1
+  double work_s = 0;  // service demand on a node of speed 1
   Time start{};
-  std::uint32_t node = 0;          // where it is now (and, once started, where it runs)
-  std::uint32_t next = kNone;      // next in the node's queue, or in the free list
+  std::uint32_t node = 0;      // where it is now (and, once started, where it runs)
+  std::uint32_t next = kNone;  // next in the node's queue, or in the free list
   std::uint32_t probes = 0;
   std::uint32_t trace_index = kNone;  // its row in trace_, once finished
   DecisionKind decision = DecisionKind::run_local;
   Phase phase = Phase::done;
-  bool measured = false;           // arrived after the warm-up
-  bool live = false;               // slot in use
-  bool finished = false;           // its outcome is recorded
-  bool alert_pending = false;      // its blacklist alert has not reached the uplink yet
+  bool measured = false;       // arrived after the warm-up
+  bool live = false;           // slot in use
+  bool finished = false;       // its outcome is recorded
+  bool alert_pending = false;  // its blacklist alert has not reached the uplink yet
   bool has_vehicle = false;
   VehicleSighting vehicle;
   Time alert_delivered = Time::max();
 };
 
 struct Simulation::ProbeRound {
-  std::uint32_t inv = kNone;       // also the free-list link while unused
-  std::uint32_t node = 0;          // the prober
+  std::uint32_t inv = kNone;  // also the free-list link while unused
+  std::uint32_t node = 0;     // the prober
   PeerSet peers;
   std::array<LoadReport, kMaxProbePeers> loads{};
-  std::uint32_t answered = 0;      // bit i: peers[i] answered
-  std::uint32_t resolved = 0;      // peers that answered or are known to be down
+  std::uint32_t answered = 0;        // bit i: peers[i] answered
+  std::uint32_t resolved = 0;        // peers that answered or are known to be down
   std::uint32_t pending_events = 0;  // its events still in the queue
   bool decided = false;
 };
@@ -93,16 +93,16 @@ struct alignas(64) Simulation::NodeState {
   std::uint32_t queued = 0;
   std::uint32_t queue_head = kNone;
   std::uint32_t queue_tail = kNone;
-  std::uint32_t down_count = 0;    // overlapping outages and failures holding it down
-  std::uint32_t epoch = 0;         // bumped when it goes down: stale completions are ignored
+  std::uint32_t down_count = 0;  // overlapping outages and failures holding it down
+  std::uint32_t epoch = 0;       // bumped when it goes down: stale completions are ignored
   double speed = 1;
   std::int64_t busy_since_ns = 0;  // last time busy time was accounted
   std::int64_t busy_slot_ns = 0;   // within the measurement window
   std::unique_ptr<Policy> policy;  // none on the cloud
   Rng rng;
   std::uint32_t timer_generation = 0;
-  std::vector<KnownEntry> known;   // sized on first gossip received
-  Rng failure_rng;                 // failure/repair times of the failure process
+  std::vector<KnownEntry> known;  // sized on first gossip received
+  Rng failure_rng;                // failure/repair times of the failure process
   // Uplink to the cloud (cameras): a FIFO; the time it is free again.
   std::int64_t uplink_free_ns = 0;
   std::int64_t uplink_busy_ns = 0;  // within the measurement window

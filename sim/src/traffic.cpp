@@ -130,10 +130,8 @@ std::int32_t TrafficModel::Impl::choose(std::span<const TurnOption> options) {
 
 double TrafficModel::Impl::draw_speed() {
   switch (speed_.distribution) {
-    case SpeedDistribution::deterministic:
-      return speed_.mean_mps;
-    case SpeedDistribution::uniform:
-      return route_rng_.uniform(speed_.min_mps, speed_.max_mps);
+    case SpeedDistribution::deterministic: return speed_.mean_mps;
+    case SpeedDistribution::uniform: return route_rng_.uniform(speed_.min_mps, speed_.max_mps);
     case SpeedDistribution::normal: {
       // Inverse transform over the CDF's range on [min, max]: exact truncation, one draw.
       const double u = route_rng_.uniform(speed_cdf_low_, speed_cdf_high_);

@@ -13,9 +13,9 @@ namespace fogsched {
 double CameraValueSpread::mean() const {
   switch (kind) {
     case Kind::list:
-      return values.empty() ? 0 : std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-    case Kind::uniform:
-      return (min + max) / 2;
+      return values.empty() ? 0
+                            : std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    case Kind::uniform: return (min + max) / 2;
     case Kind::choice: {
       double weighted = 0;
       double total = 0;
@@ -44,12 +44,9 @@ void Parser::parse_cameras(const ConfigMap& cluster, CamerasSpec& cameras) {
   }
   const auto layout_name = [](Layout layout) {
     switch (layout) {
-      case Layout::grid:
-        return "grid";
-      case Layout::random:
-        return "random";
-      case Layout::explicit_positions:
-        break;
+      case Layout::grid: return "grid";
+      case Layout::random: return "random";
+      case Layout::explicit_positions: break;
     }
     return "explicit";
   };
@@ -118,7 +115,8 @@ CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std:
   const auto values = [&](const YAML::Node& list, const std::string& list_path) {
     require_sequence(list, list_path, "a list of values");
     std::vector<double> out;
-    for (std::size_t i = 0; i < list.size(); ++i) out.push_back(value(list[i], join_key_path(list_path, std::to_string(i))));
+    for (std::size_t i = 0; i < list.size(); ++i)
+      out.push_back(value(list[i], join_key_path(list_path, std::to_string(i))));
     return out;
   };
   CameraValueSpread spread;
@@ -130,7 +128,8 @@ CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std:
     }
     return spread;
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a value, a list or a map, got {}", describe_yaml_node(node)));
+  if (!node.IsMap())
+    fail(node, path, fmt::format("expected a value, a list or a map, got {}", describe_yaml_node(node)));
   if (node["choice"]) {
     const ConfigMap map = section(node, path, keys::kValueChoice);
     spread.kind = CameraValueSpread::Kind::choice;
@@ -140,7 +139,8 @@ CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std:
       const YAML::Node weights = map.get("weights");
       require_sequence(weights, map.path("weights"), "a list of weights");
       for (std::size_t i = 0; i < weights.size(); ++i) {
-        spread.weights.push_back(number(weights[i], join_key_path(map.path("weights"), std::to_string(i)), Bound::positive));
+        spread.weights.push_back(
+            number(weights[i], join_key_path(map.path("weights"), std::to_string(i)), Bound::positive));
       }
       if (spread.weights.size() != spread.values.size()) {
         fail(weights, map.path("weights"),
@@ -165,9 +165,11 @@ CameraValueSpread Parser::parse_camera_values(const YAML::Node& node, const std:
 Point Parser::parse_position(const YAML::Node& node, const std::string& path) const {
   if (node.IsSequence()) {
     if (node.size() != 2) fail(node, path, fmt::format("expected [x, y], got a list of {} values", node.size()));
-    return Point{distance(node[0], join_key_path(path, "0"), Bound::any), distance(node[1], join_key_path(path, "1"), Bound::any)};
+    return Point{distance(node[0], join_key_path(path, "0"), Bound::any),
+                 distance(node[1], join_key_path(path, "1"), Bound::any)};
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected [x, y] or {{x: ..., y: ...}}, got {}", describe_yaml_node(node)));
+  if (!node.IsMap())
+    fail(node, path, fmt::format("expected [x, y] or {{x: ..., y: ...}}, got {}", describe_yaml_node(node)));
   const ConfigMap map = section(node, path, keys::kPosition);
   return Point{distance(map.require("x"), map.path("x"), Bound::any),
                distance(map.require("y"), map.path("y"), Bound::any)};

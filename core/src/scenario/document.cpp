@@ -99,8 +99,7 @@ OrderedJson scalar_to_json(const YAML::Node& node) {
 
 OrderedJson node_to_json(const YAML::Node& node, const std::string& origin) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
+    case YAML::NodeType::Scalar: return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       OrderedJson array = OrderedJson::array();
       for (const auto& item : node) array.push_back(node_to_json(item, origin));
@@ -119,8 +118,7 @@ OrderedJson node_to_json(const YAML::Node& node, const std::string& origin) {
       return object;
     }
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
+    case YAML::NodeType::Undefined: break;
   }
   return nullptr;
 }

@@ -24,7 +24,8 @@ bool is_function_name(std::string_view text) {
 }  // namespace
 
 std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const std::string& path) {
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a map of functions by name, got {}", describe_yaml_node(node)));
+  if (!node.IsMap())
+    fail(node, path, fmt::format("expected a map of functions by name, got {}", describe_yaml_node(node)));
   if (node.size() == 0) fail(node, path, "expected at least one function");
   std::vector<FunctionSpec> functions;
   for (const auto& entry : node) {

@@ -7,12 +7,11 @@
 
 namespace fogsched::scenario_keys {
 
-inline constexpr std::string_view kTop[] = {"name",     "seed",    "duration",  "warmup",   "replications",
-                                            "hop_limit", "cluster", "network",   "functions", "workload",
-                                            "policies", "faults"};
+inline constexpr std::string_view kTop[] = {"name",    "seed",    "duration",  "warmup",   "replications", "hop_limit",
+                                            "cluster", "network", "functions", "workload", "policies",     "faults"};
 inline constexpr std::string_view kCluster[] = {"cameras", "cloud"};
-inline constexpr std::string_view kCameras[] = {"count", "layout", "spacing", "columns", "area",
-                                                "positions", "slots", "queue", "speed", "overrides"};
+inline constexpr std::string_view kCameras[] = {"count",     "layout", "spacing", "columns", "area",
+                                                "positions", "slots",  "queue",   "speed",   "overrides"};
 inline constexpr std::string_view kArea[] = {"width", "height"};
 inline constexpr std::string_view kPosition[] = {"x", "y"};
 // A per-camera value (slots, speed) drawn from options or from a uniform range.
@@ -27,9 +26,8 @@ inline constexpr std::string_view kUplink[] = {"bandwidth", "latency", "loss"};
 inline constexpr std::string_view kFunction[] = {"service_time", "payload", "response", "deadline"};
 inline constexpr std::string_view kWorkload[] = {"function", "cameras", "arrivals"};
 inline constexpr std::string_view kArrivals[] = {
-    "process",     "rate",       "load",  "hotspots", "rates",       "profile", "profile_period",
-    "states",      "transitions", "file", "entry_rate", "speed",     "turns",   "view_radius",
-    "trigger",     "frame_interval", "roads", "blacklist"};
+    "process", "rate",       "load",  "hotspots", "rates",       "profile", "profile_period", "states", "transitions",
+    "file",    "entry_rate", "speed", "turns",    "view_radius", "trigger", "frame_interval", "roads",  "blacklist"};
 inline constexpr std::string_view kHotspots[] = {"count", "cameras", "factor"};
 inline constexpr std::string_view kProfileStep[] = {"at", "factor"};
 inline constexpr std::string_view kMmppState[] = {"rate", "sojourn"};

@@ -30,7 +30,8 @@ std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std
       continue;
     }
     if (!item.IsMap()) {
-      fail(item, item_path, fmt::format("expected a policy name or a map with 'name', got {}", describe_yaml_node(item)));
+      fail(item, item_path,
+           fmt::format("expected a policy name or a map with 'name', got {}", describe_yaml_node(item)));
     }
     PolicySpec spec;
     spec.where = where(item, item_path);

@@ -50,7 +50,8 @@ void Parser::parse_vehicle_speed(const YAML::Node& node, const std::string& path
     traffic.speed_mean_mps = speed(node, path);
     return;
   }
-  if (!node.IsMap()) fail(node, path, fmt::format("expected a speed or a map with 'dist', got {}", describe_yaml_node(node)));
+  if (!node.IsMap())
+    fail(node, path, fmt::format("expected a speed or a map with 'dist', got {}", describe_yaml_node(node)));
   const ConfigMap map = section(node, path, keys::kVehicleSpeed);
   const bool normal = choice(map.require("dist"), map.path("dist"), {"uniform", "normal"}) == 1;
   for (const std::string_view key : {"mean", "sd"}) {
@@ -83,7 +84,8 @@ RoadGraphSpec Parser::parse_road_graph(const YAML::Node& node, const std::string
          fmt::format("expected at least two intersections, got {}", intersections.size()));
   }
   for (std::size_t i = 0; i < intersections.size(); ++i) {
-    graph.intersections.push_back(parse_position(intersections[i], join_key_path(map.path("intersections"), std::to_string(i))));
+    graph.intersections.push_back(
+        parse_position(intersections[i], join_key_path(map.path("intersections"), std::to_string(i))));
   }
   const auto intersection_count = graph.intersections.size();
   const auto intersection = [&](const YAML::Node& at, const std::string& at_path) {
@@ -105,7 +107,8 @@ RoadGraphSpec Parser::parse_road_graph(const YAML::Node& node, const std::string
     const YAML::Node road = roads[i];
     const std::string road_path = join_key_path(roads_path, std::to_string(i));
     if (!road.IsSequence() || road.size() != 2) {
-      fail(road, road_path, fmt::format("expected [from, to] (two intersection indices), got {}", describe_yaml_node(road)));
+      fail(road, road_path,
+           fmt::format("expected [from, to] (two intersection indices), got {}", describe_yaml_node(road)));
     }
     const std::uint32_t from = intersection(road[0], join_key_path(road_path, "0"));
     const std::uint32_t to = intersection(road[1], join_key_path(road_path, "1"));

@@ -82,20 +82,26 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
     std::vector<ArrivalProcess> used_by;
   };
   const KeyUse uses[] = {
-      {"rate", {poisson}},         {"load", {poisson}},
-      {"rates", {poisson}},        {"hotspots", {poisson, mmpp}},
+      {"rate", {poisson}},
+      {"load", {poisson}},
+      {"rates", {poisson}},
+      {"hotspots", {poisson, mmpp}},
       {"profile", {poisson, mmpp, traffic}},
       {"profile_period", {poisson, mmpp, traffic}},
-      {"states", {mmpp}},          {"transitions", {mmpp}},
-      {"file", {trace}},           {"entry_rate", {traffic}},
-      {"speed", {traffic}},        {"turns", {traffic}},
-      {"view_radius", {traffic}},  {"trigger", {traffic}},
-      {"frame_interval", {traffic}}, {"roads", {traffic}},
+      {"states", {mmpp}},
+      {"transitions", {mmpp}},
+      {"file", {trace}},
+      {"entry_rate", {traffic}},
+      {"speed", {traffic}},
+      {"turns", {traffic}},
+      {"view_radius", {traffic}},
+      {"trigger", {traffic}},
+      {"frame_interval", {traffic}},
+      {"roads", {traffic}},
       {"blacklist", {traffic}},
   };
   for (const auto& use : uses) {
-    if (!map.has(use.key) ||
-        std::find(use.used_by.begin(), use.used_by.end(), arrivals.process) != use.used_by.end()) {
+    if (!map.has(use.key) || std::find(use.used_by.begin(), use.used_by.end(), arrivals.process) != use.used_by.end()) {
       continue;
     }
     std::string processes;
@@ -119,9 +125,7 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
       parse_hotspots(map, arrivals, workload_cameras);
       parse_profile(map, arrivals);
       break;
-    case trace:
-      read_trace(map, scenario, arrivals);
-      break;
+    case trace: read_trace(map, scenario, arrivals); break;
     case traffic:
       parse_traffic(map, scenario, arrivals.traffic);
       parse_profile(map, arrivals);
@@ -212,7 +216,8 @@ void Parser::parse_profile(const ConfigMap& map, ArrivalSpec& arrivals) const {
     const std::string profile_path = map.path("profile");
     require_sequence(profile, profile_path, "a list of {at, factor} steps");
     for (std::size_t i = 0; i < profile.size(); ++i) {
-      const ConfigMap step_map = section(profile[i], join_key_path(profile_path, std::to_string(i)), keys::kProfileStep);
+      const ConfigMap step_map =
+          section(profile[i], join_key_path(profile_path, std::to_string(i)), keys::kProfileStep);
       ProfileStep step;
       const YAML::Node at = step_map.require("at");
       step.at = duration(at, step_map.path("at"), Bound::non_negative);

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "fogsched/core/units.h"
 #include "fogsched/live/wire.h"
@@ -33,7 +33,8 @@ std::string canonical_header_name(std::string_view name) {
   std::string canonical(name);
   bool upper = true;
   for (char& c : canonical) {
-    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                : std::tolower(static_cast<unsigned char>(c)));
     upper = c == '-';
   }
   return canonical;
@@ -52,10 +53,10 @@ std::optional<Duration> requested_service_time(const Request& request) {
 }
 
 Response exec_timeout_response(const Function& function, const Request& request) {
-  return text_response(http::status::gateway_timeout,
-                       fmt::format("{} exceeded exec_timeout of {}\n", function.spec.name,
-                                   format_duration(function.spec.exec_timeout)),
-                       request);
+  return text_response(
+      http::status::gateway_timeout,
+      fmt::format("{} exceeded exec_timeout of {}\n", function.spec.name, format_duration(function.spec.exec_timeout)),
+      request);
 }
 
 }  // namespace
@@ -66,9 +67,10 @@ asio::awaitable<Response> FunctionHost::State::run(Function& function, const Req
   if (const auto* command = std::get_if<CommandFunction>(&function.spec.kind)) {
     co_return co_await run_command(function, *command, request, path);
   }
-  if (std::holds_alternative<SyntheticFunction>(function.spec.kind)) co_return co_await run_synthetic(function, request);
-  co_return co_await run_http(function, std::get<HttpFunction>(function.spec.kind), request, path, client_info,
-                              call_id, start_time);
+  if (std::holds_alternative<SyntheticFunction>(function.spec.kind))
+    co_return co_await run_synthetic(function, request);
+  co_return co_await run_http(function, std::get<HttpFunction>(function.spec.kind), request, path, client_info, call_id,
+                              start_time);
 }
 
 asio::awaitable<Response> FunctionHost::State::run_synthetic(Function& function, const Request& request) {
@@ -130,7 +132,7 @@ asio::awaitable<Response> FunctionHost::State::run_command(Function& function, c
     response = exec_timeout_response(function, request);
   } else if (!outcome.succeeded()) {
     std::string text = outcome.err.empty() ? (outcome.signal != 0 ? fmt::format("killed by signal {}\n", outcome.signal)
-                                                                   : fmt::format("exit status {}\n", outcome.exit_code))
+                                                                  : fmt::format("exit status {}\n", outcome.exit_code))
                                            : std::move(outcome.err);
     response = text_response(http::status::internal_server_error, std::move(text), request);
   } else {

@@ -7,9 +7,9 @@
 
 #include <atomic>
 
+#include <fmt/format.h>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <fmt/format.h>
 
 #include "gateway_answers.h"
 #include "host_state.h"
@@ -91,8 +91,8 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
     function->replicas.store(1);  // the gateway scales from zero and then invokes
   }
   if (!function || function->replicas.load() == 0) {
-    Response response = go_error(http::status::service_unavailable, fmt::format("No endpoints available for: {}.", name),
-                                 request);
+    Response response =
+        go_error(http::status::service_unavailable, fmt::format("No endpoints available for: {}.", name), request);
     response.set("X-OpenFaaS-Internal", "proxy");
     stamp(response);
     co_return response;
@@ -101,10 +101,10 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
   metrics.started(function->qualified_name);
   Response response;
   if (!function->try_acquire_slot()) {
-    response = go_error(http::status::too_many_requests,
-                        fmt::format("Concurrent request limit exceeded. Max concurrent requests: {}",
-                                    function->spec.max_inflight),
-                        request);
+    response = go_error(
+        http::status::too_many_requests,
+        fmt::format("Concurrent request limit exceeded. Max concurrent requests: {}", function->spec.max_inflight),
+        request);
     response.set("X-OpenFaaS-Internal", "faas-middleware");
   } else {
     SlotGuard slot(*function);

@@ -5,11 +5,11 @@
 #include <limits>
 #include <sstream>
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 #include <boost/algorithm/string/join.hpp>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/algorithm/string/trim.hpp>
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/config_reader.h"
 #include "fogsched/core/service_time_grammar.h"
@@ -23,8 +23,8 @@ std::vector<std::string> split_words(std::string_view text) {
   std::vector<std::string> words;
   std::string trimmed = boost::algorithm::trim_copy(std::string(text));
   if (trimmed.empty()) return words;
-  boost::algorithm::split(words, trimmed, [](char c) { return c == ' ' || c == '\t' || c == '\n'; },
-                          boost::algorithm::token_compress_on);
+  boost::algorithm::split(
+      words, trimmed, [](char c) { return c == ' ' || c == '\t' || c == '\n'; }, boost::algorithm::token_compress_on);
   return words;
 }
 
@@ -96,8 +96,8 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
     throw std::invalid_argument(fmt::format("service: '{}' is not a valid function name", d.service));
   }
   if (!d.namespace_name.empty() && d.namespace_name != kDefaultFunctionNamespace) {
-    throw std::invalid_argument(
-        fmt::format("namespace: '{}' is not valid (the host has only {})", d.namespace_name, kDefaultFunctionNamespace));
+    throw std::invalid_argument(fmt::format("namespace: '{}' is not valid (the host has only {})", d.namespace_name,
+                                            kDefaultFunctionNamespace));
   }
   HostedFunction function;
   function.name = d.service;
@@ -143,8 +143,9 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
 namespace {
 
 constexpr std::string_view kHostKeys[] = {"listen", "metrics_listen", "secrets", "scale_from_zero", "functions"};
-constexpr std::string_view kFunctionKeys[] = {"name", "image",        "command", "synthetic", "http",       "max_inflight",
-                                              "exec_timeout", "seed", "env",     "labels",    "annotations"};
+constexpr std::string_view kFunctionKeys[] = {"name", "image",        "command",      "synthetic",
+                                              "http", "max_inflight", "exec_timeout", "seed",
+                                              "env",  "labels",       "annotations"};
 class HostFileReader final : public ConfigReader {
  public:
   HostFileReader(std::string origin, std::filesystem::path base_dir)
@@ -202,7 +203,8 @@ class HostFileReader final : public ConfigReader {
   }
 
   std::map<std::string, std::string> string_map(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsMap()) fail(node, path, fmt::format("expected a map of names to text, got {}", describe_yaml_node(node)));
+    if (!node.IsMap())
+      fail(node, path, fmt::format("expected a map of names to text, got {}", describe_yaml_node(node)));
     std::map<std::string, std::string> map;
     for (const auto& entry : node) {
       const std::string key = scalar(entry.first, path, "a name");
@@ -240,8 +242,8 @@ class HostFileReader final : public ConfigReader {
       SyntheticFunction spec{read_service_time(*this, map.get("synthetic"), map.path("synthetic"), ServiceTimeRules{}),
                              1};
       if (map.has("seed")) {
-        spec.seed = integer(map.get("seed"), map.path("seed"), Bound::non_negative,
-                            std::numeric_limits<std::uint64_t>::max());
+        spec.seed =
+            integer(map.get("seed"), map.path("seed"), Bound::non_negative, std::numeric_limits<std::uint64_t>::max());
       }
       function.kind = spec;
     } else {

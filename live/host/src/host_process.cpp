@@ -92,8 +92,13 @@ class SpawnSetup {
 // thread.
 struct Exchange {
   Exchange(const asio::any_io_executor& executor, pid_t child)
-      : input(executor), output(executor), errors(executor), exited(executor), streams_done(executor),
-        deadline(executor), pid(child) {
+      : input(executor),
+        output(executor),
+        errors(executor),
+        exited(executor),
+        streams_done(executor),
+        deadline(executor),
+        pid(child) {
     streams_done.expires_at(asio::steady_timer::time_point::max());
   }
   ~Exchange() {

@@ -102,8 +102,8 @@ struct FunctionHost::State : std::enable_shared_from_this<State> {
                                         const std::string& path);
   asio::awaitable<Response> run_synthetic(Function& function, const Request& request);
   asio::awaitable<Response> run_http(Function& function, const HttpFunction& upstream, const Request& request,
-                                     const std::string& path, const ClientInfo& client_info,
-                                     const std::string& call_id, std::string_view start_time);
+                                     const std::string& path, const ClientInfo& client_info, const std::string& call_id,
+                                     std::string_view start_time);
   Response system(const Request& request, std::string_view path);
   Response deploy(const Request& request, bool update);
   Response remove(const Request& request);

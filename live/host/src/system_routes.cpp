@@ -38,7 +38,8 @@ Response FunctionHost::State::system(const Request& request, std::string_view pa
   } else if (const auto target = split_function_target(path, kFunctionStatusPrefix); target && target->path == "/") {
     route = Route::one_function;
     name = target->name;
-  } else if (const auto scaled = split_function_target(path, "/system/scale-function/"); scaled && scaled->path == "/") {
+  } else if (const auto scaled = split_function_target(path, "/system/scale-function/");
+             scaled && scaled->path == "/") {
     route = Route::scale;
     name = scaled->name;
   } else if (path == "/system/info") {
@@ -79,8 +80,7 @@ Response FunctionHost::State::system(const Request& request, std::string_view pa
     case Route::secrets:
       if (method == http::verb::get) return json_response(http::status::ok, "[]", request);
       break;
-    case Route::logs:
-      return empty_response(http::status::not_implemented, request);
+    case Route::logs: return empty_response(http::status::not_implemented, request);
   }
   return empty_response(http::status::method_not_allowed, request);
 }
@@ -182,7 +182,8 @@ Response FunctionHost::State::metrics_page(const Request& request) {
   std::vector<std::pair<std::string, std::uint64_t>> replicas;
   {
     std::lock_guard lock(mutex);
-    for (const auto& [name, function] : functions) replicas.emplace_back(function->qualified_name, function->replicas.load());
+    for (const auto& [name, function] : functions)
+      replicas.emplace_back(function->qualified_name, function->replicas.load());
   }
   Response response = text_response(http::status::ok, metrics.exposition(replicas), request);
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

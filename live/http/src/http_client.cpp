@@ -135,8 +135,8 @@ HttpClient::~HttpClient() { close_idle(); }
 asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDuration timeout) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   const asio::execution_context& context = asio::query(executor, asio::execution::context);
-  const auto found = std::find_if(pools_.begin(), pools_.end(),
-                                  [&](const auto& pool) { return &pool->context == &context; });
+  const auto found =
+      std::find_if(pools_.begin(), pools_.end(), [&](const auto& pool) { return &pool->context == &context; });
   if (found == pools_.end()) throw std::logic_error("HttpClient::send awaited outside the client's io_contexts");
   // Shared, so that close_idle() from another thread cannot free it under us.
   const std::shared_ptr<Pool> pool = *found;
@@ -155,8 +155,8 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
     if (!connection) {
       tcp::resolver resolver(pool->context);
       beast::error_code ec;
-      auto endpoints = co_await resolver.async_resolve(to.host, std::to_string(to.port),
-                                                       asio::redirect_error(use_awaitable, ec));
+      auto endpoints =
+          co_await resolver.async_resolve(to.host, std::to_string(to.port), asio::redirect_error(use_awaitable, ec));
       if (ec) {
         result.failure = ClientFailure::resolve;
         result.message = "cannot resolve " + to.host + ": " + ec.message();

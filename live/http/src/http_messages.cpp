@@ -5,10 +5,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/algorithm/string/trim.hpp>
-#include <fmt/format.h>
 
 #include "fogsched/live/http.h"
 
@@ -131,16 +131,21 @@ void strip_hop_by_hop(http::fields& fields) {
     }
   }
   static constexpr std::array hop_by_hop{
-      http::field::connection,        http::field::keep_alive,          http::field::proxy_authenticate,
-      http::field::proxy_authorization, http::field::proxy_connection,  http::field::te,
-      http::field::trailer,           http::field::transfer_encoding,   http::field::upgrade,
+      http::field::connection,
+      http::field::keep_alive,
+      http::field::proxy_authenticate,
+      http::field::proxy_authorization,
+      http::field::proxy_connection,
+      http::field::te,
+      http::field::trailer,
+      http::field::transfer_encoding,
+      http::field::upgrade,
   };
   // One pass over the fields (a handful), not a tree search per name.
   for (auto it = fields.begin(); it != fields.end();) {
     const bool hop = std::find(hop_by_hop.begin(), hop_by_hop.end(), it->name()) != hop_by_hop.end() ||
-                     std::any_of(named.begin(), named.end(), [&](const std::string& name) {
-                       return beast::iequals(it->name_string(), name);
-                     });
+                     std::any_of(named.begin(), named.end(),
+                                 [&](const std::string& name) { return beast::iequals(it->name_string(), name); });
     it = hop ? fields.erase(it) : std::next(it);
   }
 }
@@ -168,8 +173,8 @@ std::size_t fields_bytes(const http::fields& fields) {
 
 // "HTTP/1.1", as Beast writes the version: one digit each side of the dot.
 void append_version(std::string& wire, unsigned version) {
-  const char text[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
-                       static_cast<char>('0' + version % 10)};
+  const char text[] = {
+      'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.', static_cast<char>('0' + version % 10)};
   wire.append(text, sizeof text);
 }
 

@@ -90,8 +90,12 @@ struct Connection {
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   State(IoContextPool& pool, const tcp::endpoint& listen, ServerLimits lim, Handler h)
-      : contexts(pool), executor(pool.next().get_executor()), acceptor(executor), limits(lim),
-        handler(std::move(h)), drain_timer(executor) {
+      : contexts(pool),
+        executor(pool.next().get_executor()),
+        acceptor(executor),
+        limits(lim),
+        handler(std::move(h)),
+        drain_timer(executor) {
     acceptor.open(listen.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(listen);

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/trim.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace fogsched::live {
@@ -152,8 +152,8 @@ std::chrono::system_clock::time_point parse_rfc3339(std::string_view text) {
     return value;
   };
   // YYYY-MM-DDTHH:MM:SS
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':') {
     throw fail();
   }
   const year_month_day date{year(number(0, 4)), month(static_cast<unsigned>(number(5, 2))),

@@ -13,13 +13,13 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/openfaas.h"
@@ -50,8 +50,7 @@ std::optional<double> header_seconds(const Response& response, std::string_view 
   const std::string_view text = header(response, name);
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
-      value < 0) {
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
     return std::nullopt;
   }
   return value;
@@ -158,11 +157,11 @@ struct ReplayState {
   }
 };
 
-asio::awaitable<void> send_one(ReplayState& state, HttpClient& client, std::size_t index,
-                               SteadyDuration timeout) {
+asio::awaitable<void> send_one(ReplayState& state, HttpClient& client, std::size_t index, SteadyDuration timeout) {
   const PlannedRequest& planned = state.plan.requests[index];
   const NodeIdentity& node = state.nodes[origin_node(planned, state.nodes.size())];
-  Request request{http::verb::post, node.url.prefix + std::string(kFunctionPrefix) + state.plan.functions[planned.function].name, 11};
+  Request request{http::verb::post,
+                  node.url.prefix + std::string(kFunctionPrefix) + state.plan.functions[planned.function].name, 11};
   request.set(http::field::content_type, "application/octet-stream");
   if (state.options.send_service_times && planned.work_s >= 0) {
     request.set(beast::string_view(wire::kServiceSecondsHeader.data(), wire::kServiceSecondsHeader.size()),
@@ -216,8 +215,7 @@ asio::awaitable<void> dispatch(ReplayState& state, IoContextPool& contexts, Http
     }
     state.invocations[i].send_lateness = std::chrono::duration_cast<Duration>(now - due);
     state.progress[i] = ReplayState::Progress::in_flight;
-    asio::co_spawn(contexts.next(), send_one(state, client, i, std::min(state.options.timeout, left)),
-                   asio::detached);
+    asio::co_spawn(contexts.next(), send_one(state, client, i, std::min(state.options.timeout, left)), asio::detached);
   }
   {
     std::lock_guard lock(state.mutex);
@@ -290,8 +288,8 @@ std::vector<NodeIdentity> discover_nodes(const std::vector<Url>& nodes, SteadyDu
     }
     const auto [it, inserted] = url_by_name.emplace(identity.name, url);
     if (!inserted) {
-      throw LoadError(fmt::format("nodes {} and {} are both named '{}': {} could not tell them apart",
-                                  it->second, url, identity.name, wire::kNodeHeader));
+      throw LoadError(fmt::format("nodes {} and {} are both named '{}': {} could not tell them apart", it->second, url,
+                                  identity.name, wire::kNodeHeader));
     }
     identities.push_back(std::move(identity));
   }
@@ -390,8 +388,7 @@ Replay replay(const LoadPlan& plan, const std::vector<NodeIdentity>& nodes, cons
   for (std::size_t i = 0; i < result.invocations.size(); ++i) {
     switch (state.progress[i]) {
       case ReplayState::Progress::not_sent:
-      case ReplayState::Progress::answered:
-        break;
+      case ReplayState::Progress::answered: break;
       case ReplayState::Progress::planned:  // the dispatcher never got there
         result.invocations[i] = unanswered(plan, plan.requests[i], nodes.size(), stopped_at);
         break;
@@ -429,8 +426,8 @@ PolicyResult summarize_batches(const LoadPlan& plan, const std::vector<ReplayedI
   for (const ReplayedInvocation& inv : invocations) {
     const InvocationRecord& r = inv.record;
     if (r.arrival >= bounds.front() && r.arrival < bounds.back()) {
-      const auto k = static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), r.arrival) -
-                                              bounds.begin() - 1);
+      const auto k =
+          static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), r.arrival) - bounds.begin() - 1);
       MetricsCollector& m = collectors[k];
       ++m.client_invocations;
       m.record(r);
@@ -456,8 +453,7 @@ PolicyResult summarize_batches(const LoadPlan& plan, const std::vector<ReplayedI
   return summarize_policy(std::move(policy), summaries);
 }
 
-std::vector<InvocationRecord> measured_trace(const LoadPlan& plan,
-                                             const std::vector<ReplayedInvocation>& invocations) {
+std::vector<InvocationRecord> measured_trace(const LoadPlan& plan, const std::vector<ReplayedInvocation>& invocations) {
   std::vector<InvocationRecord> records;
   for (const ReplayedInvocation& inv : invocations) {
     if (inv.record.arrival >= time_at(plan.warmup) && inv.record.arrival < time_at(plan.duration)) {

@@ -20,9 +20,10 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
                        "Invocations answered by this node, by the decision taken here and the outcome.");
   for (const DecisionKind decision : {DecisionKind::run_local, DecisionKind::forward, DecisionKind::reject}) {
     for (std::size_t outcome = 0; outcome < NodeMetrics::kOutcomes.size(); ++outcome) {
-      render_sample(out, "fogsched_invocations_total",
-                    fmt::format("decision=\"{}\",outcome=\"{}\"", to_string(decision), NodeMetrics::kOutcomes.at(outcome)),
-                    static_cast<double>(metrics.invocations.at(static_cast<std::size_t>(decision)).at(outcome).value()));
+      render_sample(
+          out, "fogsched_invocations_total",
+          fmt::format("decision=\"{}\",outcome=\"{}\"", to_string(decision), NodeMetrics::kOutcomes.at(outcome)),
+          static_cast<double>(metrics.invocations.at(static_cast<std::size_t>(decision)).at(outcome).value()));
     }
   }
   render_metric_header(out, "fogsched_invocation_seconds", "histogram",
@@ -85,14 +86,10 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
     }
     total = state->total_load();
   }
-  const json status{{"node", config.name},
-                    {"policy", policy_config.canonical},
-                    {"hop_limit", config.hop_limit},
-                    {"gateway", config.gateway.to_string()},
-                    {"draining", draining.load()},
-                    {"load", json{{"running", total.running}, {"slots", total.slots}}},
-                    {"functions", functions},
-                    {"peers", peers}};
+  const json status{{"node", config.name},           {"policy", policy_config.canonical},
+                    {"hop_limit", config.hop_limit}, {"gateway", config.gateway.to_string()},
+                    {"draining", draining.load()},   {"load", json{{"running", total.running}, {"slots", total.slots}}},
+                    {"functions", functions},        {"peers", peers}};
   return json_response(http::status::ok, status.dump(2), request);
 }
 

@@ -41,7 +41,8 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_system(Request request, Cl
 asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request& request, const std::string& function,
                                                                   const std::string& rest, const Arrival& arrival,
                                                                   const ClientInfo& client) {
-  Request upstream{arrival.method, config.gateway.prefix + std::string(kFunctionPrefix) + function + rest, request.version()};
+  Request upstream{arrival.method, config.gateway.prefix + std::string(kFunctionPrefix) + function + rest,
+                   request.version()};
   copy_end_to_end_headers(request, upstream);
   upstream.set("X-Forwarded-For", forwarded_for(request, client));
   upstream.body() = request.body();
@@ -78,8 +79,8 @@ asio::awaitable<void> SchedulerNode::Impl::refresh_slots_from_gateway(FunctionId
   auto self = shared_from_this();
   Request request{http::verb::get, config.gateway.prefix + std::string(kFunctionStatusPrefix) + name, 11};
   if (credentials) request.set(http::field::authorization, basic_auth_header(*credentials));
-  ClientResult result = co_await gateway.send(config.gateway, std::move(request),
-                                              std::min<SteadyDuration>(config.gateway_timeout, std::chrono::seconds(5)));
+  ClientResult result = co_await gateway.send(
+      config.gateway, std::move(request), std::min<SteadyDuration>(config.gateway_timeout, std::chrono::seconds(5)));
   std::uint32_t slots = config.default_slots;
   if (result && result.response->result() == http::status::ok) {
     try {

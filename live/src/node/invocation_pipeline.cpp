@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "fogsched/live/wire.h"
 #include "node_headers.h"
@@ -19,8 +19,7 @@ namespace fogsched::live {
 
 using asio::use_awaitable;
 
-asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request, ClientInfo client,
-                                                                 Arrival arrival) {
+asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request, ClientInfo client, Arrival arrival) {
   const auto started_at = std::chrono::steady_clock::now();
   const auto split = split_function_target(sv(request.target()));
   if (!split || !is_valid_function_name(split->name)) {
@@ -59,7 +58,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
     state->complete(*policy, Completion{.id = invocation.id,
                                         .function = function_id,
                                         .executed_on = outcome.ran_on,
-                                        .outcome = completed ? fogsched::Outcome::completed
+                                        .outcome = completed  ? fogsched::Outcome::completed
                                                    : rejected ? fogsched::Outcome::rejected
                                                               : fogsched::Outcome::failed,
                                         .response_time = std::chrono::duration_cast<Duration>(took)});
@@ -140,10 +139,9 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
     }
     if (!ran) {
       metrics.gateway_failures.add();
-      answer.response = text_response(http::status::bad_gateway,
-                                      fmt::format("fogsched: the gateway did not answer ({})\n",
-                                                  to_string(ran.failure)),
-                                      request);
+      answer.response =
+          text_response(http::status::bad_gateway,
+                        fmt::format("fogsched: the gateway did not answer ({})\n", to_string(ran.failure)), request);
       co_return answer;
     }
     if (ran.response->result() == http::status::too_many_requests) {
@@ -191,15 +189,16 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
     to = directory.url(peer);
   }
   metrics.forwards_sent.add();
-  Request upstream{http::verb::post, to.prefix + std::string(wire::kForwardPrefix) + function + rest, request.version()};
+  Request upstream{http::verb::post, to.prefix + std::string(wire::kForwardPrefix) + function + rest,
+                   request.version()};
   copy_end_to_end_headers(request, upstream);
   upstream.set(bsv(wire::kTokenHeader), bsv(peer_token));
   upstream.set(bsv(wire::kMethodHeader), http::to_string(arrival.method));
   upstream.set(bsv(wire::kHopsHeader), std::to_string(invocation.hops + 1));
   upstream.set(bsv(wire::kPathHeader), arrival.path.empty() ? config.name : arrival.path + "," + config.name);
   upstream.set(bsv(wire::kOriginHeader), bsv(arrival.forwarded ? arrival.origin : config.name));
-  upstream.set(bsv(wire::kInvocationHeader), arrival.forwarded ? arrival.origin_invocation
-                                                         : std::to_string(invocation.id.value));
+  upstream.set(bsv(wire::kInvocationHeader),
+               arrival.forwarded ? arrival.origin_invocation : std::to_string(invocation.id.value));
   upstream.body() = request.body();
   ClientResult result = co_await peers_client.send(to, std::move(upstream), config.forward_timeout);
   if (result) {
@@ -236,7 +235,7 @@ std::optional<LoadReport> SchedulerNode::Impl::read_probe_answer(NodeId peer, co
 }
 
 asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerSet& peers,
-                                                                      const std::string& function) {
+                                                                     const std::string& function) {
   auto self = shared_from_this();
   std::vector<Url> urls;
   {
@@ -244,7 +243,9 @@ asio::awaitable<std::vector<ProbeAnswer>> SchedulerNode::Impl::probe(const PeerS
     for (NodeId peer : peers) urls.push_back(directory.url(peer));
   }
   auto probe_request = [&](std::size_t i) {
-    Request request{http::verb::get, urls[i].prefix + std::string(wire::kLoadPath) + std::string(wire::kLoadFunctionQuery) + function, 11};
+    Request request{http::verb::get,
+                    urls[i].prefix + std::string(wire::kLoadPath) + std::string(wire::kLoadFunctionQuery) + function,
+                    11};
     request.set(bsv(wire::kTokenHeader), bsv(peer_token));
     metrics.probes_sent.add();
     return request;

@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
 
 #include "fogsched/core/rng.h"
 #include "fogsched/live/wire.h"
@@ -53,17 +53,17 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
   if (config.peer_token_file) peer_token = read_token_file(*config.peer_token_file);
   const bool has_peers = !config.static_peers.empty() || config.peers_dns.has_value();
   if (has_peers && peer_token.empty()) {
-    throw std::runtime_error("peers are configured but no peer token is (peers.token_file, FOGSCHED_PEER_TOKEN_FILE): "
-                             "peer calls need a shared token");
+    throw std::runtime_error(
+        "peers are configured but no peer token is (peers.token_file, FOGSCHED_PEER_TOKEN_FILE): "
+        "peer calls need a shared token");
   }
   policy = policy_config.make();
   const NodeId self{0};
   state = std::make_unique<LiveNodeState>(
       self, Rng(derive_seed(config.seed, {0x6c697665 /* "live" */})), [this] { return now(); }, config.hop_limit,
       policy_config.canonical,
-      LiveNodeState::Effects{
-          .gossip = [this](std::span<const NodeId> to, LoadReport load) { send_gossip(to, load); },
-          .set_timer = [this](Duration after) { arm_policy_timer(after); }});
+      LiveNodeState::Effects{.gossip = [this](std::span<const NodeId> to, LoadReport load) { send_gossip(to, load); },
+                             .set_timer = [this](Duration after) { arm_policy_timer(after); }});
   ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
@@ -164,9 +164,9 @@ int run_scheduler_node(const NodeConfig& config) {
     std::fprintf(stderr, "fogsched serve: draining\n");
     node->drain([&contexts] { contexts.stop(); });
   });
-  std::printf("listening on %s\n", fmt::format("{}:{}", node->local_endpoint().address().to_string(),
-                                               node->local_endpoint().port())
-                                       .c_str());
+  std::printf(
+      "listening on %s\n",
+      fmt::format("{}:{}", node->local_endpoint().address().to_string(), node->local_endpoint().port()).c_str());
   std::fflush(stdout);
   contexts.start();
   contexts.join();

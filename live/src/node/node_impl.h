@@ -62,8 +62,8 @@ struct NodeMetrics {
   // By decision (DecisionKind) and outcome (kOutcomes).
   std::array<std::array<Counter, kOutcomes.size()>, 3> invocations;
   LatencyHistogram latency;
-  Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received,
-      hop_limit_enforced, gateway_rejections, gateway_failures, peer_unauthorized;
+  Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received, hop_limit_enforced,
+      gateway_rejections, gateway_failures, peer_unauthorized;
 };
 
 struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
@@ -92,7 +92,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::steady_timer policy_timer;
   std::uint64_t policy_timer_generation = 0;
   std::unordered_map<std::uint32_t, Time> slots_read_at;  // by FunctionId
-  std::vector<NodeId> available_peers;  // scratch for refresh_available_peers()
+  std::vector<NodeId> available_peers;                    // scratch for refresh_available_peers()
 
   asio::steady_timer refresh_timer;
 
@@ -116,8 +116,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // A peer's answer to a probe, with the peer's health updated; none when it failed.
   std::optional<LoadReport> read_probe_answer(NodeId peer, const ClientResult& result);
   asio::awaitable<ClientResult> forward(NodeId peer, const Request& request, const std::string& function,
-                                        const std::string& rest, const Arrival& arrival,
-                                        const Invocation& invocation);
+                                        const std::string& rest, const Arrival& arrival, const Invocation& invocation);
   Response reject(const Request& request, const std::string& function) const;
   void decorate(Response& response, const Answer& outcome) const;
 

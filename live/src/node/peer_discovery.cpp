@@ -56,21 +56,24 @@ asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop() {
     }
     for (const auto& [id, url] : known) {
       boost::system::error_code ec;
-      auto results = co_await resolver.async_resolve(url.host, std::to_string(url.port),
-                                                     asio::redirect_error(use_awaitable, ec));
+      auto results =
+          co_await resolver.async_resolve(url.host, std::to_string(url.port), asio::redirect_error(use_awaitable, ec));
       if (ec) continue;
       std::lock_guard lock(mutex);
       for (const auto& entry : results) {
-        directory.set_address(id, Url{.host = entry.endpoint().address().to_string(), .port = url.port, .prefix = ""}.origin());
+        directory.set_address(
+            id, Url{.host = entry.endpoint().address().to_string(), .port = url.port, .prefix = ""}.origin());
       }
     }
     if (config.peers_dns) {
       const std::string& name = *config.peers_dns;
       const auto colon = name.rfind(':');
       const std::string host = name.substr(0, colon);
-      const std::uint16_t port = colon == std::string::npos ? 18080 : static_cast<std::uint16_t>(std::stoul(name.substr(colon + 1)));
+      const std::uint16_t port =
+          colon == std::string::npos ? 18080 : static_cast<std::uint16_t>(std::stoul(name.substr(colon + 1)));
       boost::system::error_code ec;
-      auto results = co_await resolver.async_resolve(host, std::to_string(port), asio::redirect_error(use_awaitable, ec));
+      auto results =
+          co_await resolver.async_resolve(host, std::to_string(port), asio::redirect_error(use_awaitable, ec));
       if (!ec) {
         // One address per peer: IPv4 when the name has any (Swarm's tasks.* and
         // Kubernetes' headless services list one IPv4 address per task or pod).

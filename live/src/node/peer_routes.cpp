@@ -2,9 +2,9 @@
 // from this node's load, gossip heard and sent, forwards admitted with their hops.
 #include "node_impl.h"
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/wire.h"
@@ -132,8 +132,7 @@ void SchedulerNode::Impl::send_gossip(std::span<const NodeId> to, LoadReport loa
     request.set(http::field::content_type, "application/json");
     request.body() = body;
     metrics.gossip_sent.add();
-    asio::co_spawn(contexts.next(), peers_client.send(url, std::move(request), config.probe_timeout),
-                   asio::detached);
+    asio::co_spawn(contexts.next(), peers_client.send(url, std::move(request), config.probe_timeout), asio::detached);
   }
 }
 

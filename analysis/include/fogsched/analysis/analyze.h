@@ -34,7 +34,7 @@ struct ModelResult {
   double rejection_probability = std::numeric_limits<double>::quiet_NaN();
   double forwarded_fraction = std::numeric_limits<double>::quiet_NaN();
   double mean_busy = std::numeric_limits<double>::quiet_NaN();  // busy slots, all cameras
-  std::vector<double> mean_busy_per_node;                        // erlang_b and ctmc
+  std::vector<double> mean_busy_per_node;                       // erlang_b and ctmc
 };
 
 struct PolicyAnalysis {

@@ -37,16 +37,16 @@ struct ModelValue {
 };
 
 struct ComparedMetric {
-  std::string_view key;    // "rejection_probability", "forwarded_fraction", "mean_busy"
-  std::string_view label;  // "rejection probability", ...
-  Estimate simulated;      // over replications
+  std::string_view key;            // "rejection_probability", "forwarded_fraction", "mean_busy"
+  std::string_view label;          // "rejection probability", ...
+  Estimate simulated;              // over replications
   std::vector<ModelValue> models;  // the models that apply, in the analysis' order
 };
 
 struct PolicyComparison {
   analysis::PolicyAnalysis analysis;
   std::uint32_t replications = 0;
-  std::uint64_t invocations = 0;  // client invocations over every replication
+  std::uint64_t invocations = 0;        // client invocations over every replication
   std::vector<ComparedMetric> metrics;  // rejection probability, forwarded fraction, mean busy
 };
 

@@ -15,8 +15,8 @@ struct MetricComparison {
   std::string metric;  // e.g. "rejection_probability", "response_p95_s"
   Estimate a;
   Estimate b;
-  double difference = 0;      // b.mean - a.mean
-  double combined_ci95 = 0;   // sqrt(a.ci95^2 + b.ci95^2); NaN when either is missing
+  double difference = 0;     // b.mean - a.mean
+  double combined_ci95 = 0;  // sqrt(a.ci95^2 + b.ci95^2); NaN when either is missing
   // |difference| <= combined_ci95; empty when an interval (or a mean) is missing.
   std::optional<bool> within_ci;
 };

@@ -96,8 +96,7 @@ class ConfigReader {
   double distance(const YAML::Node& node, const std::string& path, Bound bound) const;
   double speed(const YAML::Node& node, const std::string& path) const;  // positive
   // A number between 0 and 1; `interval` ("[0, 1)", ...) says which ends it may take.
-  double share(const YAML::Node& node, const std::string& path, std::string_view noun,
-               std::string_view interval) const;
+  double share(const YAML::Node& node, const std::string& path, std::string_view noun, std::string_view interval) const;
 
  protected:
   // The loader's error type, which fail() throws; ScenarioError unless overridden.

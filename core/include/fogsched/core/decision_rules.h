@@ -34,8 +34,8 @@ namespace fogsched {
 enum class Step : std::uint8_t {
   run_local,  // run here, or reject when the node has no room
   reject,
-  forward,    // to CheckedDecision::peer
-  probe,      // ask CheckedDecision::probe_peers, then decide again
+  forward,  // to CheckedDecision::peer
+  probe,    // ask CheckedDecision::probe_peers, then decide again
 };
 const char* to_string(Step) noexcept;
 
@@ -43,16 +43,16 @@ const char* to_string(Step) noexcept;
 struct DecisionRules {
   NodeId self;
   std::uint32_t hop_limit = 1;
-  std::string_view policy_name;                 // for error messages
-  std::function<bool(NodeId)> is_peer;          // listed by NodeContext::peer() now?
-  std::optional<NodeId> cloud;                  // NodeContext::cloud(): a forward target
+  std::string_view policy_name;         // for error messages
+  std::function<bool(NodeId)> is_peer;  // listed by NodeContext::peer() now?
+  std::optional<NodeId> cloud;          // NodeContext::cloud(): a forward target
 };
 
 struct CheckedDecision {
   Step step = Step::run_local;
-  NodeId peer{};                                // for Step::forward
-  const PeerSet* probe_peers = nullptr;         // for Step::probe; points into the Decision
-  RejectReason reason = RejectReason::policy;   // for Step::reject
+  NodeId peer{};                               // for Step::forward
+  const PeerSet* probe_peers = nullptr;        // for Step::probe; points into the Decision
+  RejectReason reason = RejectReason::policy;  // for Step::reject
   // A Forward or Probe at the hop limit, turned into run_local (counted by runtimes).
   bool hop_limit_enforced = false;
 };

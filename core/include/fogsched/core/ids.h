@@ -25,7 +25,5 @@ using InvocationId = StrongId<struct InvocationIdTag, std::uint64_t>;
 
 template <class Tag, class Rep>
 struct std::hash<fogsched::StrongId<Tag, Rep>> {
-  std::size_t operator()(fogsched::StrongId<Tag, Rep> id) const noexcept {
-    return std::hash<Rep>{}(id.value);
-  }
+  std::size_t operator()(fogsched::StrongId<Tag, Rep> id) const noexcept { return std::hash<Rep>{}(id.value); }
 };

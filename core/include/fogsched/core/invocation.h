@@ -10,9 +10,9 @@ namespace fogsched {
 struct Invocation {
   InvocationId id;
   FunctionId function;
-  NodeId origin;            // the node the client called
-  std::uint32_t hops = 0;   // forwards so far; 0 for a client invocation
-  Time arrival{};           // when the client's call reached `origin`
+  NodeId origin;           // the node the client called
+  std::uint32_t hops = 0;  // forwards so far; 0 for a client invocation
+  Time arrival{};          // when the client's call reached `origin`
   std::uint64_t payload_bytes = 0;
 };
 

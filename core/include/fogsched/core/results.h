@@ -21,12 +21,12 @@ struct InvocationRecord {
   std::uint32_t origin = 0;
   std::uint32_t executed_on = 0;  // for a rejection: the node that rejected it
   std::uint32_t hops = 0;
-  std::uint32_t probes = 0;       // probe messages sent while deciding it
+  std::uint32_t probes = 0;                         // probe messages sent while deciding it
   DecisionKind decision = DecisionKind::run_local;  // the origin's final decision
   Outcome outcome = Outcome::completed;
   Time arrival{};
-  Time start{};                   // execution start; equals end for rejections
-  Time end{};                     // answer back at the origin (or rejection time)
+  Time start{};  // execution start; equals end for rejections
+  Time end{};    // answer back at the origin (or rejection time)
   // Traffic workloads: the vehicle recognised (-1 otherwise), and for a blacklisted
   // one, when its alert reached the cloud (Time::max() when none was delivered).
   std::int64_t vehicle = -1;
@@ -53,14 +53,14 @@ class MetricsCollector {
   std::uint64_t rejected = 0;
   std::uint64_t deadline_missed = 0;
   std::uint64_t failed = 0;
-  std::uint64_t in_flight_at_end = 0;    // arrived but not ended when the run stopped
-  std::uint64_t forwarded = 0;           // executed (or rejected) away from the origin
+  std::uint64_t in_flight_at_end = 0;  // arrived but not ended when the run stopped
+  std::uint64_t forwarded = 0;         // executed (or rejected) away from the origin
   std::uint64_t probe_messages = 0;
   std::uint64_t gossip_messages = 0;
   std::uint64_t hop_limit_enforced = 0;  // forwards/probes at the hop limit, overridden
   double response_time_sum_s = 0;        // over completed + deadline_missed
   QuantileHistogram response_time_s;
-  std::vector<double> busy_slot_seconds; // per node
+  std::vector<double> busy_slot_seconds;  // per node
 
   // Faults (counted among `failed` where they end an invocation).
   std::uint64_t arrivals_at_down_nodes = 0;  // client calls to a camera that was down
@@ -72,12 +72,12 @@ class MetricsCollector {
   void add_uplink_busy_time(std::uint32_t camera, Duration busy);
   std::uint64_t alerts_sent = 0;
   std::uint64_t alerts_delivered = 0;
-  std::uint64_t alerts_lost = 0;             // dropped by the uplink's loss probability
+  std::uint64_t alerts_lost = 0;  // dropped by the uplink's loss probability
   QuantileHistogram alert_latency_s;
   double alert_latency_sum_s = 0;
-  std::uint64_t blacklisted_vehicles = 0;    // blacklisted vehicles that left the city
-  std::uint64_t blacklisted_missed = 0;      // ... never recognised before leaving every view
-  std::vector<double> uplink_busy_seconds;   // per camera
+  std::uint64_t blacklisted_vehicles = 0;   // blacklisted vehicles that left the city
+  std::uint64_t blacklisted_missed = 0;     // ... never recognised before leaving every view
+  std::vector<double> uplink_busy_seconds;  // per camera
 };
 
 // One replication's metrics, reduced to the numbers summaries need.
@@ -91,8 +91,8 @@ struct ReplicationSummary {
   double response_p50_s = 0;
   double response_p95_s = 0;
   double response_p99_s = 0;
-  double utilization = 0;    // mean over nodes of busy slot-time / (slots * window)
-  double jain_fairness = 0;  // of the per-node utilisations
+  double utilization = 0;              // mean over nodes of busy slot-time / (slots * window)
+  double jain_fairness = 0;            // of the per-node utilisations
   double failed_fraction = 0;          // failed / client invocations
   double timeouts_per_invocation = 0;  // (forward + probe timeouts) / client invocations
   double alerts_delivered = 0;         // count in the measurement window
@@ -106,12 +106,11 @@ struct ReplicationSummary {
 
 // `slots` per node and the measurement window (duration - warm-up) turn busy time
 // into utilisation.
-ReplicationSummary summarize_replication(const MetricsCollector& m,
-                                         const std::vector<std::uint32_t>& slots_per_node,
+ReplicationSummary summarize_replication(const MetricsCollector& m, const std::vector<std::uint32_t>& slots_per_node,
                                          Duration window);
 
 struct PolicyResult {
-  std::string policy;        // canonical spec, e.g. "power_of_d(d=2,threshold=3)"
+  std::string policy;  // canonical spec, e.g. "power_of_d(d=2,threshold=3)"
   std::uint32_t replications = 0;
   std::uint64_t invocations = 0;  // client invocations over all replications
   Estimate rejection_probability;

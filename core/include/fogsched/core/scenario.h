@@ -1,8 +1,8 @@
 #pragma once
 // The scenario model: plain structs, parsed and validated once at the edge
 // (scenario_yaml.h) and read by the simulator, live mode and the Python module.
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,14 +50,14 @@ struct CameraValueSpread {
 struct CamerasSpec {
   std::uint32_t count = 0;
   Layout layout = Layout::grid;
-  double spacing_m = 200;           // grid: distance between neighbouring cameras
-  std::uint32_t columns = 0;        // grid: 0 = ceil(sqrt(count))
-  double area_width_m = 0;          // random: cameras uniform in [0,w] x [0,h]
+  double spacing_m = 200;     // grid: distance between neighbouring cameras
+  std::uint32_t columns = 0;  // grid: 0 = ceil(sqrt(count))
+  double area_width_m = 0;    // random: cameras uniform in [0,w] x [0,h]
   double area_height_m = 0;
-  std::vector<Point> positions;     // explicit_positions: one per camera
-  std::uint32_t slots = 1;          // K
-  std::uint32_t queue = 0;          // Q; 0 = loss node
-  double speed = 1.0;               // relative CPU speed: service time = work / speed
+  std::vector<Point> positions;                   // explicit_positions: one per camera
+  std::uint32_t slots = 1;                        // K
+  std::uint32_t queue = 0;                        // Q; 0 = loss node
+  double speed = 1.0;                             // relative CPU speed: service time = work / speed
   std::optional<CameraValueSpread> slots_spread;  // replaces `slots` per camera
   std::optional<CameraValueSpread> speed_spread;  // replaces `speed` per camera
   std::vector<CameraOverride> overrides;          // applied after the spreads
@@ -68,25 +68,25 @@ struct CloudSpec {
   std::uint32_t slots = 64;
   std::uint32_t queue = 0;
   double speed = 1.0;
-  Duration latency{};               // one-way, between any camera and the cloud
-  double bandwidth_bps = 0;         // 0 = payload transfer takes no time
+  Duration latency{};        // one-way, between any camera and the cloud
+  double bandwidth_bps = 0;  // 0 = payload transfer takes no time
 };
 
 // Each camera's own uplink to the cloud (NB-IoT by default): one FIFO per camera,
 // used for blacklist alerts.
 struct UplinkSpec {
-  double bandwidth_bps = 60e3;       // NB-IoT class
+  double bandwidth_bps = 60e3;                         // NB-IoT class
   Duration latency = std::chrono::milliseconds(1600);  // one-way, after transmission
-  double loss_probability = 0;       // an alert is lost with this probability
+  double loss_probability = 0;                         // an alert is lost with this probability
 };
 
 struct NetworkSpec {
-  Duration latency_base{};          // one-way latency between two cameras ...
-  Duration latency_per_km{};        // ... plus this per km of straight-line distance
-  double bandwidth_bps = 0;         // 0 = payload transfer takes no time
-  std::uint64_t probe_bytes = 0;    // size of a probe request and of its answer
-  std::uint64_t gossip_bytes = 0;   // size of one gossip message
-  Duration probe_timeout{};         // a probe not answered by then is dropped; 0 = none
+  Duration latency_base{};         // one-way latency between two cameras ...
+  Duration latency_per_km{};       // ... plus this per km of straight-line distance
+  double bandwidth_bps = 0;        // 0 = payload transfer takes no time
+  std::uint64_t probe_bytes = 0;   // size of a probe request and of its answer
+  std::uint64_t gossip_bytes = 0;  // size of one gossip message
+  Duration probe_timeout{};        // a probe not answered by then is dropped; 0 = none
   UplinkSpec uplink;
 };
 
@@ -96,12 +96,12 @@ const char* to_string(ServiceDist) noexcept;
 // Service time of a function on a node of speed 1.
 struct ServiceTimeSpec {
   ServiceDist dist = ServiceDist::exponential;
-  Duration mean{};                  // exponential, deterministic, lognormal
-  double cv = 1.0;                  // lognormal: coefficient of variation
-  Duration min{};                   // uniform
-  Duration max{};                   // uniform
-  std::vector<double> samples_s;    // empirical: samples in seconds (from `file`)
-  std::string samples_file;         // empirical: the CSV the samples came from
+  Duration mean{};                // exponential, deterministic, lognormal
+  double cv = 1.0;                // lognormal: coefficient of variation
+  Duration min{};                 // uniform
+  Duration max{};                 // uniform
+  std::vector<double> samples_s;  // empirical: samples in seconds (from `file`)
+  std::string samples_file;       // empirical: the CSV the samples came from
 
   // Mean service time in seconds whatever the distribution.
   double mean_seconds() const;
@@ -129,7 +129,7 @@ const char* to_string(ArrivalProcess) noexcept;
 
 // One state of a Markov-modulated Poisson process.
 struct MmppStateSpec {
-  double rate_per_s = 0;  // arrival rate while in this state (per camera)
+  double rate_per_s = 0;    // arrival rate while in this state (per camera)
   Duration mean_sojourn{};  // mean (exponential) time spent in the state
 };
 
@@ -148,19 +148,19 @@ struct TrafficSpec {
   std::optional<RoadGraphSpec> roads;  // none = the streets of the cameras' grid
   double entry_rate_per_s = 1;         // vehicles entering the whole city, before the profile
   VehicleSpeedDist speed_dist = VehicleSpeedDist::deterministic;
-  double speed_mean_mps = 13.9;        // m/s: deterministic value, normal mean
-  double speed_sd_mps = 0;             // normal
-  double speed_min_mps = 0;            // uniform, normal (truncation)
+  double speed_mean_mps = 13.9;  // m/s: deterministic value, normal mean
+  double speed_sd_mps = 0;       // normal
+  double speed_min_mps = 0;      // uniform, normal (truncation)
   double speed_max_mps = 0;
-  double turn_straight = 0.6;          // relative weights at an intersection
+  double turn_straight = 0.6;  // relative weights at an intersection
   double turn_left = 0.2;
   double turn_right = 0.2;
   double view_radius_m = 25;
-  bool per_frame = true;               // false: one recognition per pass
+  bool per_frame = true;  // false: one recognition per pass
   Duration frame_interval = std::chrono::milliseconds(500);
   double blacklisted_fraction = 0;
   std::vector<std::uint64_t> blacklisted_vehicles;  // vehicle ids (numbered in order of entry)
-  std::uint64_t alert_bytes = 1000;    // size of one blacklist alert on the uplink
+  std::uint64_t alert_bytes = 1000;                 // size of one blacklist alert on the uplink
 };
 
 struct ArrivalSpec {
@@ -195,8 +195,8 @@ struct ArrivalSpec {
 };
 
 struct WorkloadSpec {
-  std::string function;             // name in `functions`
-  std::uint32_t function_index = 0; // index into Scenario::functions
+  std::string function;                // name in `functions`
+  std::uint32_t function_index = 0;    // index into Scenario::functions
   std::vector<std::uint32_t> cameras;  // cameras receiving this workload; empty = all
   ArrivalSpec arrivals;
   SourceLocation where;
@@ -237,12 +237,12 @@ struct FaultsSpec {
 
 struct Scenario {
   std::string name;
-  std::string source_file;          // file it was loaded from ("" when built in memory)
+  std::string source_file;  // file it was loaded from ("" when built in memory)
   std::uint64_t seed = 1;
-  Duration duration{};              // simulated time per replication, warm-up included
-  Duration warmup{};                // arrivals before this are not measured
+  Duration duration{};  // simulated time per replication, warm-up included
+  Duration warmup{};    // arrivals before this are not measured
   std::uint32_t replications = 1;
-  std::uint32_t hop_limit = 1;      // forwards an invocation may take
+  std::uint32_t hop_limit = 1;  // forwards an invocation may take
   CamerasSpec cameras;
   CloudSpec cloud;
   NetworkSpec network;

@@ -30,7 +30,7 @@ class FakeNodeContext final : public NodeContext {
   struct GossipSent {
     std::vector<NodeId> peers;  // for gossip_load_to_all(), the peers listed then
     bool to_all = false;
-    LoadReport load;            // local_load() when it was sent
+    LoadReport load;  // local_load() when it was sent
   };
 
   explicit FakeNodeContext(std::uint64_t seed = 1) : rng_(seed) {}

@@ -25,10 +25,10 @@ struct Backoff {
 
 struct NodeConfig {
   // node
-  std::string name;                          // default: the host name
+  std::string name;  // default: the host name
   std::string listen = "0.0.0.0:18080";
-  unsigned threads = 0;                      // 0: hardware threads
-  std::uint64_t seed = 1;                    // the policy's RNG stream
+  unsigned threads = 0;    // 0: hardware threads
+  std::uint64_t seed = 1;  // the policy's RNG stream
 
   // gateway
   Url gateway = Url{.host = "127.0.0.1", .port = 8080, .prefix = ""};
@@ -37,7 +37,7 @@ struct NodeConfig {
   std::filesystem::path secrets_dir = "/run/secrets";
 
   // policy
-  PolicySpec policy{"local", {}, {}};        // validated; parameters in canonical form
+  PolicySpec policy{"local", {}, {}};  // validated; parameters in canonical form
   std::uint32_t hop_limit = 1;
 
   // functions
@@ -47,7 +47,7 @@ struct NodeConfig {
 
   // peers
   std::vector<Url> static_peers;
-  std::optional<std::string> peers_dns;      // host:port, re-resolved every peers_refresh
+  std::optional<std::string> peers_dns;  // host:port, re-resolved every peers_refresh
   Duration peers_refresh = std::chrono::seconds(10);
   std::optional<std::filesystem::path> peer_token_file;
   Duration probe_timeout = std::chrono::milliseconds(100);
@@ -99,7 +99,7 @@ const std::vector<NodeSetting>& node_settings();
 
 // A value given on the command line for a setting's key, as written.
 struct SettingOverride {
-  std::string key;    // NodeSetting::key
+  std::string key;  // NodeSetting::key
   std::string value;
 };
 

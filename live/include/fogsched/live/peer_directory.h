@@ -23,11 +23,11 @@ class PeerDirectory {
     NodeId id;
     Url url;
     bool from_dns = false;
-    bool present = true;       // listed now (DNS peers come and go)
-    bool available = true;     // present and not in back-off
+    bool present = true;         // listed now (DNS peers come and go)
+    bool available = true;       // present and not in back-off
     std::uint32_t failures = 0;  // consecutive
     Duration backoff{};
-    Duration retry_in{};       // time left in back-off
+    Duration retry_in{};  // time left in back-off
   };
 
   PeerDirectory(const std::vector<Url>& static_peers, Duration backoff_initial, Duration backoff_max);

@@ -18,7 +18,7 @@ class LeastLoaded final : public Policy {
 
   struct Config {
     Duration gossip_interval = std::chrono::seconds{1};  // time between gossip rounds, > 0
-    std::uint32_t fanout = 0;  // peers told per round, chosen at random; 0 = all peers
+    std::uint32_t fanout = 0;                            // peers told per round, chosen at random; 0 = all peers
   };
 
   static PolicyInfo info();

@@ -29,7 +29,7 @@ struct ParamSpec {
   std::string default_value;  // text form, as a user would write it
   double min = 0;             // inclusive bounds; durations in seconds
   double max = 0;
-  std::string doc;            // one line
+  std::string doc;  // one line
 };
 
 // Validated parameter values of one policy.
@@ -44,8 +44,8 @@ class ParamValues {
 
  private:
   struct Value {
-    std::string text;  // canonical text ("2", "0.5", "1s", "true")
-    double number = 0; // durations in nanoseconds, booleans 0/1
+    std::string text;   // canonical text ("2", "0.5", "1s", "true")
+    double number = 0;  // durations in nanoseconds, booleans 0/1
   };
   const Value& at(std::string_view name) const;
   std::map<std::string, Value, std::less<>> values_;
@@ -86,8 +86,7 @@ class PolicyRegistry {
   // with the entry's location ("FILE:LINE: policies: ...").
   PolicyConfig configure(const PolicySpec& spec) const;
   // Validates name and raw text parameters.
-  PolicyConfig configure(std::string_view name,
-                         const std::vector<std::pair<std::string, std::string>>& params) const;
+  PolicyConfig configure(std::string_view name, const std::vector<std::pair<std::string, std::string>>& params) const;
 
  private:
   std::map<std::string, PolicyInfo, std::less<>> policies_;

@@ -23,8 +23,8 @@ namespace fogsched::sim {
 // One state of the modulating chain: arrivals are Poisson at `rate_per_s` while the
 // chain is here, and the chain stays an exponential time of mean `mean_sojourn`.
 struct MmppState {
-  double rate_per_s = 0;     // >= 0 and finite; 0 = a silent state
-  Duration mean_sojourn{};   // > 0
+  double rate_per_s = 0;    // >= 0 and finite; 0 = a silent state
+  Duration mean_sojourn{};  // > 0
 };
 
 // A continuous-time Markov chain over `states` modulating a Poisson process.
@@ -102,8 +102,8 @@ class MmppArrivals {
   Rng rng_;
   RateProfile profile_;
   std::uint32_t state_ = 0;
-  Time state_ends_{};    // when the current sojourn ends; Time::max() with one state
-  Time chain_time_{};    // the chain is known up to here (the last `now`)
+  Time state_ends_{};  // when the current sojourn ends; Time::max() with one state
+  Time chain_time_{};  // the chain is known up to here (the last `now`)
 };
 
 // ---- Trace replay -------------------------------------------------------------------

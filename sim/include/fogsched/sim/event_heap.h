@@ -34,8 +34,7 @@ class EventHeap {
   bool empty() const { return size() == 0; }
   std::size_t size() const { return heap_.size() - (root_vacant_ ? 1 : 0); }
 
-  void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0,
-            std::uint32_t b = 0) {
+  void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0, std::uint32_t b = 0) {
     push(Event{time_ns, next_sequence_++, kind, node, a, b});
   }
 

@@ -37,8 +37,7 @@ class EventQueue {
   bool empty() const { return size() == 0; }
   std::size_t size() const { return window_.size() + calendar_count_; }
 
-  void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0,
-            std::uint32_t b = 0) {
+  void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0, std::uint32_t b = 0) {
     const Event e{time_ns, next_sequence_++, kind, node, a, b};
     if (time_ns < window_end_ns_) {
       window_.push(e);
@@ -114,15 +113,15 @@ class EventQueue {
   void rebuild(int width_shift, std::size_t bucket_count);
   std::int64_t earliest_calendar_time() const;
 
-  EventHeap window_;                    // events before window_end_ns_ (numbered by this queue)
+  EventHeap window_;  // events before window_end_ns_ (numbered by this queue)
   std::vector<Bucket> buckets_;
   std::vector<Chunk> chunks_;
   std::uint32_t free_chunk_ = kNoChunk;
-  std::vector<Event> later_years_;      // scratch of refill_window()
-  std::size_t bucket_mask_ = 0;         // ring size - 1 (a power of two)
+  std::vector<Event> later_years_;  // scratch of refill_window()
+  std::size_t bucket_mask_ = 0;     // ring size - 1 (a power of two)
   int width_shift_ = 0;
-  std::int64_t next_bucket_ = 0;        // number of the next bucket to drain
-  std::int64_t window_end_ns_ = 0;      // calendar events are at or after it
+  std::int64_t next_bucket_ = 0;    // number of the next bucket to drain
+  std::int64_t window_end_ns_ = 0;  // calendar events are at or after it
   std::size_t calendar_count_ = 0;
   std::uint64_t next_sequence_ = 0;
 

@@ -50,9 +50,9 @@ struct HostedFunction {
   std::string name;
   std::string image;  // shown in /system/functions; by default "fogsched/<kind>"
   std::variant<CommandFunction, SyntheticFunction, HttpFunction> kind;
-  std::uint32_t max_inflight = 0;                                // 0: no limit, as the watchdog
-  Duration exec_timeout = std::chrono::seconds(10);              // 0: none
-  std::map<std::string, std::string> env_vars;                   // a command's extra environment
+  std::uint32_t max_inflight = 0;                    // 0: no limit, as the watchdog
+  Duration exec_timeout = std::chrono::seconds(10);  // 0: none
+  std::map<std::string, std::string> env_vars;       // a command's extra environment
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
 };
@@ -85,13 +85,13 @@ class HostConfigError : public ScenarioError {
 };
 
 struct HostConfig {
-  std::string listen = "127.0.0.1:8080";          // gateway routes
-  std::optional<std::string> metrics_listen;      // /metrics; none when absent
-  std::optional<BasicAuthCredentials> basic_auth; // /system/* open when absent
-  bool scale_from_zero = true;                    // unknown function: 404 (true) or 503
+  std::string listen = "127.0.0.1:8080";           // gateway routes
+  std::optional<std::string> metrics_listen;       // /metrics; none when absent
+  std::optional<BasicAuthCredentials> basic_auth;  // /system/* open when absent
+  bool scale_from_zero = true;                     // unknown function: 404 (true) or 503
   std::vector<HostedFunction> functions;
   ServerLimits limits;
-  std::string release = "dev";                    // reported by /system/info
+  std::string release = "dev";  // reported by /system/info
 };
 
 // The functions file of docs/live.md ("The local host's functions file"). Unknown

@@ -122,8 +122,8 @@ std::string wire_header(const Response& response);
 // Server
 
 struct ServerLimits {
-  std::size_t max_header_bytes = 16 * 1024;         // 431 beyond
-  std::size_t max_body_bytes = 16 * 1024 * 1024;    // 413 beyond
+  std::size_t max_header_bytes = 16 * 1024;                 // 431 beyond
+  std::size_t max_body_bytes = 16 * 1024 * 1024;            // 413 beyond
   SteadyDuration read_timeout = std::chrono::seconds(60);   // waiting for, then reading, a request
   SteadyDuration write_timeout = std::chrono::seconds(30);  // writing a response
 };

@@ -49,8 +49,7 @@ struct FunctionTarget {
   std::string name;
   std::string path;
 };
-std::optional<FunctionTarget> split_function_target(std::string_view target,
-                                                    std::string_view prefix = kFunctionPrefix);
+std::optional<FunctionTarget> split_function_target(std::string_view target, std::string_view prefix = kFunctionPrefix);
 
 // --------------------------------------------------------------------------------
 // Basic auth on /system/*

@@ -33,10 +33,10 @@ struct LoadFunction {
 
 // One invocation to send: at `at` on the scenario's clock (0 = the start of the run).
 struct PlannedRequest {
-  std::uint64_t id = 0;         // the simulator's invocation id
+  std::uint64_t id = 0;  // the simulator's invocation id
   Duration at{};
-  std::uint32_t camera = 0;     // the origin; sent to node camera mod n
-  std::uint32_t function = 0;   // index into LoadPlan::functions
+  std::uint32_t camera = 0;    // the origin; sent to node camera mod n
+  std::uint32_t function = 0;  // index into LoadPlan::functions
   // The service demand the simulator drew for it (seconds on a node of speed 1);
   // negative when unknown.
   double work_s = -1;
@@ -46,22 +46,22 @@ struct LoadPlan {
   std::string scenario;
   std::uint64_t seed = 0;
   std::uint32_t cameras = 0;
-  Duration duration{};          // arrivals are in [0, duration)
-  Duration warmup{};            // arrivals before this are sent but not measured
+  Duration duration{};  // arrivals are in [0, duration)
+  Duration warmup{};    // arrivals before this are sent but not measured
   std::vector<LoadFunction> functions;
   std::vector<PlannedRequest> requests;  // sorted by (at, id)
 };
 
 struct LoadOptions {
   std::vector<Url> nodes;
-  double speedup = 1.0;          // scenario seconds per real second
+  double speedup = 1.0;  // scenario seconds per real second
   std::size_t max_outstanding = 1024;
-  std::uint64_t max_payload_bytes = 1024 * 1024;  // caps the bytes actually sent
-  SteadyDuration timeout = std::chrono::seconds(30);     // per request, real time
-  SteadyDuration hard_stop = std::chrono::seconds(60);   // after the last planned send
+  std::uint64_t max_payload_bytes = 1024 * 1024;        // caps the bytes actually sent
+  SteadyDuration timeout = std::chrono::seconds(30);    // per request, real time
+  SteadyDuration hard_stop = std::chrono::seconds(60);  // after the last planned send
   SteadyDuration status_timeout = std::chrono::seconds(5);
   std::uint32_t threads = 2;
-  std::uint32_t batches = 10;    // batch means over the measurement window
+  std::uint32_t batches = 10;  // batch means over the measurement window
   // Name each call's service demand (divided by the speedup) in the header synthetic
   // functions honour (X-Synthetic-Service-Seconds), so that the live run and its
   // simulation share service demands as well as arrivals. Real functions ignore it.
@@ -91,27 +91,27 @@ struct ReplayedInvocation {
   // nodes as cameras, node i is camera i; with fewer nodes, the origin itself when
   // its own node ran it, else the index of the node that ran it).
   InvocationRecord record;
-  std::uint32_t node = 0;          // index of the node that answered (or was asked)
-  Duration busy{};                 // execution time the gateway reported (X-Duration-Seconds)
-  bool sent = false;               // false: over --max-outstanding, recorded as failed
-  bool abandoned = false;          // still outstanding at the hard stop, recorded as failed
-  bool timed_out = false;          // no answer within the request timeout
-  int status = 0;                  // HTTP status; 0 without an answer
-  Duration send_lateness{};        // real time the send went out after its due time
+  std::uint32_t node = 0;    // index of the node that answered (or was asked)
+  Duration busy{};           // execution time the gateway reported (X-Duration-Seconds)
+  bool sent = false;         // false: over --max-outstanding, recorded as failed
+  bool abandoned = false;    // still outstanding at the hard stop, recorded as failed
+  bool timed_out = false;    // no answer within the request timeout
+  int status = 0;            // HTTP status; 0 without an answer
+  Duration send_lateness{};  // real time the send went out after its due time
 };
 
 struct ReplayStats {
   std::uint64_t planned = 0;
   std::uint64_t sent = 0;
-  std::uint64_t not_sent = 0;      // over max_outstanding
+  std::uint64_t not_sent = 0;  // over max_outstanding
   std::uint64_t timed_out = 0;
-  std::uint64_t abandoned = 0;     // outstanding at the hard stop
+  std::uint64_t abandoned = 0;  // outstanding at the hard stop
   std::uint64_t peak_outstanding = 0;
-  double lateness_mean_s = 0;      // of sent requests, real seconds
+  double lateness_mean_s = 0;  // of sent requests, real seconds
   double lateness_p50_s = 0;
   double lateness_p99_s = 0;
   double lateness_max_s = 0;
-  double elapsed_s = 0;            // real time from the first due send to the last answer
+  double elapsed_s = 0;  // real time from the first due send to the last answer
 };
 
 struct Replay {
