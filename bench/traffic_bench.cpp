@@ -22,7 +22,8 @@ using fogsched::sim::TriggerMode;
 std::vector<Point> grid(std::uint32_t side) {
   std::vector<Point> positions;
   for (std::uint32_t i = 0; i < side * side; ++i) {
-    positions.push_back({(i % side) * 200.0, static_cast<double>(i / side) * 200.0});
+    const std::uint32_t row = i / side;
+    positions.push_back({(i % side) * 200.0, row * 200.0});
   }
   return positions;
 }
