@@ -160,6 +160,7 @@ nlohmann::json run_load(const Options& options) {
   std::vector<Tally> tallies(options.connections);
   // Workers are spread over the contexts; each keeps its own connection there.
   std::vector<std::future<void>> workers;
+  workers.reserve(tallies.size());
   for (Tally& tally : tallies) {
     workers.push_back(asio::co_spawn(contexts.next(), worker(run, client, tally), asio::use_future));
   }
@@ -211,7 +212,7 @@ nlohmann::json run_load(const Options& options) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{
       "Open-loop HTTP load at a fixed rate over keep-alive connections; latency from each request's scheduled "
       "send time. Prints one JSON line."};
@@ -234,21 +235,19 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "Event-loop threads (default 1)")->check(CLI::Range(1u, 64u));
   CLI11_PARSE(app, argc, argv);
 
-  try {
-    options.target = fogsched::live::parse_url(url_text);
-    options.duration = fogsched::parse_duration(duration_text);
-    options.warmup = fogsched::parse_duration(warmup_text);
-    options.timeout = fogsched::parse_duration(timeout_text);
-    options.method = http::string_to_verb(method_text);
-    if (options.method == http::verb::unknown)
-      throw std::invalid_argument("--method: unknown method '" + method_text + "'");
-    if (options.duration <= Clock::duration::zero()) throw std::invalid_argument("--duration must be positive");
-    if (options.warmup < Clock::duration::zero()) throw std::invalid_argument("--warmup must not be negative");
-    if (options.timeout <= Clock::duration::zero()) throw std::invalid_argument("--timeout must be positive");
-  } catch (const std::exception& e) {
-    std::cerr << "bench_live_latency: " << e.what() << '\n';
-    return 2;
-  }
+  options.target = fogsched::live::parse_url(url_text);
+  options.duration = fogsched::parse_duration(duration_text);
+  options.warmup = fogsched::parse_duration(warmup_text);
+  options.timeout = fogsched::parse_duration(timeout_text);
+  options.method = http::string_to_verb(method_text);
+  if (options.method == http::verb::unknown)
+    throw std::invalid_argument("--method: unknown method '" + method_text + "'");
+  if (options.duration <= Clock::duration::zero()) throw std::invalid_argument("--duration must be positive");
+  if (options.warmup < Clock::duration::zero()) throw std::invalid_argument("--warmup must not be negative");
+  if (options.timeout <= Clock::duration::zero()) throw std::invalid_argument("--timeout must be positive");
   std::cout << run_load(options).dump() << std::endl;
   return 0;
+} catch (const std::exception& e) {  // bad options, and any failure of the run
+  std::cerr << "bench_live_latency: " << e.what() << '\n';
+  return 2;
 }

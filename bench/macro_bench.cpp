@@ -502,7 +502,7 @@ void warn_if_not_optimised() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{"fogsched macro benchmark: whole scenarios through the simulator"};
   std::vector<std::string> scenario_paths;
   std::string duration_text;
@@ -519,21 +519,19 @@ int main(int argc, char** argv) {
   app.add_flag("--all", all, "reference scenarios, then the scaling series, then the threads check");
   CLI11_PARSE(app, argc, argv);
 
-  try {
-    const std::optional<Duration> duration =
-        duration_text.empty() ? std::nullopt : std::optional(fogsched::parse_duration(duration_text));
-    warn_if_not_optimised();
-    if (all || (!scaling && !threads_check)) {
-      run_reference_scenarios(scenario_paths.empty() ? default_scenario_paths() : scenario_paths, duration);
-    }
-    if (all || scaling) run_scaling(camera_counts, duration);
-    if (all || threads_check) {
-      const std::string path = scenario_paths.empty() ? city_1k_path() : scenario_paths.front();
-      if (!run_threads_check(path, duration)) return 1;
-    }
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "bench_macro: {}\n", error.what());
-    return 2;
+  const std::optional<Duration> duration =
+      duration_text.empty() ? std::nullopt : std::optional(fogsched::parse_duration(duration_text));
+  warn_if_not_optimised();
+  if (all || (!scaling && !threads_check)) {
+    run_reference_scenarios(scenario_paths.empty() ? default_scenario_paths() : scenario_paths, duration);
+  }
+  if (all || scaling) run_scaling(camera_counts, duration);
+  if (all || threads_check) {
+    const std::string path = scenario_paths.empty() ? city_1k_path() : scenario_paths.front();
+    if (!run_threads_check(path, duration)) return 1;
   }
   return 0;
+} catch (const std::exception& error) {  // the option setup's too: nothing escapes main
+  fmt::print(stderr, "bench_macro: {}\n", error.what());
+  return 2;
 }

@@ -27,7 +27,7 @@ constexpr std::uint32_t kSlots = 4;
 class FakeNodeContext final : public NodeContext {
  public:
   FakeNodeContext() : random_(42) {
-    for (std::uint32_t i = 1; i <= kPeers; ++i) peers_.push_back(NodeId{i});
+    for (std::uint32_t i = 1; i <= kPeers; ++i) peers_.emplace_back(i);
     known_loads_.resize(kPeers + 1);
   }
 

@@ -22,7 +22,8 @@ using fogsched::sim::TriggerMode;
 std::vector<Point> grid(std::uint32_t side) {
   std::vector<Point> positions;
   for (std::uint32_t i = 0; i < side * side; ++i) {
-    positions.push_back({(i % side) * 200.0, (i / side) * 200.0});
+    const std::uint32_t row = i / side;
+    positions.push_back({(i % side) * 200.0, row * 200.0});
   }
   return positions;
 }
@@ -68,7 +69,7 @@ void BM_TrafficConstruction(benchmark::State& state) {
     TrafficModel model(config, cameras, 42, fogsched::time_at(1h));
     benchmark::DoNotOptimize(model);
   }
-  state.SetComplexityN(side * side);
+  state.SetComplexityN(std::int64_t{side} * side);
 }
 BENCHMARK(BM_TrafficConstruction)->Arg(10)->Arg(100)->Arg(300)->Complexity(benchmark::oN);
 

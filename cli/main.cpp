@@ -72,6 +72,7 @@ int run_cli(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(argv[1]); })) {
     std::vector<std::string> names;
+    names.reserve(commands.size());
     for (const CLI::App* command : commands) names.push_back(command->get_name());
     return report(kExitBadInput, fmt::format("unknown command '{}' (expected {})", argv[1], fmt::join(names, ", ")));
   }

@@ -110,10 +110,13 @@ int validate_command(const ScenarioArgs& args) {
                         format_duration(scenario.cloud.latency));
   }
   std::vector<std::string> functions;
+  functions.reserve(scenario.functions.size());
   for (const FunctionSpec& f : scenario.functions) functions.push_back(describe_function(f));
   std::vector<std::string> workload;
+  workload.reserve(scenario.workload.size());
   for (const WorkloadSpec& w : scenario.workload) workload.push_back(describe_workload(w));
   std::vector<std::string> policy_names;
+  policy_names.reserve(policies.size());
   for (const PolicyConfig& p : policies) policy_names.push_back(p.canonical);
 
   std::string faults;

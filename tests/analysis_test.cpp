@@ -123,6 +123,7 @@ TEST(ClusterChain, LocalFactorisesIntoIndependentStations) {
   const ClusterChain chain(nodes, markov("local"));
   const ClusterChain::Stationary stationary = chain.stationary();
   std::vector<std::vector<double>> marginals;
+  marginals.reserve(nodes.size());
   for (const NodeModel& node : nodes) marginals.push_back(station_distribution(node));
   for (std::size_t s = 0; s < chain.state_count(); ++s) {
     const std::vector<std::uint32_t> loads = chain.loads(s);

@@ -23,7 +23,6 @@ namespace fogsched::app {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 RunSettings with_policies(std::vector<std::string> specs) {

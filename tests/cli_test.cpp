@@ -82,7 +82,7 @@ class CliTest : public ::testing::Test {
 
   // The erlang-b scenario with one edit, written to a temp file.
   fs::path edited_erlang_b(const std::string& name, const std::function<std::string(std::string)>& edit) const {
-    const fs::path path = dir_ / name;
+    fs::path path = dir_ / name;
     write_file(path, edit(read_file(kErlangB)));
     return path;
   }

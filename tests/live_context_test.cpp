@@ -499,7 +499,7 @@ Url url_of(const std::string& text) { return parse_url(text); }
 
 std::vector<NodeId> ids(std::initializer_list<std::uint32_t> values) {
   std::vector<NodeId> out;
-  for (std::uint32_t v : values) out.push_back(NodeId{v});
+  for (std::uint32_t v : values) out.emplace_back(v);
   return out;
 }
 

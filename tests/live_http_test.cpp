@@ -257,7 +257,7 @@ TEST(HttpServerClient, LargeAndChunkedBodiesArriveWhole) {
   HttpClient client(loop.contexts());
 
   // Larger than a socket buffer on loopback, so the gather write takes several sends.
-  std::string large(3 * 1024 * 1024 + 17, '\0');
+  std::string large(std::size_t{3} * 1024 * 1024 + 17, '\0');
   for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 7 % 251);
   for (const char* target : {"/plain", "/chunked"}) {
     SCOPED_TRACE(target);

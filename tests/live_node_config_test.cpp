@@ -87,7 +87,7 @@ class NodeConfigTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path path = dir_ / name;
+    fs::path path = dir_ / name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
@@ -466,7 +466,11 @@ class ServeCliTest : public NodeConfigTest {
     for (const NodeSetting& setting : node_settings()) {
       if (!setting.env.empty()) command += " -u " + std::string(setting.env);
     }
-    for (const auto& [name, value] : env) command += " " + shell_quote(name + "=" + value);
+    for (const auto& [name, value] : env) {
+      std::string assignment = name + "=";
+      assignment += value;
+      command += " " + shell_quote(assignment);
+    }
     command += " " + shell_quote(FOGSCHED_CLI_PATH);
     for (const std::string& arg : args) command += " " + shell_quote(arg);
     const fs::path out = dir_ / "stdout.txt";

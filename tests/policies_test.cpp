@@ -35,7 +35,7 @@ using fogsched::testing::FakeNodeContext;
 // Peers 1..count (self is node 0).
 std::vector<NodeId> numbered_peers(std::uint32_t count) {
   std::vector<NodeId> peers;
-  for (std::uint32_t i = 1; i <= count; ++i) peers.push_back(NodeId{i});
+  for (std::uint32_t i = 1; i <= count; ++i) peers.emplace_back(i);
   return peers;
 }
 
@@ -95,6 +95,7 @@ std::optional<Probe> probe_of(const Decision& d) {
 // Share of `picks` that went to each of `peers`, in their order.
 std::vector<double> shares(const std::vector<NodeId>& picks, const std::vector<NodeId>& peers) {
   std::vector<double> out;
+  out.reserve(peers.size());
   for (NodeId peer : peers) {
     out.push_back(static_cast<double>(std::count(picks.begin(), picks.end(), peer)) /
                   static_cast<double>(picks.size()));
@@ -142,6 +143,7 @@ TEST(RandomPolicy, PicksPeersUniformly) {
   ctx.set_peers(numbered_peers(5));
   RandomPeer policy;
   std::vector<NodeId> picks;
+  picks.reserve(kDraws);
   for (int i = 0; i < kDraws; ++i) picks.push_back(*forwarded_to(ctx.decide(policy, client_invocation())));
   for (double share : shares(picks, peers_of(ctx))) EXPECT_NEAR(share, 0.2, kShareTolerance);
 }
@@ -170,6 +172,7 @@ TEST(RoundRobinPolicy, CyclesThroughAllPeersInOrder) {
   ctx.set_peers(numbered_peers(4));
   RoundRobin policy;
   std::vector<NodeId> picks;
+  picks.reserve(12);
   for (int i = 0; i < 12; ++i) picks.push_back(*forwarded_to(ctx.decide(policy, client_invocation())));
   const std::vector<NodeId> peers = peers_of(ctx);
   const std::set<NodeId> first_round(picks.begin(), picks.begin() + 4);
@@ -353,6 +356,7 @@ TEST(PowerOfDPolicy, BreaksTiesUniformly) {
   ctx.set_probe_answers({{NodeId{1}, peer_load(2)}, {NodeId{2}, peer_load(3)}, {NodeId{3}, peer_load(2)}});
   PowerOfD policy({.d = 3, .threshold = 3});
   std::vector<NodeId> picks;
+  picks.reserve(kDraws);
   for (int i = 0; i < kDraws; ++i) picks.push_back(*forwarded_to(ctx.decide(policy, client_invocation())));
   const auto share = shares(picks, {NodeId{1}, NodeId{2}, NodeId{3}});
   EXPECT_NEAR(share[0], 0.5, kShareTolerance);
@@ -482,6 +486,7 @@ TEST(LeastLoadedPolicy, BreaksTiesUniformly) {
   ctx.set_local_load(load_of(4));
   LeastLoaded policy({.gossip_interval = 1s, .fanout = 0});
   std::vector<NodeId> picks;
+  picks.reserve(kDraws);
   for (int i = 0; i < kDraws; ++i) picks.push_back(*forwarded_to(ctx.decide(policy, client_invocation())));
   const auto share = shares(picks, {NodeId{1}, NodeId{3}});
   EXPECT_NEAR(share[0], 0.5, kShareTolerance);

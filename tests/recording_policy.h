@@ -240,7 +240,7 @@ class RecordingPolicy final : public Policy {
     PolicyCall call = begin(Hook::decide, ctx);
     call.invocation = invocation;
     RecordingContext recording(ctx, call.entries);
-    const Decision decision = inner_->decide(invocation, recording);
+    Decision decision = inner_->decide(invocation, recording);
     call.decision = decision;
     end(std::move(call), ctx);
     return decision;

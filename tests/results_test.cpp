@@ -250,6 +250,7 @@ TEST(SummarizePolicy, EstimatesTheFaultAndAlertMetrics) {
   for (std::size_t k = 0; k < metrics.size(); ++k) {
     SCOPED_TRACE(k);
     std::vector<double> values;
+    values.reserve(reps.size());
     for (const ReplicationSummary& rep : reps) values.push_back(rep.*metrics[k].first);
     const Estimate expected = estimate(values);
     EXPECT_DOUBLE_EQ((r.*metrics[k].second).mean, expected.mean);

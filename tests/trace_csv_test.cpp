@@ -41,7 +41,7 @@ SampleRow sample_row(std::uint32_t k) {
 // (ctest may run tests in parallel processes); its path.
 std::string write_file(const std::string& name, const std::string& content) {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string path =
+  std::string path =
       ::testing::TempDir() + "trace_csv_test_" + test->test_suite_name() + "_" + test->name() + "_" + name;
   std::ofstream(path, std::ios::binary) << content;
   return path;

@@ -72,7 +72,8 @@ RoadGraph straight_street(double length_m) {
 std::vector<Point> grid_positions(std::uint32_t columns, std::uint32_t rows, double spacing_m) {
   std::vector<Point> positions;
   for (std::uint32_t i = 0; i < columns * rows; ++i) {
-    positions.push_back({(i % columns) * spacing_m, (i / columns) * spacing_m});
+    const std::uint32_t row = i / columns;
+    positions.push_back({(i % columns) * spacing_m, row * spacing_m});
   }
   return positions;
 }
@@ -505,7 +506,7 @@ TEST(TrafficModel, SameSeedSameStream) {
 
 TEST(TrafficModel, RefusesInconsistentConfiguration) {
   auto make = [](TrafficConfig config, std::vector<Point> cameras = {}) {
-    TrafficModel model(std::move(config), std::move(cameras), 1, time_at(10s));
+    TrafficModel model(config, cameras, 1, time_at(10s));
   };
   const TrafficConfig good{.roads = straight_street(100)};
   EXPECT_NO_THROW(make(good));

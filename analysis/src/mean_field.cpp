@@ -123,7 +123,7 @@ MeanFieldSolution solve_mean_field(const NodeModel& node, const MarkovPolicy& po
   out.rejection_probability = drift.rejection(s);
   out.forwarded_fraction = drift.forwarded(s);
   for (std::size_t k = 1; k <= slots; ++k) out.mean_busy_per_node += s[k];
-  out.tail.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(slots + 1));
+  out.tail.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(slots) + 1);
   return out;
 }
 

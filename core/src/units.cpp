@@ -221,16 +221,16 @@ std::optional<std::string> exact_decimal(std::uint64_t numerator, std::uint64_t 
 
 }  // namespace
 
-Duration parse_duration(std::string_view raw) {
+Duration parse_duration(std::string_view text) {
   constexpr Kind kind{"duration", "250ms"};
-  const std::string_view text = trim(raw);
-  const auto split = split_number<double>(text, kind);
-  if (!split) throw UnitError(fmt::format("expected a duration such as '{}', got '{}'", kind.example, raw));
+  const std::string_view trimmed = trim(text);
+  const auto split = split_number<double>(trimmed, kind);
+  if (!split) throw UnitError(fmt::format("expected a duration such as '{}', got '{}'", kind.example, text));
   std::int64_t factor = 0;
   if (split->unit.empty()) {
     if (split->value != 0) {
-      throw UnitError(
-          fmt::format("missing unit in '{}' (expected {}; e.g. '{}')", text, unit_list(kDurationUnits), kind.example));
+      throw UnitError(fmt::format("missing unit in '{}' (expected {}; e.g. '{}')", trimmed, unit_list(kDurationUnits),
+                                  kind.example));
     }
     return Duration{0};
   }
@@ -239,10 +239,10 @@ Duration parse_duration(std::string_view raw) {
   }
   if (factor == 0) {
     throw UnitError(
-        fmt::format("unknown unit '{}' in '{}' (expected {})", split->unit, text, unit_list(kDurationUnits)));
+        fmt::format("unknown unit '{}' in '{}' (expected {})", split->unit, trimmed, unit_list(kDurationUnits)));
   }
   const auto nanos = exact_nanoseconds(split->number, factor);
-  if (!nanos) throw UnitError(fmt::format("duration out of range: '{}'", text));
+  if (!nanos) throw UnitError(fmt::format("duration out of range: '{}'", trimmed));
   return Duration{*nanos};
 }
 
@@ -272,10 +272,10 @@ double parse_speed(std::string_view text) {
   return metres_per_second;
 }
 
-double parse_number(std::string_view raw) {
-  const std::string_view text = trim(raw);
-  const auto split = split_number<double>(text, Kind{"number", "0.5"});
-  if (!split || !split->unit.empty()) throw UnitError(fmt::format("expected a number, got '{}'", raw));
+double parse_number(std::string_view text) {
+  const std::string_view trimmed = trim(text);
+  const auto split = split_number<double>(trimmed, Kind{"number", "0.5"});
+  if (!split || !split->unit.empty()) throw UnitError(fmt::format("expected a number, got '{}'", text));
   return split->value;
 }
 

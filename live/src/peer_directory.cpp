@@ -54,14 +54,14 @@ void PeerDirectory::available(Time now, std::vector<NodeId>& out) const {
   out.clear();
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    if (e.present && e.down_until <= now) out.push_back(NodeId{static_cast<std::uint32_t>(i + 1)});
+    if (e.present && e.down_until <= now) out.emplace_back(static_cast<std::uint32_t>(i + 1));
   }
 }
 
 std::vector<NodeId> PeerDirectory::present() const {
   std::vector<NodeId> ids;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].present) ids.push_back(NodeId{static_cast<std::uint32_t>(i + 1)});
+    if (entries_[i].present) ids.emplace_back(static_cast<std::uint32_t>(i + 1));
   }
   return ids;
 }

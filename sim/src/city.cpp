@@ -53,8 +53,9 @@ std::vector<Point> layout_positions(const Scenario& scenario) {
     case Layout::grid: {
       const std::uint32_t columns = grid_columns_of(cams);
       for (std::uint32_t i = 0; i < cams.count; ++i) {
-        positions.push_back(
-            {static_cast<double>(i % columns) * cams.spacing_m, static_cast<double>(i / columns) * cams.spacing_m});
+        const std::uint32_t column = i % columns;
+        const std::uint32_t row = i / columns;
+        positions.push_back({static_cast<double>(column) * cams.spacing_m, static_cast<double>(row) * cams.spacing_m});
       }
       break;
     }

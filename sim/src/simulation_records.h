@@ -40,6 +40,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang before 17 deduces no aggregate's arguments
 
 struct Simulation::FunctionModel {
   std::uint64_t response_bytes = 0;

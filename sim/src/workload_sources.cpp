@@ -17,7 +17,7 @@ WorkloadSources::WorkloadSources(const Scenario& scenario, const City& city, std
     const ArrivalSpec& arrivals = scenario.workload[s.workload].arrivals;
     if (arrivals.process == ArrivalProcess::mmpp) {
       Rng state_rng(derive_seed(replication_seed, {stream::kArrivals, s.workload, s.camera, 1}));
-      stream.mmpp = std::make_unique<MmppArrivals>(make_mmpp_config(arrivals, s.rate_factor), std::move(state_rng),
+      stream.mmpp = std::make_unique<MmppArrivals>(make_mmpp_config(arrivals, s.rate_factor), state_rng,
                                                    city.profile(s.workload));
     }
     streams_.push_back(std::move(stream));
@@ -149,7 +149,7 @@ std::vector<ClientArrival> enumerate_arrivals(const Scenario& scenario, const Ci
                                               std::uint64_t replication_seed) {
   ArrivalSequence sequence(scenario, city, replication_seed);
   std::vector<ClientArrival> arrivals;
-  while (std::optional<ClientArrival> arrival = sequence.next()) arrivals.push_back(std::move(*arrival));
+  while (std::optional<ClientArrival> arrival = sequence.next()) arrivals.push_back(*arrival);
   return arrivals;
 }
 

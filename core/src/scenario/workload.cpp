@@ -48,6 +48,7 @@ std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const s
                                       [&](const FunctionSpec& f) { return f.name == entry.function; });
       if (found == functions.end()) {
         std::vector<std::string> names;
+        names.reserve(functions.size());
         for (const auto& f : functions) names.push_back(f.name);
         fail(map.get("function"), map.path("function"),
              fmt::format("unknown function '{}' (functions: {})", entry.function, fmt::join(names, ", ")));

@@ -116,7 +116,11 @@ asio::awaitable<Response> FunctionHost::State::run_command(Function& function, c
   ProcessRequest process;
   process.argv = command.argv;
   process.environment.reserve(variables.size());
-  for (const auto& [key, value] : variables) process.environment.push_back(key + "=" + value);
+  for (const auto& [key, value] : variables) {
+    std::string assignment = key + "=";
+    assignment += value;
+    process.environment.push_back(std::move(assignment));
+  }
   process.input = request.body();
   process.timeout = function.spec.exec_timeout;
 

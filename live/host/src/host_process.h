@@ -27,7 +27,7 @@ struct ProcessRequest {
   std::vector<std::string> environment;  // "NAME=value", the whole environment
   std::string input;                     // written to stdin, which is then closed
   Duration timeout{};                    // the process group is killed after it; 0: none
-  std::size_t output_limit = 64 * 1024 * 1024;
+  std::size_t output_limit = std::size_t{64} * 1024 * 1024;
 };
 
 // Runs the process to its end. Must be awaited on a context run by one thread (as

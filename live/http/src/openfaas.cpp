@@ -273,42 +273,42 @@ void write_status(Json& out, const FunctionStatus& s) {
 
 }  // namespace
 
-void to_json(json& out, const FunctionDeployment& d) { write_deployment(out, d); }
-void to_json(nlohmann::ordered_json& out, const FunctionDeployment& d) { write_deployment(out, d); }
-void to_json(json& out, const FunctionStatus& s) { write_status(out, s); }
-void to_json(nlohmann::ordered_json& out, const FunctionStatus& s) { write_status(out, s); }
+void to_json(json& out, const FunctionDeployment& deployment) { write_deployment(out, deployment); }
+void to_json(nlohmann::ordered_json& out, const FunctionDeployment& deployment) { write_deployment(out, deployment); }
+void to_json(json& out, const FunctionStatus& status) { write_status(out, status); }
+void to_json(nlohmann::ordered_json& out, const FunctionStatus& status) { write_status(out, status); }
 
-void from_json(const json& in, FunctionDeployment& d) {
+void from_json(const json& in, FunctionDeployment& deployment) {
   if (!in.is_object()) throw json::type_error::create(302, "a FunctionDeployment is a JSON object", &in);
-  get_if(in, "service", d.service);
-  get_if(in, "image", d.image);
-  get_if(in, "namespace", d.namespace_name);
-  get_if(in, "envProcess", d.env_process);
-  get_if(in, "envVars", d.env_vars);
-  get_if(in, "constraints", d.constraints);
-  get_if(in, "secrets", d.secrets);
-  get_if(in, "labels", d.labels);
-  get_if(in, "annotations", d.annotations);
-  read_resources(in, "limits", d.limits);
-  read_resources(in, "requests", d.requests);
-  get_if(in, "readOnlyRootFilesystem", d.read_only_root_filesystem);
+  get_if(in, "service", deployment.service);
+  get_if(in, "image", deployment.image);
+  get_if(in, "namespace", deployment.namespace_name);
+  get_if(in, "envProcess", deployment.env_process);
+  get_if(in, "envVars", deployment.env_vars);
+  get_if(in, "constraints", deployment.constraints);
+  get_if(in, "secrets", deployment.secrets);
+  get_if(in, "labels", deployment.labels);
+  get_if(in, "annotations", deployment.annotations);
+  read_resources(in, "limits", deployment.limits);
+  read_resources(in, "requests", deployment.requests);
+  get_if(in, "readOnlyRootFilesystem", deployment.read_only_root_filesystem);
 }
 
-void from_json(const json& in, FunctionStatus& s) {
+void from_json(const json& in, FunctionStatus& status) {
   if (!in.is_object()) throw json::type_error::create(302, "a FunctionStatus is a JSON object", &in);
-  get_if(in, "name", s.name);
-  get_if(in, "image", s.image);
-  get_if(in, "namespace", s.namespace_name);
-  get_if(in, "envProcess", s.env_process);
-  get_if(in, "envVars", s.env_vars);
-  get_if(in, "labels", s.labels);
-  get_if(in, "annotations", s.annotations);
-  get_if(in, "invocationCount", s.invocation_count);
-  get_if(in, "replicas", s.replicas);
-  get_if(in, "availableReplicas", s.available_replicas);
+  get_if(in, "name", status.name);
+  get_if(in, "image", status.image);
+  get_if(in, "namespace", status.namespace_name);
+  get_if(in, "envProcess", status.env_process);
+  get_if(in, "envVars", status.env_vars);
+  get_if(in, "labels", status.labels);
+  get_if(in, "annotations", status.annotations);
+  get_if(in, "invocationCount", status.invocation_count);
+  get_if(in, "replicas", status.replicas);
+  get_if(in, "availableReplicas", status.available_replicas);
   if (const auto it = in.find("createdAt"); it != in.end() && it->is_string()) {
     try {
-      s.created_at = parse_rfc3339(it->get<std::string>());
+      status.created_at = parse_rfc3339(it->get<std::string>());
     } catch (const std::invalid_argument& e) {
       throw json::other_error::create(501, e.what(), &in);
     }
@@ -317,7 +317,7 @@ void from_json(const json& in, FunctionStatus& s) {
     FunctionUsage usage;
     get_if(*it, "cpu", usage.cpu);
     get_if(*it, "totalMemoryBytes", usage.total_memory_bytes);
-    s.usage = usage;
+    status.usage = usage;
   }
 }
 

@@ -302,6 +302,7 @@ std::string common_policy(const std::vector<NodeIdentity>& nodes) {
   for (const NodeIdentity& node : nodes) policies.insert(node.policy);
   if (policies.size() == 1) return nodes.front().policy;
   std::vector<std::string> listed;
+  listed.reserve(nodes.size());
   for (const NodeIdentity& node : nodes) listed.push_back(fmt::format("{} runs {}", node.url.to_string(), node.policy));
   throw LoadError(fmt::format("the nodes run different policies ({}); a run measures one", fmt::join(listed, ", ")));
 }
@@ -312,7 +313,7 @@ ReplayedInvocation record_answer(const LoadPlan& plan, const std::vector<NodeIde
                                  const PlannedRequest& planned, const Response& answer, Time answered_at,
                                  double speedup) {
   ReplayedInvocation result = unanswered(plan, planned, nodes.size(), answered_at);
-  result.status = answer.result_int();
+  result.status = static_cast<int>(answer.result_int());
   const std::string_view ran_on = header(answer, wire::kNodeHeader);
   const auto named = std::find_if(nodes.begin(), nodes.end(), [&](const NodeIdentity& n) { return n.name == ran_on; });
   if (named != nodes.end()) result.node = static_cast<std::uint32_t>(named - nodes.begin());

@@ -43,8 +43,8 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       policy_config(config.policy.name.empty() ? PolicyRegistry::builtin().parse("local")
                                                : PolicyRegistry::builtin().configure(config.policy)),
       gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
-                                  .max_response_header_bytes = 64 * 1024,
-                                  .max_response_body_bytes = 256 * 1024 * 1024}),
+                                  .max_response_header_bytes = std::size_t{64} * 1024,
+                                  .max_response_body_bytes = std::size_t{256} * 1024 * 1024}),
       peers_client(pool),
       directory(config.static_peers, config.peer_backoff.initial, config.peer_backoff.max),
       policy_timer(io),
@@ -113,6 +113,7 @@ void SchedulerNode::Impl::arm_policy_timer(Duration after) {
 SchedulerNode::SchedulerNode(IoContextPool& contexts, NodeConfig config)
     : impl_(std::make_shared<Impl>(contexts, std::move(config))) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): only a failing mutex or timer cancel throws; terminating is right then
 SchedulerNode::~SchedulerNode() {
   impl_->draining = true;
   impl_->refresh_timer.cancel();

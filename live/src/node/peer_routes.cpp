@@ -116,7 +116,7 @@ Response SchedulerNode::Impl::handle_gossip(const Request& request, const Client
   return response;
 }
 
-void SchedulerNode::Impl::send_gossip(std::span<const NodeId> to, LoadReport load) {
+void SchedulerNode::Impl::send_gossip(std::span<const NodeId> peers, LoadReport load) {
   // Runs under `mutex` (from a policy hook): only spawns the sends.
   const std::string body = json{{"node", config.name},
                                 {"running", load.running},
@@ -125,7 +125,7 @@ void SchedulerNode::Impl::send_gossip(std::span<const NodeId> to, LoadReport loa
                                 {"queue_capacity", load.queue_capacity},
                                 {"port", server->local_endpoint().port()}}
                                .dump();
-  for (NodeId peer : to) {
+  for (NodeId peer : peers) {
     const Url url = directory.url(peer);
     Request request{http::verb::put, url.prefix + std::string(wire::kLoadPath), 11};
     request.set(bsv(wire::kTokenHeader), bsv(peer_token));

@@ -132,7 +132,7 @@ class ConfigMap {
  private:
   friend class ConfigReader;
   ConfigMap(const ConfigReader& reader, YAML::Node node, std::string path)
-      : reader_(&reader), node_(std::move(node)), path_(std::move(path)) {}
+      : reader_(&reader), node_(node), path_(std::move(path)) {}
 
   const ConfigReader* reader_;
   YAML::Node node_;

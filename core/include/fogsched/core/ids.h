@@ -11,6 +11,7 @@ struct StrongId {
   Rep value{};
   constexpr StrongId() = default;
   constexpr explicit StrongId(Rep v) : value(v) {}
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 takes the defaulted <=>'s implicit `0` for a null pointer
   friend constexpr auto operator<=>(StrongId, StrongId) = default;
 };
 

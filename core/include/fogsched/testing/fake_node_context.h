@@ -45,7 +45,7 @@ class FakeNodeContext final : public NodeContext {
   void set_local_load(LoadReport load) { local_load_ = load; }
   void set_known_load(NodeId peer, LoadReport load, Duration age) {
     forget_known_load(peer);
-    known_.push_back({peer, KnownLoad{.load = load, .age = age}});
+    known_.emplace_back(peer, KnownLoad{.load = load, .age = age});
   }
   void forget_known_load(NodeId peer) {
     std::erase_if(known_, [peer](const auto& entry) { return entry.first == peer; });

@@ -55,8 +55,8 @@ struct NodeConfig {
   Backoff peer_backoff;
 
   // limits
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   Duration drain_timeout = std::chrono::seconds(30);
 };
 

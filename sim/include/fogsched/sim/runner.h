@@ -73,8 +73,8 @@ ReplicationResult simulate_replication(const Scenario& scenario, const PolicyCon
                                        std::uint64_t replication_seed, bool keep_trace = false,
                                        const std::atomic<bool>* cancel = nullptr);
 
-// Every replication of every policy; results in the order the policies are given.
-RunOutput run_scenario(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
-                       const RunOptions& options = {});
+// Every replication of every policy of `base` with `options`' seed and replications
+// applied; results in the order the policies are given.
+RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& policies, const RunOptions& options = {});
 
 }  // namespace fogsched::sim

@@ -122,10 +122,10 @@ std::string wire_header(const Response& response);
 // Server
 
 struct ServerLimits {
-  std::size_t max_header_bytes = 16 * 1024;                 // 431 beyond
-  std::size_t max_body_bytes = 16 * 1024 * 1024;            // 413 beyond
-  SteadyDuration read_timeout = std::chrono::seconds(60);   // waiting for, then reading, a request
-  SteadyDuration write_timeout = std::chrono::seconds(30);  // writing a response
+  std::size_t max_header_bytes = std::size_t{16} * 1024;       // 431 beyond
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // 413 beyond
+  SteadyDuration read_timeout = std::chrono::seconds(60);      // waiting for, then reading, a request
+  SteadyDuration write_timeout = std::chrono::seconds(30);     // writing a response
 };
 
 struct ClientInfo {
@@ -169,8 +169,8 @@ class HttpServer {
 
 struct ClientOptions {
   std::size_t max_idle_per_origin = 64;  // keep-alive connections kept per host:port
-  std::size_t max_response_header_bytes = 64 * 1024;
-  std::size_t max_response_body_bytes = 64 * 1024 * 1024;
+  std::size_t max_response_header_bytes = std::size_t{64} * 1024;
+  std::size_t max_response_body_bytes = std::size_t{64} * 1024 * 1024;
 };
 
 enum class ClientFailure : std::uint8_t {

@@ -127,12 +127,12 @@ struct FunctionStatus {
 
 // Empty fields are omitted except name/service, image and createdAt, as the API does.
 // An ordered_json keeps the fields in the order the gateway writes them.
-void to_json(nlohmann::json& json, const FunctionDeployment& deployment);
-void to_json(nlohmann::ordered_json& json, const FunctionDeployment& deployment);
-void from_json(const nlohmann::json& json, FunctionDeployment& deployment);
-void to_json(nlohmann::json& json, const FunctionStatus& status);
-void to_json(nlohmann::ordered_json& json, const FunctionStatus& status);
-void from_json(const nlohmann::json& json, FunctionStatus& status);
+void to_json(nlohmann::json& out, const FunctionDeployment& deployment);
+void to_json(nlohmann::ordered_json& out, const FunctionDeployment& deployment);
+void from_json(const nlohmann::json& in, FunctionDeployment& deployment);
+void to_json(nlohmann::json& out, const FunctionStatus& status);
+void to_json(nlohmann::ordered_json& out, const FunctionStatus& status);
+void from_json(const nlohmann::json& in, FunctionStatus& status);
 
 // RFC 3339 in UTC with the fraction Go's RFC3339Nano writes (trailing zeros dropped):
 // `2026-11-27T18:18:54.38293459Z`.

@@ -56,9 +56,9 @@ struct LoadOptions {
   std::vector<Url> nodes;
   double speedup = 1.0;  // scenario seconds per real second
   std::size_t max_outstanding = 1024;
-  std::uint64_t max_payload_bytes = 1024 * 1024;        // caps the bytes actually sent
-  SteadyDuration timeout = std::chrono::seconds(30);    // per request, real time
-  SteadyDuration hard_stop = std::chrono::seconds(60);  // after the last planned send
+  std::uint64_t max_payload_bytes = std::uint64_t{1024} * 1024;  // caps the bytes actually sent
+  SteadyDuration timeout = std::chrono::seconds(30);             // per request, real time
+  SteadyDuration hard_stop = std::chrono::seconds(60);           // after the last planned send
   SteadyDuration status_timeout = std::chrono::seconds(5);
   std::uint32_t threads = 2;
   std::uint32_t batches = 10;  // batch means over the measurement window
