@@ -17,6 +17,7 @@
 #include "fogsched/live/http.h"
 #include "fogsched/live/live_context.h"
 #include "fogsched/live/peer_directory.h"
+#include "fogsched/policies/registry.h"
 
 namespace fogsched {
 
@@ -200,6 +201,25 @@ TEST_F(LiveNodeStateTest, PeersNeverIncludeSelf) {
   EXPECT_FALSE(state_.is_available_peer(NodeId{3})) << "dropped from the list";
   EXPECT_EQ(state_.self(), NodeId{1});
   EXPECT_EQ(state_.cloud(), std::nullopt);
+}
+
+TEST_F(LiveNodeStateTest, TheCloudIsAForwardTargetOnlyWhileSet) {
+  const FunctionId f = state_.function_id("f");
+  state_.set_slots(f, 1);
+  ASSERT_TRUE(state_.try_acquire_slot(f));
+  std::unique_ptr<Policy> offload = PolicyRegistry::builtin().parse("cloud_offload(threshold=1)").make();
+
+  EXPECT_EQ(state_.decide(*offload, invocation_of(f), {}, false).step, Step::reject)
+      << "full, and no cloud to offload to";
+  state_.set_cloud(NodeId{9});
+  EXPECT_EQ(state_.cloud(), NodeId{9});
+  const CheckedDecision to_cloud = state_.decide(*offload, invocation_of(f), {}, false);
+  EXPECT_EQ(to_cloud.step, Step::forward);
+  EXPECT_EQ(to_cloud.peer, NodeId{9});
+  EXPECT_FALSE(state_.is_available_peer(NodeId{9})) << "the cloud is not a peer";
+
+  state_.set_cloud(std::nullopt);  // unreachable
+  EXPECT_EQ(state_.decide(*offload, invocation_of(f), {}, false).step, Step::reject);
 }
 
 TEST_F(LiveNodeStateTest, KnownLoadAgesWithTheClock) {

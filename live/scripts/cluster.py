@@ -2,7 +2,9 @@
 live demo (live_demo.py) and the tests (tests/live).
 
 Each camera gets one local OpenFaaS-compatible host (its gateway) and one scheduler
-node in front of it; every node lists the others as peers. Processes are started
+node in front of it; every node lists the others as peers. A cluster may have a
+cloud: one more host, which adds a WAN latency to every call, named by every node
+as its cloud gateway. Processes are started
 with their stdout read until they print `listening on ADDRESS`, and are killed when
 the cluster closes, whatever happened in the test.
 """
@@ -85,9 +87,12 @@ class Cluster:
     policy: str
     functions: list[dict]
     hop_limit: int = 1
+    # The cloud's host: {"latency": "10ms", "functions": [...]}; none when absent.
+    cloud: dict | None = None
     hosts: list[subprocess.Popen] = field(default_factory=list)
     nodes: list[subprocess.Popen] = field(default_factory=list)
     host_ports: list[int] = field(default_factory=list)
+    cloud_port: int | None = None
     node_ports: list[int] = field(default_factory=list)
 
     def start(self) -> "Cluster":
@@ -98,13 +103,11 @@ class Cluster:
         (secrets / "fogsched-peer-token").write_text(PEER_TOKEN + "\n")
         self.node_ports = [free_port() for _ in range(self.size)]
         for i in range(self.size):
-            config = self.directory / f"host-{i}.yaml"
-            config.write_text(yaml.safe_dump({"listen": "127.0.0.1:0", "secrets": str(secrets),
-                                              "functions": self.functions}))
-            host = subprocess.Popen([CLI, "host", "--config", str(config), "--threads", "1"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self.hosts.append(host)
-            self.host_ports.append(int(wait_listening(host, f"host {i}").rsplit(":", 1)[1]))
+            self.host_ports.append(self._start_host(f"host-{i}", {"functions": self.functions}, secrets))
+        cloud_args = []
+        if self.cloud is not None:
+            self.cloud_port = self._start_host("cloud", self.cloud, secrets)
+            cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
         for i in range(self.size):
             peers = ",".join(f"http://127.0.0.1:{p}" for j, p in enumerate(self.node_ports) if j != i)
             node = subprocess.Popen(
@@ -112,11 +115,20 @@ class Cluster:
                  "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
                  "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
                  "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
-                 "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s"],
+                 "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s", *cloud_args],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self.nodes.append(node)
             wait_listening(node, f"node {i}")
         return self
+
+    def _start_host(self, name: str, settings: dict, secrets: Path) -> int:
+        """Starts one `fogsched host` with `settings` (its functions file's keys); its port."""
+        config = self.directory / f"{name}.yaml"
+        config.write_text(yaml.safe_dump({"listen": "127.0.0.1:0", "secrets": str(secrets), **settings}))
+        host = subprocess.Popen([CLI, "host", "--config", str(config), "--threads", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.hosts.append(host)
+        return int(wait_listening(host, name).rsplit(":", 1)[1])
 
     def close(self) -> None:
         for process in self.nodes + self.hosts:

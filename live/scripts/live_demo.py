@@ -5,7 +5,8 @@ loopback cluster, and the two compared metric by metric.
 For each policy of the scenario (or each --policy): `fogsched run` simulates it;
 one `fogsched host` and one `fogsched serve` per camera start on loopback, the hosts
 running each scenario function as a synthetic function whose service time is the
-scenario's divided by the speedup; `fogsched load` replays the scenario's arrivals
+scenario's divided by the speedup (and, when the scenario has a cloud, one more host
+with the cloud's slots that adds its latency, divided by the speedup, each way); `fogsched load` replays the scenario's arrivals
 (same generators, same seed) against the nodes; `fogsched compare` prints the
 simulated and the live run side by side. The cluster is shut down after each policy,
 whatever happened.
@@ -53,6 +54,22 @@ def host_service_time(spec: dict, speedup: float, where: str) -> str:
         high = seconds(spec["max"], f"{where}.max") / speedup
         return f"uniform({low:.9f}s,{high:.9f}s)"
     raise SystemExit(f"live_demo: {where}.dist: '{dist}' has no synthetic form on the host")
+
+
+def cloud_host(scenario: dict, functions: list[dict], speedup: float) -> dict | None:
+    """The cloud's host settings, or None when the scenario has no cloud. The host
+    models slots and latency; speed, queue and bandwidth other than the defaults
+    have no live counterpart here, and are refused."""
+    cloud = scenario["cluster"].get("cloud")
+    if cloud is None or cloud.get("enabled", True) is False:
+        return None
+    for key, neutral in (("speed", 1), ("queue", 0), ("bandwidth", 0)):
+        if key in cloud and cloud[key] not in (neutral, str(neutral)):
+            raise SystemExit(f"live_demo: cluster.cloud.{key}: '{cloud[key]}' has no live counterpart; "
+                             f"the demo's cloud host needs {neutral}")
+    slots = cloud.get("slots", 64)
+    latency = seconds(cloud.get("latency", "0s"), "cluster.cloud.latency") / speedup
+    return {"latency": f"{latency:.9f}s", "functions": [{**f, "max_inflight": slots} for f in functions]}
 
 
 def policy_specs(scenario: dict) -> list[str]:
@@ -109,7 +126,8 @@ def run_policy(scenario_path: Path, policy: str, speedup: float, out: Path, log=
     log(f"== {policy}: {cameras['count']} hosts and {cameras['count']} nodes on loopback, "
         f"replaying {duration:g} s of the scenario at {speedup:g}x ({duration / speedup:.0f} s)")
     with tempfile.TemporaryDirectory(prefix="fogsched-live-") as directory:
-        cluster = Cluster(Path(directory), cameras["count"], policy, functions)
+        cluster = Cluster(Path(directory), cameras["count"], policy, functions,
+                          cloud=cloud_host(scenario, functions, speedup))
         try:
             cluster.start()
             fogsched("load", str(scenario_path), "--nodes", cluster.urls(), "--speedup", str(speedup),

@@ -228,6 +228,19 @@ const std::vector<Setting>& settings() {
       {"functions.slots", "FOGSCHED_SLOTS", "--slots", "NAME=K",
        "Slots (K) of one function, winning over its labels; repeat the flag, or NAME=K,NAME=K",
        [](NodeConfig& c, std::string_view v, Where) { add_slots_list(c, v); }, slots_text},
+      {"cloud.url", "FOGSCHED_CLOUD_URL", "--cloud", "URL",
+       "A remote OpenFaaS gateway policies may send work to (ctx.cloud(), e.g. cloud_offload); none when empty",
+       [](NodeConfig& c, std::string_view v, Where) {
+         c.cloud = trim(v).empty() ? std::nullopt : std::optional<Url>(url_value(v));
+       },
+       [](const NodeConfig& c) { return c.cloud ? c.cloud->to_string() : std::string(); }},
+      {"cloud.secrets", "FOGSCHED_CLOUD_SECRETS_DIR", "--cloud-secrets", "DIR",
+       "Directory holding the cloud gateway's basic-auth-user and basic-auth-password, for its /system API",
+       [](NodeConfig& c, std::string_view v, Where) {
+         c.cloud_secrets_dir =
+             trim(v).empty() ? std::nullopt : std::optional<std::filesystem::path>(std::string(trim(v)));
+       },
+       [](const NodeConfig& c) { return c.cloud_secrets_dir ? c.cloud_secrets_dir->string() : std::string(); }},
       {"peers.static", "FOGSCHED_PEERS", "--peers", "URL,...", "Peer nodes' base URLs, comma-separated",
        [](NodeConfig& c, std::string_view v, Where) {
          c.static_peers.clear();

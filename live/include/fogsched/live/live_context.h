@@ -55,6 +55,8 @@ class LiveNodeState final : public NodeContext {
   }
   std::span<const NodeId> available_peers() const noexcept { return peers_; }
   bool is_available_peer(NodeId node) const;
+  // The cloud the policy may forward to now (configured and reachable), or none.
+  void set_cloud(std::optional<NodeId> cloud) noexcept { cloud_ = cloud; }
   // Load a peer reported, as measured at `measured_at` on this node's clock.
   void record_known_load(NodeId peer, LoadReport load, Time measured_at);
 
@@ -75,7 +77,7 @@ class LiveNodeState final : public NodeContext {
   LoadReport local_load() const noexcept override;
   std::size_t peer_count() const noexcept override { return peers_.size(); }
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
-  std::optional<NodeId> cloud() const noexcept override { return std::nullopt; }
+  std::optional<NodeId> cloud() const noexcept override { return cloud_; }
   std::optional<KnownLoad> known_load(NodeId peer) const noexcept override;
   bool probed() const noexcept override { return bound_probed_; }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return bound_answers_; }
@@ -95,7 +97,7 @@ class LiveNodeState final : public NodeContext {
     Time measured_at{};
   };
 
-  // The contract's rules as they stand now (available peers, no cloud).
+  // The contract's rules as they stand now (available peers, the cloud when available).
   DecisionRules rules() const;
 
   NodeId self_;
@@ -108,6 +110,7 @@ class LiveNodeState final : public NodeContext {
   std::vector<FunctionState> functions_;
   std::unordered_map<std::string, FunctionId> function_ids_;
   std::vector<NodeId> peers_;
+  std::optional<NodeId> cloud_;
   std::unordered_map<NodeId, Heard> heard_;
 
   PeerSet probe_peers_;  // the last Probe's peers, owned beyond its Decision

@@ -45,6 +45,10 @@ struct NodeConfig {
   Duration functions_refresh = std::chrono::seconds(30);
   std::map<std::string, std::uint32_t> slots;  // K per function name
 
+  // cloud: a remote OpenFaaS gateway, the target of a policy's forward to ctx.cloud()
+  std::optional<Url> cloud;
+  std::optional<std::filesystem::path> cloud_secrets_dir;  // its basic auth, for its /system API
+
   // peers
   std::vector<Url> static_peers;
   std::optional<std::string> peers_dns;  // host:port, re-resolved every peers_refresh
