@@ -98,6 +98,11 @@ class FakeGateway {
     held_.clear();
   }
   int calls() const { return calls_.load(); }
+  // The /async-function/ calls queued here, as they arrived.
+  std::vector<Request> async_calls() const {
+    std::lock_guard lock(mutex_);
+    return async_calls_;
+  }
 
  private:
   asio::awaitable<Response> handle(Request request) {
@@ -110,6 +115,17 @@ class FakeGateway {
         co_return json_response(http::status::ok, status.dump(), request);
       }
       co_return json_response(http::status::ok, "[]", request);
+    }
+    if (target.starts_with(kAsyncFunctionPrefix)) {
+      // The gateway queues the call and answers at once: 202 and the call's id.
+      std::lock_guard lock(mutex_);
+      async_calls_.push_back(request);
+      Response accepted{http::status::accepted, request.version()};
+      const auto call_id = request.find("X-Call-Id");
+      accepted.set("X-Call-Id", call_id == request.end() ? "made-by-the-gateway" : std::string(call_id->value()));
+      accepted.keep_alive(request.keep_alive());
+      accepted.prepare_payload();
+      co_return accepted;
     }
     ++calls_;
     if (refuse_) {
@@ -147,7 +163,8 @@ class FakeGateway {
   std::string max_inflight_;
   std::atomic<bool> refuse_{false};
   std::atomic<int> calls_{0};
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::vector<Request> async_calls_;                       // under mutex_
   bool hold_ = false;                                      // under mutex_
   std::vector<std::shared_ptr<asio::steady_timer>> held_;  // under mutex_
   int holding_ = 0;

@@ -41,7 +41,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_system(Request request, Cl
 asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request& request, const std::string& function,
                                                                   const std::string& rest, const Arrival& arrival,
                                                                   const ClientInfo& client) {
-  Request upstream{arrival.method, config.gateway.prefix + std::string(kFunctionPrefix) + function + rest,
+  Request upstream{arrival.method, config.gateway.prefix + std::string(arrival.route()) + function + rest,
                    request.version()};
   copy_end_to_end_headers(request, upstream);
   upstream.set("X-Forwarded-For", forwarded_for(request, client));

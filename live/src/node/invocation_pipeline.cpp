@@ -21,13 +21,13 @@ using asio::use_awaitable;
 
 asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request, ClientInfo client, Arrival arrival) {
   const auto started_at = std::chrono::steady_clock::now();
-  const auto split = split_function_target(sv(request.target()));
+  const auto split = split_function_target(sv(request.target()), arrival.route());
   if (!split || !is_valid_function_name(split->name)) {
     co_return text_response(http::status::bad_request, "invalid function name\n", request);
   }
   const std::string function = split->name;
   // What follows the name, exactly as the client wrote it: "", "/sub/path", "?x=1"…
-  const std::string rest(sv(request.target()).substr(kFunctionPrefix.size() + function.size()));
+  const std::string rest(sv(request.target()).substr(arrival.route().size() + function.size()));
   if (!arrival.forwarded) arrival.method = request.method();
 
   FunctionId function_id;
@@ -121,19 +121,21 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
       answer.response = reject(request, function);
       co_return answer;
     }
+    // Queuing an async call takes no slot: the gateway's queue worker runs it later,
+    // within the function's max_inflight.
     bool acquired = false;
-    if (!local_full) {
+    if (!local_full && !arrival.async) {
       std::lock_guard lock(mutex);
       acquired = state->try_acquire_slot(invocation.function);
     }
-    if (!acquired) {
+    if (!acquired && !arrival.async) {
       answer.decision = DecisionKind::reject;
       answer.response = reject(request, function);
       co_return answer;
     }
     answer.decision = DecisionKind::run_local;
     ClientResult ran = co_await run_on_gateway(request, function, rest, arrival, client);
-    {
+    if (acquired) {
       std::lock_guard lock(mutex);
       state->release_slot(invocation.function);
     }
@@ -189,8 +191,8 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
     to = directory.url(peer);
   }
   metrics.forwards_sent.add();
-  Request upstream{http::verb::post, to.prefix + std::string(wire::kForwardPrefix) + function + rest,
-                   request.version()};
+  const std::string_view route = arrival.async ? wire::kAsyncForwardPrefix : wire::kForwardPrefix;
+  Request upstream{http::verb::post, to.prefix + std::string(route) + function + rest, request.version()};
   copy_end_to_end_headers(request, upstream);
   upstream.set(bsv(wire::kTokenHeader), bsv(peer_token));
   upstream.set(bsv(wire::kMethodHeader), http::to_string(arrival.method));

@@ -85,6 +85,18 @@ asio::awaitable<Response> SchedulerNode::Impl::handle(Request request, ClientInf
     Arrival from_client;
     co_return co_await handle_invocation(std::move(request), client, std::move(from_client));
   }
+  if (path.starts_with(kAsyncFunctionPrefix)) {
+    // The gateway's async route takes POST only (Go's router: 405, empty body).
+    if (request.method() != http::verb::post) {
+      Response refused{http::status::method_not_allowed, request.version()};
+      refused.keep_alive(request.keep_alive());
+      refused.prepare_payload();
+      co_return refused;
+    }
+    Arrival from_client;
+    from_client.async = true;
+    co_return co_await handle_invocation(std::move(request), client, std::move(from_client));
+  }
   if (path.starts_with(kSystemPrefix)) co_return co_await handle_system(std::move(request), client);
   if (path == wire::kHealthPath) co_return handle_health(request);
   if (path == wire::kMetricsPath && request.method() == http::verb::get) co_return handle_metrics(request);

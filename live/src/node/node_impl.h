@@ -44,6 +44,10 @@ struct Arrival {
   std::string origin;             // origin node's name
   std::string origin_invocation;  // origin's invocation id
   http::verb method = http::verb::get;
+  // An /async-function/ call: queued on the chosen gateway, which answers 202.
+  bool async = false;
+
+  std::string_view route() const { return async ? kAsyncFunctionPrefix : kFunctionPrefix; }
 };
 
 // How an invocation ended here, for the response headers and the metrics.

@@ -40,9 +40,11 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_peer(Request request, Clie
     if (request.method() == http::verb::put) co_return handle_gossip(request, client);
     co_return text_response(http::status::method_not_allowed, "GET or PUT\n", request);
   }
-  if (path.starts_with(wire::kForwardPrefix) && request.method() == http::verb::post) {
+  const bool async = path.starts_with(wire::kAsyncForwardPrefix);
+  if ((async || path.starts_with(wire::kForwardPrefix)) && request.method() == http::verb::post) {
     Arrival arrival;
     arrival.forwarded = true;
+    arrival.async = async;
     arrival.hops = header_number(request, wire::kHopsHeader, 1);
     arrival.path = own_header_text(request, wire::kPathHeader);
     arrival.origin = own_header_text(request, wire::kOriginHeader);
@@ -52,9 +54,12 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_peer(Request request, Clie
     if (arrival.method == http::verb::unknown) {
       co_return text_response(http::status::bad_request, fmt::format("unknown {}\n", wire::kMethodHeader), request);
     }
-    // What follows "/peer" is the client's /function/... target.
-    static_assert(wire::kForwardPrefix.ends_with(kFunctionPrefix));
-    request.target(bsv(target.substr(wire::kForwardPrefix.size() - kFunctionPrefix.size())));
+    // What follows "/peer" is the client's /function/... or /async-function/... target.
+    static_assert(wire::kForwardPrefix.size() == wire::kPeerPrefix.size() - 1 + kFunctionPrefix.size() &&
+                  wire::kForwardPrefix.ends_with(kFunctionPrefix));
+    static_assert(wire::kAsyncForwardPrefix.size() == wire::kPeerPrefix.size() - 1 + kAsyncFunctionPrefix.size() &&
+                  wire::kAsyncForwardPrefix.ends_with(kAsyncFunctionPrefix));
+    request.target(bsv(target.substr(wire::kPeerPrefix.size() - 1)));
     co_return co_await handle_invocation(std::move(request), client, std::move(arrival));
   }
   co_return text_response(http::status::not_found, "404 page not found\n", request);

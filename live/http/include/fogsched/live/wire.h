@@ -22,6 +22,8 @@ inline constexpr std::string_view kLoadPath = "/peer/load";
 inline constexpr std::string_view kLoadFunctionQuery = "?function=";
 // POST /peer/function/NAME[/sub/path][?query]: a forwarded invocation.
 inline constexpr std::string_view kForwardPrefix = "/peer/function/";
+// POST /peer/async-function/NAME...: a forwarded async invocation, queued there.
+inline constexpr std::string_view kAsyncForwardPrefix = "/peer/async-function/";
 
 // A forward's request headers.
 inline constexpr std::string_view kMethodHeader = "X-Fogsched-Method";          // the client's method
