@@ -59,7 +59,7 @@ struct SlotWaiter {
   explicit SlotWaiter(const asio::any_io_executor& executor)
       : wake(executor, std::chrono::steady_clock::time_point::max()) {}
   asio::steady_timer wake;
-  bool granted = false;  // guarded by Function::waiters_mutex
+  bool granted = false;  // guarded by Function::waiters_mutex_
 };
 
 // A deployed function. Updating one replaces it; invocations in progress finish on
@@ -118,7 +118,7 @@ class SlotGuard {
 struct FunctionHost::State : std::enable_shared_from_this<State> {
   State(IoContextPool& pool, HostConfig host_config);
 
-  // How a /function/ call meets a function whose slots are all taken.
+  // What invoke() does with a call once its function is found.
   enum class Dispatch : std::uint8_t {
     run,         // a caller waits for the answer: the watchdog's 429
     enqueue,     // /async-function/: 202 now, run by the worker later
