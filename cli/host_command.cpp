@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "command_exit.h"
+#include "fogsched/core/units.h"
 #include "fogsched/live/host.h"
 
 namespace fogsched::cli {
@@ -27,6 +28,7 @@ constexpr auto kDrainTimeout = std::chrono::seconds(30);
 struct HostArgs {
   std::string config_file;
   std::optional<std::string> listen;
+  std::optional<std::string> latency;
   unsigned threads = 0;
 };
 
@@ -45,6 +47,17 @@ int run_host(const HostArgs& args) {
       throw live::HostConfigError(SourceLocation{"--listen", 0, 0}, "", e.what());
     }
     config.listen = *args.listen;
+  }
+  if (args.latency) {
+    try {
+      config.latency = parse_duration(*args.latency);
+    } catch (const UnitError& e) {
+      throw live::HostConfigError(SourceLocation{"--latency", 0, 0}, "", e.what());
+    }
+    if (config.latency < Duration::zero()) {
+      throw live::HostConfigError(SourceLocation{"--latency", 0, 0}, "",
+                                  fmt::format("'{}' is negative", *args.latency));
+    }
   }
   config.release = FOGSCHED_VERSION;
 
@@ -87,6 +100,11 @@ void add_host_command(CLI::App& app) {
       ->required();
   command->add_option("--listen", args->listen, "Gateway address host:port, overriding the file's (port 0: any free)")
       ->type_name("ADDR");
+  command
+      ->add_option("--latency", args->latency,
+                   "One-way WAN latency before each call runs and before its answer leaves, overriding the "
+                   "file's (e.g. 80ms)")
+      ->type_name("DURATION");
   command->add_option("--threads", args->threads, "Event-loop threads, one io_context each; 0 = one per core (default)")
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u).description(""));

@@ -4,12 +4,15 @@
 // every request has a deadline.
 #include "fogsched/live/host.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <regex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -106,6 +109,7 @@ class HostUnderTest {
   }
 
   Loop& loop() { return loop_; }
+  FunctionHost& host() { return host_; }
 
  private:
   // No temporaries inside co_await expressions: g++ 12 destroys some of them twice.
@@ -250,13 +254,24 @@ TEST(HostRoutes, HealthzIs200) {
   EXPECT_EQ(response.body(), "OK");
 }
 
-TEST(HostRoutes, UnknownRoutesInvalidNamesAndAsyncAre404PageNotFound) {
+TEST(HostRoutes, UnknownRoutesAndInvalidNamesAre404PageNotFound) {
   HostUnderTest host(base_config());
-  for (const char* target : {"/nothing", "/function/", "/function/a%20b", "/async-function/echo", "/system/nothing"}) {
+  for (const char* target :
+       {"/nothing", "/function/", "/function/a%20b", "/async-function/", "/async-function/a%20b", "/system/nothing"}) {
     const Response response = host.send(http::verb::post, target, "x");
     EXPECT_EQ(response.result(), http::status::not_found) << target;
     EXPECT_EQ(response.body(), "404 page not found\n") << target;
   }
+}
+
+// As a gateway without a queue configured (openfaas-transcript.txt).
+TEST(HostRoutes, AsyncWithoutAQueueIs404PageNotFound) {
+  HostConfig config = base_config();
+  config.queue.capacity = 0;
+  HostUnderTest host(std::move(config));
+  const Response response = host.send(http::verb::post, "/async-function/echo", "x");
+  EXPECT_EQ(response.result(), http::status::not_found);
+  EXPECT_EQ(response.body(), "404 page not found\n");
 }
 
 TEST(HostRoutes, UnknownFunctionIs404WithScaleFromZero) {
@@ -449,6 +464,276 @@ TEST(HostInvoke, HttpFunctionIsProxiedWithForwardedHeaders) {
   const Response unreachable = host.send(http::verb::get, "/function/down");
   EXPECT_EQ(unreachable.result(), http::status::internal_server_error);
   EXPECT_EQ(unreachable.body(), "Can't reach service for: down.\n");
+}
+
+// --------------------------------------------------------------------------------
+// /async-function/{name}
+
+// A loopback server that records the callbacks it receives and answers 200.
+class CallbackReceiver {
+ public:
+  explicit CallbackReceiver(IoContextPool& contexts)
+      : server_(contexts, parse_listen_address("127.0.0.1:0"), {},
+                [this](Request request, ClientInfo) -> asio::awaitable<Response> {
+                  {
+                    std::lock_guard lock(mutex_);
+                    received_.push_back(request);
+                  }
+                  arrived_.notify_all();
+                  co_return text_response(http::status::ok, "thanks", request);
+                }) {
+    server_.start();
+  }
+
+  // The callback URL, with a path and a query the callback must keep.
+  std::string url() const { return fmt::format("http://127.0.0.1:{}/done?from=host", server_.local_endpoint().port()); }
+
+  // The first `count` callbacks, waiting for them at most `timeout`; fewer when they
+  // did not arrive in time.
+  std::vector<Request> wait_for(std::size_t count, std::chrono::steady_clock::duration timeout = kRequestTimeout) {
+    std::unique_lock lock(mutex_);
+    arrived_.wait_for(lock, timeout, [&] { return received_.size() >= count; });
+    return received_;
+  }
+
+  std::size_t received() const {
+    std::lock_guard lock(mutex_);
+    return received_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<Request> received_;  // guarded by mutex_
+  HttpServer server_;              // last: it stops before what its handler uses goes
+};
+
+std::string header(const Request& request, std::string_view name) {
+  const auto it = request.find(beast::string_view(name.data(), name.size()));
+  return it == request.end() ? std::string() : std::string(it->value());
+}
+
+Request async_call(const HostUnderTest& host, std::string target, std::string body, const std::string& callback_url) {
+  Request request = host.request(http::verb::post, std::move(target), std::move(body));
+  request.set(header_name(kCallbackUrlHeader), callback_url);
+  return request;
+}
+
+const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+TEST(HostAsync, AcceptsWith202AndTheCallIdKeptOrMade) {
+  HostUnderTest host(base_config());
+  Request with_id = host.request(http::verb::post, "/async-function/echo", "x");
+  with_id.set("X-Call-Id", "my-call-id");
+  const Response kept = host.send(std::move(with_id));
+  EXPECT_EQ(kept.result(), http::status::accepted);
+  EXPECT_EQ(kept.body(), "");
+  EXPECT_EQ(header(kept, "X-Call-Id"), "my-call-id");
+
+  const Response made = host.send(http::verb::post, "/async-function/echo", "x");
+  EXPECT_EQ(made.result(), http::status::accepted);
+  EXPECT_TRUE(std::regex_match(header(made, "X-Call-Id"), kUuid)) << header(made, "X-Call-Id");
+}
+
+TEST(HostAsync, CallbackCarriesTheFunctionsAnswerAndTheGatewayHeaders) {
+  HostConfig config = base_config();
+  config.metrics_listen = "127.0.0.1:0";
+  HostUnderTest host(std::move(config));
+  CallbackReceiver receiver(host.loop().contexts());
+  const Response accepted = host.send(async_call(host, "/async-function/echo/sub?x=1", "hello", receiver.url()));
+  ASSERT_EQ(accepted.result(), http::status::accepted);
+
+  const std::vector<Request> callbacks = receiver.wait_for(1);
+  ASSERT_EQ(callbacks.size(), 1u);
+  const Request& callback = callbacks[0];
+  EXPECT_EQ(callback.method(), http::verb::post);
+  EXPECT_EQ(callback.target(), "/done?from=host");
+  EXPECT_EQ(callback.body(), "hello");
+  EXPECT_EQ(header(callback, "X-Call-Id"), header(accepted, "X-Call-Id"));
+  EXPECT_EQ(header(callback, kFunctionStatusHeader), "200");
+  EXPECT_EQ(header(callback, kFunctionNameHeader), "echo");
+  EXPECT_TRUE(std::regex_match(header(callback, "X-Duration-Seconds"), std::regex("[0-9]+\\.[0-9]{6}")))
+      << header(callback, "X-Duration-Seconds");
+
+  // The gateway's series count the call as the worker ran it; the queue is empty again.
+  const std::string text = host.metrics().body();
+  for (const char* line : {"gateway_function_invocation_total{code=\"200\",function_name=\"echo.openfaas-fn\"} 1\n",
+                           "gateway_async_queue_depth 0\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin\n" << text;
+  }
+}
+
+TEST(HostAsync, TheFunctionsOwnErrorTravelsInXFunctionStatus) {
+  HostConfig config = base_config();
+  config.functions.push_back(command_function("fail", {"sh", "-c", "echo broken >&2; exit 3"}));
+  HostUnderTest host(std::move(config));
+  CallbackReceiver receiver(host.loop().contexts());
+  ASSERT_EQ(host.send(async_call(host, "/async-function/fail", "x", receiver.url())).result(), http::status::accepted);
+  const std::vector<Request> callbacks = receiver.wait_for(1);
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(header(callbacks[0], kFunctionStatusHeader), "500");
+  EXPECT_EQ(header(callbacks[0], kFunctionNameHeader), "fail");
+  EXPECT_EQ(callbacks[0].body(), "broken\n");
+}
+
+// The worker waits for a slot instead of failing with 429: six calls of 200 ms on
+// two slots take three rounds, and the running count never passes two.
+TEST(HostAsync, WorkerWaitsForASlotAndNeverExceedsMaxInflight) {
+  constexpr int kCalls = 6;
+  constexpr std::uint32_t kSlots = 2;
+  constexpr double kServiceSeconds = 0.2;
+  HostConfig config = base_config();
+  config.metrics_listen = "127.0.0.1:0";
+  config.functions.push_back(synthetic_function("busy", "exponential(1h)"));
+  config.functions.back().max_inflight = kSlots;
+  HostUnderTest host(std::move(config));
+  CallbackReceiver receiver(host.loop().contexts());
+
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCalls; ++i) {
+    Request call = async_call(host, "/async-function/busy", "", receiver.url());
+    call.set(header_name(wire::kServiceSecondsHeader), std::to_string(kServiceSeconds));
+    ASSERT_EQ(host.send(std::move(call)).result(), http::status::accepted);
+  }
+  // Running = started - finished, sampled from the metrics while the calls run.
+  const std::regex started(R"(gateway_function_invocation_started\{function_name="busy.openfaas-fn"\} (\d+))");
+  const std::regex finished(
+      R"(gateway_function_invocation_total\{code="\d+",function_name="busy.openfaas-fn"\} (\d+))");
+  int most_running = 0;
+  for (int sample = 0; sample < 500 && receiver.received() < kCalls; ++sample) {  // bounded
+    const std::string text = host.metrics().body();
+    std::smatch match;
+    int running = std::regex_search(text, match, started) ? std::stoi(match[1]) : 0;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), finished); it != std::sregex_iterator(); ++it) {
+      running -= std::stoi((*it)[1]);
+    }
+    most_running = std::max(most_running, running);
+  }
+  const std::vector<Request> callbacks = receiver.wait_for(kCalls);
+  const auto elapsed = std::chrono::steady_clock::now() - began;
+  ASSERT_EQ(callbacks.size(), static_cast<std::size_t>(kCalls));
+  for (const Request& callback : callbacks) EXPECT_EQ(header(callback, kFunctionStatusHeader), "200");
+  EXPECT_LE(most_running, static_cast<int>(kSlots));
+  EXPECT_GE(elapsed, std::chrono::duration<double>(kServiceSeconds * kCalls / kSlots))
+      << "more than " << kSlots << " calls ran at once";
+}
+
+TEST(HostAsync, NamespaceFormRunsAndOtherNamespacesAre404) {
+  HostUnderTest host(base_config());
+  CallbackReceiver receiver(host.loop().contexts());
+  EXPECT_EQ(host.send(async_call(host, "/async-function/echo.openfaas-fn", "qualified", receiver.url())).result(),
+            http::status::accepted);
+  const std::vector<Request> callbacks = receiver.wait_for(1);
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(callbacks[0].body(), "qualified");
+  EXPECT_EQ(header(callbacks[0], kFunctionStatusHeader), "200");
+
+  const Response elsewhere = host.send(async_call(host, "/async-function/echo.other", "x", receiver.url()));
+  EXPECT_EQ(elsewhere.result(), http::status::not_found);
+  EXPECT_EQ(elsewhere.body(),
+            "error finding function echo.other: server returned non-200 status code (404) for function, echo, body: ");
+  const Response unknown = host.send(async_call(host, "/async-function/nope", "x", receiver.url()));
+  EXPECT_EQ(unknown.result(), http::status::not_found);
+  EXPECT_EQ(host.send(http::verb::post, "/function/echo", "after").body(), "after");
+  EXPECT_EQ(receiver.received(), 1u) << "a refused call was queued";
+}
+
+TEST(HostAsync, BadCallbackUrlIs400AndOtherMethodsAre405) {
+  HostUnderTest host(base_config());
+  for (const char* url :
+       {"https://127.0.0.1/done", "ftp://127.0.0.1/", "127.0.0.1:9/done", "http://", "http://127.0.0.1:99999/"}) {
+    const Response response = host.send(async_call(host, "/async-function/echo", "x", url));
+    EXPECT_EQ(response.result(), http::status::bad_request) << url;
+    EXPECT_NE(response.body().find(url), std::string::npos) << url << ": " << response.body();
+  }
+  for (const http::verb method : {http::verb::get, http::verb::put, http::verb::delete_}) {
+    const Response response = host.send(method, "/async-function/echo");
+    EXPECT_EQ(response.result(), http::status::method_not_allowed) << method;
+    EXPECT_EQ(response.body(), "");
+  }
+}
+
+// Calls accepted and not finished are bounded: the next is refused with 503.
+TEST(HostAsync, FullQueueIs503) {
+  HostConfig config = base_config();
+  config.metrics_listen = "127.0.0.1:0";
+  config.queue.capacity = 2;
+  config.functions.push_back(synthetic_function("hold", "deterministic(1h)"));
+  config.functions.back().exec_timeout = Duration::zero();
+  HostUnderTest host(std::move(config));
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(host.send(http::verb::post, "/async-function/hold").result(), http::status::accepted);
+  }
+  const Response full = host.send(http::verb::post, "/async-function/hold");
+  EXPECT_EQ(full.result(), http::status::service_unavailable);
+  EXPECT_EQ(full.body(), "Async queue is full: 2 calls accepted and not finished\n");
+  EXPECT_EQ(header(full, "Retry-After"), "1");
+  EXPECT_NE(host.metrics().body().find("gateway_async_queue_depth 2\n"), std::string::npos);
+  EXPECT_EQ(host.send(http::verb::post, "/function/echo", "sync still runs").body(), "sync still runs");
+}
+
+// Drain finishes the queued calls, callbacks included, before it reports the host done.
+TEST(HostAsync, DrainWaitsForQueuedCalls) {
+  HostConfig config = base_config();
+  config.functions.push_back(synthetic_function("slow", "deterministic(300ms)"));
+  HostUnderTest host(std::move(config));
+  CallbackReceiver receiver(host.loop().contexts());
+  ASSERT_EQ(host.send(async_call(host, "/async-function/slow", "", receiver.url())).result(), http::status::accepted);
+
+  std::promise<std::size_t> drained;
+  host.host().drain(kRequestTimeout, [&] { drained.set_value(receiver.received()); });
+  auto callbacks_when_drained = drained.get_future();
+  ASSERT_EQ(callbacks_when_drained.wait_for(kRequestTimeout), std::future_status::ready);
+  EXPECT_EQ(callbacks_when_drained.get(), 1u) << "the host reported drained before the queued call called back";
+}
+
+// --------------------------------------------------------------------------------
+// latency: a WAN link in front of the gateway
+
+TEST(HostLatency, CallsCrossTheLinkBothWays) {
+  HostConfig config = base_config();
+  config.latency = 100ms;
+  config.functions.push_back(synthetic_function("noop", "deterministic(0s)"));
+  HostUnderTest host(std::move(config));
+  for (const char* target : {"/function/noop", "/async-function/noop"}) {
+    Request call = host.request(http::verb::post, target);
+    call.set(header_name(wire::kServiceSecondsHeader), "0");
+    const auto began = std::chrono::steady_clock::now();
+    const Response response = host.send(std::move(call));
+    const auto elapsed = std::chrono::steady_clock::now() - began;
+    EXPECT_LT(response.result_int(), 300u) << target;
+    EXPECT_GE(elapsed, 200ms) << target;
+    EXPECT_LT(elapsed, 2s) << target;
+  }
+}
+
+TEST(HostLatency, SystemRoutesAndHealthzAreNotDelayed) {
+  HostConfig config = base_config();
+  config.latency = 5s;
+  HostUnderTest host(std::move(config));
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(host.send(http::verb::get, "/healthz").result(), http::status::ok);
+  EXPECT_EQ(host.send(http::verb::get, "/system/functions").result(), http::status::ok);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+}
+
+// One slot, three calls at once: each holds the slot only while it runs (no time at
+// all), not while it crosses the link, so none is refused. One event-loop thread, so
+// executions cannot overlap.
+TEST(HostLatency, MaxInflightCountsOnlyTheExecution) {
+  HostConfig config = base_config();
+  config.latency = 200ms;
+  config.functions.push_back(synthetic_function("one", "deterministic(0s)"));
+  config.functions.back().max_inflight = 1;
+  HostUnderTest host(std::move(config), 1);
+  const auto began = std::chrono::steady_clock::now();
+  std::vector<std::future<Response>> calls;
+  for (int i = 0; i < 3; ++i) calls.push_back(host.send_later(http::verb::post, "/function/one"));
+  for (auto& call : calls) {
+    ASSERT_EQ(call.wait_for(kRequestTimeout), std::future_status::ready);
+    EXPECT_EQ(call.get().result(), http::status::ok);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - began, 400ms) << "the calls did not cross the link";
 }
 
 // --------------------------------------------------------------------------------
@@ -684,6 +969,24 @@ functions:
   EXPECT_EQ(plate.seed, 7u);
   EXPECT_EQ(std::get<HttpFunction>(config.functions[2].kind).upstream.port, 9000);
   EXPECT_EQ(std::get<SyntheticFunction>(config.functions[3].kind).service_time.mean, Duration::zero());
+}
+
+TEST(HostConfigFile, ReadsLatencyAndTheQueue) {
+  const HostConfig defaults = parse_host_config("", "host.yaml");
+  EXPECT_EQ(defaults.latency, Duration::zero());
+  EXPECT_EQ(defaults.queue.capacity, 1024u);
+  EXPECT_EQ(defaults.queue.callback_timeout, 10s);
+  const HostConfig config =
+      parse_host_config("latency: 80ms\nqueue: {capacity: 16, callback_timeout: 2s}\n", "host.yaml");
+  EXPECT_EQ(config.latency, 80ms);
+  EXPECT_EQ(config.queue.capacity, 16u);
+  EXPECT_EQ(config.queue.callback_timeout, 2s);
+  EXPECT_EQ(parse_host_config("queue: {capacity: 0}\n", "host.yaml").queue.capacity, 0u);
+  EXPECT_NE(host_error_of("latency: -1s\n").find("host.yaml:1: latency: "), std::string::npos);
+  EXPECT_NE(host_error_of("queue: {colour: red}\n").find("host.yaml:1: queue.colour: unknown key"), std::string::npos);
+  EXPECT_NE(host_error_of("queue:\n  callback_timeout: 0s\n").find("host.yaml:2: queue.callback_timeout: "),
+            std::string::npos);
+  EXPECT_NE(host_error_of("queue:\n  capacity: 2000000\n").find("host.yaml:2: queue.capacity: "), std::string::npos);
 }
 
 TEST(HostConfigFile, ErrorsNameFileLineAndKey) {

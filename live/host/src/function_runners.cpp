@@ -24,10 +24,6 @@ namespace {
 // HttpClient needs a bound; an http function with exec_timeout 0 gets this one.
 constexpr SteadyDuration kUnboundedUpstream = std::chrono::hours(24);
 
-std::string format_seconds(SteadyDuration elapsed) {
-  return fmt::format("{:.6f}", std::chrono::duration<double>(elapsed).count());
-}
-
 // Go's canonical header key ("x-call-id" -> "X-Call-Id"), as the watchdog sees it.
 std::string canonical_header_name(std::string_view name) {
   std::string canonical(name);
@@ -87,7 +83,7 @@ asio::awaitable<Response> FunctionHost::State::run_synthetic(Function& function,
   }
   if (times_out) co_return exec_timeout_response(function, request);
   Response response = text_response(http::status::ok, fmt::format("{:.6f}\n", to_seconds(service_time)), request);
-  response.set("X-Duration-Seconds", format_seconds(std::chrono::steady_clock::now() - began));
+  response.set("X-Duration-Seconds", duration_seconds(std::chrono::steady_clock::now() - began));
   co_return response;
 }
 
@@ -148,7 +144,7 @@ asio::awaitable<Response> FunctionHost::State::run_command(Function& function, c
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
   }
-  response.set("X-Duration-Seconds", format_seconds(std::chrono::steady_clock::now() - began));
+  response.set("X-Duration-Seconds", duration_seconds(std::chrono::steady_clock::now() - began));
   co_return response;
 }
 

@@ -1,5 +1,7 @@
 #include "gateway_answers.h"
 
+#include <fmt/format.h>
+
 namespace fogsched::live {
 
 using json = nlohmann::json;
@@ -19,6 +21,10 @@ Response empty_response(http::status status, const Request& request) {
 
 Response page_not_found(const Request& request) {
   return go_error(http::status::not_found, "404 page not found", request);
+}
+
+std::string duration_seconds(SteadyDuration elapsed) {
+  return fmt::format("{:.6f}", std::chrono::duration<double>(elapsed).count());
 }
 
 std::string json_error_text(const json::exception& error, std::string_view body) {

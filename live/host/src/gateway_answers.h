@@ -16,6 +16,8 @@ Response go_error(http::status status, std::string_view text, const Request& req
 Response empty_response(http::status status, const Request& request);
 // Go's 404 for a route it does not serve.
 Response page_not_found(const Request& request);
+// X-Duration-Seconds as the watchdog and the queue-worker write it: Go's "%f".
+std::string duration_seconds(SteadyDuration elapsed);
 // Go's text for a JSON body it cannot decode ("unexpected end of JSON input" when truncated).
 std::string json_error_text(const nlohmann::json::exception& error, std::string_view body);
 

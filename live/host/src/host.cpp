@@ -1,13 +1,19 @@
 // FunctionHost: the gateway's routes over the host's own functions. Here the setup,
-// the routing, /function/{name} as the gateway answers it (call id, start time, scale
-// from zero, the watchdog's max_inflight), start and drain.
+// the routing, the WAN link's latency, /function/{name} as the gateway answers it
+// (call id, start time, scale from zero, the watchdog's max_inflight), start and drain.
 #include "fogsched/live/host.h"
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cassert>
 
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
@@ -41,8 +47,13 @@ std::map<std::string, std::string> read_environment() {
 
 }  // namespace
 
-FunctionHost::State::State(IoContextPool& contexts, HostConfig host_config)
-    : config(std::move(host_config)), client(contexts), environment(read_environment()), arch(machine_architecture()) {
+FunctionHost::State::State(IoContextPool& pool, HostConfig host_config)
+    : config(std::move(host_config)),
+      contexts(pool),
+      client(pool),
+      async_queue(config.queue.capacity),
+      environment(read_environment()),
+      arch(machine_architecture()) {
   const auto now = SystemClock::now();
   for (HostedFunction& function : config.functions) {
     std::string name = function.name;
@@ -54,16 +65,35 @@ FunctionHost::State::State(IoContextPool& contexts, HostConfig host_config)
 asio::awaitable<Response> FunctionHost::State::handle(Request request, ClientInfo client_info) {
   const std::string_view target = view(request.target());
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path.starts_with(kFunctionPrefix)) co_return co_await invoke(std::move(request), client_info);
+  const bool sync_call = path.starts_with(kFunctionPrefix);
+  if (sync_call || path.starts_with(kAsyncFunctionPrefix)) {
+    co_await cross_link();  // the request crossing the link
+    Response response;
+    if (sync_call) {
+      response = co_await invoke(std::move(request), client_info, Dispatch::run);
+    } else {
+      response = co_await enqueue_async(std::move(request), client_info);
+    }
+    co_await cross_link();  // the answer crossing back
+    co_return response;
+  }
   if (path == "/healthz") co_return text_response(http::status::ok, "OK", request);
   if (path.starts_with(kSystemPrefix)) co_return system(request, path);
-  co_return page_not_found(request);  // /async-function too: the host has no queue
+  co_return page_not_found(request);
+}
+
+// A host that plays the cloud sits behind a WAN link: each crossing takes `latency`.
+asio::awaitable<void> FunctionHost::State::cross_link() const {
+  if (config.latency <= Duration::zero()) co_return;
+  asio::steady_timer link(co_await asio::this_coro::executor, config.latency);
+  co_await link.async_wait(asio::use_awaitable);
 }
 
 // --- /function/{name} ------------------------------------------------------------
 
-asio::awaitable<Response> FunctionHost::State::invoke(Request request, const ClientInfo& client_info) {
-  const auto started_at = std::chrono::steady_clock::now();
+asio::awaitable<Response> FunctionHost::State::invoke(Request request, const ClientInfo& client_info,
+                                                      Dispatch dispatch) {
+  auto started_at = std::chrono::steady_clock::now();
   const std::string start_time = std::to_string(
       std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock::now().time_since_epoch()).count());
   const std::optional<FunctionTarget> target = split_function_target(view(request.target()));
@@ -97,10 +127,19 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
     stamp(response);
     co_return response;
   }
+  if (dispatch == Dispatch::enqueue) {
+    Response accepted = enqueue(std::move(request), client_info, call_id);
+    stamp(accepted);
+    co_return accepted;
+  }
+  if (dispatch == Dispatch::from_queue) {
+    co_await function->wait_for_slot();             // the queue-worker's concurrency is max_inflight
+    started_at = std::chrono::steady_clock::now();  // the gateway sees the call once the worker sends it
+  }
 
   metrics.started(function->qualified_name);
   Response response;
-  if (!function->try_acquire_slot()) {
+  if (dispatch != Dispatch::from_queue && !function->try_acquire_slot()) {
     response = go_error(
         http::status::too_many_requests,
         fmt::format("Concurrent request limit exceeded. Max concurrent requests: {}", function->spec.max_inflight),
@@ -114,6 +153,45 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
   metrics.finished(function->qualified_name, response.result_int(),
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
   co_return response;
+}
+
+// --- slots -------------------------------------------------------------------------
+// A queued call's wait is counted in `waiting_` before it tries for a slot, and a
+// release looks at `waiting_` after it frees one; so either the waiter finds the slot
+// free or the releaser finds the waiter (both under waiters_mutex_).
+
+asio::awaitable<void> Function::wait_for_slot() {
+  auto waiter = std::make_shared<SlotWaiter>(co_await asio::this_coro::executor);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    waiting_.fetch_add(1);
+    if (try_acquire_slot()) {
+      waiting_.fetch_sub(1);
+      co_return;
+    }
+    waiters_.push_back(waiter);
+  }
+  boost::system::error_code woken;  // the wake-up sets the timer's expiry: no error
+  co_await waiter->wake.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+  assert(waiter->granted);
+}
+
+void Function::release_slot() {
+  inflight.fetch_sub(1);
+  if (waiting_.load() > 0) hand_slots_to_waiters();
+}
+
+void Function::hand_slots_to_waiters() {
+  std::lock_guard lock(waiters_mutex_);
+  while (!waiters_.empty() && try_acquire_slot()) {
+    std::shared_ptr<SlotWaiter> waiter = std::move(waiters_.front());
+    waiters_.pop_front();
+    waiting_.fetch_sub(1);
+    waiter->granted = true;
+    // On the waiter's own context; an expiry in the past also wakes a wait not yet begun.
+    asio::post(waiter->wake.get_executor(),
+               [waiter] { waiter->wake.expires_at(std::chrono::steady_clock::time_point::min()); });
+  }
 }
 
 // --------------------------------------------------------------------------------
@@ -164,11 +242,18 @@ void FunctionHost::drain(SteadyDuration timeout, std::function<void()> on_draine
   countdown->remaining = state_->metrics_server ? 2 : 1;
   countdown->done = std::move(on_drained);
   countdown->state = state_;
-  const auto one_drained = [countdown] {
-    if (--countdown->remaining == 0) {
-      countdown->state->client.close_idle();
-      if (countdown->done) countdown->done();
-    }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto one_drained = [countdown, deadline] {
+    if (--countdown->remaining != 0) return;
+    // Then the queued calls finish, within what is left of the timeout. The wait
+    // holds the state weakly: the state holds the wait.
+    State& state = *countdown->state;
+    const SteadyDuration left = std::max(SteadyDuration::zero(), deadline - std::chrono::steady_clock::now());
+    state.async_queue.when_idle(state.contexts.next(), left,
+                                [weak = std::weak_ptr<State>(countdown->state), done = countdown->done] {
+                                  if (const auto idle = weak.lock()) idle->client.close_idle();
+                                  if (done) done();
+                                });
   };
   state_->server->drain(timeout, one_drained);
   if (state_->metrics_server) state_->metrics_server->drain(timeout, one_drained);

@@ -142,7 +142,10 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
 
 namespace {
 
-constexpr std::string_view kHostKeys[] = {"listen", "metrics_listen", "secrets", "scale_from_zero", "functions"};
+constexpr std::string_view kHostKeys[] = {"listen",  "metrics_listen", "secrets",  "scale_from_zero",
+                                          "latency", "queue",          "functions"};
+constexpr std::string_view kQueueKeys[] = {"capacity", "callback_timeout"};
+constexpr std::uint64_t kMaxQueueCapacity = 1'000'000;
 constexpr std::string_view kFunctionKeys[] = {"name", "image",        "command",      "synthetic",
                                               "http", "max_inflight", "exec_timeout", "seed",
                                               "env",  "labels",       "annotations"};
@@ -170,6 +173,18 @@ class HostFileReader final : public ConfigReader {
       }
     }
     if (top.has("scale_from_zero")) config.scale_from_zero = boolean(top.get("scale_from_zero"), "scale_from_zero");
+    if (top.has("latency")) config.latency = duration(top.get("latency"), "latency", Bound::non_negative);
+    if (top.has("queue")) {
+      const ConfigMap queue = section(top.get("queue"), "queue", kQueueKeys);
+      if (queue.has("capacity")) {
+        config.queue.capacity =
+            integer(queue.get("capacity"), queue.path("capacity"), Bound::non_negative, kMaxQueueCapacity);
+      }
+      if (queue.has("callback_timeout")) {
+        config.queue.callback_timeout =
+            duration(queue.get("callback_timeout"), queue.path("callback_timeout"), Bound::positive);
+      }
+    }
     if (top.has("functions")) {
       const YAML::Node list = top.get("functions");
       require_sequence(list, "functions", "a list of functions");

@@ -29,7 +29,8 @@ double GatewayMetrics::invocations(const std::string& function) const {
   return static_cast<double>(total);
 }
 
-std::string GatewayMetrics::exposition(const std::vector<std::pair<std::string, std::uint64_t>>& replicas) const {
+std::string GatewayMetrics::exposition(const std::vector<std::pair<std::string, std::uint64_t>>& replicas,
+                                       std::optional<std::uint64_t> async_queue_depth) const {
   std::lock_guard lock(mutex_);
   std::string out;
   out += "# HELP gateway_function_invocation_started The total number of function HTTP requests started.\n";
@@ -62,6 +63,11 @@ std::string GatewayMetrics::exposition(const std::vector<std::pair<std::string, 
   out += "# TYPE gateway_service_count gauge\n";
   for (const auto& [function, count] : replicas) {
     out += fmt::format("gateway_service_count{{function_name=\"{}\"}} {}\n", function, count);
+  }
+  if (async_queue_depth) {
+    out += "# HELP gateway_async_queue_depth Async calls accepted and not yet finished.\n";
+    out += "# TYPE gateway_async_queue_depth gauge\n";
+    out += fmt::format("gateway_async_queue_depth {}\n", *async_queue_depth);
   }
   return out;
 }

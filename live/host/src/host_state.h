@@ -1,6 +1,7 @@
 #pragma once
 // The host's state and the pieces that share it, one concern a file:
-//   host.cpp             setup, routing, /function/{name}, start and drain
+//   host.cpp             setup, routing, the WAN latency, /function/{name}, slots, start and drain
+//   async_calls.cpp      /async-function/{name}: the queue, its worker and the callback
 //   function_runners.cpp running a function as the watchdog does: command, synthetic, http
 //   system_routes.cpp    /system/* and the metrics page
 // A deployed function is a Function: its spec, its slots (max_inflight) and, for a
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,7 +19,10 @@
 #include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without it
 
 #include <fmt/format.h>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "async_queue.h"
 #include "fogsched/core/rng.h"
 #include "fogsched/core/service_time.h"
 #include "fogsched/live/host.h"
@@ -28,6 +33,7 @@ namespace fogsched::live {
 using SystemClock = std::chrono::system_clock;
 
 inline std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+inline beast::string_view field_name(std::string_view name) { return {name.data(), name.size()}; }
 
 // Draws service times of a synthetic function (core's distribution, as the simulator
 // draws them); one stream per function, shared by its concurrent invocations.
@@ -46,6 +52,14 @@ class ServiceTimeSampler {
   ServiceTimeDistribution distribution_;
   std::mutex mutex_;
   Rng rng_;
+};
+
+// A queued call waiting for one of a function's slots; woken when one is handed to it.
+struct SlotWaiter {
+  explicit SlotWaiter(const asio::any_io_executor& executor)
+      : wake(executor, std::chrono::steady_clock::time_point::max()) {}
+  asio::steady_timer wake;
+  bool granted = false;  // guarded by Function::waiters_mutex_
 };
 
 // A deployed function. Updating one replaces it; invocations in progress finish on
@@ -69,7 +83,10 @@ struct Function {
     } while (!inflight.compare_exchange_weak(current, current + 1));
     return true;
   }
-  void release_slot() { inflight.fetch_sub(1); }
+  // A queued call's slot: waits, first come first served, until one is free and takes it.
+  asio::awaitable<void> wait_for_slot();
+  // Frees a slot, or hands it to the longest waiting queued call.
+  void release_slot();
 
   const HostedFunction spec;
   const FunctionDeployment deployment;
@@ -78,6 +95,13 @@ struct Function {
   std::atomic<std::uint64_t> replicas{1};
   std::atomic<std::uint32_t> inflight{0};
   std::optional<ServiceTimeSampler> sampler;
+
+ private:
+  void hand_slots_to_waiters();
+
+  std::atomic<std::uint32_t> waiting_{0};  // queued calls in wait_for_slot
+  std::mutex waiters_mutex_;
+  std::deque<std::shared_ptr<SlotWaiter>> waiters_;  // guarded by waiters_mutex_
 };
 
 class SlotGuard {
@@ -92,10 +116,21 @@ class SlotGuard {
 };
 
 struct FunctionHost::State : std::enable_shared_from_this<State> {
-  State(IoContextPool& contexts, HostConfig host_config);
+  State(IoContextPool& pool, HostConfig host_config);
+
+  // What invoke() does with a call once its function is found.
+  enum class Dispatch : std::uint8_t {
+    run,         // a caller waits for the answer: the watchdog's 429
+    enqueue,     // /async-function/: 202 now, run by the worker later
+    from_queue,  // the worker's call: waits for a slot
+  };
 
   asio::awaitable<Response> handle(Request request, ClientInfo client_info);
-  asio::awaitable<Response> invoke(Request request, const ClientInfo& client_info);
+  asio::awaitable<void> cross_link() const;
+  asio::awaitable<Response> invoke(Request request, const ClientInfo& client_info, Dispatch dispatch);
+  asio::awaitable<Response> enqueue_async(Request request, const ClientInfo& client_info);
+  Response enqueue(Request request, const ClientInfo& client_info, const std::string& call_id);
+  static asio::awaitable<void> run_queued(std::shared_ptr<State> self, Request request, ClientInfo client_info);
   asio::awaitable<Response> run(Function& function, const Request& request, const std::string& path,
                                 const ClientInfo& client_info, const std::string& call_id, std::string_view start_time);
   asio::awaitable<Response> run_command(Function& function, const CommandFunction& command, const Request& request,
@@ -121,7 +156,9 @@ struct FunctionHost::State : std::enable_shared_from_this<State> {
   FunctionStatus status(const Function& function) const;
 
   HostConfig config;  // its functions moved into `functions`
+  IoContextPool& contexts;
   HttpClient client;
+  AsyncQueue async_queue;
   const std::map<std::string, std::string> environment;  // the host's own, inherited by commands
   const std::string arch;
   GatewayMetrics metrics;

@@ -185,7 +185,9 @@ Response FunctionHost::State::metrics_page(const Request& request) {
     for (const auto& [name, function] : functions)
       replicas.emplace_back(function->qualified_name, function->replicas.load());
   }
-  Response response = text_response(http::status::ok, metrics.exposition(replicas), request);
+  const std::optional<std::uint64_t> queue_depth =
+      config.queue.capacity > 0 ? std::optional(async_queue.depth()) : std::nullopt;
+  Response response = text_response(http::status::ok, metrics.exposition(replicas, queue_depth), request);
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   return response;
 }

@@ -84,11 +84,24 @@ class HostConfigError : public ScenarioError {
   using ScenarioError::ScenarioError;
 };
 
+// The gateway's async queue and its worker (docs/live.md, "Async invocations").
+struct AsyncQueueConfig {
+  // Calls accepted and not yet finished (waiting, running or calling back); 503
+  // beyond. 0: no queue, and /async-function/ answers 404 as a gateway without one.
+  std::uint64_t capacity = 1024;
+  Duration callback_timeout = std::chrono::seconds(10);  // the result's POST, sent at most once
+};
+
 struct HostConfig {
   std::string listen = "127.0.0.1:8080";           // gateway routes
   std::optional<std::string> metrics_listen;       // /metrics; none when absent
   std::optional<BasicAuthCredentials> basic_auth;  // /system/* open when absent
   bool scale_from_zero = true;                     // unknown function: 404 (true) or 503
+  // One-way latency of a WAN link in front of the gateway (the simulator's cloud):
+  // each /function/ and /async-function/ call waits it before it runs and before its
+  // answer (or callback) leaves, holding no slot meanwhile.
+  Duration latency{};
+  AsyncQueueConfig queue;
   std::vector<HostedFunction> functions;
   ServerLimits limits;
   std::string release = "dev";  // reported by /system/info

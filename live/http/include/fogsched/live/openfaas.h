@@ -28,6 +28,14 @@ inline constexpr std::string_view kSystemPrefix = "/system/";
 // GET /system/function/NAME: one FunctionStatus.
 inline constexpr std::string_view kFunctionStatusPrefix = "/system/function/";
 
+// Async invocations (the gateway with its queue-worker): POST /async-function/NAME...
+// answers 202 and queues the call; the worker POSTs the result to the request's
+// callback URL with the function's status, name and duration in these headers.
+inline constexpr std::string_view kAsyncFunctionPrefix = "/async-function/";
+inline constexpr std::string_view kCallbackUrlHeader = "X-Callback-Url";
+inline constexpr std::string_view kFunctionStatusHeader = "X-Function-Status";
+inline constexpr std::string_view kFunctionNameHeader = "X-Function-Name";
+
 // --------------------------------------------------------------------------------
 // Names and targets
 
