@@ -18,7 +18,7 @@ TEST(SchedulerNodeAsync, QueuesOnItsGatewayWithTheCallersHeaders) {
   Loop loop;
   Cluster cluster(loop, 1, policy("local"), 4);
   Request request = call(http::verb::post, "/async-function/plates.openfaas-fn/sub?x=1", "frame");
-  request.set("X-Callback-Url", "http://127.0.0.1:9/done");
+  request.set(bsv(kCallbackUrlHeader), "http://127.0.0.1:9/done");
   request.set("X-Call-Id", "call-7");
   const Response accepted = cluster.send(0, request);
   EXPECT_EQ(accepted.result(), http::status::accepted);
@@ -55,7 +55,7 @@ TEST(SchedulerNodeAsync, IsScheduledLikeASyncCallAndQueuedOnThePeerChosen) {
   ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
 
   Request request = call(http::verb::post, "/async-function/plates/x", "frame");
-  request.set("X-Callback-Url", "http://127.0.0.1:9/done");
+  request.set(bsv(kCallbackUrlHeader), "http://127.0.0.1:9/done");
   const Response accepted = cluster.send(0, request);
   EXPECT_EQ(accepted.result(), http::status::accepted);
   EXPECT_EQ(header(accepted, wire::kDecisionHeader), "forward");

@@ -20,10 +20,8 @@ namespace fogsched::live {
 // The namespace functions live in when none is given, and the only one a local host has.
 inline constexpr std::string_view kDefaultFunctionNamespace = "openfaas-fn";
 
-// The gateway's invocation routes (`/function/NAME...`, and `/async-function/NAME...`,
-// queued: 202 at once) and its API (`/system/...`).
+// The gateway's invocation routes (`/function/NAME...`) and its API (`/system/...`).
 inline constexpr std::string_view kFunctionPrefix = "/function/";
-inline constexpr std::string_view kAsyncFunctionPrefix = "/async-function/";
 inline constexpr std::string_view kSystemPrefix = "/system/";
 // GET /system/function/NAME: one FunctionStatus.
 inline constexpr std::string_view kFunctionStatusPrefix = "/system/function/";
