@@ -133,6 +133,34 @@ TEST_F(LiveNodeStateTest, UnknownFunctionsAreErrors) {
   EXPECT_THROW(static_cast<void>(state_.function_name(FunctionId{5})), std::out_of_range);
 }
 
+TEST_F(LiveNodeStateTest, RemovedFunctionsLeaveNoEntryAndTheirIdsAreNeverReused) {
+  const FunctionId plates = state_.function_id("plates");
+  const FunctionId faces = state_.function_id("faces");
+  state_.set_slots(plates, 2);
+  state_.set_slots(faces, 1);
+  ASSERT_TRUE(state_.try_acquire_slot(faces));
+  EXPECT_FALSE(state_.remove_function(faces)) << "a function with a running execution stays";
+  state_.release_slot(faces);
+  EXPECT_TRUE(state_.remove_function(faces));
+  EXPECT_FALSE(state_.remove_function(faces)) << "already gone";
+  EXPECT_EQ(state_.function_count(), 1u);
+  EXPECT_EQ(state_.find_function("faces"), std::nullopt);
+  EXPECT_EQ(state_.find_function("plates"), plates);
+  EXPECT_THROW(static_cast<void>(state_.function_load(faces)), std::out_of_range);
+  EXPECT_EQ(state_.total_load(), (LoadReport{.running = 0, .queued = 0, .slots = 2, .queue_capacity = 0}));
+
+  const FunctionId again = state_.function_id("faces");
+  EXPECT_NE(again, faces) << "a policy may still hold the old id";
+  EXPECT_NE(again, plates);
+  EXPECT_EQ(state_.function_load(again).slots, 0u) << "a new entry starts afresh";
+
+  std::vector<std::pair<FunctionId, std::string>> seen;
+  state_.for_each_function(
+      [&](FunctionId id, const std::string& name, const LoadReport&) { seen.emplace_back(id, name); });
+  EXPECT_EQ(seen, (std::vector<std::pair<FunctionId, std::string>>{{plates, "plates"}, {again, "faces"}}))
+      << "the live entries, in the order of their ids";
+}
+
 TEST_F(LiveNodeStateTest, LocalLoadIsTheInvocationsFunctionInDecideAndTheTotalInHooks) {
   const FunctionId plates = state_.function_id("plates");
   const FunctionId faces = state_.function_id("faces");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -62,19 +64,46 @@ inline std::uint16_t free_port() {
   return acceptor.local_endpoint().port();
 }
 
-// A fake OpenFaaS gateway: /function/* echoes what the function saw; `hold` makes
-// calls wait until release(); /system/* needs basic auth admin:secret.
+// A function the fake gateway has deployed: what its FunctionStatus says.
+struct FakeFunction {
+  std::string max_inflight;  // envVars.max_inflight; none when empty
+  std::map<std::string, std::string> labels;
+  http::status answer = http::status::created;  // the function's own status
+};
+
+inline FakeFunction limited_to(std::string max_inflight, std::map<std::string, std::string> labels = {}) {
+  FakeFunction function;
+  function.max_inflight = std::move(max_inflight);
+  function.labels = std::move(labels);
+  return function;
+}
+
+// A fake OpenFaaS gateway: /function/* echoes what the function saw, for deployed
+// functions only (others: the gateway's 404); `hold` makes calls wait until
+// release(); /system/* needs basic auth admin:secret and answers from the deployed
+// functions (GET /system/function/NAME, GET /system/functions, both ?namespace=NS).
 class FakeGateway {
  public:
-  explicit FakeGateway(Loop& loop, std::string max_inflight = "")
-      : max_inflight_(std::move(max_inflight)),
-        server_(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
+  explicit FakeGateway(Loop& loop)
+      : server_(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                 [this](Request request, ClientInfo) { return handle(std::move(request)); }) {
     server_.start();
   }
   ~FakeGateway() { release(); }
 
   Url url() const { return Url{"127.0.0.1", server_.local_endpoint().port(), ""}; }
+  // Deploys `name` in `namespace_name`, or updates it when it is there.
+  void deploy(const std::string& name, FakeFunction function = {},
+              const std::string& namespace_name = std::string(kDefaultFunctionNamespace)) {
+    std::lock_guard lock(mutex_);
+    deployed_[{namespace_name, name}] = std::move(function);
+  }
+  void remove(const std::string& name, const std::string& namespace_name = std::string(kDefaultFunctionNamespace)) {
+    std::lock_guard lock(mutex_);
+    deployed_.erase({namespace_name, name});
+  }
+  // Answer /system/* with this status and a body no JSON reader accepts (0: normally).
+  void break_system(http::status status) { broken_system_ = static_cast<unsigned>(status); }
   void hold(bool on) {
     std::lock_guard lock(mutex_);
     hold_ = on;
@@ -97,26 +126,81 @@ class FakeGateway {
     for (auto& timer : held_) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
     held_.clear();
   }
+  // Calls that reached a function (or the other non-/system routes).
   int calls() const { return calls_.load(); }
   // The /async-function/ calls queued here, as they arrived.
   std::vector<Request> async_calls() const {
     std::lock_guard lock(mutex_);
     return async_calls_;
   }
+  // GET /system/function/NAME calls; the targets they asked for.
+  std::vector<std::string> lookups() const {
+    std::lock_guard lock(mutex_);
+    return lookups_;
+  }
+  int list_calls() const { return list_calls_.load(); }
 
  private:
+  using Key = std::pair<std::string, std::string>;  // namespace, name
+
+  static std::string namespace_of(std::string_view target) {
+    const auto at = target.find(kNamespaceQuery);
+    return at == std::string_view::npos ? std::string(kDefaultFunctionNamespace)
+                                        : std::string(target.substr(at + kNamespaceQuery.size()));
+  }
+  json status_of(const Key& key, const FakeFunction& function) const {
+    json status{{"name", key.second}, {"image", "x"}, {"namespace", key.first}, {"createdAt", "2026-01-01T00:00:00Z"}};
+    if (!function.max_inflight.empty()) status["envVars"] = json{{"max_inflight", function.max_inflight}};
+    if (!function.labels.empty()) status["labels"] = function.labels;
+    return status;
+  }
+  Response system(const Request& request, const std::string& target) {
+    if (!basic_auth_matches(request, BasicAuthCredentials{"admin", "secret"})) return unauthorized(request);
+    if (const unsigned broken = broken_system_.load(); broken != 0) {
+      return text_response(static_cast<http::status>(broken), "<html>not a FunctionStatus</html>", request);
+    }
+    std::lock_guard lock(mutex_);
+    const std::string path = target.substr(0, target.find('?'));
+    if (path.starts_with(kFunctionStatusPrefix)) {
+      lookups_.push_back(target);
+      const Key key{namespace_of(target), path.substr(kFunctionStatusPrefix.size())};
+      const auto found = deployed_.find(key);
+      if (found == deployed_.end()) {
+        return text_response(http::status::not_found, fmt::format("function {}.{} not found\n", key.second, key.first),
+                             request);
+      }
+      return json_response(http::status::ok, status_of(key, found->second).dump(), request);
+    }
+    ++list_calls_;
+    json list = json::array();
+    const std::string namespace_name = namespace_of(target);
+    for (const auto& [key, function] : deployed_) {
+      if (key.first == namespace_name) list.push_back(status_of(key, function));
+    }
+    return json_response(http::status::ok, list.dump(), request);
+  }
+
   asio::awaitable<Response> handle(Request request) {
     const std::string target(request.target());
-    if (target.starts_with("/system/")) {
-      if (!basic_auth_matches(request, BasicAuthCredentials{"admin", "secret"})) co_return unauthorized(request);
-      if (target.starts_with("/system/function/")) {
-        json status{{"name", target.substr(17)}, {"image", "x"}, {"createdAt", "2026-01-01T00:00:00Z"}};
-        if (!max_inflight_.empty()) status["envVars"] = json{{"max_inflight", max_inflight_}};
-        co_return json_response(http::status::ok, status.dump(), request);
+    if (target.starts_with(kSystemPrefix)) co_return system(request, target);
+    http::status answer = http::status::created;
+    const bool async = target.starts_with(kAsyncFunctionPrefix);
+    if (const auto function = split_function_target(target, async ? kAsyncFunctionPrefix : kFunctionPrefix)) {
+      const auto [name, namespace_name] = split_function_namespace(function->name);
+      const Key key{namespace_name.empty() ? std::string(kDefaultFunctionNamespace) : namespace_name, name};
+      std::lock_guard lock(mutex_);
+      const auto found = deployed_.find(key);
+      if (found != deployed_.end()) answer = found->second.answer;
+      if (found == deployed_.end()) {
+        // The real gateway's answer for a function its provider does not know.
+        co_return text_response(
+            http::status::not_found,
+            fmt::format("{}{}.{}: server returned non-200 status code (404) for function, {}, body: ",
+                        kFunctionNotFoundPrefix, key.second, key.first, key.second),
+            request);
       }
-      co_return json_response(http::status::ok, "[]", request);
     }
-    if (target.starts_with(kAsyncFunctionPrefix)) {
+    if (async) {
       // The gateway queues the call and answers at once: 202 and the call's id.
       std::lock_guard lock(mutex_);
       async_calls_.push_back(request);
@@ -147,7 +231,7 @@ class FakeGateway {
       boost::system::error_code ignored;
       co_await held->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    Response response{http::status::created, request.version()};
+    Response response{answer, request.version()};
     response.set("X-Seen-Method", std::string(request.method_string()));
     response.set("X-Seen-Target", target);
     response.set("X-Seen-Custom", std::string(request["X-Custom"]));
@@ -160,11 +244,14 @@ class FakeGateway {
     co_return response;
   }
 
-  std::string max_inflight_;
   std::atomic<bool> refuse_{false};
+  std::atomic<unsigned> broken_system_{0};
   std::atomic<int> calls_{0};
+  std::atomic<int> list_calls_{0};
   mutable std::mutex mutex_;
   std::vector<Request> async_calls_;                       // under mutex_
+  std::map<Key, FakeFunction> deployed_;                   // under mutex_
+  std::vector<std::string> lookups_;                       // under mutex_
   bool hold_ = false;                                      // under mutex_
   std::vector<std::shared_ptr<asio::steady_timer>> held_;  // under mutex_
   int holding_ = 0;
@@ -222,8 +309,9 @@ inline std::string header(const Response& response, std::string_view name) {
 
 // A small cluster: node i has its own fake gateway; every node lists the others.
 struct Cluster {
+  // `functions` are deployed on every node's gateway (with no max_inflight: K is `slots`).
   Cluster(Loop& cluster_loop, std::size_t size, const PolicySpec& spec, std::uint32_t slots,
-          const std::function<void(NodeConfig&)>& adjust = {})
+          const std::vector<std::string>& functions, const std::function<void(NodeConfig&)>& adjust = {})
       : loop(cluster_loop) {
     secrets.write("basic-auth-user", "admin\n");
     secrets.write("basic-auth-password", " secret \n");
@@ -232,6 +320,7 @@ struct Cluster {
     for (std::size_t i = 0; i < size; ++i) ports.push_back(free_port());
     for (std::size_t i = 0; i < size; ++i) {
       gateways.push_back(std::make_unique<FakeGateway>(loop));
+      for (const std::string& function : functions) gateways.back()->deploy(function);
       NodeConfig config = node_config("n" + std::to_string(i), ports[i], gateways.back()->url(), secrets);
       config.policy = spec;
       config.default_slots = slots;

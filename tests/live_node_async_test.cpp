@@ -16,7 +16,7 @@ using namespace fogsched::live::testing;
 
 TEST(SchedulerNodeAsync, QueuesOnItsGatewayWithTheCallersHeaders) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {"plates"});
   Request request = call(http::verb::post, "/async-function/plates.openfaas-fn/sub?x=1", "frame");
   request.set(bsv(kCallbackUrlHeader), "http://127.0.0.1:9/done");
   request.set("X-Call-Id", "call-7");
@@ -38,7 +38,7 @@ TEST(SchedulerNodeAsync, QueuesOnItsGatewayWithTheCallersHeaders) {
 
 TEST(SchedulerNodeAsync, TakesPostOnlyAsTheGatewayDoes) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {"plates"});
   EXPECT_EQ(cluster.send(0, call(http::verb::get, "/async-function/plates")).result(),
             http::status::method_not_allowed);
   EXPECT_EQ(cluster.send(0, call(http::verb::post, "/async-function/bad$name")).result(), http::status::bad_request);
@@ -47,7 +47,7 @@ TEST(SchedulerNodeAsync, TakesPostOnlyAsTheGatewayDoes) {
 
 TEST(SchedulerNodeAsync, IsScheduledLikeASyncCallAndQueuedOnThePeerChosen) {
   Loop loop;
-  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1);
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1, {"plates"});
   // n0's one slot is busy with a sync call, so the async call goes to idle n1.
   cluster.gateways[0]->hold(true);
   auto holding = cluster.gateways[0]->when_holding(1);
@@ -73,7 +73,8 @@ TEST(SchedulerNodeAsync, IsScheduledLikeASyncCallAndQueuedOnThePeerChosen) {
 
 TEST(SchedulerNodeAsync, NamespacedSyncCallsKeepTheirFullName) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {});
+  cluster.gateways[0]->deploy("plates", {}, "night-shift");
   const Response response = cluster.send(0, call(http::verb::post, "/function/plates.night-shift/sub?x=1", "y"));
   EXPECT_EQ(response.result(), http::status::created);
   EXPECT_EQ(header(response, "X-Seen-Target"), "/function/plates.night-shift/sub?x=1");

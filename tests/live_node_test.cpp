@@ -25,7 +25,7 @@ using namespace fogsched::live::testing;
 
 TEST(SchedulerNode, PassesCallsThroughUnchanged) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {"plate-recognition", "echo"});
   std::string binary(300, '\0');
   for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>(255 - i % 256);
   for (http::verb verb : {http::verb::get, http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
@@ -50,7 +50,7 @@ TEST(SchedulerNode, PassesCallsThroughUnchanged) {
 
 TEST(SchedulerNode, InvalidFunctionNameIs400AndUnknownRouteIs404) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {"f"});
   EXPECT_EQ(cluster.send(0, call(http::verb::get, "/function/bad$name")).result(), http::status::bad_request);
   EXPECT_EQ(cluster.send(0, call(http::verb::get, "/function/")).result(), http::status::bad_request);
   EXPECT_EQ(cluster.send(0, call(http::verb::get, "/nothing")).result(), http::status::not_found);
@@ -59,7 +59,7 @@ TEST(SchedulerNode, InvalidFunctionNameIs400AndUnknownRouteIs404) {
 
 TEST(SchedulerNode, RejectsWith429WhenItsSlotsAreFull) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 2);
+  Cluster cluster(loop, 1, policy("local"), 2, {"f"});
   cluster.gateways[0]->hold(true);
   auto holding = cluster.gateways[0]->when_holding(2);
   auto first = cluster.send_async(0, call(http::verb::post, "/function/f", "1"));
@@ -85,7 +85,8 @@ TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) 
   TempDir secrets;
   secrets.write("basic-auth-user", "admin");
   secrets.write("basic-auth-password", "secret");
-  FakeGateway gateway(loop, "1");
+  FakeGateway gateway(loop);
+  gateway.deploy("f", limited_to("1"));
   NodeConfig config = node_config("solo", free_port(), gateway.url(), secrets);
   config.peer_token_file.reset();
   config.default_slots = 8;
@@ -129,7 +130,7 @@ TEST(SchedulerNode, GatewayDownIs502NotAHang) {
 
 TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
   Loop loop;
-  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1);
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1, {"f"});
   // Cold: load 0 < threshold 1, runs here without probing.
   const Response cold = cluster.send(0, call(http::verb::post, "/function/f", "cold"));
   EXPECT_EQ(header(cold, wire::kDecisionHeader), "run_local");
@@ -162,7 +163,7 @@ TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
 
 TEST(SchedulerNode, AGateway429CountsAsFullAndTheCallMovesToAPeer) {
   Loop loop;
-  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "2"}}), 4);
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "2"}}), 4, {"f"});
   cluster.gateways[0]->refuse(true);
   const Response moved = cluster.send(0, call(http::verb::post, "/function/f", "x"));
   EXPECT_EQ(moved.result(), http::status::created);
@@ -182,6 +183,8 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
   TempDir secrets;
   secrets.write("fogsched-peer-token", "t");
   FakeGateway gateway_a(loop), gateway_b(loop);
+  gateway_a.deploy("f");
+  gateway_b.deploy("f");
   const std::uint16_t port_a = free_port(), port_b = free_port();
   // Node a's DNS name lists only itself; node b's lists a.
   NodeConfig a = node_config("a", port_a, gateway_a.url(), secrets);
@@ -216,7 +219,7 @@ TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {
 
 TEST(SchedulerNode, GossipedLoadsSteerLeastLoaded) {
   Loop loop;
-  Cluster cluster(loop, 2, policy("least_loaded", {{"gossip_interval", "20ms"}}), 1);
+  Cluster cluster(loop, 2, policy("least_loaded", {{"gossip_interval", "20ms"}}), 1, {"f"});
   // Wait (bounded) until n0 has heard n1's load at least once.
   for (int i = 0; i < 500 && metric(cluster, 0, "fogsched_gossip_received_total") < 1; ++i) {
     std::this_thread::sleep_for(10ms);
@@ -237,7 +240,7 @@ TEST(SchedulerNode, GossipedLoadsSteerLeastLoaded) {
 
 TEST(SchedulerNode, HopLimitZeroKeepsEveryCallAtItsOrigin) {
   Loop loop;
-  Cluster cluster(loop, 2, policy("random"), 4, [](NodeConfig& config) { config.hop_limit = 0; });
+  Cluster cluster(loop, 2, policy("random"), 4, {"f"}, [](NodeConfig& config) { config.hop_limit = 0; });
   for (int i = 0; i < 5; ++i) {
     const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
     EXPECT_EQ(header(response, wire::kNodeHeader), "n0");
@@ -251,7 +254,7 @@ TEST(SchedulerNode, AForwardedCallAtTheHopLimitIsNeverForwardedAgain) {
   Loop loop;
   // `random` forwards every client call; a call that arrives forwarded at the hop
   // limit must run where it is, whatever the policy would like.
-  Cluster cluster(loop, 3, policy("random"), 4);
+  Cluster cluster(loop, 3, policy("random"), 4, {"f"});
   for (int i = 0; i < 6; ++i) {
     const Response response = cluster.send(0, call(http::verb::get, "/function/f"));
     EXPECT_EQ(header(response, wire::kDecisionHeader), "forward");
@@ -273,7 +276,7 @@ TEST(SchedulerNode, AForwardedCallAtTheHopLimitIsNeverForwardedAgain) {
 
 TEST(SchedulerNode, PeerEndpointsNeedThePeerToken) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 3);
+  Cluster cluster(loop, 1, policy("local"), 3, {"f"});
   EXPECT_EQ(cluster.send(0, call(http::verb::get, probe_target("f"))).result(), http::status::unauthorized);
   Request wrong = call(http::verb::get, probe_target("f"));
   wrong.set(header_name(wire::kTokenHeader), "peer-token-1235");
@@ -294,7 +297,7 @@ TEST(SchedulerNode, PeerEndpointsNeedThePeerToken) {
 
 TEST(SchedulerNode, SystemCallsCarryTheCallersCredentialsNeverTheNodes) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);  // the node has admin:secret in its secrets
+  Cluster cluster(loop, 1, policy("local"), 4, {"f"});  // the node has admin:secret in its secrets
   const Response anonymous = cluster.send(0, call(http::verb::get, "/system/functions"));
   EXPECT_EQ(anonymous.result(), http::status::unauthorized);
   EXPECT_EQ(anonymous.body(), "invalid credentials");
@@ -302,7 +305,9 @@ TEST(SchedulerNode, SystemCallsCarryTheCallersCredentialsNeverTheNodes) {
   with_credentials.set(http::field::authorization, basic_auth_header({"admin", "secret"}));
   const Response allowed = cluster.send(0, with_credentials);
   EXPECT_EQ(allowed.result(), http::status::ok);
-  EXPECT_EQ(allowed.body(), "[]");
+  const json listed = json::parse(allowed.body());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["name"], "f");
 }
 
 TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
@@ -310,6 +315,7 @@ TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
   TempDir secrets;
   secrets.write("fogsched-peer-token", "t");
   FakeGateway gateway(loop);
+  gateway.deploy("f");
   NodeConfig config = node_config("n0", free_port(), gateway.url(), secrets);
   config.policy = policy("random");
   config.static_peers = {Url{"127.0.0.1", free_port(), ""}};  // nobody listens there
@@ -338,7 +344,7 @@ TEST(SchedulerNode, ADeadPeerNeverLosesACall) {
 
 TEST(SchedulerNode, DrainFinishesInFlightCallsAndReportsUnhealthy) {
   Loop loop;
-  Cluster cluster(loop, 1, policy("local"), 4);
+  Cluster cluster(loop, 1, policy("local"), 4, {"f"});
   EXPECT_EQ(cluster.send(0, call(http::verb::get, std::string(wire::kHealthPath))).result(), http::status::ok);
   cluster.gateways[0]->hold(true);
   auto holding = cluster.gateways[0]->when_holding(1);

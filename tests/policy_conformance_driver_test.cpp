@@ -166,7 +166,7 @@ TEST_P(DriverPath, AForwardToADeadPeerFallsBackToTheOriginAndIsCounted) {
     end = simulate(s, "random", 1s);
   } else {
     Loop loop;
-    Cluster cluster(loop, 1, live::testing::policy("random"), 4, [](live::NodeConfig& config) {
+    Cluster cluster(loop, 1, live::testing::policy("random"), 4, {"f"}, [](live::NodeConfig& config) {
       config.static_peers = {live::Url{"127.0.0.1", live::testing::free_port(), ""}};  // nobody listens there
     });
     end = send_live(cluster, 0);
@@ -188,7 +188,7 @@ TEST_P(DriverPath, AForwardAtTheHopLimitRunsWhereItIsAndIsCounted) {
     end = simulate(s, "random", 1s);
   } else {
     Loop loop;
-    Cluster cluster(loop, 2, live::testing::policy("random"), 4,
+    Cluster cluster(loop, 2, live::testing::policy("random"), 4, {"f"},
                     [](live::NodeConfig& config) { config.hop_limit = 0; });
     end = send_live(cluster, 0);
   }
@@ -213,7 +213,7 @@ TEST_P(DriverPath, AProbeThePeerNeverAnswersLeavesThePolicyToDecideWithoutItAndI
     Loop loop;
     live::testing::FakeGateway silent_peer(loop);  // holds every request, /peer/load included
     silent_peer.hold(true);
-    Cluster cluster(loop, 1, live::testing::policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1,
+    Cluster cluster(loop, 1, live::testing::policy("power_of_d", {{"d", "1"}, {"threshold", "1"}}), 1, {"f"},
                     [&](live::NodeConfig& config) {
                       config.static_peers = {silent_peer.url()};
                       config.probe_timeout = 200ms;
@@ -240,7 +240,7 @@ TEST_P(DriverPath, AForwardToAFullPeerIsRejectedThereOneHopAway) {
     end = simulate(s, spec, 3s);
   } else {
     Loop loop;
-    Cluster cluster(loop, 2, live::testing::policy("threshold_random", {{"threshold", "1"}}), 1);
+    Cluster cluster(loop, 2, live::testing::policy("threshold_random", {{"threshold", "1"}}), 1, {"f"});
     auto busy_peer = occupy_a_slot(cluster, 1);
     auto busy_here = occupy_a_slot(cluster, 0);
     end = send_live(cluster, 0);

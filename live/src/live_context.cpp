@@ -15,16 +15,36 @@ LiveNodeState::LiveNodeState(NodeId self, Rng rng, std::function<Time()> clock, 
       effects_(std::move(effects)) {}
 
 FunctionId LiveNodeState::function_id(std::string_view name) {
-  const std::string key(name);
+  std::string key(name);
   if (auto it = function_ids_.find(key); it != function_ids_.end()) return it->second;
-  const FunctionId id{static_cast<std::uint32_t>(functions_.size())};
-  functions_.push_back(FunctionState{.name = key, .slots = 0, .running = 0});
+  const FunctionId id{next_function_id_++};
   function_ids_.emplace(key, id);
+  functions_.emplace(id.value, FunctionState{.name = std::move(key), .slots = 0, .running = 0});
   return id;
+}
+
+std::optional<FunctionId> LiveNodeState::find_function(std::string_view name) const {
+  const auto it = function_ids_.find(std::string(name));
+  if (it == function_ids_.end()) return std::nullopt;
+  return it->second;
 }
 
 const std::string& LiveNodeState::function_name(FunctionId function) const {
   return functions_.at(function.value).name;
+}
+
+bool LiveNodeState::remove_function(FunctionId function) {
+  const auto it = functions_.find(function.value);
+  if (it == functions_.end() || it->second.running > 0) return false;
+  function_ids_.erase(it->second.name);
+  functions_.erase(it);
+  return true;
+}
+
+void LiveNodeState::for_each_function(const FunctionVisitor& visit) const {
+  for (const auto& [id, f] : functions_) {
+    visit(FunctionId{id}, f.name, function_load(FunctionId{id}));
+  }
 }
 
 void LiveNodeState::set_slots(FunctionId function, std::uint32_t slots) { functions_.at(function.value).slots = slots; }
@@ -37,7 +57,7 @@ LoadReport LiveNodeState::function_load(FunctionId function) const {
 
 LoadReport LiveNodeState::total_load() const {
   LoadReport total;
-  for (const FunctionState& f : functions_) {
+  for (const auto& [id, f] : functions_) {
     total.running += f.running;
     total.slots += f.slots;
   }
@@ -109,7 +129,7 @@ void LiveNodeState::timer(Policy& policy) { policy.on_timer(*this); }
 void LiveNodeState::complete(Policy& policy, const Completion& completion) { policy.on_complete(completion, *this); }
 
 LoadReport LiveNodeState::local_load() const noexcept {
-  if (!bound_function_ || bound_function_->value >= functions_.size()) return total_load();
+  if (!bound_function_ || !functions_.contains(bound_function_->value)) return total_load();
   LoadReport load = function_load(*bound_function_);
   if (bound_full_) load.running = std::max(load.running, load.slots);
   return load;

@@ -40,18 +40,24 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
       {"fogsched_gateway_rejections_total", &metrics.gateway_rejections},
       {"fogsched_gateway_failures_total", &metrics.gateway_failures},
       {"fogsched_peer_unauthorized_total", &metrics.peer_unauthorized},
+      {"fogsched_functions_evicted_total", &metrics.functions_evicted},
   };
   for (const auto& [name, counter] : counters) {
     render_metric_header(out, name, "counter", "See docs/live.md.");
     render_sample(out, name, "", static_cast<double>(counter->value()));
   }
+  render_metric_header(out, "fogsched_slot_lookup_failures_total", "counter",
+                       "Reads of a function's K from the gateway that failed, by reason.");
+  for (std::size_t reason = 0; reason < kLookupFailures.size(); ++reason) {
+    render_sample(out, "fogsched_slot_lookup_failures_total", fmt::format("reason=\"{}\"", kLookupFailures.at(reason)),
+                  static_cast<double>(metrics.slot_lookup_failures.at(reason).value()));
+  }
   render_metric_header(out, "fogsched_running", "gauge", "Executions in flight on the local gateway, by function.");
   std::vector<std::pair<std::string, LoadReport>> loads;
   {
     std::lock_guard lock(mutex);
-    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
-      loads.emplace_back(state->function_name(FunctionId{f}), state->function_load(FunctionId{f}));
-    }
+    state->for_each_function(
+        [&](FunctionId, const std::string& name, const LoadReport& load) { loads.emplace_back(name, load); });
   }
   for (const auto& [name, load] : loads) {
     render_sample(out, "fogsched_running", fmt::format("function=\"{}\"", escape_label_value(name)), load.running);
@@ -80,10 +86,12 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
                            {"consecutive_failures", p.failures},
                            {"retry_in_seconds", to_seconds(p.retry_in)}});
     }
-    for (std::uint32_t f = 0; f < state->function_count(); ++f) {
-      const LoadReport load = state->function_load(FunctionId{f});
-      functions[state->function_name(FunctionId{f})] = json{{"running", load.running}, {"slots", load.slots}};
-    }
+    state->for_each_function([&](FunctionId id, const std::string& name, const LoadReport& load) {
+      const TrackedFunction& entry = tracked.at(id.value);
+      const std::string source = entry.failure ? fmt::format("lookup failed: {}", to_string(*entry.failure))
+                                               : std::string(to_string(entry.source));
+      functions[name] = json{{"running", load.running}, {"slots", load.slots}, {"slots_source", source}};
+    });
     total = state->total_load();
   }
   const json status{{"node", config.name},           {"policy", policy_config.canonical},

@@ -1,21 +1,12 @@
 // The node's binding to its local OpenFaaS gateway: /system/* passed through with the
-// caller's credentials, invocations run there, and each function's slot count K read
-// from its FunctionStatus (labels, then max_inflight) and kept fresh.
+// caller's credentials, invocations run there, and calls of untracked functions passed
+// through as they are.
 #include "node_impl.h"
-
-#include <algorithm>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <nlohmann/json.hpp>
 
 #include "fogsched/live/wire.h"
 #include "node_headers.h"
 
 namespace fogsched::live {
-
-using json = nlohmann::json;
 
 asio::awaitable<Response> SchedulerNode::Impl::handle_system(Request request, ClientInfo client) {
   // The caller's own credentials go to the gateway; the node never lends its own.
@@ -49,62 +40,21 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request&
   co_return co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
 }
 
-asio::awaitable<std::uint32_t> SchedulerNode::Impl::ensure_slots(FunctionId function, const std::string& name) {
-  bool first_sight = false;
-  {
-    std::lock_guard lock(mutex);
-    if (auto configured = config.slots.find(name); configured != config.slots.end()) {
-      state->set_slots(function, configured->second);
-      co_return configured->second;
-    }
-    auto read = slots_read_at.find(function.value);
-    if (read != slots_read_at.end() && now() - read->second < config.functions_refresh) {
-      co_return state->function_load(function).slots;
-    }
-    first_sight = read == slots_read_at.end();
-    slots_read_at[function.value] = now();  // one refresh at a time
-    if (first_sight) state->set_slots(function, config.default_slots);
+asio::awaitable<Answer> SchedulerNode::Impl::pass_through(const Request& request, const std::string& function,
+                                                          const std::string& rest, const Arrival& arrival,
+                                                          const ClientInfo& client) {
+  Answer answer;
+  answer.hops = arrival.forwarded ? arrival.hops : 0;
+  answer.executed_on = config.name;
+  ClientResult ran = co_await run_on_gateway(request, function, rest, arrival, client);
+  if (!ran) {
+    metrics.gateway_failures.add();
+    answer.response = text_response(http::status::bad_gateway, "fogsched: gateway unavailable\n", request);
+    co_return answer;
   }
-  if (first_sight) {
-    co_await refresh_slots_from_gateway(function, name);
-  } else {
-    const asio::any_io_executor executor = co_await asio::this_coro::executor;
-    asio::co_spawn(executor, refresh_slots_from_gateway(function, name), asio::detached);
-  }
-  std::lock_guard lock(mutex);
-  co_return state->function_load(function).slots;
-}
-
-asio::awaitable<void> SchedulerNode::Impl::refresh_slots_from_gateway(FunctionId function, std::string name) {
-  auto self = shared_from_this();
-  Request request{http::verb::get, config.gateway.prefix + std::string(kFunctionStatusPrefix) + name, 11};
-  if (credentials) request.set(http::field::authorization, basic_auth_header(*credentials));
-  ClientResult result = co_await gateway.send(
-      config.gateway, std::move(request), std::min<SteadyDuration>(config.gateway_timeout, std::chrono::seconds(5)));
-  std::uint32_t slots = config.default_slots;
-  if (result && result.response->result() == http::status::ok) {
-    try {
-      const json status = json::parse(result.response->body());
-      auto number = [](const json& value) -> std::optional<std::uint32_t> {
-        if (!value.is_string()) return std::nullopt;
-        const unsigned long n = std::stoul(value.get<std::string>());
-        if (n == 0 || n > 1'000'000) return std::nullopt;
-        return static_cast<std::uint32_t>(n);
-      };
-      std::optional<std::uint32_t> found;
-      if (status.contains("labels") && status["labels"].contains("com.fogsched.slots")) {
-        found = number(status["labels"]["com.fogsched.slots"]);
-      }
-      if (!found && status.contains("envVars") && status["envVars"].contains("max_inflight")) {
-        found = number(status["envVars"]["max_inflight"]);
-      }
-      if (found) slots = *found;
-    } catch (const std::exception&) {
-      // A FunctionStatus we cannot read leaves the default in place.
-    }
-  }
-  std::lock_guard lock(mutex);
-  state->set_slots(function, slots);
+  answer.response = std::move(*ran.response);
+  strip_hop_by_hop(answer.response);
+  co_return answer;
 }
 
 }  // namespace fogsched::live

@@ -30,22 +30,30 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
   const std::string rest(sv(request.target()).substr(arrival.route().size() + function.size()));
   if (!arrival.forwarded) arrival.method = request.method();
 
-  FunctionId function_id;
-  {
-    std::lock_guard lock(mutex);
-    function_id = state->function_id(function);
-  }
-  co_await ensure_slots(function_id, function);
+  // Only functions the gateway knows keep an entry; a call of any other passes through.
+  const std::optional<FunctionId> function_id = co_await track_function(function, /*for_call=*/true);
+  struct Hold {  // the entry is held until the call's end, also when it throws
+    Impl& node;
+    std::optional<FunctionId> function;
+    bool gateway_forgot = false;
+    ~Hold() {
+      if (function) node.release_function(*function, gateway_forgot);
+    }
+  } hold{*this, function_id};
 
   Invocation invocation;
-  invocation.id = InvocationId{next_invocation.fetch_add(1)};
-  invocation.function = function_id;
-  invocation.origin = NodeId{0};
-  invocation.hops = arrival.forwarded ? arrival.hops : 0;
-  invocation.arrival = now();
-  invocation.payload_bytes = request.body().size();
-
-  Answer outcome = co_await schedule(request, function, rest, arrival, invocation, client);
+  Answer outcome;
+  if (function_id) {
+    invocation.id = InvocationId{next_invocation.fetch_add(1)};
+    invocation.function = *function_id;
+    invocation.origin = NodeId{0};
+    invocation.hops = arrival.forwarded ? arrival.hops : 0;
+    invocation.arrival = now();
+    invocation.payload_bytes = request.body().size();
+    outcome = co_await schedule(request, function, rest, arrival, invocation, client);
+  } else {
+    outcome = co_await pass_through(request, function, rest, arrival, client);
+  }
   decorate(outcome.response, outcome);
 
   const bool completed = outcome.response.result_int() < 400;
@@ -53,16 +61,20 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
   metrics.invocations.at(static_cast<std::size_t>(outcome.decision)).at(completed ? 0 : rejected ? 1 : 2).add();
   const auto took = std::chrono::steady_clock::now() - started_at;
   metrics.latency.observe(std::chrono::duration<double>(took).count());
-  if (!arrival.forwarded) {
+  if (function_id && !arrival.forwarded) {
     std::lock_guard lock(mutex);
     state->complete(*policy, Completion{.id = invocation.id,
-                                        .function = function_id,
+                                        .function = *function_id,
                                         .executed_on = outcome.ran_on,
                                         .outcome = completed  ? fogsched::Outcome::completed
                                                    : rejected ? fogsched::Outcome::rejected
                                                               : fogsched::Outcome::failed,
                                         .response_time = std::chrono::duration_cast<Duration>(took)});
   }
+  // The local gateway no longer knows the function (a function's own 404 differs).
+  hold.gateway_forgot = outcome.decision == DecisionKind::run_local &&
+                        outcome.response.result() == http::status::not_found &&
+                        outcome.response.body().starts_with(kFunctionNotFoundPrefix);
   co_return std::move(outcome.response);
 }
 

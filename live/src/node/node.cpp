@@ -34,6 +34,17 @@ std::string read_token_file(const std::filesystem::path& path) {
   return token;
 }
 
+// Why the node has no credentials of its own for the gateway, for a warning at start.
+std::string missing_secrets_cause(const std::filesystem::path& dir) {
+  std::error_code error;
+  const auto status = std::filesystem::status(dir, error);
+  if (error && error != std::errc::no_such_file_or_directory)
+    return fmt::format("{}: {}", dir.string(), error.message());
+  if (!std::filesystem::exists(status)) return fmt::format("{} does not exist", dir.string());
+  if (!std::filesystem::is_directory(status)) return fmt::format("{} is not a directory", dir.string());
+  return fmt::format("{} holds no basic-auth-user and basic-auth-password, or cannot be read", dir.string());
+}
+
 }  // namespace
 
 SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
@@ -48,8 +59,15 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       peers_client(pool),
       directory(config.static_peers, config.peer_backoff.initial, config.peer_backoff.max),
       policy_timer(io),
-      refresh_timer(io) {
+      refresh_timer(io),
+      functions_timer(io) {
   credentials = read_basic_auth_secrets(config.secrets_dir);
+  if (!credentials) {
+    std::fprintf(stderr,
+                 "fogsched serve: warning: gateway.secrets: %s; K is read from a gateway that needs basic auth "
+                 "only with them\n",
+                 missing_secrets_cause(config.secrets_dir).c_str());
+  }
   if (config.peer_token_file) peer_token = read_token_file(*config.peer_token_file);
   const bool has_peers = !config.static_peers.empty() || config.peers_dns.has_value();
   if (has_peers && peer_token.empty()) {
@@ -129,6 +147,7 @@ SchedulerNode::SchedulerNode(IoContextPool& contexts, NodeConfig config)
 SchedulerNode::~SchedulerNode() {
   impl_->draining = true;
   impl_->refresh_timer.cancel();
+  impl_->functions_timer.cancel();
   std::lock_guard lock(impl_->mutex);
   impl_->policy_timer.cancel();
 }
@@ -143,6 +162,7 @@ void SchedulerNode::start() {
     impl_->state->start(*impl_->policy);
   }
   asio::co_spawn(impl_->io, impl_->refresh_peers_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->refresh_functions_loop(), asio::detached);
 }
 
 void SchedulerNode::drain(std::function<void()> drained) {
@@ -150,6 +170,7 @@ void SchedulerNode::drain(std::function<void()> drained) {
   impl->draining = true;
   asio::post(impl->io, [impl] {
     impl->refresh_timer.cancel();
+    impl->functions_timer.cancel();
     std::lock_guard lock(impl->mutex);
     impl->policy_timer.cancel();
   });

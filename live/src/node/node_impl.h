@@ -3,7 +3,8 @@
 // them, one concern each:
 //   node.cpp                 setup, routing, the policy timer, start and drain
 //   invocation_pipeline.cpp  an invocation: schedule, probe, forward, reject, decorate
-//   gateway_binding.cpp      calls to the local OpenFaaS gateway and its slot counts
+//   gateway_binding.cpp      calls to the local OpenFaaS gateway
+//   function_table.cpp       the functions the node tracks: K and its source, refresh, eviction
 //   peer_routes.cpp          the peer protocol's server side and gossip sends
 //   admin_routes.cpp         /healthz, /metrics, /status
 //   peer_discovery.cpp       the peers' addresses, from static names and DNS
@@ -60,6 +61,35 @@ struct Answer {
   std::uint32_t probes = 0;
 };
 
+// Where a function's slot count K came from (/status shows it).
+enum class SlotSource : std::uint8_t { config, label, max_inflight, default_slots, lookup_failed };
+const char* to_string(SlotSource source) noexcept;
+
+// Why K could not be read from the gateway: the `reason` of
+// fogsched_slot_lookup_failures_total, a small fixed set.
+enum class LookupFailure : std::uint8_t { unauthorized, no_credentials, unreachable, not_found, bad_answer };
+inline constexpr std::array<const char*, 5> kLookupFailures{"unauthorized", "no_credentials", "unreachable",
+                                                            "not_found", "bad_answer"};
+inline const char* to_string(LookupFailure failure) noexcept {
+  return kLookupFailures.at(static_cast<std::size_t>(failure));
+}
+
+// A function's K as the gateway (or the configuration) gives it, or why it could not.
+struct SlotLookup {
+  std::uint32_t slots = 0;  // meaningful without a failure
+  SlotSource source = SlotSource::default_slots;
+  std::optional<LookupFailure> failure;
+};
+
+// What the node keeps of a tracked function beside its LiveNodeState entry.
+struct TrackedFunction {
+  std::string name;  // as written, `name` or `name.namespace`
+  SlotSource source = SlotSource::default_slots;
+  std::optional<LookupFailure> failure;  // of the last lookup, when it failed
+  std::uint32_t in_use = 0;              // invocations holding its id; evicted only at 0
+  Time last_used{};
+};
+
 // The node's counters, rendered by /metrics (docs/live.md names each).
 struct NodeMetrics {
   static constexpr std::array<const char*, 3> kOutcomes{"completed", "rejected", "failed"};
@@ -67,7 +97,8 @@ struct NodeMetrics {
   std::array<std::array<Counter, kOutcomes.size()>, 3> invocations;
   LatencyHistogram latency;
   Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received, hop_limit_enforced,
-      gateway_rejections, gateway_failures, peer_unauthorized;
+      gateway_rejections, gateway_failures, peer_unauthorized, functions_evicted;
+  std::array<Counter, kLookupFailures.size()> slot_lookup_failures;  // by LookupFailure
 };
 
 struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
@@ -95,10 +126,12 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   PeerDirectory directory;
   asio::steady_timer policy_timer;
   std::uint64_t policy_timer_generation = 0;
-  std::unordered_map<std::uint32_t, Time> slots_read_at;  // by FunctionId
-  std::vector<NodeId> available_peers;                    // scratch for refresh_available_peers()
+  std::unordered_map<std::uint32_t, TrackedFunction> tracked;  // by FunctionId, as in `state`
+  std::vector<NodeId> available_peers;                         // scratch for refresh_available_peers()
 
-  asio::steady_timer refresh_timer;
+  asio::steady_timer refresh_timer;    // peer discovery's
+  asio::steady_timer functions_timer;  // K's refresh
+  std::array<std::atomic<bool>, kLookupFailures.size()> lookup_failure_logged{};
 
   Time now() const { return time_at(std::chrono::steady_clock::now() - started); }
 
@@ -129,13 +162,33 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<ClientResult> run_on_gateway(const Request& request, const std::string& function,
                                                const std::string& rest, const Arrival& arrival,
                                                const ClientInfo& client);
-  asio::awaitable<std::uint32_t> ensure_slots(FunctionId function, const std::string& name);
-  asio::awaitable<void> refresh_slots_from_gateway(FunctionId function, std::string name);
+  // A call of a function no entry is kept for, passed to the gateway as it is.
+  asio::awaitable<Answer> pass_through(const Request& request, const std::string& function, const std::string& rest,
+                                       const Arrival& arrival, const ClientInfo& client);
   std::string gateway_origin() const { return config.gateway.origin(); }
+
+  // --- the tracked functions (function_table.cpp)
+  // The function's id, its entry made on first sight when the gateway knows it (or its
+  // K is configured); none when the gateway answers 404 or every tracked function is
+  // busy at functions.max_tracked. `for_call`: an invocation holds the id until
+  // release_function().
+  asio::awaitable<std::optional<FunctionId>> track_function(const std::string& name, bool for_call);
+  // Ends an invocation's hold; `gateway_forgot`: the gateway answered it 404 as unknown.
+  void release_function(FunctionId function, bool gateway_forgot);
+  asio::awaitable<SlotLookup> look_up_slots(const std::string& name);
+  // GET of the gateway's /system/ API with the node's own credentials.
+  asio::awaitable<ClientResult> system_get(std::string path, std::string namespace_name);
+  // Counts a failed lookup and logs its cause once per node.
+  void report_lookup_failure(LookupFailure failure, std::string_view what, std::string_view detail);
+  asio::awaitable<void> refresh_functions_loop();
+  asio::awaitable<void> refresh_functions();
+  // Under `mutex`: drops an idle function's entry.
+  void forget_function(FunctionId function);
 
   // --- the peer protocol (peer_routes.cpp)
   asio::awaitable<Response> handle_peer(Request request, ClientInfo client);
-  Response handle_peer_load(const Request& request);
+  // A probe; 404 for a function whose K this node does not know.
+  asio::awaitable<Response> handle_peer_load(Request request);
   Response handle_gossip(const Request& request, const ClientInfo& client);
   void send_gossip(std::span<const NodeId> peers, LoadReport load);
 

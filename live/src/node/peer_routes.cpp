@@ -36,7 +36,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_peer(Request request, Clie
     co_return text_response(http::status::unauthorized, "missing or wrong peer token\n", request);
   }
   if (path == wire::kLoadPath) {
-    if (request.method() == http::verb::get) co_return handle_peer_load(request);
+    if (request.method() == http::verb::get) co_return co_await handle_peer_load(std::move(request));
     if (request.method() == http::verb::put) co_return handle_gossip(request, client);
     co_return text_response(http::status::method_not_allowed, "GET or PUT\n", request);
   }
@@ -65,40 +65,43 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_peer(Request request, Clie
   co_return text_response(http::status::not_found, "404 page not found\n", request);
 }
 
-Response SchedulerNode::Impl::handle_peer_load(const Request& request) {
-  const std::string_view target = sv(request.target());
+asio::awaitable<Response> SchedulerNode::Impl::handle_peer_load(Request request) {
+  auto self = shared_from_this();
+  const std::string target(sv(request.target()));
   const auto query = target.find(wire::kLoadFunctionQuery);
-  LoadReport load;
+  std::optional<LoadReport> load;
   std::string function;
-  {
+  if (query == std::string::npos) {
     std::lock_guard lock(mutex);
-    if (query != std::string_view::npos) {
-      function = std::string(target.substr(query + wire::kLoadFunctionQuery.size()));
-      function = function.substr(0, function.find('&'));
-      if (!is_valid_function_name(function)) {
-        return text_response(http::status::bad_request, "invalid function name\n", request);
-      }
-      const FunctionId id = state->function_id(function);
-      if (state->function_load(id).slots == 0) {
-        const auto configured = config.slots.find(function);
-        state->set_slots(id, configured != config.slots.end() ? configured->second : config.default_slots);
-      }
-      load = state->function_load(id);
-    } else {
-      load = state->total_load();
+    load = state->total_load();
+  } else {
+    function = target.substr(query + wire::kLoadFunctionQuery.size());
+    function = function.substr(0, function.find('&'));
+    if (!is_valid_function_name(function)) {
+      co_return text_response(http::status::bad_request, "invalid function name\n", request);
     }
+    // A function not served yet is looked up: its real K, or 404 when K is unknown.
+    const std::optional<FunctionId> known = co_await track_function(function, /*for_call=*/false);
+    if (known) {
+      std::lock_guard lock(mutex);
+      if (const auto id = state->find_function(function)) load = state->function_load(*id);
+    }
+  }
+  if (!load) {
+    co_return text_response(http::status::not_found, fmt::format("fogsched: K of {} is not known here\n", function),
+                            request);
   }
   // Node and function names are checked ([-a-zA-Z_0-9.]), so they need no escaping.
   Response response = json_response(
       http::status::ok,
       fmt::format(R"({{"node":"{}","function":"{}","running":{},"queued":{},"slots":{},"queue_capacity":{}}})",
-                  config.name, function, load.running, load.queued, load.slots, load.queue_capacity),
+                  config.name, function, load->running, load->queued, load->slots, load->queue_capacity),
       request);
-  response.insert(bsv(wire::kRunningHeader), std::to_string(load.running));
-  response.insert(bsv(wire::kQueuedHeader), std::to_string(load.queued));
-  response.insert(bsv(wire::kSlotsHeader), std::to_string(load.slots));
-  response.insert(bsv(wire::kQueueCapacityHeader), std::to_string(load.queue_capacity));
-  return response;
+  response.insert(bsv(wire::kRunningHeader), std::to_string(load->running));
+  response.insert(bsv(wire::kQueuedHeader), std::to_string(load->queued));
+  response.insert(bsv(wire::kSlotsHeader), std::to_string(load->slots));
+  response.insert(bsv(wire::kQueueCapacityHeader), std::to_string(load->queue_capacity));
+  co_return response;
 }
 
 Response SchedulerNode::Impl::handle_gossip(const Request& request, const ClientInfo& client) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,10 +35,16 @@ class LiveNodeState final : public NodeContext {
                 Effects effects);
 
   // --- Functions: one slot count K per function; running executions against it.
+  // Ids are never reused within a process: policies may keep a removed function's id.
   FunctionId function_id(std::string_view name);  // assigned on first sight
+  std::optional<FunctionId> find_function(std::string_view name) const;
   const std::string& function_name(FunctionId function) const;
-  // Functions seen so far; their ids are 0 .. function_count() - 1.
+  // Drops an idle function's entry; false when it has running executions or is gone.
+  bool remove_function(FunctionId function);
+  // The functions held now, in the order of their ids.
   std::uint32_t function_count() const noexcept { return static_cast<std::uint32_t>(functions_.size()); }
+  using FunctionVisitor = std::function<void(FunctionId, const std::string& name, const LoadReport& load)>;
+  void for_each_function(const FunctionVisitor& visit) const;
   void set_slots(FunctionId function, std::uint32_t slots);
   LoadReport function_load(FunctionId function) const;
   LoadReport total_load() const;  // summed over functions
@@ -107,8 +114,10 @@ class LiveNodeState final : public NodeContext {
   std::string policy_name_;
   Effects effects_;
 
-  std::vector<FunctionState> functions_;
+  // By id; ids count up from 0 and are never handed out twice.
+  std::map<std::uint32_t, FunctionState> functions_;
   std::unordered_map<std::string, FunctionId> function_ids_;
+  std::uint32_t next_function_id_ = 0;
   std::vector<NodeId> peers_;
   std::optional<NodeId> cloud_;
   std::unordered_map<NodeId, Heard> heard_;

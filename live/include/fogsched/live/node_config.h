@@ -44,6 +44,7 @@ struct NodeConfig {
   std::uint32_t default_slots = 4;
   Duration functions_refresh = std::chrono::seconds(30);
   std::map<std::string, std::uint32_t> slots;  // K per function name
+  std::size_t max_tracked = 1000;              // functions with state; the least recently used idle one goes
 
   // cloud: a remote OpenFaaS gateway, the target of a policy's forward to ctx.cloud()
   std::optional<Url> cloud;

@@ -23,8 +23,15 @@ inline constexpr std::string_view kDefaultFunctionNamespace = "openfaas-fn";
 // The gateway's invocation routes (`/function/NAME...`) and its API (`/system/...`).
 inline constexpr std::string_view kFunctionPrefix = "/function/";
 inline constexpr std::string_view kSystemPrefix = "/system/";
-// GET /system/function/NAME: one FunctionStatus.
+// GET /system/function/NAME[?namespace=NS]: one FunctionStatus, or 404.
 inline constexpr std::string_view kFunctionStatusPrefix = "/system/function/";
+// GET /system/functions[?namespace=NS]: every FunctionStatus of a namespace.
+inline constexpr std::string_view kFunctionListPath = "/system/functions";
+// Selects a namespace on the two routes above: `?namespace=NS`.
+inline constexpr std::string_view kNamespaceQuery = "?namespace=";
+// How the gateway's 404 for a function its provider does not know begins
+// (`error finding function NAME.NS: …`); a function's own 404 does not.
+inline constexpr std::string_view kFunctionNotFoundPrefix = "error finding function ";
 
 // Async invocations (the gateway with its queue-worker): POST /async-function/NAME...
 // answers 202 and queues the call; the worker POSTs the result to the request's
