@@ -18,7 +18,7 @@ TEST(SchedulerNodeAsync, QueuesOnItsGatewayWithTheCallersHeaders) {
   Loop loop;
   Cluster cluster(loop, 1, policy("local"), 4, {"plates"});
   Request request = call(http::verb::post, "/async-function/plates.openfaas-fn/sub?x=1", "frame");
-  request.set(bsv(kCallbackUrlHeader), "http://127.0.0.1:9/done");
+  request.set(header_name(kCallbackUrlHeader), "http://127.0.0.1:9/done");
   request.set("X-Call-Id", "call-7");
   const Response accepted = cluster.send(0, request);
   EXPECT_EQ(accepted.result(), http::status::accepted);
@@ -30,7 +30,7 @@ TEST(SchedulerNodeAsync, QueuesOnItsGatewayWithTheCallersHeaders) {
   ASSERT_EQ(queued.size(), 1u);
   EXPECT_EQ(queued[0].method(), http::verb::post);
   EXPECT_EQ(std::string(queued[0].target()), "/async-function/plates.openfaas-fn/sub?x=1");
-  EXPECT_EQ(std::string(queued[0]["X-Callback-Url"]), "http://127.0.0.1:9/done");
+  EXPECT_EQ(std::string(queued[0][header_name(kCallbackUrlHeader)]), "http://127.0.0.1:9/done");
   EXPECT_EQ(std::string(queued[0]["X-Call-Id"]), "call-7");
   EXPECT_EQ(queued[0].body(), "frame");
   EXPECT_EQ(cluster.gateways[0]->calls(), 0) << "nothing ran synchronously";
@@ -55,7 +55,7 @@ TEST(SchedulerNodeAsync, IsScheduledLikeASyncCallAndQueuedOnThePeerChosen) {
   ASSERT_EQ(holding.wait_for(10s), std::future_status::ready);
 
   Request request = call(http::verb::post, "/async-function/plates/x", "frame");
-  request.set(bsv(kCallbackUrlHeader), "http://127.0.0.1:9/done");
+  request.set(header_name(kCallbackUrlHeader), "http://127.0.0.1:9/done");
   const Response accepted = cluster.send(0, request);
   EXPECT_EQ(accepted.result(), http::status::accepted);
   EXPECT_EQ(header(accepted, wire::kDecisionHeader), "forward");
@@ -64,7 +64,7 @@ TEST(SchedulerNodeAsync, IsScheduledLikeASyncCallAndQueuedOnThePeerChosen) {
   const std::vector<Request> queued = cluster.gateways[1]->async_calls();
   ASSERT_EQ(queued.size(), 1u);
   EXPECT_EQ(std::string(queued[0].target()), "/async-function/plates/x");
-  EXPECT_EQ(std::string(queued[0]["X-Callback-Url"]), "http://127.0.0.1:9/done");
+  EXPECT_EQ(std::string(queued[0][header_name(kCallbackUrlHeader)]), "http://127.0.0.1:9/done");
   EXPECT_EQ(std::string(queued[0][header_name(wire::kTokenHeader)]), "") << "the peer token stays between nodes";
 
   cluster.gateways[0]->release();
