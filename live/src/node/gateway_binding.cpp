@@ -1,13 +1,16 @@
 // The node's binding to its local OpenFaaS gateway: /system/* passed through with the
-// caller's credentials, invocations run there, and each function's slot count K read
-// from its FunctionStatus (labels, then max_inflight) and kept fresh.
+// caller's credentials, invocations run there, the gateway's /healthz checked in the
+// background, and each function's slot count K read from its FunctionStatus (labels,
+// then max_inflight) and kept fresh.
 #include "node_impl.h"
 
 #include <algorithm>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "fogsched/live/wire.h"
@@ -25,7 +28,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_system(Request request, Cl
   upstream.erase(bsv(wire::kTokenHeader));
   upstream.set(http::field::host, gateway_origin());
   upstream.target(bsv(config.gateway.prefix + std::string(sv(request.target()))));
-  upstream.set("X-Forwarded-For", client.remote.address().to_string());
+  set_forwarding_headers(request, client, upstream);
   ClientResult result = co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
   if (!result) {
     metrics.gateway_failures.add();
@@ -44,9 +47,25 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request&
   Request upstream{arrival.method, config.gateway.prefix + std::string(kFunctionPrefix) + function + rest,
                    request.version()};
   copy_end_to_end_headers(request, upstream);
-  upstream.set("X-Forwarded-For", forwarded_for(request, client));
+  set_forwarding_headers(request, client, upstream);
   upstream.body() = request.body();
   co_return co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
+}
+
+asio::awaitable<void> SchedulerNode::Impl::check_gateway_health_loop() {
+  auto self = shared_from_this();
+  // What brings an unhealthy gateway back; while healthy it also notices a gateway
+  // that went away between calls.
+  const SteadyDuration limit = std::min<SteadyDuration>(config.gateway_timeout, config.gateway_health_interval);
+  while (!draining) {
+    Request request{http::verb::get, config.gateway.prefix + std::string(wire::kHealthPath), 11};
+    const ClientResult result = co_await gateway.send(config.gateway, std::move(request), limit);
+    gateway_health.observe_health_check(result);
+    health_timer.expires_after(config.gateway_health_interval);
+    boost::system::error_code ec;
+    co_await health_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
 }
 
 asio::awaitable<std::uint32_t> SchedulerNode::Impl::ensure_slots(FunctionId function, const std::string& name) {
