@@ -416,19 +416,8 @@ TEST(HttpClient, AnIdleConnectionHoldingUnaskedBytesIsNotReused) {
 
 TEST(HttpClient, APeerThatNeverAnswersTheHandshakeCostsTheConnectTimeout) {
   Loop loop;
-  // A listener with a backlog of 0 and its one queue place taken: Linux drops the SYNs
-  // of further connections, as a black-holed host would.
-  asio::io_context io;
-  tcp::acceptor full(io);
-  full.open(tcp::v4());
-  full.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  full.listen(0);
-  const Url url{"127.0.0.1", full.local_endpoint().port(), ""};
-  tcp::socket queued(io);
-  queued.connect(full.local_endpoint());
-  tcp::socket waiting(io);
-  waiting.async_connect(full.local_endpoint(), [](const beast::error_code&) {});
-
+  testing::BlackHole black_hole;
+  const Url url = black_hole.url();
   HttpClient client(loop.contexts(), ClientOptions{.connect_timeout = 300ms});
   const auto started = std::chrono::steady_clock::now();
   ClientResult result = loop.run(client.send(url, make_request(http::verb::post, "/f", "x"), 8s));

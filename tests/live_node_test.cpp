@@ -252,19 +252,8 @@ TEST(SchedulerNode, AForwardThatTimedOutIsNeverRunAgain) {
 
 TEST(SchedulerNode, ABlackHoledPeerCostsOnlyTheConnectTimeout) {
   Loop loop;
-  // A listener with a backlog of 0 and its one queue place taken: Linux drops the SYNs
-  // of further connections, as a black-holed host would.
-  asio::io_context io;
-  tcp::acceptor full(io);
-  full.open(tcp::v4());
-  full.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  full.listen(0);
-  tcp::socket queued(io);
-  queued.connect(full.local_endpoint());
-  tcp::socket waiting(io);
-  waiting.async_connect(full.local_endpoint(), [](const boost::system::error_code&) {});
-
-  ForwardingNode origin(loop, Url{"127.0.0.1", full.local_endpoint().port(), ""}, [](NodeConfig& config) {
+  BlackHole black_hole;
+  ForwardingNode origin(loop, black_hole.url(), [](NodeConfig& config) {
     config.forward_timeout = 20s;
     config.peer_connect_timeout = 300ms;
   });

@@ -1,7 +1,8 @@
 #pragma once
 // Bare sockets for what HttpServer and HttpClient never do themselves: a server that
 // reads a request whole and then closes or stays silent, or writes bytes nobody asked
-// for; a client that reads an answer until the server closes the connection.
+// for; a listener that never completes a handshake; a client that reads an answer
+// until the server closes the connection.
 #include <future>
 #include <map>
 #include <memory>
@@ -133,6 +134,26 @@ class RawServer {
   }
 
   std::shared_ptr<State> state_;
+};
+
+// A listener with a backlog of 0 and its one queue place taken: Linux drops the SYNs
+// of further connections, as a black-holed host would. Nothing runs its io_context.
+class BlackHole {
+ public:
+  BlackHole() : acceptor_(io_), queued_(io_), waiting_(io_) {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    acceptor_.listen(0);
+    queued_.connect(acceptor_.local_endpoint());
+    waiting_.async_connect(acceptor_.local_endpoint(), [](const beast::error_code&) {});
+  }
+  Url url() const { return Url{"127.0.0.1", acceptor_.local_endpoint().port(), ""}; }
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  tcp::socket queued_;
+  tcp::socket waiting_;
 };
 
 // Sends `request_text` on a new connection and reads until the server closes it:
