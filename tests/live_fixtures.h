@@ -81,17 +81,25 @@ inline FakeFunction limited_to(std::string max_inflight, std::map<std::string, s
 // A fake OpenFaaS gateway: /function/* echoes what the function saw, for deployed
 // functions only (others: the gateway's 404); `hold` makes calls wait until
 // release(); /system/* needs basic auth admin:secret and answers from the deployed
-// functions (GET /system/function/NAME, GET /system/functions, both ?namespace=NS).
+// functions (GET /system/function/NAME, GET /system/functions, both ?namespace=NS);
+// /healthz is 200.
 class FakeGateway {
  public:
-  explicit FakeGateway(Loop& loop)
-      : server_(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
-                [this](Request request, ClientInfo) { return handle(std::move(request)); }) {
-    server_.start();
+  explicit FakeGateway(Loop& loop) : loop_(loop) {
+    listen(parse_listen_address("127.0.0.1:0"));
+    port_ = server_->local_endpoint().port();
   }
   ~FakeGateway() { release(); }
 
-  Url url() const { return Url{"127.0.0.1", server_.local_endpoint().port(), ""}; }
+  Url url() const { return Url{"127.0.0.1", port_, ""}; }
+  // Stops listening (connections are refused) until restart() listens on the same port.
+  void stop() {
+    std::promise<void> drained;
+    server_->drain(5s, [&] { drained.set_value(); });
+    if (drained.get_future().wait_for(10s) != std::future_status::ready) ADD_FAILURE() << "gateway did not stop";
+    server_.reset();
+  }
+  void restart() { listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_)); }
   // Deploys `name` in `namespace_name`, or updates it when it is there.
   void deploy(const std::string& name, FakeFunction function = {},
               const std::string& namespace_name = std::string(kDefaultFunctionNamespace)) {
@@ -108,8 +116,10 @@ class FakeGateway {
     std::lock_guard lock(mutex_);
     hold_ = on;
   }
-  // Answer every function call 429, as a watchdog at max_inflight does.
+  // Answer every function call with the watchdog's limiter refusal (at max_inflight).
   void refuse(bool on) { refuse_ = on; }
+  // Every function answers 429 itself, with its own body and header (it ran).
+  void function_answers_429(bool on) { own_429_ = on; }
   // Resolves when `count` held calls are waiting.
   std::future<void> when_holding(int count) {
     std::lock_guard lock(mutex_);
@@ -182,6 +192,7 @@ class FakeGateway {
 
   asio::awaitable<Response> handle(Request request) {
     const std::string target(request.target());
+    if (target == "/healthz") co_return text_response(http::status::ok, "OK", request);
     if (target.starts_with(kSystemPrefix)) co_return system(request, target);
     http::status answer = http::status::created;
     const bool async = target.starts_with(kAsyncFunctionPrefix);
@@ -213,8 +224,15 @@ class FakeGateway {
     }
     ++calls_;
     if (refuse_) {
-      co_return text_response(http::status::too_many_requests,
-                              "Concurrent request limit exceeded. Max concurrent requests: 1\n", request);
+      Response refusal = text_response(http::status::too_many_requests,
+                                       "Concurrent request limit exceeded. Max concurrent requests: 1\n", request);
+      refusal.set(std::string(kInternalHeader), std::string(kInternalByLimiter));
+      co_return refusal;
+    }
+    if (own_429_) {
+      Response own = text_response(http::status::too_many_requests, "order book full, try later\n", request);
+      own.set("X-Function-Reason", "order-book-full");
+      co_return own;
     }
     const asio::any_io_executor executor = co_await asio::this_coro::executor;
     std::shared_ptr<asio::steady_timer> held;
@@ -237,6 +255,8 @@ class FakeGateway {
     response.set("X-Seen-Custom", std::string(request["X-Custom"]));
     response.set("X-Seen-Token", std::string(request[header_name(wire::kTokenHeader)]));
     response.set("X-Seen-Authorization", std::string(request[http::field::authorization]));
+    response.set("X-Seen-Forwarded-For", std::string(request["X-Forwarded-For"]));
+    response.set("X-Seen-Forwarded-Host", std::string(request["X-Forwarded-Host"]));
     response.set(http::field::content_type, "application/octet-stream");
     response.body() = request.body();
     response.keep_alive(request.keep_alive());
@@ -244,7 +264,15 @@ class FakeGateway {
     co_return response;
   }
 
+  void listen(const tcp::endpoint& at) {
+    server_ = std::make_unique<HttpServer>(loop_.contexts(), at, ServerLimits{},
+                                           [this](Request request, ClientInfo) { return handle(std::move(request)); });
+    server_->start();
+  }
+
+  Loop& loop_;
   std::atomic<bool> refuse_{false};
+  std::atomic<bool> own_429_{false};
   std::atomic<unsigned> broken_system_{0};
   std::atomic<int> calls_{0};
   std::atomic<int> list_calls_{0};
@@ -257,7 +285,8 @@ class FakeGateway {
   int holding_ = 0;
   int holding_target_ = -1;
   std::promise<void> holding_promise_;
-  HttpServer server_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<HttpServer> server_;
 };
 
 class TempDir {

@@ -1,5 +1,6 @@
 // The HTTP layer of live mode on loopback: round trips, keep-alive reuse, limits,
-// deadlines, refused connections, stale pooled connections and graceful drain.
+// deadlines, refused and black-holed connections, stale pooled connections, requests
+// never sent twice, a client's Connection: close, and graceful drain.
 #include "fogsched/live/http.h"
 
 #include <future>
@@ -18,6 +19,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "live_raw_socket.h"
 #include "live_wire.h"
 
 namespace fogsched::live {
@@ -372,6 +374,79 @@ TEST(HttpClient, StalePooledConnectionIsRetriedOnANewOne) {
   ClientResult result = loop.run(client.send(url, make_request(http::verb::post, "/second", "body"), 2s));
   ASSERT_TRUE(result) << result.message;
   EXPECT_EQ(result.response->body(), "body");
+}
+
+TEST(HttpClient, APostTheServerReadAndDroppedIsNeverSentAgain) {
+  Loop loop;
+  testing::RawServer server(loop.contexts().at(0), {.drop_target = "/order", .drops = 1, .hold = false});
+  HttpClient client(loop.contexts());
+  ASSERT_TRUE(loop.run(client.send(server.url(), make_request(http::verb::get, "/first"), 2s)));
+  ASSERT_EQ(client.idle_connections(), 1u);
+
+  // The kept-alive connection carries the POST; the server reads it whole and closes.
+  ClientResult result = loop.run(client.send(server.url(), make_request(http::verb::post, "/order", "pay"), 2s));
+  EXPECT_FALSE(result) << "the server may have run it: the client must not send it again";
+  EXPECT_TRUE(result.request_written);
+  EXPECT_EQ(server.seen("/order"), 1);
+}
+
+TEST(HttpClient, AGetTheServerDroppedIsSentAgainOnANewConnection) {
+  Loop loop;
+  testing::RawServer server(loop.contexts().at(0), {.drop_target = "/read", .drops = 1, .hold = false});
+  HttpClient client(loop.contexts());
+  ASSERT_TRUE(loop.run(client.send(server.url(), make_request(http::verb::get, "/first"), 2s)));
+  ClientResult result = loop.run(client.send(server.url(), make_request(http::verb::get, "/read"), 2s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->body(), "fresh");
+  EXPECT_EQ(server.seen("/read"), 2);
+}
+
+TEST(HttpClient, AnIdleConnectionHoldingUnaskedBytesIsNotReused) {
+  Loop loop;
+  testing::RawServer server(loop.contexts().at(0), {});
+  HttpClient client(loop.contexts());
+  ASSERT_TRUE(loop.run(client.send(server.url(), make_request(http::verb::get, "/first"), 2s)));
+  ASSERT_EQ(client.idle_connections(), 1u);
+  server.write_unasked("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+  ClientResult result = loop.run(client.send(server.url(), make_request(http::verb::post, "/second", "x"), 2s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->body(), "fresh") << "bytes nobody asked for were read as the answer";
+  EXPECT_EQ(server.seen("/second"), 1);
+}
+
+TEST(HttpClient, APeerThatNeverAnswersTheHandshakeCostsTheConnectTimeout) {
+  Loop loop;
+  testing::BlackHole black_hole;
+  const Url url = black_hole.url();
+  HttpClient client(loop.contexts(), ClientOptions{.connect_timeout = 300ms});
+  const auto started = std::chrono::steady_clock::now();
+  ClientResult result = loop.run(client.send(url, make_request(http::verb::post, "/f", "x"), 8s));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.failure, ClientFailure::connect) << result.message;
+  EXPECT_FALSE(result.request_written);
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(HttpServer, AClientAskingToCloseIsClosedAfterItsAnswer) {
+  Loop loop;
+  // The handler answers keep-alive whatever the request said, as a proxy passing on
+  // its upstream's answer does.
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
+                    [](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      Response response = text_response(http::status::ok, "answer", request);
+                      response.keep_alive(true);
+                      co_return response;
+                    });
+  server.start();
+  for (const char* request :
+       {"GET /f HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "GET /f HTTP/1.0\r\nHost: a\r\n\r\n"}) {
+    SCOPED_TRACE(request);
+    const auto answer = testing::read_until_closed(loop.contexts().at(1), url_of(server), request, 3s);
+    ASSERT_TRUE(answer) << "the server kept the connection open";
+    EXPECT_NE(answer->find("answer"), std::string::npos) << *answer;
+  }
 }
 
 TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {

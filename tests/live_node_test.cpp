@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "live_fixtures.h"
+#include "live_raw_socket.h"
 #include "live_wire.h"
 
 namespace fogsched::live {
@@ -113,7 +114,7 @@ TEST(SchedulerNode, ReadsSlotsFromTheFunctionsMaxInflightWithItsOwnCredentials) 
   EXPECT_EQ(body["node"], "solo");
 }
 
-TEST(SchedulerNode, GatewayDownIs502NotAHang) {
+TEST(SchedulerNode, GatewayDownIsANodeMadeFailureNotAHang) {
   Loop loop;
   TempDir secrets;
   NodeConfig config = node_config("n0", free_port(), Url{"127.0.0.1", free_port(), ""}, secrets);
@@ -124,8 +125,11 @@ TEST(SchedulerNode, GatewayDownIs502NotAHang) {
   ClientResult result = loop.run(
       client.send(Url{"127.0.0.1", node.local_endpoint().port(), ""}, call(http::verb::post, "/function/f", "x"), 10s));
   ASSERT_TRUE(result) << result.message;
-  EXPECT_EQ(result.response->result(), http::status::bad_gateway);
-  EXPECT_EQ(std::string((*result.response)[header_name(wire::kDecisionHeader)]), "run_local");
+  // 502 when the call found the gateway gone, 503 when the node knew it already.
+  EXPECT_TRUE(result.response->result() == http::status::bad_gateway ||
+              result.response->result() == http::status::service_unavailable)
+      << result.response->result_int();
+  EXPECT_EQ(header(*result.response, wire::kFailureHeader), wire::kFailureGatewayUnavailable);
 }
 
 TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
@@ -161,7 +165,7 @@ TEST(SchedulerNode, PowerOfDForwardsWhenHotAndNotWhenCold) {
   EXPECT_EQ(metric(cluster, 0, "fogsched_forwards_total"), 1);
 }
 
-TEST(SchedulerNode, AGateway429CountsAsFullAndTheCallMovesToAPeer) {
+TEST(SchedulerNode, TheLimitersRefusalCountsAsFullAndTheCallMovesToAPeer) {
   Loop loop;
   Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "2"}}), 4, {"f"});
   cluster.gateways[0]->refuse(true);
@@ -176,6 +180,187 @@ TEST(SchedulerNode, AGateway429CountsAsFullAndTheCallMovesToAPeer) {
   cluster.gateways[1]->refuse(true);
   const Response refused = cluster.send(0, call(http::verb::post, "/function/f", "y"));
   EXPECT_EQ(refused.result(), http::status::too_many_requests);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_invocations_total{decision=\"forward\",outcome=\"rejected\"}"), 1);
+}
+
+TEST(SchedulerNode, AFunctionsOwn429IsItsAnswerNeverRetriedOrForwarded) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("power_of_d", {{"d", "1"}, {"threshold", "2"}}), 4, {"httpfn"});
+  cluster.gateways[0]->function_answers_429(true);
+  const Response answer = cluster.send(0, call(http::verb::post, "/function/httpfn/order", "one order"));
+  EXPECT_EQ(answer.result(), http::status::too_many_requests);
+  EXPECT_EQ(answer.body(), "order book full, try later\n");
+  EXPECT_EQ(header(answer, "X-Function-Reason"), "order-book-full");
+  EXPECT_EQ(header(answer, wire::kDecisionHeader), "run_local");
+  EXPECT_EQ(header(answer, wire::kNodeHeader), "n0");
+  EXPECT_EQ(cluster.gateways[0]->calls(), 1);
+  EXPECT_EQ(cluster.gateways[1]->calls(), 0) << "the order ran once, on n0";
+  EXPECT_EQ(metric(cluster, 0, "fogsched_gateway_rejections_total"), 0);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_invocations_total{decision=\"run_local\",outcome=\"completed\"}"), 1);
+}
+
+// A node whose only peer is `peer`, forwarding every call (`random`).
+struct ForwardingNode {
+  ForwardingNode(Loop& loop, const Url& peer, const std::function<void(NodeConfig&)>& adjust = {})
+      : gateway(loop), client(loop.contexts()) {
+    secrets.write("basic-auth-user", "admin");
+    secrets.write("basic-auth-password", "secret");
+    secrets.write("fogsched-peer-token", "t");
+    gateway.deploy("f");
+    NodeConfig config = node_config("n0", free_port(), gateway.url(), secrets);
+    config.policy = policy("random");
+    config.static_peers = {peer};
+    if (adjust) adjust(config);
+    node = std::make_unique<SchedulerNode>(loop.contexts(), config);
+    node->start();
+  }
+  Url url() const { return Url{"127.0.0.1", node->local_endpoint().port(), ""}; }
+
+  TempDir secrets;
+  FakeGateway gateway;
+  HttpClient client;
+  std::unique_ptr<SchedulerNode> node;
+};
+
+TEST(SchedulerNode, AForwardThatBrokeAfterItWasSentIsNeverRunAgain) {
+  Loop loop;
+  // The peer reads the forward whole and closes: it may have run the call.
+  RawServer peer(loop.contexts().at(0), {.drop_target = forward_target("f"), .drops = 1000, .hold = false});
+  ForwardingNode origin(loop, peer.url());
+  ClientResult result = loop.run(origin.client.send(origin.url(), call(http::verb::post, "/function/f", "x"), 10s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->result(), http::status::bad_gateway);
+  EXPECT_EQ(header(*result.response, wire::kFailureHeader), wire::kFailurePeerBroken);
+  EXPECT_EQ(header(*result.response, wire::kDecisionHeader), "forward");
+  EXPECT_EQ(origin.gateway.calls(), 0) << "the call must not run here too";
+  EXPECT_EQ(peer.seen(forward_target("f")), 1);
+  ClientResult status = loop.run(origin.client.send(origin.url(), call(http::verb::get, "/status"), 10s));
+  ASSERT_TRUE(status);
+  EXPECT_FALSE(json::parse(status.response->body())["peers"][0]["available"]) << "the peer is in back-off";
+}
+
+TEST(SchedulerNode, AForwardThatTimedOutIsNeverRunAgain) {
+  Loop loop;
+  RawServer peer(loop.contexts().at(0), {.drop_target = forward_target("f"), .drops = 1000, .hold = true});
+  ForwardingNode origin(loop, peer.url(), [](NodeConfig& config) { config.forward_timeout = 300ms; });
+  ClientResult result = loop.run(origin.client.send(origin.url(), call(http::verb::post, "/function/f", "x"), 10s));
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->result(), http::status::gateway_timeout);
+  EXPECT_EQ(header(*result.response, wire::kFailureHeader), wire::kFailurePeerTimeout);
+  EXPECT_EQ(origin.gateway.calls(), 0);
+  ClientResult metrics = loop.run(origin.client.send(origin.url(), call(http::verb::get, "/metrics"), 10s));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics.response->body().find("\nfogsched_forward_failures_total 1\n"), std::string::npos);
+  EXPECT_NE(metrics.response->body().find("\nfogsched_node_failures_total 1\n"), std::string::npos);
+}
+
+TEST(SchedulerNode, ABlackHoledPeerCostsOnlyTheConnectTimeout) {
+  Loop loop;
+  BlackHole black_hole;
+  ForwardingNode origin(loop, black_hole.url(), [](NodeConfig& config) {
+    config.forward_timeout = 20s;
+    config.peer_connect_timeout = 300ms;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = asio::co_spawn(loop.contexts().next(),
+                               origin.client.send(origin.url(), call(http::verb::post, "/function/f", "x"), 25s),
+                               asio::use_future);
+  ASSERT_EQ(answer.wait_for(5s), std::future_status::ready) << "the forward waited for more than the connect timeout";
+  ClientResult result = answer.get();
+  ASSERT_TRUE(result) << result.message;
+  EXPECT_EQ(result.response->result(), http::status::created) << "not sent, so it falls back and runs here";
+  EXPECT_EQ(header(*result.response, wire::kNodeHeader), "n0");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST(SchedulerNode, ForwardedForAndForwardedHostCarryTheOriginalClient) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("random"), 4, {"f"});
+  Request first = call(http::verb::get, "/function/f");
+  first.set(http::field::host, "cams.example:18080");
+  const Response direct = cluster.send(0, first);
+  EXPECT_EQ(header(direct, wire::kNodeHeader), "n1");
+  // The client (loopback), then the origin node (loopback too).
+  EXPECT_EQ(header(direct, "X-Seen-Forwarded-For"), "127.0.0.1, 127.0.0.1");
+  EXPECT_EQ(header(direct, "X-Seen-Forwarded-Host"), "cams.example:18080");
+
+  Request proxied = call(http::verb::get, "/function/f");
+  proxied.set("X-Forwarded-For", "203.0.113.7");
+  proxied.set("X-Forwarded-Host", "outer.example");
+  const Response chain = cluster.send(0, proxied);
+  EXPECT_EQ(header(chain, "X-Seen-Forwarded-For"), "203.0.113.7, 127.0.0.1, 127.0.0.1");
+  EXPECT_EQ(header(chain, "X-Seen-Forwarded-Host"), "outer.example");
+}
+
+TEST(SchedulerNode, AClientsConnectionCloseIsHonoured) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4, {"f"});
+  const auto answer = read_until_closed(loop.contexts().at(0), cluster.node_url(0),
+                                        "POST /function/f HTTP/1.1\r\nHost: n\r\nConnection: close\r\n"
+                                        "Content-Length: 2\r\n\r\nhi",
+                                        3s);
+  ASSERT_TRUE(answer) << "the node held the connection after the answer";
+  EXPECT_TRUE(answer->starts_with("HTTP/1.1 201")) << *answer;
+}
+
+TEST(SchedulerNode, ANodeWhoseGatewayIsDownStopsAttractingWork) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("random"), 4, {"f"}, [](NodeConfig& config) {
+    config.gateway_health_interval = 50ms;
+    config.peer_backoff = Backoff{.initial = 50ms, .max = 100ms};
+  });
+  auto get = [&](std::size_t node, const std::string& target) {
+    Request request = call(http::verb::get, target);
+    request.set(header_name(wire::kTokenHeader), "peer-token-1234");
+    return cluster.send(node, request);
+  };
+  cluster.gateways[1]->stop();
+  // Bounded wait for n1's background check to notice.
+  for (int i = 0; i < 500 && get(1, "/healthz").result() == http::status::ok; ++i) std::this_thread::sleep_for(10ms);
+  const Response health = get(1, "/healthz");
+  EXPECT_EQ(health.result(), http::status::service_unavailable);
+  EXPECT_NE(health.body().find("gateway"), std::string::npos) << health.body();
+  EXPECT_EQ(get(1, probe_target("f")).result(), http::status::service_unavailable);
+  EXPECT_EQ(metric(cluster, 1, "fogsched_gateway_healthy"), 0);
+  EXPECT_FALSE(json::parse(get(1, "/status").body())["gateway_health"]["healthy"]);
+
+  // n0 forwards every call to n1, which cannot run it: every one falls back to n0.
+  for (int i = 0; i < 6; ++i) {
+    const Response response = cluster.send(0, call(http::verb::post, "/function/f", "x"));
+    EXPECT_EQ(response.result(), http::status::created);
+    EXPECT_EQ(header(response, wire::kNodeHeader), "n0");
+  }
+  EXPECT_EQ(cluster.gateways[0]->calls(), 6);
+  EXPECT_GE(metric(cluster, 0, "fogsched_forward_failures_total"), 1);
+  // n1's own clients are sent elsewhere (the function counts full there).
+  const Response moved = cluster.send(1, call(http::verb::post, "/function/f", "y"));
+  EXPECT_EQ(moved.result(), http::status::created);
+  EXPECT_EQ(header(moved, wire::kNodeHeader), "n0");
+
+  cluster.gateways[1]->restart();
+  for (int i = 0; i < 500 && get(1, "/healthz").result() != http::status::ok; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(get(1, "/healthz").result(), http::status::ok);
+  EXPECT_EQ(get(1, probe_target("f")).result(), http::status::ok);
+  EXPECT_EQ(metric(cluster, 1, "fogsched_gateway_healthy"), 1);
+}
+
+TEST(SchedulerNode, ANodeWhoseGatewayIsDownSendsNoGossip) {
+  Loop loop;
+  Cluster cluster(loop, 2, policy("least_loaded", {{"gossip_interval", "20ms"}}), 1, {"f"},
+                  [](NodeConfig& config) { config.gateway_health_interval = 50ms; });
+  cluster.gateways[1]->stop();
+  for (int i = 0; i < 500 && metric(cluster, 1, "fogsched_gateway_healthy") != 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(metric(cluster, 1, "fogsched_gateway_healthy"), 0);
+  // n0 keeps gossiping: hearing three more of its messages takes n1 three gossip rounds.
+  const double sent = metric(cluster, 1, "fogsched_gossip_sent_total");
+  const double heard = metric(cluster, 1, "fogsched_gossip_received_total");
+  for (int i = 0; i < 500 && metric(cluster, 1, "fogsched_gossip_received_total") < heard + 3; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GE(metric(cluster, 1, "fogsched_gossip_received_total"), heard + 3);
+  EXPECT_EQ(metric(cluster, 1, "fogsched_gossip_sent_total"), sent);
 }
 
 TEST(SchedulerNode, PeersFromDnsLeaveTheNodeItselfOut) {

@@ -123,7 +123,7 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
   if (!function || function->replicas.load() == 0) {
     Response response =
         go_error(http::status::service_unavailable, fmt::format("No endpoints available for: {}.", name), request);
-    response.set("X-OpenFaaS-Internal", "proxy");
+    response.set(std::string(kInternalHeader), std::string(kInternalByProxy));
     stamp(response);
     co_return response;
   }
@@ -144,7 +144,7 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
         http::status::too_many_requests,
         fmt::format("Concurrent request limit exceeded. Max concurrent requests: {}", function->spec.max_inflight),
         request);
-    response.set("X-OpenFaaS-Internal", "faas-middleware");
+    response.set(std::string(kInternalHeader), std::string(kInternalByLimiter));
   } else {
     SlotGuard slot(*function);
     response = co_await run(*function, request, target->path, client_info, call_id, start_time);

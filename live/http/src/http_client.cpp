@@ -1,7 +1,11 @@
-// The client pool: idle keep-alive connections per context and origin, a deadline
-// over each whole exchange, and one retry when a reused connection turns out to be
-// closed. Each exchange runs inline in the awaiting coroutine, on its context.
+// The client pool: idle keep-alive connections per context and origin, checked before
+// reuse, a deadline over each whole exchange (and a shorter one over connecting), and
+// one retry only where the request provably did not run or may safely run again. Each
+// exchange runs inline in the awaiting coroutine, on its context.
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -56,13 +60,26 @@ struct HttpClient::Pool {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // by origin
   bool closed = false;
 
+  // The most recently used idle connection that is still open; those found closed
+  // or holding bytes are dropped on the way.
   std::unique_ptr<Connection> take(const std::string& origin) {
     std::lock_guard lock(mutex);
     auto it = idle.find(origin);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto connection = std::move(it->second.back());
-    it->second.pop_back();
-    return connection;
+    if (it == idle.end()) return nullptr;
+    while (!it->second.empty()) {
+      auto connection = std::move(it->second.back());
+      it->second.pop_back();
+      if (still_open(*connection)) return connection;
+    }
+    return nullptr;
+  }
+
+  // A non-blocking peek: an idle connection must have nothing to read. EOF means the
+  // server closed it; bytes would be read as the next request's answer.
+  static bool still_open(Connection& connection) {
+    char byte = 0;
+    const auto n = ::recv(connection.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   void give_back(const std::string& origin, std::unique_ptr<Connection> connection, std::size_t max_idle) {
@@ -78,9 +95,15 @@ namespace {
 struct Exchange {
   std::optional<Response> response;
   beast::error_code error;
+  bool written = false;         // the whole request went out
   bool reached_server = false;  // some bytes of an answer arrived
   bool keep_alive = false;
 };
+
+// Methods RFC 9110 lets a client send again after a connection broke without an answer.
+bool may_resend(http::verb method) {
+  return method == http::verb::get || method == http::verb::head || method == http::verb::options;
+}
 
 ClientFailure classify(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return ClientFailure::timeout;
@@ -97,6 +120,7 @@ asio::awaitable<Exchange> exchange(Connection& connection, Request& request, con
   stream.expires_at(deadline);
   result.error = co_await async_write_message(stream, request);
   if (result.error) co_return result;
+  result.written = true;
   http::response_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_response_header_bytes));
   parser.body_limit(options.max_response_body_bytes);
@@ -112,9 +136,11 @@ asio::awaitable<Exchange> exchange(Connection& connection, Request& request, con
 }
 
 asio::awaitable<beast::error_code> connect(TcpStream& stream, const tcp::resolver::results_type& endpoints,
-                                           std::chrono::steady_clock::time_point deadline) {
+                                           std::chrono::steady_clock::time_point deadline,
+                                           SteadyDuration connect_timeout) {
   beast::error_code ec;
-  stream.expires_at(deadline);
+  const auto now = std::chrono::steady_clock::now();
+  stream.expires_at(connect_timeout < deadline - now ? now + connect_timeout : deadline);
   co_await stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
   if (!ec) stream.socket().set_option(tcp::no_delay(true), ec);
   co_return ec;
@@ -147,8 +173,8 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
   const auto deadline = std::chrono::steady_clock::now() + timeout;
 
   ClientResult result;
-  // A pooled connection may have been closed by the server while idle; the request
-  // then fails before any answer arrives, and is retried once on a new connection.
+  // A second attempt, on a new connection, only when the first one was a reused
+  // connection and the request provably did not run or may run again.
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> connection = attempt == 0 ? pool->take(origin) : nullptr;
     const bool reused = connection != nullptr;
@@ -163,10 +189,12 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
         co_return result;
       }
       connection = std::make_unique<Connection>(pool->context);
-      ec = co_await connect(connection->stream, endpoints, deadline);
+      ec = co_await connect(connection->stream, endpoints, deadline, options_.connect_timeout);
       if (ec) {
-        result.failure = ec == beast::error::timeout ? ClientFailure::timeout : ClientFailure::connect;
-        result.message = "cannot connect to " + origin + ": " + ec.message();
+        // Timed out or not, the request was never sent.
+        result.failure = ClientFailure::connect;
+        result.message = "cannot connect to " + origin + ": " +
+                         (ec == beast::error::timeout ? std::string("no answer in time") : ec.message());
         co_return result;
       }
     }
@@ -174,10 +202,15 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
     if (done.response) {
       if (done.keep_alive) pool->give_back(origin, std::move(connection), options_.max_idle_per_origin);
       result.response = std::move(done.response);
+      result.request_written = true;
       co_return result;
     }
-    if (reused && !done.reached_server && done.error != beast::error::timeout) continue;
+    const bool timed_out = done.error == beast::error::timeout;
+    const bool never_sent = !done.written && !timed_out;
+    const bool resendable = may_resend(request.method()) && !done.reached_server && !timed_out;
+    if (reused && (never_sent || resendable)) continue;
     result.failure = classify(done.error);
+    result.request_written = done.written;
     result.message = std::string(to_string(result.failure)) + " talking to " + origin + ": " + done.error.message();
     co_return result;
   }

@@ -211,8 +211,11 @@ asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> conne
       break;  // closed by the client, timed out, or not HTTP
     } else {
       stream.expires_never();  // the handler bounds its own calls
+      // A client that asked to close (Connection: close, or HTTP/1.0 without
+      // keep-alive) is closed after its answer, whatever the handler's answer says.
+      const bool client_keeps_alive = parser.get().keep_alive();
       response = co_await answer(parser.release(), client);
-      close_after = !response.keep_alive();
+      close_after = !client_keeps_alive || !response.keep_alive();
     }
 
     if (draining) close_after = true;

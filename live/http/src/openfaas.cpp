@@ -16,6 +16,13 @@
 
 namespace fogsched::live {
 
+bool is_limiter_refusal(const Response& response) {
+  if (response.result() != http::status::too_many_requests) return false;
+  const auto internal = response.find(beast::string_view(kInternalHeader.data(), kInternalHeader.size()));
+  return internal != response.end() &&
+         std::string_view(internal->value().data(), internal->value().size()) == kInternalByLimiter;
+}
+
 // --------------------------------------------------------------------------------
 // Names and targets
 

@@ -10,8 +10,13 @@ namespace fogsched::live {
 using json = nlohmann::json;
 
 Response SchedulerNode::Impl::handle_health(const Request& request) const {
-  return text_response(draining ? http::status::service_unavailable : http::status::ok,
-                       draining ? "draining\n" : "OK\n", request);
+  if (draining) return text_response(http::status::service_unavailable, "draining\n", request);
+  const GatewayHealth::Status gateway_status = gateway_health.status();
+  if (!gateway_status.healthy) {
+    return text_response(http::status::service_unavailable,
+                         fmt::format("gateway unavailable: {}\n", gateway_status.reason), request);
+  }
+  return text_response(http::status::ok, "OK\n", request);
 }
 
 Response SchedulerNode::Impl::handle_metrics(const Request& request) {
@@ -41,6 +46,7 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
       {"fogsched_gateway_failures_total", &metrics.gateway_failures},
       {"fogsched_peer_unauthorized_total", &metrics.peer_unauthorized},
       {"fogsched_functions_evicted_total", &metrics.functions_evicted},
+      {"fogsched_node_failures_total", &metrics.node_failures},
   };
   for (const auto& [name, counter] : counters) {
     render_metric_header(out, name, "counter", "See docs/live.md.");
@@ -52,6 +58,8 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
     render_sample(out, "fogsched_slot_lookup_failures_total", fmt::format("reason=\"{}\"", kLookupFailures.at(reason)),
                   static_cast<double>(metrics.slot_lookup_failures.at(reason).value()));
   }
+  render_metric_header(out, "fogsched_gateway_healthy", "gauge", "1 while the local gateway answers, else 0.");
+  render_sample(out, "fogsched_gateway_healthy", "", gateway_health.healthy() ? 1 : 0);
   render_metric_header(out, "fogsched_running", "gauge", "Executions in flight on the local gateway, by function.");
   std::vector<std::pair<std::string, LoadReport>> loads;
   {
@@ -94,10 +102,18 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
     });
     total = state->total_load();
   }
-  const json status{{"node", config.name},           {"policy", policy_config.canonical},
-                    {"hop_limit", config.hop_limit}, {"gateway", config.gateway.to_string()},
-                    {"draining", draining.load()},   {"load", json{{"running", total.running}, {"slots", total.slots}}},
-                    {"functions", functions},        {"peers", peers}};
+  const GatewayHealth::Status gateway_status = gateway_health.status();
+  const json status{{"node", config.name},
+                    {"policy", policy_config.canonical},
+                    {"hop_limit", config.hop_limit},
+                    {"gateway", config.gateway.to_string()},
+                    {"gateway_health", json{{"healthy", gateway_status.healthy},
+                                            {"reason", gateway_status.reason},
+                                            {"consecutive_failures", gateway_status.consecutive_failures}}},
+                    {"draining", draining.load()},
+                    {"load", json{{"running", total.running}, {"slots", total.slots}}},
+                    {"functions", functions},
+                    {"peers", peers}};
   return json_response(http::status::ok, status.dump(2), request);
 }
 

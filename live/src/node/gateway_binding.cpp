@@ -1,7 +1,12 @@
 // The node's binding to its local OpenFaaS gateway: /system/* passed through with the
-// caller's credentials, invocations run there, and calls of untracked functions passed
-// through as they are.
+// caller's credentials, invocations run there, calls of untracked functions passed
+// through as they are, and the gateway's /healthz checked in the background.
 #include "node_impl.h"
+
+#include <algorithm>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "fogsched/live/wire.h"
 #include "node_headers.h"
@@ -16,7 +21,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_system(Request request, Cl
   upstream.erase(bsv(wire::kTokenHeader));
   upstream.set(http::field::host, gateway_origin());
   upstream.target(bsv(config.gateway.prefix + std::string(sv(request.target()))));
-  upstream.set("X-Forwarded-For", client.remote.address().to_string());
+  set_forwarding_headers(request, client, upstream);
   ClientResult result = co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
   if (!result) {
     metrics.gateway_failures.add();
@@ -35,9 +40,25 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request&
   Request upstream{arrival.method, config.gateway.prefix + std::string(arrival.route()) + function + rest,
                    request.version()};
   copy_end_to_end_headers(request, upstream);
-  upstream.set("X-Forwarded-For", forwarded_for(request, client));
+  set_forwarding_headers(request, client, upstream);
   upstream.body() = request.body();
   co_return co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
+}
+
+asio::awaitable<void> SchedulerNode::Impl::check_gateway_health_loop() {
+  auto self = shared_from_this();
+  // What brings an unhealthy gateway back; while healthy it also notices a gateway
+  // that went away between calls.
+  const SteadyDuration limit = std::min<SteadyDuration>(config.gateway_timeout, config.gateway_health_interval);
+  while (!draining) {
+    Request request{http::verb::get, config.gateway.prefix + std::string(wire::kHealthPath), 11};
+    const ClientResult result = co_await gateway.send(config.gateway, std::move(request), limit);
+    gateway_health.observe_health_check(result);
+    health_timer.expires_after(config.gateway_health_interval);
+    boost::system::error_code ec;
+    co_await health_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
 }
 
 asio::awaitable<Answer> SchedulerNode::Impl::pass_through(const Request& request, const std::string& function,
@@ -47,13 +68,17 @@ asio::awaitable<Answer> SchedulerNode::Impl::pass_through(const Request& request
   answer.hops = arrival.forwarded ? arrival.hops : 0;
   answer.executed_on = config.name;
   ClientResult ran = co_await run_on_gateway(request, function, rest, arrival, client);
+  gateway_health.observe_call(ran);
   if (!ran) {
     metrics.gateway_failures.add();
-    answer.response = text_response(http::status::bad_gateway, "fogsched: gateway unavailable\n", request);
+    answer.outcome = Outcome::failed;
+    answer.response = gateway_failure(ran, request);
     co_return answer;
   }
   answer.response = std::move(*ran.response);
   strip_hop_by_hop(answer.response);
+  answer.response.erase(bsv(wire::kFailureHeader));  // only this node marks its own failures
+  if (answer.response.result_int() >= 500) answer.outcome = Outcome::failed;
   co_return answer;
 }
 

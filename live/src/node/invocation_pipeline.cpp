@@ -56,9 +56,9 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
   }
   decorate(outcome.response, outcome);
 
-  const bool completed = outcome.response.result_int() < 400;
-  const bool rejected = outcome.response.result() == http::status::too_many_requests;
-  metrics.invocations.at(static_cast<std::size_t>(outcome.decision)).at(completed ? 0 : rejected ? 1 : 2).add();
+  metrics.invocations.at(static_cast<std::size_t>(outcome.decision))
+      .at(NodeMetrics::outcome_index(outcome.outcome))
+      .add();
   const auto took = std::chrono::steady_clock::now() - started_at;
   metrics.latency.observe(std::chrono::duration<double>(took).count());
   if (function_id && !arrival.forwarded) {
@@ -66,9 +66,7 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_invocation(Request request
     state->complete(*policy, Completion{.id = invocation.id,
                                         .function = *function_id,
                                         .executed_on = outcome.ran_on,
-                                        .outcome = completed  ? fogsched::Outcome::completed
-                                                   : rejected ? fogsched::Outcome::rejected
-                                                              : fogsched::Outcome::failed,
+                                        .outcome = outcome.outcome,
                                         .response_time = std::chrono::duration_cast<Duration>(took)});
   }
   // The local gateway no longer knows the function (a function's own 404 differs).
@@ -84,9 +82,19 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
   auto self = shared_from_this();
   Answer answer;
   answer.hops = invocation.hops;
-  bool local_full = false;
-  // A second round only when the gateway answers 429 although a slot seemed free:
-  // the function counts as full and the policy may send the call elsewhere.
+  answer.executed_on = config.name;
+  // A node whose gateway is down attracts no work: a forwarded call is answered at
+  // once (the origin may run it elsewhere), and a client's call is decided with the
+  // function counted full, so the policy may send it elsewhere.
+  const bool gateway_down = !gateway_health.healthy();
+  if (gateway_down && arrival.forwarded) {
+    answer.outcome = Outcome::failed;
+    answer.response = gateway_unavailable(request);
+    co_return answer;
+  }
+  bool local_full = gateway_down;
+  // A second round only when the limiter refuses although a slot seemed free: the
+  // function counts as full and the policy may send the call elsewhere.
   for (int round = 0; round < 2; ++round) {
     CheckedDecision decision;
     PeerSet probe_peers;
@@ -106,42 +114,62 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
     if (decision.hop_limit_enforced) metrics.hop_limit_enforced.add();
 
     if (decision.step == Step::forward) {
-      ClientResult forwarded = co_await forward(decision.peer, request, function, rest, arrival, invocation);
-      if (forwarded) {
-        Response& response = *forwarded.response;
-        answer.decision = DecisionKind::forward;
-        answer.ran_on = decision.peer;
-        answer.executed_on = own_header_text(response, wire::kNodeHeader);
-        answer.hops = header_number(response, wire::kHopsHeader, invocation.hops + 1);
-        answer.probes += header_number(response, wire::kProbesHeader, 0);
-        answer.response = std::move(response);
-        co_return answer;
-      }
-      // The peer did not answer: it goes into back-off and the call stays here.
-      metrics.forwards_failed.add();
+      ClientResult forwarded = co_await forward(decision.peer, request, function, rest, arrival, invocation, client);
+      const auto failure = forwarded ? own_header(*forwarded.response, wire::kFailureHeader) : std::nullopt;
       {
         std::lock_guard lock(mutex);
-        directory.report_failure(decision.peer, now());
+        if (forwarded && !failure) {
+          directory.report_success(decision.peer);
+        } else {
+          directory.report_failure(decision.peer, now());
+        }
+      }
+      if (forwarded && !failure) {
+        take_peer_answer(answer, decision.peer, invocation, std::move(*forwarded.response));
+        answer.outcome = outcome_of_peer_answer(answer.response);
+        co_return answer;
+      }
+      metrics.forwards_failed.add();
+      // Run here only when the forward provably did not run: otherwise it may have,
+      // and running it again would run it twice.
+      const bool not_run = failure ? wire::failure_means_not_run(*failure) : !forwarded.request_written;
+      if (!not_run) {
+        if (forwarded) {
+          take_peer_answer(answer, decision.peer, invocation, std::move(*forwarded.response));
+        } else {
+          answer.decision = DecisionKind::forward;
+          answer.ran_on = decision.peer;
+          const bool timed_out = forwarded.failure == ClientFailure::timeout;
+          answer.response = node_failure(timed_out ? http::status::gateway_timeout : http::status::bad_gateway,
+                                         timed_out ? wire::kFailurePeerTimeout : wire::kFailurePeerBroken,
+                                         forwarded.message, request);
+        }
+        answer.outcome = Outcome::failed;
+        co_return answer;
       }
       decision.step = Step::run_local;
     }
 
     answer.ran_on = NodeId{0};
     answer.executed_on = config.name;
-    if (decision.step == Step::reject) {
-      answer.decision = DecisionKind::reject;
-      answer.response = reject(request, function);
+    if (gateway_down) {
+      // The call must stay here, and here cannot run it.
+      answer.decision = decision.step == Step::reject ? DecisionKind::reject : DecisionKind::run_local;
+      answer.outcome = Outcome::failed;
+      answer.response = gateway_unavailable(request);
       co_return answer;
     }
     // Queuing an async call takes no slot: the gateway's queue worker runs it later,
     // within the function's max_inflight.
+    const bool takes_slot = !arrival.async;
     bool acquired = false;
-    if (!local_full && !arrival.async) {
+    if (decision.step == Step::run_local && !local_full && takes_slot) {
       std::lock_guard lock(mutex);
       acquired = state->try_acquire_slot(invocation.function);
     }
-    if (!acquired && !arrival.async) {
+    if (decision.step != Step::run_local || (takes_slot && !acquired)) {
       answer.decision = DecisionKind::reject;
+      answer.outcome = Outcome::rejected;
       answer.response = reject(request, function);
       co_return answer;
     }
@@ -151,27 +179,79 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
       std::lock_guard lock(mutex);
       state->release_slot(invocation.function);
     }
+    gateway_health.observe_call(ran);
     if (!ran) {
       metrics.gateway_failures.add();
-      answer.response =
-          text_response(http::status::bad_gateway,
-                        fmt::format("fogsched: the gateway did not answer ({})\n", to_string(ran.failure)), request);
+      answer.outcome = Outcome::failed;
+      answer.response = gateway_failure(ran, request);
       co_return answer;
     }
-    if (ran.response->result() == http::status::too_many_requests) {
+    if (is_limiter_refusal(*ran.response)) {
       metrics.gateway_rejections.add();
       if (round == 0 && invocation.hops < config.hop_limit) {
         local_full = true;
         continue;
       }
+      answer.outcome = Outcome::rejected;
+    } else {
+      // The function's own answer, whatever its status: passed on, never retried.
+      answer.outcome = ran.response->result_int() >= 500 ? Outcome::failed : Outcome::completed;
     }
     answer.response = std::move(*ran.response);
     strip_hop_by_hop(answer.response);
+    // Only this node marks its own failures; a function cannot pose as one.
+    answer.response.erase(bsv(wire::kFailureHeader));
     co_return answer;
   }
   answer.decision = DecisionKind::reject;
+  answer.outcome = Outcome::rejected;
   answer.response = reject(request, function);
   co_return answer;
+}
+
+void SchedulerNode::Impl::take_peer_answer(Answer& answer, NodeId peer, const Invocation& invocation,
+                                           Response response) const {
+  answer.decision = DecisionKind::forward;
+  answer.ran_on = peer;
+  answer.executed_on = own_header_text(response, wire::kNodeHeader);
+  answer.hops = header_number(response, wire::kHopsHeader, invocation.hops + 1);
+  answer.probes += header_number(response, wire::kProbesHeader, 0);
+  answer.response = std::move(response);
+}
+
+Outcome SchedulerNode::Impl::outcome_of_peer_answer(const Response& response) {
+  // The peer's own rejection says so in its decision header; a limiter refusal it
+  // passed on, in OpenFaaS's.
+  if (own_header(response, wire::kDecisionHeader) == std::string_view(to_string(DecisionKind::reject)) ||
+      is_limiter_refusal(response)) {
+    return Outcome::rejected;
+  }
+  return response.result_int() >= 500 ? Outcome::failed : Outcome::completed;
+}
+
+Response SchedulerNode::Impl::node_failure(http::status status, std::string_view reason, std::string_view why,
+                                           const Request& request) {
+  metrics.node_failures.add();
+  Response response = text_response(status, fmt::format("fogsched: {}\n", why), request);
+  response.set(bsv(wire::kFailureHeader), bsv(reason));
+  return response;
+}
+
+Response SchedulerNode::Impl::gateway_unavailable(const Request& request) {
+  return node_failure(http::status::service_unavailable, wire::kFailureGatewayUnavailable,
+                      fmt::format("the gateway is unavailable ({})", gateway_health.status().reason), request);
+}
+
+Response SchedulerNode::Impl::gateway_failure(const ClientResult& ran, const Request& request) {
+  // Refused, unresolved or never written: the function did not run.
+  if (!ran.request_written) {
+    return node_failure(http::status::bad_gateway, wire::kFailureGatewayUnavailable,
+                        fmt::format("the gateway did not answer ({})", ran.message), request);
+  }
+  const bool timed_out = ran.failure == ClientFailure::timeout;
+  return node_failure(timed_out ? http::status::gateway_timeout : http::status::bad_gateway,
+                      timed_out ? wire::kFailureGatewayTimeout : wire::kFailureGatewayBroken,
+                      fmt::format("the gateway did not answer ({})", ran.message), request);
 }
 
 Response SchedulerNode::Impl::reject(const Request& request, const std::string& function) const {
@@ -196,7 +276,8 @@ void SchedulerNode::Impl::decorate(Response& response, const Answer& outcome) co
 
 asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Request& request,
                                                            const std::string& function, const std::string& rest,
-                                                           const Arrival& arrival, const Invocation& invocation) {
+                                                           const Arrival& arrival, const Invocation& invocation,
+                                                           const ClientInfo& client) {
   Url to;
   {
     std::lock_guard lock(mutex);
@@ -206,6 +287,7 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
   const std::string_view route = arrival.async ? wire::kAsyncForwardPrefix : wire::kForwardPrefix;
   Request upstream{http::verb::post, to.prefix + std::string(route) + function + rest, request.version()};
   copy_end_to_end_headers(request, upstream);
+  set_forwarding_headers(request, client, upstream);
   upstream.set(bsv(wire::kTokenHeader), bsv(peer_token));
   upstream.set(bsv(wire::kMethodHeader), http::to_string(arrival.method));
   upstream.set(bsv(wire::kHopsHeader), std::to_string(invocation.hops + 1));
@@ -214,16 +296,14 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::forward(NodeId peer, const Re
   upstream.set(bsv(wire::kInvocationHeader),
                arrival.forwarded ? arrival.origin_invocation : std::to_string(invocation.id.value));
   upstream.body() = request.body();
-  ClientResult result = co_await peers_client.send(to, std::move(upstream), config.forward_timeout);
-  if (result) {
-    std::lock_guard lock(mutex);
-    directory.report_success(peer);
-  }
-  co_return result;
+  co_return co_await peers_client.send(to, std::move(upstream), config.forward_timeout);
 }
 
 std::optional<LoadReport> SchedulerNode::Impl::read_probe_answer(NodeId peer, const ClientResult& result) {
   std::optional<LoadReport> load;
+  // 404: the peer does not know the function. Absent for the policy, but the peer
+  // answered, so it is healthy.
+  const bool unknown_function = result && result.response->result() == http::status::not_found;
   if (result && result.response->result() == http::status::ok) {
     // The numbers travel in headers, so a probe's answer is read without a parser.
     const Response& answer = *result.response;
@@ -237,14 +317,14 @@ std::optional<LoadReport> SchedulerNode::Impl::read_probe_answer(NodeId peer, co
   }
   {
     std::lock_guard lock(mutex);
-    if (load) {
+    if (load || unknown_function) {
       directory.report_success(peer);
     } else {
       directory.report_failure(peer, now());
     }
   }
   // A failed probe is absent from the answers, never read as load 0.
-  if (!load) metrics.probes_failed.add();
+  if (!load && !unknown_function) metrics.probes_failed.add();
   return load;
 }
 

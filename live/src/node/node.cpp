@@ -55,12 +55,15 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
                                                : PolicyRegistry::builtin().configure(config.policy)),
       gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
                                   .max_response_header_bytes = std::size_t{64} * 1024,
-                                  .max_response_body_bytes = std::size_t{256} * 1024 * 1024}),
-      peers_client(pool),
+                                  .max_response_body_bytes = std::size_t{256} * 1024 * 1024,
+                                  .connect_timeout = config.gateway_connect_timeout}),
+      peers_client(pool, ClientOptions{.connect_timeout = config.peer_connect_timeout}),
+      gateway_health(config.gateway_unhealthy_after),
       directory(config.static_peers, config.peer_backoff.initial, config.peer_backoff.max),
       policy_timer(io),
       refresh_timer(io),
-      functions_timer(io) {
+      functions_timer(io),
+      health_timer(io) {
   credentials = read_basic_auth_secrets(config.secrets_dir);
   if (!credentials) {
     std::fprintf(stderr,
@@ -148,6 +151,7 @@ SchedulerNode::~SchedulerNode() {
   impl_->draining = true;
   impl_->refresh_timer.cancel();
   impl_->functions_timer.cancel();
+  impl_->health_timer.cancel();
   std::lock_guard lock(impl_->mutex);
   impl_->policy_timer.cancel();
 }
@@ -163,6 +167,7 @@ void SchedulerNode::start() {
   }
   asio::co_spawn(impl_->io, impl_->refresh_peers_loop(), asio::detached);
   asio::co_spawn(impl_->io, impl_->refresh_functions_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->check_gateway_health_loop(), asio::detached);
 }
 
 void SchedulerNode::drain(std::function<void()> drained) {
@@ -171,6 +176,7 @@ void SchedulerNode::drain(std::function<void()> drained) {
   asio::post(impl->io, [impl] {
     impl->refresh_timer.cancel();
     impl->functions_timer.cancel();
+    impl->health_timer.cancel();
     std::lock_guard lock(impl->mutex);
     impl->policy_timer.cancel();
   });

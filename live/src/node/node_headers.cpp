@@ -54,10 +54,15 @@ void copy_end_to_end_headers(const Request& from, Request& to) {
   strip_hop_by_hop(to);
 }
 
-std::string forwarded_for(const Request& request, const ClientInfo& client) {
+void set_forwarding_headers(const Request& from, const ClientInfo& client, Request& to) {
   const std::string address = client.remote.address().to_string();
-  auto it = request.find("X-Forwarded-For");
-  return it == request.end() ? address : std::string(it->value()) + ", " + address;
+  const auto chain = from.find("X-Forwarded-For");
+  to.set("X-Forwarded-For", chain == from.end() ? address : std::string(chain->value()) + ", " + address);
+  if (from.find("X-Forwarded-Host") != from.end()) {
+    to.set("X-Forwarded-Host", from["X-Forwarded-Host"]);
+  } else if (const auto host = from.find(http::field::host); host != from.end()) {
+    to.set("X-Forwarded-Host", host->value());
+  }
 }
 
 }  // namespace fogsched::live

@@ -28,7 +28,9 @@ std::uint32_t header_number(const http::fields& fields, std::string_view name, s
 
 // The client's headers, minus hop-by-hop ones and fogsched's own.
 void copy_end_to_end_headers(const Request& from, Request& to);
-// X-Forwarded-For with the client's address appended.
-std::string forwarded_for(const Request& request, const ClientInfo& client);
+// What a proxy tells the next hop about the original call: X-Forwarded-For with the
+// caller's address appended (so after a forward the gateway sees "client, origin"),
+// and X-Forwarded-Host, the host the client called, kept when already there.
+void set_forwarding_headers(const Request& from, const ClientInfo& client, Request& to);
 
 }  // namespace fogsched::live

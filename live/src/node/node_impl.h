@@ -7,6 +7,7 @@
 //   function_table.cpp       the functions the node tracks: K and its source, refresh, eviction
 //   peer_routes.cpp          the peer protocol's server side and gossip sends
 //   admin_routes.cpp         /healthz, /metrics, /status
+//   gateway_health.cpp       whether the gateway answers, from its answers and /healthz
 //   peer_discovery.cpp       the peers' addresses, from static names and DNS
 // One LiveNodeState and one Policy per node, guarded by one mutex (decisions are
 // short and serialised); all network work runs on coroutines outside it, each with
@@ -34,6 +35,7 @@
 #include "fogsched/live/openfaas.h"
 #include "fogsched/live/peer_directory.h"
 #include "fogsched/policies/registry.h"
+#include "gateway_health.h"
 
 namespace fogsched::live {
 
@@ -59,6 +61,9 @@ struct Answer {
   std::string executed_on;  // name of the node whose gateway answered
   std::uint32_t hops = 0;
   std::uint32_t probes = 0;
+  // From the scheduler's view: rejected only for the node's or the limiter's refusal;
+  // a function's own answer (its own 429 too) is completed unless it is a 5xx.
+  fogsched::Outcome outcome = fogsched::Outcome::completed;
 };
 
 // Where a function's slot count K came from (/status shows it).
@@ -93,11 +98,14 @@ struct TrackedFunction {
 // The node's counters, rendered by /metrics (docs/live.md names each).
 struct NodeMetrics {
   static constexpr std::array<const char*, 3> kOutcomes{"completed", "rejected", "failed"};
+  static constexpr std::size_t outcome_index(fogsched::Outcome outcome) {
+    return outcome == fogsched::Outcome::completed ? 0 : outcome == fogsched::Outcome::rejected ? 1 : 2;
+  }
   // By decision (DecisionKind) and outcome (kOutcomes).
   std::array<std::array<Counter, kOutcomes.size()>, 3> invocations;
   LatencyHistogram latency;
   Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received, hop_limit_enforced,
-      gateway_rejections, gateway_failures, peer_unauthorized, functions_evicted;
+      gateway_rejections, gateway_failures, peer_unauthorized, node_failures, functions_evicted;
   std::array<Counter, kLookupFailures.size()> slot_lookup_failures;  // by LookupFailure
 };
 
@@ -114,6 +122,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
 
   HttpClient gateway;
   HttpClient peers_client;
+  GatewayHealth gateway_health;
   std::unique_ptr<HttpServer> server;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_invocation{1};
@@ -131,6 +140,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
 
   asio::steady_timer refresh_timer;    // peer discovery's
   asio::steady_timer functions_timer;  // K's refresh
+  asio::steady_timer health_timer;     // the gateway's /healthz check
   std::array<std::atomic<bool>, kLookupFailures.size()> lookup_failure_logged{};
 
   Time now() const { return time_at(std::chrono::steady_clock::now() - started); }
@@ -153,8 +163,15 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // A peer's answer to a probe, with the peer's health updated; none when it failed.
   std::optional<LoadReport> read_probe_answer(NodeId peer, const ClientResult& result);
   asio::awaitable<ClientResult> forward(NodeId peer, const Request& request, const std::string& function,
-                                        const std::string& rest, const Arrival& arrival, const Invocation& invocation);
+                                        const std::string& rest, const Arrival& arrival, const Invocation& invocation,
+                                        const ClientInfo& client);
   Response reject(const Request& request, const std::string& function) const;
+  void take_peer_answer(Answer& answer, NodeId peer, const Invocation& invocation, Response response) const;
+  static Outcome outcome_of_peer_answer(const Response& response);
+  // A 502, 503 or 504 the node makes itself, marked with wire::kFailureHeader.
+  Response node_failure(http::status status, std::string_view reason, std::string_view why, const Request& request);
+  Response gateway_unavailable(const Request& request);
+  Response gateway_failure(const ClientResult& ran, const Request& request);
   void decorate(Response& response, const Answer& outcome) const;
 
   // --- the gateway binding (gateway_binding.cpp)
@@ -166,6 +183,8 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<Answer> pass_through(const Request& request, const std::string& function, const std::string& rest,
                                        const Arrival& arrival, const ClientInfo& client);
   std::string gateway_origin() const { return config.gateway.origin(); }
+  // GETs the gateway's /healthz every gateway.health_interval.
+  asio::awaitable<void> check_gateway_health_loop();
 
   // --- the tracked functions (function_table.cpp)
   // The function's id, its entry made on first sight when the gateway knows it (or its

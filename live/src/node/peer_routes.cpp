@@ -36,7 +36,13 @@ asio::awaitable<Response> SchedulerNode::Impl::handle_peer(Request request, Clie
     co_return text_response(http::status::unauthorized, "missing or wrong peer token\n", request);
   }
   if (path == wire::kLoadPath) {
-    if (request.method() == http::verb::get) co_return co_await handle_peer_load(std::move(request));
+    if (request.method() == http::verb::get) {
+      // A node whose gateway is down does not advertise itself.
+      if (!gateway_health.healthy()) {
+        co_return text_response(http::status::service_unavailable, "unavailable\n", request);
+      }
+      co_return co_await handle_peer_load(std::move(request));
+    }
     if (request.method() == http::verb::put) co_return handle_gossip(request, client);
     co_return text_response(http::status::method_not_allowed, "GET or PUT\n", request);
   }
@@ -125,7 +131,9 @@ Response SchedulerNode::Impl::handle_gossip(const Request& request, const Client
 }
 
 void SchedulerNode::Impl::send_gossip(std::span<const NodeId> peers, LoadReport load) {
-  // Runs under `mutex` (from a policy hook): only spawns the sends.
+  // Runs under `mutex` (from a policy hook): only spawns the sends. A node whose
+  // gateway is down does not advertise itself.
+  if (!gateway_health.healthy()) return;
   const std::string body = json{{"node", config.name},
                                 {"running", load.running},
                                 {"queued", load.queued},

@@ -33,6 +33,9 @@ struct NodeConfig {
   // gateway
   Url gateway = Url{.host = "127.0.0.1", .port = 8080, .prefix = ""};
   Duration gateway_timeout = std::chrono::seconds(30);
+  Duration gateway_connect_timeout = std::chrono::seconds(1);
+  Duration gateway_health_interval = std::chrono::seconds(2);  // the background GET /healthz
+  std::uint32_t gateway_unhealthy_after = 3;                   // timeouts or gateway failures in a row
   std::size_t gateway_connections = 64;
   std::filesystem::path secrets_dir = "/run/secrets";
 
@@ -57,6 +60,7 @@ struct NodeConfig {
   std::optional<std::filesystem::path> peer_token_file;
   Duration probe_timeout = std::chrono::milliseconds(100);
   Duration forward_timeout = std::chrono::seconds(30);
+  Duration peer_connect_timeout = std::chrono::seconds(1);
   Backoff peer_backoff;
 
   // limits

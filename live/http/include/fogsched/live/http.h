@@ -171,12 +171,15 @@ struct ClientOptions {
   std::size_t max_idle_per_origin = 64;  // keep-alive connections kept per host:port
   std::size_t max_response_header_bytes = std::size_t{64} * 1024;
   std::size_t max_response_body_bytes = std::size_t{64} * 1024 * 1024;
+  // Limit on opening a connection, within the exchange's own deadline: a host that
+  // never answers costs this, not the whole timeout. max(): the deadline alone.
+  SteadyDuration connect_timeout = SteadyDuration::max();
 };
 
 enum class ClientFailure : std::uint8_t {
   resolve,   // the host name did not resolve
-  connect,   // refused or unreachable
-  timeout,   // the whole exchange took longer than allowed
+  connect,   // refused, unreachable or not answering in time: the request was never sent
+  timeout,   // the exchange took longer than allowed after connecting
   io,        // the connection broke mid-exchange
   protocol,  // the answer was not valid HTTP or exceeded the limits
 };
@@ -186,13 +189,20 @@ struct ClientResult {
   std::optional<Response> response;
   ClientFailure failure = ClientFailure::io;  // meaningful when !response
   std::string message;                        // meaningful when !response
+  // Every byte of the request went out, so the server may have acted on it; false
+  // when a failure proves it did not (resolve, connect, or the write itself failed).
+  bool request_written = false;
 
   explicit operator bool() const noexcept { return response.has_value(); }
 };
 
-// Keeps idle keep-alive connections per context and origin and reuses them; a reused
-// connection that the server had closed is retried once on a new one (the request
-// never reached the server). send() runs on the context of the coroutine awaiting
+// Keeps idle keep-alive connections per context and origin and reuses them. An idle
+// connection is checked before reuse (closed by the server, or holding bytes nobody
+// asked for: discarded). A request is sent again, once, on a new connection only when
+// it provably never reached the server (writing it on a reused connection failed), or
+// when its method is idempotent (GET, HEAD, OPTIONS) and a reused connection broke
+// before any answer byte; never after a timeout, so a POST is never run twice by the
+// pool. send() runs on the context of the coroutine awaiting
 // it, which must be one of the client's contexts and run by one thread; the
 // connection it uses belongs to that context. Thread-safe across contexts.
 class HttpClient {

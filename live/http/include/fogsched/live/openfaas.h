@@ -41,6 +41,16 @@ inline constexpr std::string_view kCallbackUrlHeader = "X-Callback-Url";
 inline constexpr std::string_view kFunctionStatusHeader = "X-Function-Status";
 inline constexpr std::string_view kFunctionNameHeader = "X-Function-Name";
 
+// Set by OpenFaaS on answers it makes itself rather than the function's: the value
+// names which part made it.
+inline constexpr std::string_view kInternalHeader = "X-OpenFaaS-Internal";
+inline constexpr std::string_view kInternalByLimiter = "faas-middleware";  // the watchdog's max_inflight 429
+inline constexpr std::string_view kInternalByProxy = "proxy";              // the gateway's proxy (no endpoints)
+
+// Whether `response` is the watchdog's limiter refusal (429 with X-OpenFaaS-Internal:
+// faas-middleware): the function did not run. Any other 429 is the function's own answer.
+bool is_limiter_refusal(const Response& response);
+
 // --------------------------------------------------------------------------------
 // Names and targets
 

@@ -44,9 +44,25 @@ inline constexpr std::string_view kNodeHeader = "X-Fogsched-Node";          // w
 inline constexpr std::string_view kProbesHeader = "X-Fogsched-Probes";      // probe messages sent, on all nodes
 inline constexpr std::string_view kDecisionHeader = "X-Fogsched-Decision";  // the origin's decision
 
+// --- failures a node makes itself (never on a function's own answer, 5xx included)
+
+// Marks a 502, 503 or 504 the node made; its value says why and whether the function
+// provably did not run (the caller may run it elsewhere) or may have run.
+inline constexpr std::string_view kFailureHeader = "X-Fogsched-Failure";
+// Did not run: the node's gateway is down or unreachable.
+inline constexpr std::string_view kFailureGatewayUnavailable = "gateway-unavailable";
+// May have run: the call was sent and then timed out, or the connection broke.
+inline constexpr std::string_view kFailureGatewayTimeout = "gateway-timeout";
+inline constexpr std::string_view kFailureGatewayBroken = "gateway-broken";
+inline constexpr std::string_view kFailurePeerTimeout = "peer-timeout";
+inline constexpr std::string_view kFailurePeerBroken = "peer-broken";
+
+// Whether a failure value says the function provably did not run.
+constexpr bool failure_means_not_run(std::string_view value) { return value == kFailureGatewayUnavailable; }
+
 // --- the node's own routes beside the gateway's
 
-inline constexpr std::string_view kHealthPath = "/healthz";  // 200, or 503 while draining
+inline constexpr std::string_view kHealthPath = "/healthz";  // 200; 503 while draining or the gateway is down
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kStatusPath = "/status";
 
