@@ -89,7 +89,12 @@ class FakeGateway {
     listen(parse_listen_address("127.0.0.1:0"));
     port_ = server_->local_endpoint().port();
   }
-  ~FakeGateway() { release(); }
+  // Answers in progress (a node's health checks run at any time) finish first: they
+  // run on this object.
+  ~FakeGateway() {
+    release();
+    if (server_) stop();
+  }
 
   Url url() const { return Url{"127.0.0.1", port_, ""}; }
   // Stops listening (connections are refused) until restart() listens on the same port.

@@ -174,8 +174,7 @@ void SchedulerNode::Impl::report_lookup_failure(LookupFailure failure, std::stri
                what.data(), static_cast<int>(cause.size()), cause.data());
 }
 
-asio::awaitable<void> SchedulerNode::Impl::refresh_functions_loop() {
-  auto self = shared_from_this();
+asio::awaitable<void> SchedulerNode::Impl::refresh_functions_loop(std::shared_ptr<Impl> /*owner*/) {
   while (!draining) {
     functions_timer.expires_after(config.functions_refresh);
     boost::system::error_code ec;

@@ -45,8 +45,7 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request&
   co_return co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
 }
 
-asio::awaitable<void> SchedulerNode::Impl::check_gateway_health_loop() {
-  auto self = shared_from_this();
+asio::awaitable<void> SchedulerNode::Impl::check_gateway_health_loop(std::shared_ptr<Impl> /*owner*/) {
   // What brings an unhealthy gateway back; while healthy it also notices a gateway
   // that went away between calls.
   const SteadyDuration limit = std::min<SteadyDuration>(config.gateway_timeout, config.gateway_health_interval);

@@ -165,9 +165,9 @@ void SchedulerNode::start() {
     impl_->refresh_available_peers();
     impl_->state->start(*impl_->policy);
   }
-  asio::co_spawn(impl_->io, impl_->refresh_peers_loop(), asio::detached);
-  asio::co_spawn(impl_->io, impl_->refresh_functions_loop(), asio::detached);
-  asio::co_spawn(impl_->io, impl_->check_gateway_health_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->refresh_peers_loop(impl_), asio::detached);
+  asio::co_spawn(impl_->io, impl_->refresh_functions_loop(impl_), asio::detached);
+  asio::co_spawn(impl_->io, impl_->check_gateway_health_loop(impl_), asio::detached);
 }
 
 void SchedulerNode::drain(std::function<void()> drained) {

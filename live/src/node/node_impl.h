@@ -151,6 +151,9 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
     state->set_available_peers(available_peers);
   }
 
+  // The background loops take the node as a parameter: a coroutine's parameters live
+  // in its frame from the call on, so the node outlives a loop that has not started yet.
+
   // --- routing (node.cpp)
   asio::awaitable<Response> handle(Request request, ClientInfo client);
   void arm_policy_timer(Duration after);
@@ -184,7 +187,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
                                        const Arrival& arrival, const ClientInfo& client);
   std::string gateway_origin() const { return config.gateway.origin(); }
   // GETs the gateway's /healthz every gateway.health_interval.
-  asio::awaitable<void> check_gateway_health_loop();
+  asio::awaitable<void> check_gateway_health_loop(std::shared_ptr<Impl> owner);
 
   // --- the tracked functions (function_table.cpp)
   // The function's id, its entry made on first sight when the gateway knows it (or its
@@ -199,7 +202,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<ClientResult> system_get(std::string path, std::string namespace_name);
   // Counts a failed lookup and logs its cause once per node.
   void report_lookup_failure(LookupFailure failure, std::string_view what, std::string_view detail);
-  asio::awaitable<void> refresh_functions_loop();
+  asio::awaitable<void> refresh_functions_loop(std::shared_ptr<Impl> owner);
   asio::awaitable<void> refresh_functions();
   // Under `mutex`: drops an idle function's entry.
   void forget_function(FunctionId function);
@@ -217,7 +220,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   Response handle_status(const Request& request);
 
   // --- peer discovery (peer_discovery.cpp)
-  asio::awaitable<void> refresh_peers_loop();
+  asio::awaitable<void> refresh_peers_loop(std::shared_ptr<Impl> owner);
 };
 
 }  // namespace fogsched::live

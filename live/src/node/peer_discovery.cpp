@@ -39,8 +39,7 @@ std::vector<std::string> local_addresses() {
 
 }  // namespace
 
-asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop() {
-  auto self = shared_from_this();
+asio::awaitable<void> SchedulerNode::Impl::refresh_peers_loop(std::shared_ptr<Impl> /*owner*/) {
   const std::uint16_t own_port = server->local_endpoint().port();
   const std::vector<std::string> own_addresses = local_addresses();
   auto is_self = [&](const std::string& ip, std::uint16_t port) {
