@@ -47,6 +47,8 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
       {"fogsched_peer_unauthorized_total", &metrics.peer_unauthorized},
       {"fogsched_functions_evicted_total", &metrics.functions_evicted},
       {"fogsched_node_failures_total", &metrics.node_failures},
+      {"fogsched_cloud_offloads_total", &metrics.cloud_offloads},
+      {"fogsched_cloud_failures_total", &metrics.cloud_failures},
   };
   for (const auto& [name, counter] : counters) {
     render_metric_header(out, name, "counter", "See docs/live.md.");
@@ -60,6 +62,10 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
   }
   render_metric_header(out, "fogsched_gateway_healthy", "gauge", "1 while the local gateway answers, else 0.");
   render_sample(out, "fogsched_gateway_healthy", "", gateway_health.healthy() ? 1 : 0);
+  if (config.cloud) {
+    render_metric_header(out, "fogsched_cloud_healthy", "gauge", "1 while the cloud gateway answers, else 0.");
+    render_sample(out, "fogsched_cloud_healthy", "", cloud_health.healthy() ? 1 : 0);
+  }
   render_metric_header(out, "fogsched_running", "gauge", "Executions in flight on the local gateway, by function.");
   std::vector<std::pair<std::string, LoadReport>> loads;
   {
@@ -82,6 +88,7 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
 Response SchedulerNode::Impl::handle_status(const Request& request) {
   json peers = json::array();
   json functions = json::object();
+  json cloud;  // null without a cloud
   LoadReport total;
   {
     std::lock_guard lock(mutex);
@@ -101,6 +108,14 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
       functions[name] = json{{"running", load.running}, {"slots", load.slots}, {"slots_source", source}};
     });
     total = state->total_load();
+    if (config.cloud) {
+      const GatewayHealth::Status cloud_status = cloud_health.status();
+      cloud = json{{"url", config.cloud->to_string()},
+                   {"healthy", cloud_status.healthy},
+                   {"reason", cloud_status.reason},
+                   // null until the cloud's function list has been read (cloud.secrets)
+                   {"functions", cloud_functions ? json(*cloud_functions) : json()}};
+    }
   }
   const GatewayHealth::Status gateway_status = gateway_health.status();
   const json status{{"node", config.name},
@@ -113,6 +128,7 @@ Response SchedulerNode::Impl::handle_status(const Request& request) {
                     {"draining", draining.load()},
                     {"load", json{{"running", total.running}, {"slots", total.slots}}},
                     {"functions", functions},
+                    {"cloud", cloud},
                     {"peers", peers}};
   return json_response(http::status::ok, status.dump(2), request);
 }

@@ -45,17 +45,18 @@ asio::awaitable<ClientResult> SchedulerNode::Impl::run_on_gateway(const Request&
   co_return co_await gateway.send(config.gateway, std::move(upstream), config.gateway_timeout);
 }
 
-asio::awaitable<void> SchedulerNode::Impl::check_gateway_health_loop(std::shared_ptr<Impl> /*owner*/) {
+asio::awaitable<void> SchedulerNode::Impl::check_health_loop(std::shared_ptr<Impl> /*owner*/, Url at,
+                                                             HttpClient& client, GatewayHealth& health,
+                                                             asio::steady_timer& timer, SteadyDuration limit) {
   // What brings an unhealthy gateway back; while healthy it also notices a gateway
   // that went away between calls.
-  const SteadyDuration limit = std::min<SteadyDuration>(config.gateway_timeout, config.gateway_health_interval);
   while (!draining) {
-    Request request{http::verb::get, config.gateway.prefix + std::string(wire::kHealthPath), 11};
-    const ClientResult result = co_await gateway.send(config.gateway, std::move(request), limit);
-    gateway_health.observe_health_check(result);
-    health_timer.expires_after(config.gateway_health_interval);
+    Request request{http::verb::get, at.prefix + std::string(kGatewayHealthPath), 11};
+    const ClientResult result = co_await client.send(at, std::move(request), limit);
+    health.observe_health_check(result);
+    timer.expires_after(config.gateway_health_interval);
     boost::system::error_code ec;
-    co_await health_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
 }

@@ -100,7 +100,7 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
     PeerSet probe_peers;
     {
       std::lock_guard lock(mutex);
-      refresh_available_peers();
+      refresh_available_peers(function);
       decision = state->decide(*policy, invocation, {}, false, local_full);
       if (decision.step == Step::probe) probe_peers = *decision.probe_peers;
     }
@@ -108,11 +108,15 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
       const std::vector<ProbeAnswer> answers = co_await probe(probe_peers, function);
       answer.probes += static_cast<std::uint32_t>(probe_peers.size());
       std::lock_guard lock(mutex);
-      refresh_available_peers();
+      refresh_available_peers(function);
       decision = state->decide(*policy, invocation, answers, true, local_full);
     }
     if (decision.hop_limit_enforced) metrics.hop_limit_enforced.add();
 
+    if (decision.step == Step::forward && decision.peer == kCloudNode) {
+      if (co_await offload(answer, request, function, rest, arrival, invocation, client)) co_return answer;
+      decision.step = Step::run_local;  // it never reached the cloud: it runs here
+    }
     if (decision.step == Step::forward) {
       ClientResult forwarded = co_await forward(decision.peer, request, function, rest, arrival, invocation, client);
       const auto failure = forwarded ? own_header(*forwarded.response, wire::kFailureHeader) : std::nullopt;

@@ -63,13 +63,24 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       policy_timer(io),
       refresh_timer(io),
       functions_timer(io),
-      health_timer(io) {
+      health_timer(io),
+      cloud_health(config.gateway_unhealthy_after),
+      cloud_timer(io) {
   credentials = read_basic_auth_secrets(config.secrets_dir);
   if (!credentials) {
     std::fprintf(stderr,
                  "fogsched serve: warning: gateway.secrets: %s; K is read from a gateway that needs basic auth "
                  "only with them\n",
                  missing_secrets_cause(config.secrets_dir).c_str());
+  }
+  if (config.cloud_secrets_dir) {
+    cloud_credentials = read_basic_auth_secrets(*config.cloud_secrets_dir);
+    if (!cloud_credentials) {
+      std::fprintf(stderr,
+                   "fogsched serve: warning: cloud.secrets: %s; the cloud's function list is read only with them, "
+                   "so every function may be offloaded\n",
+                   missing_secrets_cause(*config.cloud_secrets_dir).c_str());
+    }
   }
   if (config.peer_token_file) peer_token = read_token_file(*config.peer_token_file);
   const bool has_peers = !config.static_peers.empty() || config.peers_dns.has_value();
@@ -152,6 +163,7 @@ SchedulerNode::~SchedulerNode() {
   impl_->refresh_timer.cancel();
   impl_->functions_timer.cancel();
   impl_->health_timer.cancel();
+  impl_->cloud_timer.cancel();
   std::lock_guard lock(impl_->mutex);
   impl_->policy_timer.cancel();
 }
@@ -167,7 +179,13 @@ void SchedulerNode::start() {
   }
   asio::co_spawn(impl_->io, impl_->refresh_peers_loop(impl_), asio::detached);
   asio::co_spawn(impl_->io, impl_->refresh_functions_loop(impl_), asio::detached);
-  asio::co_spawn(impl_->io, impl_->check_gateway_health_loop(impl_), asio::detached);
+  Impl& impl = *impl_;
+  asio::co_spawn(impl.io,
+                 impl.check_health_loop(
+                     impl_, impl.config.gateway, impl.gateway, impl.gateway_health, impl.health_timer,
+                     std::min<SteadyDuration>(impl.config.gateway_timeout, impl.config.gateway_health_interval)),
+                 asio::detached);
+  if (impl.config.cloud) asio::co_spawn(impl.io, impl.watch_cloud_loop(impl_), asio::detached);
 }
 
 void SchedulerNode::drain(std::function<void()> drained) {
@@ -177,6 +195,7 @@ void SchedulerNode::drain(std::function<void()> drained) {
     impl->refresh_timer.cancel();
     impl->functions_timer.cancel();
     impl->health_timer.cancel();
+    impl->cloud_timer.cancel();
     std::lock_guard lock(impl->mutex);
     impl->policy_timer.cancel();
   });

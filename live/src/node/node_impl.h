@@ -8,6 +8,7 @@
 //   peer_routes.cpp          the peer protocol's server side and gossip sends
 //   admin_routes.cpp         /healthz, /metrics, /status
 //   gateway_health.cpp       whether the gateway answers, from its answers and /healthz
+//   cloud_tier.cpp           the cloud: a remote OpenFaaS gateway policies may offload to
 //   peer_discovery.cpp       the peers' addresses, from static names and DNS
 // One LiveNodeState and one Policy per node, guarded by one mutex (decisions are
 // short and serialised); all network work runs on coroutines outside it, each with
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -38,6 +40,9 @@
 #include "gateway_health.h"
 
 namespace fogsched::live {
+
+// The cloud gateway's id in decisions (peers count up from 1).
+inline constexpr NodeId kCloudNode{0xffffffffU};
 
 // Where an invocation came from: a client of this node, or a peer's forward.
 struct Arrival {
@@ -105,7 +110,8 @@ struct NodeMetrics {
   std::array<std::array<Counter, kOutcomes.size()>, 3> invocations;
   LatencyHistogram latency;
   Counter probes_sent, probes_failed, forwards_sent, forwards_failed, gossip_sent, gossip_received, hop_limit_enforced,
-      gateway_rejections, gateway_failures, peer_unauthorized, node_failures, functions_evicted;
+      gateway_rejections, gateway_failures, peer_unauthorized, node_failures, functions_evicted, cloud_offloads,
+      cloud_failures;
   std::array<Counter, kLookupFailures.size()> slot_lookup_failures;  // by LookupFailure
 };
 
@@ -141,14 +147,23 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::steady_timer refresh_timer;    // peer discovery's
   asio::steady_timer functions_timer;  // K's refresh
   asio::steady_timer health_timer;     // the gateway's /healthz check
+
+  // The cloud tier (cloud_tier.cpp), when cloud.url is set.
+  std::optional<BasicAuthCredentials> cloud_credentials;  // for its /system API
+  GatewayHealth cloud_health;
+  asio::steady_timer cloud_timer;  // the cloud's /healthz check and function list
+  // The functions the cloud lists; none until read (every function may go then).
+  std::optional<std::set<std::string, std::less<>>> cloud_functions;  // under `mutex`
   std::array<std::atomic<bool>, kLookupFailures.size()> lookup_failure_logged{};
 
   Time now() const { return time_at(std::chrono::steady_clock::now() - started); }
 
-  // Tells the policy's context which peers are available now (under `mutex`).
-  void refresh_available_peers() {
+  // Tells the policy's context which peers are available now, and whether the cloud
+  // takes `function` (under `mutex`).
+  void refresh_available_peers(std::string_view function = {}) {
     directory.available(now(), available_peers);
     state->set_available_peers(available_peers);
+    state->set_cloud(cloud_takes(function) ? std::optional<NodeId>(kCloudNode) : std::nullopt);
   }
 
   // The background loops take the node as a parameter: a coroutine's parameters live
@@ -186,8 +201,9 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<Answer> pass_through(const Request& request, const std::string& function, const std::string& rest,
                                        const Arrival& arrival, const ClientInfo& client);
   std::string gateway_origin() const { return config.gateway.origin(); }
-  // GETs the gateway's /healthz every gateway.health_interval.
-  asio::awaitable<void> check_gateway_health_loop(std::shared_ptr<Impl> owner);
+  // GETs `at`'s /healthz every gateway.health_interval, telling `health`.
+  asio::awaitable<void> check_health_loop(std::shared_ptr<Impl> owner, Url at, HttpClient& client,
+                                          GatewayHealth& health, asio::steady_timer& timer, SteadyDuration limit);
 
   // --- the tracked functions (function_table.cpp)
   // The function's id, its entry made on first sight when the gateway knows it (or its
@@ -206,6 +222,19 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<void> refresh_functions();
   // Under `mutex`: drops an idle function's entry.
   void forget_function(FunctionId function);
+
+  // --- the cloud tier (cloud_tier.cpp)
+  // Sends the call to the cloud gateway and fills `answer` with its answer, or with a
+  // node-made failure when the call may have run there; false when it provably never
+  // reached the cloud (the caller runs it here instead).
+  asio::awaitable<bool> offload(Answer& answer, const Request& request, const std::string& function,
+                                const std::string& rest, const Arrival& arrival, const Invocation& invocation,
+                                const ClientInfo& client);
+  // Whether the policy may offload `function` (any function when empty) now (under `mutex`).
+  bool cloud_takes(std::string_view function) const;
+  // Checks the cloud's /healthz every gateway.health_interval and reads its function list
+  // (with cloud.secrets) every functions.refresh.
+  asio::awaitable<void> watch_cloud_loop(std::shared_ptr<Impl> owner);
 
   // --- the peer protocol (peer_routes.cpp)
   asio::awaitable<Response> handle_peer(Request request, ClientInfo client);

@@ -23,6 +23,8 @@ inline constexpr std::string_view kDefaultFunctionNamespace = "openfaas-fn";
 // The gateway's invocation routes (`/function/NAME...`) and its API (`/system/...`).
 inline constexpr std::string_view kFunctionPrefix = "/function/";
 inline constexpr std::string_view kSystemPrefix = "/system/";
+// The gateway's own health: 200 while it serves.
+inline constexpr std::string_view kGatewayHealthPath = "/healthz";
 // GET /system/function/NAME[?namespace=NS]: one FunctionStatus, or 404.
 inline constexpr std::string_view kFunctionStatusPrefix = "/system/function/";
 // GET /system/functions[?namespace=NS]: every FunctionStatus of a namespace.

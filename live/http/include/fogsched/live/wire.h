@@ -43,6 +43,8 @@ inline constexpr std::string_view kQueueCapacityHeader = "X-Fogsched-Queue-Capac
 inline constexpr std::string_view kNodeHeader = "X-Fogsched-Node";          // whose gateway ran it, or who rejected it
 inline constexpr std::string_view kProbesHeader = "X-Fogsched-Probes";      // probe messages sent, on all nodes
 inline constexpr std::string_view kDecisionHeader = "X-Fogsched-Decision";  // the origin's decision
+// kNodeHeader's value when the cloud gateway (the node's cloud.url) ran the call.
+inline constexpr std::string_view kCloudNodeName = "cloud";
 
 // --- failures a node makes itself (never on a function's own answer, 5xx included)
 
@@ -56,6 +58,8 @@ inline constexpr std::string_view kFailureGatewayTimeout = "gateway-timeout";
 inline constexpr std::string_view kFailureGatewayBroken = "gateway-broken";
 inline constexpr std::string_view kFailurePeerTimeout = "peer-timeout";
 inline constexpr std::string_view kFailurePeerBroken = "peer-broken";
+inline constexpr std::string_view kFailureCloudTimeout = "cloud-timeout";
+inline constexpr std::string_view kFailureCloudBroken = "cloud-broken";
 
 // Whether a failure value says the function provably did not run.
 constexpr bool failure_means_not_run(std::string_view value) { return value == kFailureGatewayUnavailable; }
