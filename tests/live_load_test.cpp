@@ -102,6 +102,24 @@ TEST(RecordAnswer, FewerNodesThanCamerasKeepTheOriginForItsOwnNode) {
   EXPECT_EQ(ran_on("elsewhere").node, 1u);
 }
 
+TEST(RecordAnswer, TheCloudsAnswerIsAForwardToTheCloudAsTheSimulatorNumbersIt) {
+  const LoadPlan plan = plan_of(3);
+  const auto nodes = nodes_named({"n0", "n1", "n2"});
+  const ReplayedInvocation r =
+      record_answer(plan, nodes, kAtThirty,
+                    answer(http::status::ok, std::string(wire::kCloudNodeName).c_str(), "forward", "1", "0", "0.05"),
+                    time_at(seconds(31)), 20.0);
+  EXPECT_TRUE(r.in_cloud);
+  EXPECT_EQ(r.record.executed_on, 3u) << "the cloud is node N after cameras 0..N-1";
+  EXPECT_NE(r.record.executed_on, r.record.origin) << "a forward, as the simulator counts it";
+  EXPECT_EQ(r.node, 1u) << "answered through the origin's node";
+
+  // The cloud's execution time is no camera's: the utilization is the cameras'.
+  const PolicyResult result = summarize_batches(plan, {r}, "cloud_offload", {1, 1, 1}, 3, 1);
+  EXPECT_DOUBLE_EQ(result.utilization.mean, 0.0);
+  EXPECT_DOUBLE_EQ(result.forwarded_fraction.mean, 1.0);
+}
+
 TEST(SummarizeBatches, CountsMeasuredArrivalsPerBatchAndCombinesThem) {
   const LoadPlan plan = plan_of(2);
   const auto nodes = nodes_named({"n0", "n1"});

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import http.server
 import json
+import queue
 import subprocess
+import threading
 
 import pytest
 
@@ -147,3 +150,44 @@ def test_sigterm_drains_in_flight_calls(cluster_factory):
     assert cluster.nodes[0].wait(timeout=20) == 0
     with pytest.raises(OSError):
         cluster.call(0, "GET", "/healthz", timeout=5)
+
+
+def test_async_calls_are_scheduled_queued_on_the_chosen_camera_and_called_back(cluster_factory):
+    cluster = cluster_factory("power_of_d(d=1,threshold=1)", size=2)
+    received: queue.Queue = queue.Queue()
+
+    class Callback(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.put(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Callback)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        callback_url = f"http://127.0.0.1:{server.server_address[1]}/done"
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            # Both of n0's slots of `slow` are busy, so the async call is queued on n1.
+            busy = [pool.submit(cluster.call, 0, "POST", "/function/slow") for _ in range(2)]
+            cluster.wait_running(0, "slow", 2)
+            reply = cluster.call(0, "POST", "/async-function/slow", b"frame",
+                                 {"X-Callback-Url": callback_url, "X-Call-Id": "call-42"})
+            assert reply.status == 202, reply.body
+            assert reply.header("X-Call-Id") == "call-42"
+            assert reply.header("X-Fogsched-Decision") == "forward"
+            assert reply.header("X-Fogsched-Node") == "n1"
+            assert all(f.result(timeout=15).status == 200 for f in busy)
+        headers, body = received.get(timeout=15)
+        assert headers["x-call-id"] == "call-42"
+        assert headers["x-function-status"] == "200"
+        assert headers["x-function-name"] == "slow"
+        assert float(headers["x-duration-seconds"]) >= SLOW_SECONDS * 0.9
+        assert received.empty(), "called back once"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -320,6 +320,11 @@ ReplayedInvocation record_answer(const LoadPlan& plan, const std::vector<NodeIde
 
   InvocationRecord& r = result.record;
   r.executed_on = executed_on(plan, planned, result.node, nodes.size());
+  if (ran_on == wire::kCloudNodeName) {
+    // The simulator numbers the cloud after the cameras.
+    result.in_cloud = true;
+    r.executed_on = plan.cameras;
+  }
   r.hops = header_count(answer, wire::kHopsHeader).value_or(0);
   r.probes = header_count(answer, wire::kProbesHeader).value_or(0);
   const bool too_many = answer.result() == http::status::too_many_requests;
@@ -435,8 +440,8 @@ PolicyResult summarize_batches(const LoadPlan& plan, const std::vector<ReplayedI
       m.add_probe_messages(r.probes);
     }
     // Busy time counts where it falls, whenever the invocation arrived (as the
-    // simulator counts slot-time within the window).
-    if (inv.busy > Duration::zero()) {
+    // simulator counts slot-time within the window); the cameras' only, as there.
+    if (inv.busy > Duration::zero() && !inv.in_cloud) {
       const Time busy_from = r.end - inv.busy;
       for (std::uint32_t k = 0; k < batches; ++k) {
         const Duration overlap = std::min(r.end, bounds[k + 1]) - std::max(busy_from, bounds[k]);

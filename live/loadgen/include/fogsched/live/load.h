@@ -92,6 +92,7 @@ struct ReplayedInvocation {
   // its own node ran it, else the index of the node that ran it).
   InvocationRecord record;
   std::uint32_t node = 0;    // index of the node that answered (or was asked)
+  bool in_cloud = false;     // the cloud gateway ran it (record.executed_on: the cloud's id)
   Duration busy{};           // execution time the gateway reported (X-Duration-Seconds)
   bool sent = false;         // false: over --max-outstanding, recorded as failed
   bool abandoned = false;    // still outstanding at the hard stop, recorded as failed
