@@ -153,7 +153,7 @@ def test_sigterm_drains_in_flight_calls(cluster_factory):
 
 
 def test_async_calls_are_scheduled_queued_on_the_chosen_camera_and_called_back(cluster_factory):
-    cluster = cluster_factory("power_of_d(d=1,threshold=1)", size=2)
+    cluster = cluster_factory("power_of_d(d=1,threshold=2)", size=2)
     received: queue.Queue = queue.Queue()
 
     class Callback(http.server.BaseHTTPRequestHandler):
