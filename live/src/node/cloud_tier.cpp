@@ -42,14 +42,9 @@ asio::awaitable<bool> SchedulerNode::Impl::offload(Answer& answer, const Request
                      timed_out ? wire::kFailureCloudTimeout : wire::kFailureCloudBroken, ran.message, request);
     co_return true;
   }
-  answer.response = std::move(*ran.response);
-  strip_hop_by_hop(answer.response);
-  answer.response.erase(bsv(wire::kFailureHeader));  // only this node marks its own failures
-  // A full cloud refuses as any watchdog does; the call did not run, and, as in the
+  // A full cloud refuses as any watchdog does: the call did not run, and, as in the
   // simulator, the cloud's refusal is the answer.
-  answer.outcome = is_limiter_refusal(answer.response)   ? Outcome::rejected
-                   : answer.response.result_int() >= 500 ? Outcome::failed
-                                                         : Outcome::completed;
+  take_gateway_answer(answer, std::move(*ran.response));
   co_return true;
 }
 

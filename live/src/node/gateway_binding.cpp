@@ -70,15 +70,11 @@ asio::awaitable<Answer> SchedulerNode::Impl::pass_through(const Request& request
   ClientResult ran = co_await run_on_gateway(request, function, rest, arrival, client);
   gateway_health.observe_call(ran);
   if (!ran) {
-    metrics.gateway_failures.add();
     answer.outcome = Outcome::failed;
     answer.response = gateway_failure(ran, request);
-    co_return answer;
+  } else {
+    take_gateway_answer(answer, std::move(*ran.response));
   }
-  answer.response = std::move(*ran.response);
-  strip_hop_by_hop(answer.response);
-  answer.response.erase(bsv(wire::kFailureHeader));  // only this node marks its own failures
-  if (answer.response.result_int() >= 500) answer.outcome = Outcome::failed;
   co_return answer;
 }
 

@@ -185,7 +185,6 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
     }
     gateway_health.observe_call(ran);
     if (!ran) {
-      metrics.gateway_failures.add();
       answer.outcome = Outcome::failed;
       answer.response = gateway_failure(ran, request);
       co_return answer;
@@ -196,15 +195,9 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
         local_full = true;
         continue;
       }
-      answer.outcome = Outcome::rejected;
-    } else {
-      // The function's own answer, whatever its status: passed on, never retried.
-      answer.outcome = ran.response->result_int() >= 500 ? Outcome::failed : Outcome::completed;
     }
-    answer.response = std::move(*ran.response);
-    strip_hop_by_hop(answer.response);
-    // Only this node marks its own failures; a function cannot pose as one.
-    answer.response.erase(bsv(wire::kFailureHeader));
+    // The function's own answer, whatever its status: passed on, never retried.
+    take_gateway_answer(answer, std::move(*ran.response));
     co_return answer;
   }
   answer.decision = DecisionKind::reject;
@@ -246,7 +239,18 @@ Response SchedulerNode::Impl::gateway_unavailable(const Request& request) {
                       fmt::format("the gateway is unavailable ({})", gateway_health.status().reason), request);
 }
 
+void SchedulerNode::Impl::take_gateway_answer(Answer& answer, Response response) {
+  answer.response = std::move(response);
+  strip_hop_by_hop(answer.response);
+  // Only this node marks its own failures; a function cannot pose as one.
+  answer.response.erase(bsv(wire::kFailureHeader));
+  answer.outcome = is_limiter_refusal(answer.response)   ? Outcome::rejected
+                   : answer.response.result_int() >= 500 ? Outcome::failed
+                                                         : Outcome::completed;
+}
+
 Response SchedulerNode::Impl::gateway_failure(const ClientResult& ran, const Request& request) {
+  metrics.gateway_failures.add();
   // Refused, unresolved or never written: the function did not run.
   if (!ran.request_written) {
     return node_failure(http::status::bad_gateway, wire::kFailureGatewayUnavailable,

@@ -189,7 +189,11 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // A 502, 503 or 504 the node makes itself, marked with wire::kFailureHeader.
   Response node_failure(http::status status, std::string_view reason, std::string_view why, const Request& request);
   Response gateway_unavailable(const Request& request);
+  // A call the local gateway did not answer, counted: the node-made failure.
   Response gateway_failure(const ClientResult& ran, const Request& request);
+  // A gateway's (the local one's or the cloud's) answer, passed on: hop-by-hop headers
+  // and any X-Fogsched-Failure dropped, its outcome from the scheduler's view.
+  static void take_gateway_answer(Answer& answer, Response response);
   void decorate(Response& response, const Answer& outcome) const;
 
   // --- the gateway binding (gateway_binding.cpp)
