@@ -125,6 +125,8 @@ class FakeGateway {
   void refuse(bool on) { refuse_ = on; }
   // Every function answers 429 itself, with its own body and header (it ran).
   void function_answers_429(bool on) { own_429_ = on; }
+  // Function calls get the gateway's own 502 with an empty body: its provider is down.
+  void provider_down(bool on) { provider_down_ = on; }
   // Resolves when `count` held calls are waiting.
   std::future<void> when_holding(int count) {
     std::lock_guard lock(mutex_);
@@ -234,6 +236,12 @@ class FakeGateway {
       refusal.set(std::string(kInternalHeader), std::string(kInternalByLimiter));
       co_return refusal;
     }
+    if (provider_down_) {
+      Response unreachable{http::status::bad_gateway, request.version()};
+      unreachable.keep_alive(request.keep_alive());
+      unreachable.prepare_payload();
+      co_return unreachable;
+    }
     if (own_429_) {
       Response own = text_response(http::status::too_many_requests, "order book full, try later\n", request);
       own.set("X-Function-Reason", "order-book-full");
@@ -278,6 +286,7 @@ class FakeGateway {
   Loop& loop_;
   std::atomic<bool> refuse_{false};
   std::atomic<bool> own_429_{false};
+  std::atomic<bool> provider_down_{false};
   std::atomic<unsigned> broken_system_{0};
   std::atomic<int> calls_{0};
   std::atomic<int> list_calls_{0};

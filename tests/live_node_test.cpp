@@ -344,6 +344,32 @@ TEST(SchedulerNode, ANodeWhoseGatewayIsDownStopsAttractingWork) {
   EXPECT_EQ(metric(cluster, 1, "fogsched_gateway_healthy"), 1);
 }
 
+TEST(SchedulerNode, TheGatewaysOwnFailuresInARowMakeItUnhealthy) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("local"), 4, {"f"}, [](NodeConfig& config) {
+    config.gateway_unhealthy_after = 3;
+    config.gateway_health_interval = std::chrono::hours(1);  // only the calls count here
+  });
+  const auto healthz = [&] { return cluster.send(0, call(http::verb::get, "/healthz")).result(); };
+  const auto invoke = [&] { return cluster.send(0, call(http::verb::post, "/function/f", "x")); };
+  cluster.gateways[0]->provider_down(true);
+  for (int i = 0; i < 2; ++i) {
+    const Response passed = invoke();
+    EXPECT_EQ(passed.result(), http::status::bad_gateway) << "the gateway's own answer, passed on";
+    EXPECT_EQ(header(passed, wire::kFailureHeader), "");
+  }
+  cluster.gateways[0]->provider_down(false);
+  EXPECT_EQ(invoke().result(), http::status::created) << "a good answer in between starts the count again";
+  cluster.gateways[0]->provider_down(true);
+  for (int i = 0; i < 2; ++i) invoke();
+  EXPECT_EQ(healthz(), http::status::ok) << "two in a row are not three";
+  invoke();
+  EXPECT_EQ(healthz(), http::status::service_unavailable);
+  const Response refused = invoke();
+  EXPECT_EQ(refused.result(), http::status::service_unavailable);
+  EXPECT_EQ(header(refused, wire::kFailureHeader), wire::kFailureGatewayUnavailable);
+}
+
 TEST(SchedulerNode, ANodeWhoseGatewayIsDownSendsNoGossip) {
   Loop loop;
   Cluster cluster(loop, 2, policy("least_loaded", {{"gossip_interval", "20ms"}}), 1, {"f"},
