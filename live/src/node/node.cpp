@@ -96,12 +96,21 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       policy_config.canonical,
       LiveNodeState::Effects{.gossip = [this](std::span<const NodeId> to, LoadReport load) { send_gossip(to, load); },
                              .set_timer = [this](Duration after) { arm_policy_timer(after); }});
+}
+
+void SchedulerNode::Impl::listen(const std::shared_ptr<Impl>& owner) {
   ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
+  // The server holds the node weakly (the node owns the server); a request that
+  // arrives as the node goes is answered 503.
   server = std::make_unique<HttpServer>(
       contexts, parse_listen_address(config.listen), limits,
-      [this](Request request, ClientInfo client) { return handle(std::move(request), client); });
+      [weak = std::weak_ptr<Impl>(owner)](Request request, ClientInfo client) -> asio::awaitable<Response> {
+        const std::shared_ptr<Impl> node = weak.lock();
+        if (!node) co_return text_response(http::status::service_unavailable, "shutting down\n", request);
+        co_return co_await node->handle(std::move(request), client);
+      });
 }
 
 // ----------------------------------------------------------------------------------
@@ -155,7 +164,9 @@ void SchedulerNode::Impl::arm_policy_timer(Duration after) {
 // SchedulerNode
 
 SchedulerNode::SchedulerNode(IoContextPool& contexts, NodeConfig config)
-    : impl_(std::make_shared<Impl>(contexts, std::move(config))) {}
+    : impl_(std::make_shared<Impl>(contexts, std::move(config))) {
+  impl_->listen(impl_);
+}
 
 // NOLINTNEXTLINE(bugprone-exception-escape): only a failing mutex or timer cancel throws; terminating is right then
 SchedulerNode::~SchedulerNode() {

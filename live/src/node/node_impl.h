@@ -170,6 +170,8 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // in its frame from the call on, so the node outlives a loop that has not started yet.
 
   // --- routing (node.cpp)
+  // Binds the listening socket (a port in use throws here), serving `owner`.
+  void listen(const std::shared_ptr<Impl>& owner);
   asio::awaitable<Response> handle(Request request, ClientInfo client);
   void arm_policy_timer(Duration after);
 
