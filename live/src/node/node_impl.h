@@ -248,6 +248,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::awaitable<Response> handle_peer_load(Request request);
   Response handle_gossip(const Request& request, const ClientInfo& client);
   void send_gossip(std::span<const NodeId> peers, LoadReport load);
+  static asio::awaitable<void> send_gossip_message(std::shared_ptr<Impl> owner, Url to, Request request);
 
   // --- admin routes (admin_routes.cpp)
   Response handle_health(const Request& request) const;

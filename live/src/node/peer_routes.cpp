@@ -130,6 +130,12 @@ Response SchedulerNode::Impl::handle_gossip(const Request& request, const Client
   return response;
 }
 
+// A coroutine of its own so that its frame holds the node, and with it the client,
+// until the send ends: nobody waits for it.
+asio::awaitable<void> SchedulerNode::Impl::send_gossip_message(std::shared_ptr<Impl> owner, Url to, Request request) {
+  co_await owner->peers_client.send(std::move(to), std::move(request), owner->config.probe_timeout);
+}
+
 void SchedulerNode::Impl::send_gossip(std::span<const NodeId> peers, LoadReport load) {
   // Runs under `mutex` (from a policy hook): only spawns the sends. A node whose
   // gateway is down does not advertise itself.
@@ -148,7 +154,7 @@ void SchedulerNode::Impl::send_gossip(std::span<const NodeId> peers, LoadReport 
     request.set(http::field::content_type, "application/json");
     request.body() = body;
     metrics.gossip_sent.add();
-    asio::co_spawn(contexts.next(), peers_client.send(url, std::move(request), config.probe_timeout), asio::detached);
+    asio::co_spawn(contexts.next(), send_gossip_message(shared_from_this(), url, std::move(request)), asio::detached);
   }
 }
 
