@@ -570,8 +570,8 @@ TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    // Only async-signal-safe habits matter little here: the test process has no other
-    // threads now; the child reports through the pipe and leaves with _exit.
+    // The test process runs no other thread now, so the child may start its own; it
+    // reports through the pipe and leaves with _exit.
     Loop loop;
     HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
                       [](Request request, ClientInfo) -> asio::awaitable<Response> {

@@ -18,6 +18,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -99,9 +100,19 @@ struct ArrivingStringBody {
    public:
     template <bool isRequest, class Fields>
     reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
-    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+      announced_ = length.value_or(0);
+      ec = {};
+    }
     template <class ConstBufferSequence>
     std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      // Doubling as it arrives, but never past an announced length.
+      const std::size_t needed = body_.size() + beast::buffer_bytes(buffers);
+      if (needed > body_.capacity()) {
+        std::size_t grown = std::max(needed, 2 * body_.capacity());
+        if (announced_ >= needed) grown = std::min<std::uint64_t>(grown, announced_);
+        body_.reserve(grown);
+      }
       std::size_t taken = 0;
       for (const asio::const_buffer buffer : beast::buffers_range_ref(buffers)) {
         body_.append(static_cast<const char*>(buffer.data()), buffer.size());
@@ -114,6 +125,7 @@ struct ArrivingStringBody {
 
    private:
     value_type& body_;
+    std::uint64_t announced_ = 0;  // Content-Length; 0 when chunked or absent
   };
 };
 
