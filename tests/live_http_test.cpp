@@ -563,9 +563,12 @@ TEST(HttpServer, ConnectionsBeyondTheCapAreClosedAtOnceAndCounted) {
 }
 
 TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
+  // One pipe a direction and message, so neither side reads its own bytes back.
   int ready[2];
+  int go_on[2];
   int measured[2];
   ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(go_on), 0);
   ASSERT_EQ(::pipe(measured), 0);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -586,7 +589,7 @@ TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
     const std::uint16_t port = server.local_endpoint().port();
     if (::write(ready[1], &port, sizeof port) != sizeof port) ::_exit(4);
     char go = 0;
-    if (::read(ready[0], &go, 1) != 1) ::_exit(5);  // the parent's connections are queued
+    if (::read(go_on[0], &go, 1) != 1) ::_exit(5);  // the parent's connections are queued
     auto cpu_seconds = [] {
       rusage usage{};
       ::getrusage(RUSAGE_SELF, &usage);
@@ -615,11 +618,11 @@ TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
   asio::io_context io;
   std::vector<tcp::socket> queued = connect_raw(io, Url{"127.0.0.1", port, ""}, 20);
   const char go = 'g';
-  ASSERT_EQ(::write(ready[1], &go, 1), 1);
+  ASSERT_EQ(::write(go_on[1], &go, 1), 1);
   double used = -1;
   const bool reported = read_within(measured[0], &used, sizeof used);
   reap();
-  for (int fd : {ready[0], ready[1], measured[0], measured[1]}) ::close(fd);
+  for (int fd : {ready[0], ready[1], go_on[0], go_on[1], measured[0], measured[1]}) ::close(fd);
   ASSERT_TRUE(reported) << "the child did not report its CPU time";
   EXPECT_LT(used, 0.25) << "CPU seconds in one second of a full descriptor table";
 }
