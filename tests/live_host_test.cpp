@@ -989,6 +989,19 @@ TEST(HostConfigFile, ReadsLatencyAndTheQueue) {
   EXPECT_NE(host_error_of("queue:\n  capacity: 2000000\n").find("host.yaml:2: queue.capacity: "), std::string::npos);
 }
 
+TEST(HostConfigFile, ReadsTheServerLimits) {
+  const HostConfig defaults = parse_host_config("", "host.yaml");
+  EXPECT_EQ(defaults.limits.max_connections, 10000u);
+  EXPECT_EQ(defaults.limits.max_buffered_bytes, 256u * 1024 * 1024);
+  const HostConfig config = parse_host_config("limits: {max_connections: 64, max_buffered: 8MiB}\n", "host.yaml");
+  EXPECT_EQ(config.limits.max_connections, 64u);
+  EXPECT_EQ(config.limits.max_buffered_bytes, 8u * 1024 * 1024);
+  EXPECT_NE(host_error_of("limits:\n  max_connections: 0\n").find("host.yaml:2: limits.max_connections: "),
+            std::string::npos);
+  EXPECT_NE(host_error_of("limits: {max_body: 1MiB}\n").find("host.yaml:1: limits.max_body: unknown key"),
+            std::string::npos);
+}
+
 TEST(HostConfigFile, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(
       host_error_of("functions:\n  - name: a\n    command: [cat]\n  - name: b\n    colour: red\n    command: [cat]\n")

@@ -1,8 +1,16 @@
 // The HTTP layer of live mode on loopback: round trips, keep-alive reuse, limits,
 // deadlines, refused and black-holed connections, stale pooled connections, requests
-// never sent twice, a client's Connection: close, and graceful drain.
+// never sent twice, a client's Connection: close, graceful drain, and the bounds on
+// connections and buffered bytes.
 #include "fogsched/live/http.h"
 
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <set>
@@ -489,6 +497,183 @@ TEST(HttpServer, DrainFinishesBusyRequestsAndClosesIdleConnections) {
   // No new connection is accepted.
   ClientResult refused = loop.run(HttpClient(loop.contexts()).send(url, make_request(http::verb::get, "/"), 1s));
   EXPECT_FALSE(refused);
+}
+
+// Polls `done` until it holds or `limit` passes; true when it held.
+template <class Predicate>
+bool eventually(Predicate done, SteadyDuration limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Blocking client sockets on loopback, each with a receive deadline.
+std::vector<tcp::socket> connect_raw(asio::io_context& io, const Url& to, std::size_t count) {
+  std::vector<tcp::socket> sockets;
+  for (std::size_t i = 0; i < count; ++i) {
+    tcp::socket& socket = sockets.emplace_back(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address(to.host), to.port));
+    const timeval receive_limit{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_limit, sizeof receive_limit);
+  }
+  return sockets;
+}
+
+// VmSize of this process in KiB, from /proc/self/status.
+std::size_t virtual_size_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmSize:", 0) == 0) return std::stoul(line.substr(7));
+  }
+  ADD_FAILURE() << "no VmSize in /proc/self/status";
+  return 0;
+}
+
+TEST(HttpServer, ConnectionsBeyondTheCapAreClosedAtOnceAndCounted) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_connections = 4;
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), limits,
+                    [](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      co_return text_response(http::status::ok, "OK\n", request);
+                    });
+  server.start();
+  asio::io_context io;
+  std::vector<tcp::socket> idle = connect_raw(io, url_of(server), 10);
+  ASSERT_TRUE(eventually([&] { return server.refused_connections() == 6; })) << server.refused_connections();
+  EXPECT_EQ(server.open_connections(), 4u);
+  // Accepted in the order they connected: the last six were closed unserved.
+  for (std::size_t i = 4; i < idle.size(); ++i) {
+    char byte = 0;
+    beast::error_code ec;
+    idle[i].read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(ec, asio::error::eof) << "connection " << i << ": " << ec.message();
+  }
+  for (std::size_t i = 0; i < 4; ++i) idle[i].close();
+  ASSERT_TRUE(eventually([&] { return server.open_connections() == 0; }));
+
+  HttpClient client(loop.contexts());
+  ClientResult health = loop.run(client.send(url_of(server), make_request(http::verb::get, "/healthz"), 2s));
+  ASSERT_TRUE(health) << health.message;
+  EXPECT_EQ(health.response->result(), http::status::ok);
+}
+
+TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
+  // One pipe a direction and message, so neither side reads its own bytes back.
+  int ready[2];
+  int go_on[2];
+  int measured[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(go_on), 0);
+  ASSERT_EQ(::pipe(measured), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The test process runs no other thread now, so the child may start its own; it
+    // reports through the pipe and leaves with _exit.
+    Loop loop;
+    HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
+                      [](Request request, ClientInfo) -> asio::awaitable<Response> {
+                        co_return text_response(http::status::ok, "OK\n", request);
+                      });
+    server.start();
+    // Two descriptors free beyond the lowest one unused now.
+    const int lowest_free = ::dup(0);
+    ::close(lowest_free);
+    const rlimit tiny{static_cast<rlim_t>(lowest_free + 2), static_cast<rlim_t>(lowest_free + 2)};
+    if (::setrlimit(RLIMIT_NOFILE, &tiny) != 0) ::_exit(3);
+    const std::uint16_t port = server.local_endpoint().port();
+    if (::write(ready[1], &port, sizeof port) != sizeof port) ::_exit(4);
+    char go = 0;
+    if (::read(go_on[0], &go, 1) != 1) ::_exit(5);  // the parent's connections are queued
+    auto cpu_seconds = [] {
+      rusage usage{};
+      ::getrusage(RUSAGE_SELF, &usage);
+      return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    };
+    const double before = cpu_seconds();
+    std::this_thread::sleep_for(1s);  // the window measured, not a wait for an event
+    const double used = cpu_seconds() - before;
+    if (::write(measured[1], &used, sizeof used) != sizeof used) ::_exit(6);
+    ::_exit(0);
+  }
+  auto reap = [&] {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+  };
+  auto read_within = [](int fd, void* into, std::size_t size) {
+    pollfd polled{fd, POLLIN, 0};
+    return ::poll(&polled, 1, 10'000) == 1 && ::read(fd, into, size) == static_cast<ssize_t>(size);
+  };
+  std::uint16_t port = 0;
+  if (!read_within(ready[0], &port, sizeof port)) {
+    reap();
+    FAIL() << "the child did not start its server";
+  }
+  asio::io_context io;
+  std::vector<tcp::socket> queued = connect_raw(io, Url{"127.0.0.1", port, ""}, 20);
+  const char go = 'g';
+  ASSERT_EQ(::write(go_on[1], &go, 1), 1);
+  double used = -1;
+  const bool reported = read_within(measured[0], &used, sizeof used);
+  reap();
+  for (int fd : {ready[0], ready[1], go_on[0], go_on[1], measured[0], measured[1]}) ::close(fd);
+  ASSERT_TRUE(reported) << "the child did not report its CPU time";
+  EXPECT_LT(used, 0.25) << "CPU seconds in one second of a full descriptor table";
+}
+
+TEST(HttpServer, AnnouncedBodiesTakeOnlyWhatArrived) {
+  Loop loop;
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), {},
+                    [](Request request, ClientInfo) -> asio::awaitable<Response> {
+                      co_return text_response(http::status::ok, "OK\n", request);
+                    });
+  server.start();
+  const std::size_t before_kib = virtual_size_kib();
+  asio::io_context io;
+  constexpr std::size_t kConnections = 50;
+  std::vector<tcp::socket> senders = connect_raw(io, url_of(server), kConnections);
+  const std::string announce = "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 16777216\r\n\r\nx";
+  for (tcp::socket& socket : senders) asio::write(socket, asio::buffer(announce));
+  ASSERT_TRUE(eventually([&] { return server.buffered_bytes() == kConnections; })) << server.buffered_bytes();
+  const std::size_t grown_mib = (virtual_size_kib() - std::min(before_kib, virtual_size_kib())) / 1024;
+  EXPECT_LT(grown_mib, 100u) << "announced: " << kConnections * 16 << " MiB";
+  senders.clear();
+  EXPECT_TRUE(eventually([&] { return server.buffered_bytes() == 0; })) << server.buffered_bytes();
+}
+
+TEST(HttpServer, ARequestBeyondTheBufferedCapIs503) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_buffered_bytes = 1000;
+  EchoService echo;
+  HttpServer server(loop.contexts(), parse_listen_address("127.0.0.1:0"), limits, echo.handler());
+  server.start();
+  const Url url = url_of(server);
+  asio::io_context io;
+  std::vector<tcp::socket> holder = connect_raw(io, url, 1);
+  asio::write(holder[0],
+              asio::buffer("POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 900\r\n\r\n" + std::string(800, 'h')));
+  ASSERT_TRUE(eventually([&] { return server.buffered_bytes() == 800; })) << server.buffered_bytes();
+
+  const auto refused = testing::read_until_closed(
+      loop.contexts().at(1), url, "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 500\r\n\r\n" + std::string(500, 'r'),
+      3s);
+  ASSERT_TRUE(refused) << "the server kept the connection open";
+  EXPECT_EQ(refused->rfind("HTTP/1.1 503", 0), 0u) << *refused;
+
+  // The held bytes are given back when their connection goes.
+  holder.clear();
+  ASSERT_TRUE(eventually([&] { return server.buffered_bytes() == 0; })) << server.buffered_bytes();
+  HttpClient client(loop.contexts());
+  ClientResult fits = loop.run(client.send(url, make_request(http::verb::post, "/f", std::string(500, 'f')), 2s));
+  ASSERT_TRUE(fits) << fits.message;
+  EXPECT_EQ(fits.response->result(), http::status::ok);
 }
 
 }  // namespace

@@ -155,6 +155,8 @@ TEST_F(NodeConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config.peer_backoff.max, 30s);
   EXPECT_EQ(config.max_body_bytes, 16u * 1024 * 1024);
   EXPECT_EQ(config.max_header_bytes, 16u * 1024);
+  EXPECT_EQ(config.max_connections, 10000u);
+  EXPECT_EQ(config.max_buffered_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(config.drain_timeout, 30s);
 }
 
@@ -187,6 +189,8 @@ peers:
 limits:
   max_body: 1MiB
   max_header: 8KiB
+  max_connections: 500
+  max_buffered: 64MiB
   drain_timeout: 0
 )");
   const NodeConfig config = load_node_config(path, Environment{});
@@ -217,6 +221,8 @@ limits:
   EXPECT_EQ(config.peer_backoff.max, 60s);
   EXPECT_EQ(config.max_body_bytes, 1024u * 1024);
   EXPECT_EQ(config.max_header_bytes, 8u * 1024);
+  EXPECT_EQ(config.max_connections, 500u);
+  EXPECT_EQ(config.max_buffered_bytes, 64u * 1024 * 1024);
   EXPECT_EQ(config.drain_timeout, 0s);
 }
 

@@ -303,6 +303,29 @@ TEST(SchedulerNode, AClientsConnectionCloseIsHonoured) {
   EXPECT_TRUE(answer->starts_with("HTTP/1.1 201")) << *answer;
 }
 
+TEST(SchedulerNode, MetricsCountOpenAndRefusedConnections) {
+  Loop loop;
+  Cluster cluster(loop, 1, policy("random"), 4, {"f"}, [](NodeConfig& config) { config.max_connections = 4; });
+  // The cluster's client keeps one connection per context (two), reused from now on.
+  EXPECT_EQ(metric(cluster, 0, "fogsched_connections_refused_total"), 0);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_open_connections"), 2);
+  asio::io_context io;
+  std::vector<tcp::socket> raw;
+  for (int i = 0; i < 3; ++i) {
+    tcp::socket& socket = raw.emplace_back(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), cluster.node_url(0).port));
+  }
+  // Accepted in order: the third raw connection is the fifth and is closed unserved.
+  const timeval receive_limit{5, 0};
+  ::setsockopt(raw[2].native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_limit, sizeof receive_limit);
+  char byte = 0;
+  beast::error_code ec;
+  raw[2].read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  EXPECT_EQ(metric(cluster, 0, "fogsched_connections_refused_total"), 1);
+  EXPECT_EQ(metric(cluster, 0, "fogsched_open_connections"), 4);
+}
+
 TEST(SchedulerNode, ANodeWhoseGatewayIsDownStopsAttractingWork) {
   Loop loop;
   Cluster cluster(loop, 2, policy("random"), 4, {"f"}, [](NodeConfig& config) {

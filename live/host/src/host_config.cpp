@@ -142,9 +142,10 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
 
 namespace {
 
-constexpr std::string_view kHostKeys[] = {"listen",  "metrics_listen", "secrets",  "scale_from_zero",
-                                          "latency", "queue",          "functions"};
+constexpr std::string_view kHostKeys[] = {"listen",  "metrics_listen", "secrets",   "scale_from_zero",
+                                          "latency", "queue",          "functions", "limits"};
 constexpr std::string_view kQueueKeys[] = {"capacity", "callback_timeout"};
+constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_buffered"};
 constexpr std::uint64_t kMaxQueueCapacity = 1'000'000;
 constexpr std::string_view kFunctionKeys[] = {"name", "image",        "command",      "synthetic",
                                               "http", "max_inflight", "exec_timeout", "seed",
@@ -183,6 +184,17 @@ class HostFileReader final : public ConfigReader {
       if (queue.has("callback_timeout")) {
         config.queue.callback_timeout =
             duration(queue.get("callback_timeout"), queue.path("callback_timeout"), Bound::positive);
+      }
+    }
+    if (top.has("limits")) {
+      const ConfigMap limits = section(top.get("limits"), "limits", kLimitsKeys);
+      if (limits.has("max_connections")) {
+        config.limits.max_connections =
+            count(limits.get("max_connections"), limits.path("max_connections"), Bound::positive);
+      }
+      if (limits.has("max_buffered")) {
+        config.limits.max_buffered_bytes =
+            bytes(limits.get("max_buffered"), limits.path("max_buffered"), Bound::positive);
       }
     }
     if (top.has("functions")) {

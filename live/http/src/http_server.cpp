@@ -2,7 +2,9 @@
 // handed to, in the manner of Beast's async examples, with a registry of
 // connections so that drain() can close idle ones and wait for busy ones. Also the
 // pool of single-threaded io_contexts the server spreads its connections over.
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -16,6 +18,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -86,6 +90,78 @@ struct Connection {
   bool idle = true;  // between requests (read on the stream's context only)
 };
 
+// A string body that grows with the bytes that arrive. Beast's string_body reserves a
+// declared Content-Length before any byte of it is here, so announcing bodies and
+// sending nothing would take memory for free.
+struct ArrivingStringBody {
+  using value_type = std::string;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+      announced_ = length.value_or(0);
+      ec = {};
+    }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      // Doubling as it arrives, but never past an announced length.
+      const std::size_t needed = body_.size() + beast::buffer_bytes(buffers);
+      if (needed > body_.capacity()) {
+        std::size_t grown = std::max(needed, 2 * body_.capacity());
+        if (announced_ >= needed) grown = std::min<std::uint64_t>(grown, announced_);
+        body_.reserve(grown);
+      }
+      std::size_t taken = 0;
+      for (const asio::const_buffer buffer : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(buffer.data()), buffer.size());
+        taken += buffer.size();
+      }
+      ec = {};
+      return taken;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+    std::uint64_t announced_ = 0;  // Content-Length; 0 when chunked or absent
+  };
+};
+
+// The share of the server's max_buffered_bytes one request holds; given back when
+// the request is done.
+class BufferedShare {
+ public:
+  BufferedShare(std::atomic<std::size_t>& total, std::size_t cap) : total_(total), cap_(cap) {}
+  ~BufferedShare() { total_.fetch_sub(held_); }
+  BufferedShare(const BufferedShare&) = delete;
+  BufferedShare& operator=(const BufferedShare&) = delete;
+
+  // Holds `bytes` in all; false when that takes the server beyond its cap.
+  bool hold(std::size_t bytes) {
+    if (bytes <= held_) return true;
+    const std::size_t more = bytes - held_;
+    held_ = bytes;
+    return total_.fetch_add(more) + more <= cap_;
+  }
+
+ private:
+  std::atomic<std::size_t>& total_;
+  std::size_t cap_;
+  std::size_t held_ = 0;
+};
+
+// accept() failing for want of descriptors or memory fails again at once while the
+// connection waits in the queue: the loop waits before the next try instead.
+bool is_resource_shortage(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+         ec == beast::error_code(ENFILE, boost::system::system_category());
+}
+
+constexpr SteadyDuration kFirstAcceptBackoff = std::chrono::milliseconds(10);
+constexpr SteadyDuration kLongestAcceptBackoff = std::chrono::seconds(1);
+
 }  // namespace
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
@@ -114,6 +190,8 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::function<void()> on_drained;
   asio::steady_timer drain_timer;
   std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::size_t> buffered{0};
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
@@ -140,6 +218,8 @@ bool is_limit_error(const beast::error_code& ec, http::status& status) {
 
 asio::awaitable<void> HttpServer::State::accept_loop() {
   auto self = shared_from_this();
+  asio::steady_timer backoff_timer(executor);
+  SteadyDuration backoff = kFirstAcceptBackoff;
   for (;;) {
     beast::error_code ec;
     // Straight onto the connection's own context: it is served there from now on.
@@ -147,13 +227,23 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
     TcpStream::socket_type socket = co_await acceptor.async_accept(context, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      // Out of descriptors and the like: keep serving the connections we have.
+      // Keep serving the connections we have; wait for some to close when short.
+      if (is_resource_shortage(ec)) {
+        backoff_timer.expires_after(backoff);
+        co_await backoff_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        backoff = std::min(backoff * 2, kLongestAcceptBackoff);
+      }
       continue;
     }
+    backoff = kFirstAcceptBackoff;
     auto connection = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(mutex);
       if (draining) continue;  // the socket closes as `connection` goes
+      if (connections.size() >= limits.max_connections) {
+        ++refused;
+        continue;  // closed at once: a queue of waiting connections would only grow
+      }
       connections.emplace(connection.get(), connection);
     }
     asio::co_spawn(context, serve(std::move(connection)), asio::detached);
@@ -187,25 +277,35 @@ asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> conne
   for (;;) {
     if (draining) break;
     connection->idle = true;
-    http::request_parser<http::string_body> parser;
+    http::request_parser<ArrivingStringBody> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
     stream.expires_after(limits.read_timeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     connection->idle = false;
-    if (!ec && !parser.is_done()) {
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    // Held until the answer is written: the handler may keep the body till then.
+    BufferedShare share(buffered, limits.max_buffered_bytes);
+    bool over_budget = false;
+    while (!ec && !parser.is_done()) {
+      co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (!share.hold(parser.get().body().size())) {
+        over_budget = true;
+        break;
+      }
     }
 
     Response response;
     bool close_after = false;
     http::status limit_status{};
-    if (ec && is_limit_error(ec, limit_status)) {
+    if (over_budget || (ec && is_limit_error(ec, limit_status))) {
       // The rest of the request cannot be skipped reliably: answer, then close.
+      if (over_budget) limit_status = http::status::service_unavailable;
       response = Response{limit_status, parser.get().version() == 10 ? 10u : 11u};
       response.set(http::field::content_type, "text/plain");
       response.body() = limit_status == http::status::payload_too_large ? "request body too large\n"
-                                                                        : "request header fields too large\n";
+                        : limit_status == http::status::service_unavailable
+                            ? "server busy: too many request bytes held\n"
+                            : "request header fields too large\n";
       close_after = true;
     } else if (ec == http::error::end_of_stream || ec) {
       break;  // closed by the client, timed out, or not HTTP
@@ -214,7 +314,8 @@ asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<Connection> conne
       // A client that asked to close (Connection: close, or HTTP/1.0 without
       // keep-alive) is closed after its answer, whatever the handler's answer says.
       const bool client_keeps_alive = parser.get().keep_alive();
-      response = co_await answer(parser.release(), client);
+      http::request<ArrivingStringBody> arrived = parser.release();
+      response = co_await answer(Request(std::move(arrived.base()), std::move(arrived.body())), client);
       close_after = !client_keeps_alive || !response.keep_alive();
     }
 
@@ -300,5 +401,9 @@ std::size_t HttpServer::open_connections() const {
 }
 
 std::uint64_t HttpServer::handler_failures() const { return state_->failures.load(); }
+
+std::uint64_t HttpServer::refused_connections() const { return state_->refused.load(); }
+
+std::size_t HttpServer::buffered_bytes() const { return state_->buffered.load(); }
 
 }  // namespace fogsched::live

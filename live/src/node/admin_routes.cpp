@@ -54,6 +54,13 @@ Response SchedulerNode::Impl::handle_metrics(const Request& request) {
     render_metric_header(out, name, "counter", "See docs/live.md.");
     render_sample(out, name, "", static_cast<double>(counter->value()));
   }
+  if (server) {
+    render_metric_header(out, "fogsched_connections_refused_total", "counter",
+                         "Connections closed unserved because limits.max_connections were open.");
+    render_sample(out, "fogsched_connections_refused_total", "", static_cast<double>(server->refused_connections()));
+    render_metric_header(out, "fogsched_open_connections", "gauge", "Connections open to the node's server.");
+    render_sample(out, "fogsched_open_connections", "", static_cast<double>(server->open_connections()));
+  }
   render_metric_header(out, "fogsched_slot_lookup_failures_total", "counter",
                        "Reads of a function's K from the gateway that failed, by reason.");
   for (std::size_t reason = 0; reason < kLookupFailures.size(); ++reason) {

@@ -102,6 +102,8 @@ void SchedulerNode::Impl::listen(const std::shared_ptr<Impl>& owner) {
   ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
+  limits.max_connections = config.max_connections;
+  limits.max_buffered_bytes = config.max_buffered_bytes;
   // The server holds the node weakly (the node owns the server); a request that
   // arrives as the node goes is answered 503.
   server = std::make_unique<HttpServer>(

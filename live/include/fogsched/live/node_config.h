@@ -66,6 +66,8 @@ struct NodeConfig {
   // limits
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_connections = 10000;
+  std::size_t max_buffered_bytes = std::size_t{256} * 1024 * 1024;
   Duration drain_timeout = std::chrono::seconds(30);
 };
 

@@ -126,6 +126,12 @@ struct ServerLimits {
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // 413 beyond
   SteadyDuration read_timeout = std::chrono::seconds(60);      // waiting for, then reading, a request
   SteadyDuration write_timeout = std::chrono::seconds(30);     // writing a response
+  // Open connections; one more is accepted and closed at once (and counted), so the
+  // listen queue does not fill behind it.
+  std::size_t max_connections = 10000;
+  // Request body bytes held across all connections (those arrived, not those
+  // announced); a request that would go beyond is answered 503 and closed.
+  std::size_t max_buffered_bytes = std::size_t{256} * 1024 * 1024;
 };
 
 struct ClientInfo {
@@ -158,6 +164,10 @@ class HttpServer {
 
   std::size_t open_connections() const;
   std::uint64_t handler_failures() const;
+  // Connections closed unserved because max_connections were open.
+  std::uint64_t refused_connections() const;
+  // Request body bytes held now, across connections.
+  std::size_t buffered_bytes() const;
 
  private:
   struct State;
