@@ -190,11 +190,13 @@ struct ScenarioDocument::Impl {
   YAML::Node root;
   std::vector<Override> overrides;  // applied in this order
   std::vector<YAML::Node> created;  // nodes set() made
+  bool written_empty;               // the text held no scenario
 
   Impl(std::string origin_, std::string text_)
       : origin(std::move(origin_)),
         text(std::move(text_)),
-        root(load_yaml(text, SourceLocation{origin, 0, 0}, "", "the file")) {}
+        root(load_yaml(text, SourceLocation{origin, 0, 0}, "", "the file")),
+        written_empty(!root.IsDefined() || root.IsNull()) {}
 
   // yaml-cpp nodes share structure when copied, and YAML::Clone drops marks; so a
   // copy re-reads the text and replays the overrides.
@@ -212,6 +214,13 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
   const auto segments = split_path(path);
   if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
     throw ScenarioError(kSetLocation, path, "empty key in path");
+  }
+  // A file that is no map is the file's mistake, whatever is set in it.
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    const YAML::Mark mark = root.Mark();
+    throw ScenarioError(
+        SourceLocation{origin, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1}, "",
+        fmt::format("expected a map, got {}", describe_yaml_node(root)));
   }
   YAML::Node replacement = load_yaml(value, kSetLocation, path, "the value");
   if (!root.IsDefined() || root.IsNull()) {
@@ -313,7 +322,8 @@ void ScenarioDocument::apply(const std::vector<Override>& overrides) {
 }
 
 Scenario ScenarioDocument::parse() const {
-  const scenario_parsing::DocumentView view{impl_->origin, impl_->root, impl_->overrides, impl_->created};
+  const scenario_parsing::DocumentView view{impl_->origin, impl_->root, impl_->overrides, impl_->created,
+                                            impl_->written_empty};
   try {
     return scenario_parsing::Parser(view).parse();
   } catch (const YAML::Exception& error) {
