@@ -331,6 +331,30 @@ TEST_F(CliTest, UnknownKeyFromSetNamesSetAndTheKeyAsGiven) {
   }
 }
 
+// A message echoes a long value cut short, with its length: the mistake stays
+// readable and the terminal is not flooded.
+TEST_F(CliTest, LongValuesAreCutShortInMessages) {
+  const std::string long_value(100'000, '7');
+  const std::string shown = "'" + long_value.substr(0, 60) + "'… (100001 characters)";
+  const fs::path long_duration = edited_erlang_b("long_duration.yaml", [&](const std::string& text) {
+    return replace_first(text, std::regex("^duration:.*$"), "duration: " + long_value + "x").text;
+  });
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"validate", kErlangB, "--set", "cluster.cameras.slots=" + long_value + "x"},
+           {"validate", kErlangB, "--set", long_value + "x"},
+           {"validate", kErlangB, "--set", "duration=" + long_value + "x"},
+           {"validate", long_duration.string()},
+           concat({"run", kErlangB, "--duration", long_value + "x"}, {"--replications", "1"}),
+       }) {
+    SCOPED_TRACE(args.back().substr(0, 40));
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_LT(r.err.size(), 400u) << r.err.substr(0, 400);
+    EXPECT_THAT(r.err, HasSubstr(" (100001 characters)")) << r.err.substr(0, 400);
+  }
+  EXPECT_THAT(run({"validate", kErlangB, "--set", long_value + "x"}).err, HasSubstr(shown));
+}
+
 TEST_F(CliTest, UnwritableOutputIsBadInput) {
   const fs::path blocker = dir_ / "a-file";
   write_file(blocker, "x");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
 #include "parser.h"
@@ -238,13 +239,14 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
     if (current.IsSequence()) {
       const auto index = parse_unsigned_integer(segment);
       if (!index) {
-        throw ScenarioError(kSetLocation, path,
-                            fmt::format("'{}' is a list; expected an index, got '{}'", walked, segment));
+        throw ScenarioError(
+            kSetLocation, path,
+            fmt::format("{} is a list; expected an index, got {}", quote_input(walked), quote_input(segment)));
       }
       if (*index >= current.size()) {
         throw ScenarioError(
             kSetLocation, path,
-            fmt::format("index {} is past the end of '{}' ({} entries)", *index, walked, current.size()));
+            fmt::format("index {} is past the end of {} ({} entries)", *index, quote_input(walked), current.size()));
       }
       const auto position = static_cast<std::size_t>(*index);
       if (last) {
@@ -266,8 +268,9 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
         current.reset(next);
       }
     } else {
-      throw ScenarioError(kSetLocation, path,
-                          fmt::format("'{}' is a value, not a map or a list", walked.empty() ? "(top)" : walked));
+      throw ScenarioError(
+          kSetLocation, path,
+          fmt::format("{} is a value, not a map or a list", quote_input(walked.empty() ? "(top)" : walked)));
     }
     walked = join_key_path(walked, segment);
   }
@@ -277,10 +280,10 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
 Override parse_override(std::string_view text) {
   const auto equals = text.find('=');
   if (equals == std::string_view::npos) {
-    throw ScenarioError(kSetLocation, "", fmt::format("expected key.path=value, got '{}'", text));
+    throw ScenarioError(kSetLocation, "", fmt::format("expected key.path=value, got {}", quote_input(text)));
   }
   Override result{std::string(trim(text.substr(0, equals))), std::string(trim(text.substr(equals + 1)))};
-  if (result.path.empty()) throw ScenarioError(kSetLocation, "", fmt::format("no key path in '{}'", text));
+  if (result.path.empty()) throw ScenarioError(kSetLocation, "", fmt::format("no key path in {}", quote_input(text)));
   const auto segments = split_path(result.path);
   if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
     throw ScenarioError(kSetLocation, result.path, "empty key in path");

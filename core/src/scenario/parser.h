@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "keys.h"

@@ -71,7 +71,7 @@ void Parser::fail_unknown_key(const YAML::Node& key, const std::string& path,
     for (const auto& o : doc_.overrides) {
       if (o.path == path || (o.path.starts_with(path) && o.path[path.size()] == '.')) {
         throw ScenarioError(kSetLocation, o.path,
-                            fmt::format("unknown key '{}' (expected one of: {})", path, comma_list(known)));
+                            fmt::format("unknown key {} (expected one of: {})", quote_input(path), comma_list(known)));
       }
     }
   }

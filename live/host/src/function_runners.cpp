@@ -13,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/wire.h"
 #include "gateway_answers.h"
@@ -52,10 +53,11 @@ NamedServiceTime named_service_time(const Request& request, bool bounded) {
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds < 0)
-    return {std::nullopt, fmt::format("{}: '{}' is not a finite, non-negative number of seconds\n", header, text)};
+    return {std::nullopt,
+            fmt::format("{}: {} is not a finite, non-negative number of seconds\n", header, quote_input(text))};
   if (!bounded && seconds >= to_seconds(Duration::max()))
-    return {std::nullopt, fmt::format("{}: '{}' is beyond the longest service time, {:.0f} s\n", header, text,
-                                      to_seconds(Duration::max()))};
+    return {std::nullopt, fmt::format("{}: {} is beyond the longest service time, {:.0f} s\n", header,
+                                      quote_input(text), to_seconds(Duration::max()))};
   return {seconds, {}};
 }
 
