@@ -361,7 +361,11 @@ TEST(ScenarioErrors, DocumentShape) {
   EXPECT_EQ(error_of(""),
             "x.yaml:1: the scenario is empty (expected a map with name, duration, cluster, functions, workload)");
   EXPECT_EQ(error_of("- a\n- b\n"), "x.yaml:1: expected a map, got a list");
-  EXPECT_EQ(error_of("name: t\n---\nname: u\n"), "x.yaml: the file holds more than one YAML document");
+  // A second document is located where it starts.
+  EXPECT_EQ(error_of("name: t\n---\nname: u\n"),
+            "x.yaml:2: the file holds a second YAML document here; only one is allowed");
+  EXPECT_EQ(error_of("---\nname: t\n\n---\nname: u\n"),
+            "x.yaml:4: the file holds a second YAML document here; only one is allowed");
   EXPECT_EQ(error_of(minimal_with("cameras:\n    count: 4\n    slots: 2\n", "cameras: 3\n")),
             "x.yaml:4: cluster.cameras: expected a map, got '3'");
 }
@@ -682,7 +686,8 @@ TEST(Overrides, BadPaths) {
   EXPECT_THAT([&] { document.set("name", ","); },
               ::testing::ThrowsMessage<ScenarioError>("--set: name: malformed YAML: unexpected ','"));
   EXPECT_THAT([&] { document.set("name", "a\n---\nb"); },
-              ::testing::ThrowsMessage<ScenarioError>("--set: name: the value holds more than one YAML document"));
+              ::testing::ThrowsMessage<ScenarioError>(
+                  "--set: name: the value holds a second YAML document; only one is allowed"));
   // Failed sets leave the document as it was.
   EXPECT_EQ(document.parse().name, "t");
 }

@@ -163,8 +163,13 @@ void check_single_document(const std::string& text, const SourceLocation& origin
     const std::string found = pos < text.size() ? fmt::format("'{}'", text[pos]) : "end of input";
     throw YAML::ParserException(*stalled_at, fmt::format("unexpected {}", found));
   }
-  if (marks.size() > 1)
-    throw ScenarioError(origin, key_path, fmt::format("{} holds more than one YAML document", what));
+  if (marks.size() > 1) {
+    if (origin.file == kSetLocation.file)
+      throw ScenarioError(origin, key_path, fmt::format("{} holds a second YAML document; only one is allowed", what));
+    const SourceLocation second{origin.file, marks[1].line + 1, marks[1].column + 1};
+    throw ScenarioError(second, key_path,
+                        fmt::format("{} holds a second YAML document here; only one is allowed", what));
+  }
 }
 
 YAML::Node load_yaml(std::string_view text, const SourceLocation& origin, const std::string& key_path,
