@@ -2,6 +2,7 @@
 // of every kind of mistake, overrides, the JSON form, and the shipped scenarios.
 #include "fogsched/core/scenario.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -368,6 +369,22 @@ TEST(ScenarioErrors, DocumentShape) {
             "x.yaml:4: the file holds a second YAML document here; only one is allowed");
   EXPECT_EQ(error_of(minimal_with("cameras:\n    count: 4\n    slots: 2\n", "cameras: 3\n")),
             "x.yaml:4: cluster.cameras: expected a map, got '3'");
+}
+
+// yaml-cpp reads a long line in more than linear time, so a line longer than any
+// value may be is refused before yaml-cpp sees it, at its line and key.
+TEST(ScenarioErrors, OverlongValuesAreRefusedAtTheirLineAndKey) {
+  const std::string value(kMaxValueCharacters + 1, 'a');
+  EXPECT_EQ(error_of("seed: 1\nname: " + value + "\n"),
+            fmt::format("x.yaml:2: name: the line holds {} characters, more than a value may ({})",
+                        kMaxValueCharacters + 7, kMaxValueCharacters));
+  EXPECT_THAT(error_of("seed: 1\npolicies:\n  - \"" + value + "\"\n"), StartsWith("x.yaml:3: policies: "));
+  auto document = ScenarioDocument::from_string(kMinimal, "x.yaml");
+  EXPECT_THAT([&] { document.set("name", value); },
+              ::testing::ThrowsMessage<ScenarioError>(StartsWith("--set: name: the line holds")));
+  // At the limit a value is still read.
+  const std::string longest(kMaxValueCharacters - 6, 'a');
+  EXPECT_THAT(error_of("name: " + longest + "\n"), HasSubstr("missing required key"));
 }
 
 TEST(ScenarioErrors, CrossReferences) {

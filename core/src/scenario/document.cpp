@@ -172,8 +172,58 @@ void check_single_document(const std::string& text, const SourceLocation& origin
   }
 }
 
+// The key a line of a block map starts with ("  - name: x" -> "name"), if short.
+std::string written_key(std::string_view line) {
+  std::string_view written = trim(line);
+  while (written.starts_with("- ")) written = trim(written.substr(2));
+  const auto colon = written.find(':');
+  if (colon == std::string_view::npos || colon > kQuotedInputCharacters) return "";
+  return std::string(trim(written.substr(0, colon)));
+}
+
+// The key of the line at `line_start`, or else of the nearest line above it that is
+// indented less (the map or list holding it).
+std::string enclosing_key(std::string_view text, std::size_t line_start) {
+  const auto indent = [](std::string_view line) { return std::min(line.find_first_not_of(' '), line.size()); };
+  const std::size_t line_end = std::min(text.find('\n', line_start), text.size());
+  const std::size_t own_indent = indent(text.substr(line_start, line_end - line_start));
+  std::string key = written_key(text.substr(line_start, line_end - line_start));
+  for (std::size_t next = line_start; key.empty() && next > 0;) {
+    const std::size_t newline = next - 1;  // ends the line above
+    const std::size_t before = newline == 0 ? std::string_view::npos : text.rfind('\n', newline - 1);
+    const std::size_t begin = before == std::string_view::npos ? 0 : before + 1;
+    const std::string_view line = text.substr(begin, newline - begin);
+    if (!trim(line).empty() && indent(line) < own_indent) key = written_key(line);
+    next = begin;
+  }
+  return key;
+}
+
+// Refuses a line longer than kMaxValueCharacters before yaml-cpp reads it, naming
+// the key the line starts with (or, for a `--set` value, the key set).
+void check_line_lengths(std::string_view text, const SourceLocation& origin, const std::string& key_path) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size(); ++line) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view content = text.substr(start, end - start);
+    if (content.size() > kMaxValueCharacters) {
+      SourceLocation where = origin;
+      std::string key = key_path;
+      if (where.file != kSetLocation.file) {
+        where.line = line;
+        key = enclosing_key(text, start);
+      }
+      throw ScenarioError(
+          where, key,
+          fmt::format("the line holds {} characters, more than a value may ({})", content.size(), kMaxValueCharacters));
+    }
+    start = end + 1;
+  }
+}
+
 YAML::Node load_yaml(std::string_view text, const SourceLocation& origin, const std::string& key_path,
                      std::string_view what) {
+  check_line_lengths(text, origin, key_path);
   const std::string owned(text);
   try {
     check_single_document(owned, origin, key_path, what);
