@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "command_exit.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/host.h"
 
@@ -56,7 +57,7 @@ int run_host(const HostArgs& args) {
     }
     if (config.latency < Duration::zero()) {
       throw live::HostConfigError(SourceLocation{"--latency", 0, 0}, "",
-                                  fmt::format("'{}' is negative", *args.latency));
+                                  fmt::format("{} is negative", quote_input(*args.latency)));
     }
   }
   config.release = FOGSCHED_VERSION;

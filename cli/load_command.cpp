@@ -16,6 +16,7 @@
 
 #include "command_exit.h"
 #include "fogsched/app/run_settings.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -67,7 +68,8 @@ live::SteadyDuration real_duration(const std::string& text, const char* option) 
   } catch (const std::exception& e) {
     throw LoadInputError(fmt::format("{}: {}", option, e.what()));
   }
-  if (value <= Duration::zero()) throw LoadInputError(fmt::format("{}: must be positive, got '{}'", option, text));
+  if (value <= Duration::zero())
+    throw LoadInputError(fmt::format("{}: must be positive, got {}", option, quote_input(text)));
   return std::chrono::duration_cast<live::SteadyDuration>(value);
 }
 

@@ -20,6 +20,7 @@
 #include "compare_command.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
 #include "host_command.h"
@@ -74,7 +75,8 @@ int run_cli(int argc, char** argv) {
     std::vector<std::string> names;
     names.reserve(commands.size());
     for (const CLI::App* command : commands) names.push_back(command->get_name());
-    return report(kExitBadInput, fmt::format("unknown command '{}' (expected {})", argv[1], fmt::join(names, ", ")));
+    return report(kExitBadInput,
+                  fmt::format("unknown command {} (expected {})", quote_input(argv[1]), fmt::join(names, ", ")));
   }
   try {
     app.parse(argc, argv);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "fogsched/core/quote_input.h"
+
 namespace fogsched::cli {
 namespace {
 
@@ -18,7 +20,8 @@ CLI::Validator unsigned_integer() {
         const char* end = text.data() + text.size();
         const auto [stop, error] = std::from_chars(text.data(), end, value);
         const bool ok = !text.empty() && error == std::errc{} && stop == end;
-        return ok ? std::string() : fmt::format("expected a non-negative integer below 2^64, got '{}'", text);
+        return ok ? std::string()
+                  : fmt::format("expected a non-negative integer below 2^64, got {}", quote_input(text));
       },
       "");
 }

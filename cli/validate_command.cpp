@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "command_exit.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
@@ -100,8 +101,8 @@ int validate_command(const ScenarioArgs& args) {
   const std::vector<PolicyConfig> policies = sim::configure_policies(scenario);
 
   const CamerasSpec& cameras = scenario.cameras;
-  std::string text = fmt::format("{}: scenario '{}' is valid. {} ({}, {} per camera, queue {}, speed {}", args.path,
-                                 scenario.name, plural(cameras.count, "camera"), to_string(cameras.layout),
+  std::string text = fmt::format("{}: scenario {} is valid. {} ({}, {} per camera, queue {}, speed {}", args.path,
+                                 quote_input(scenario.name), plural(cameras.count, "camera"), to_string(cameras.layout),
                                  plural(cameras.slots, "slot"), cameras.queue, cameras.speed);
   if (!cameras.overrides.empty()) text += fmt::format(", {}", plural(cameras.overrides.size(), "override"));
   text += ")";

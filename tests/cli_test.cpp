@@ -302,6 +302,59 @@ TEST_F(CliTest, MissingAndEmptyFilesAreBadInput) {
   EXPECT_THAT(e.err, StartsWith("fogsched: " + empty.string()));
 }
 
+// Run settings are written into the document like overrides, yet a broken file is
+// still the file's fault: the same FILE:LINE as `validate`, whatever flags are given.
+TEST_F(CliTest, BrokenFileIsBlamedOnTheFileWhateverTheFlags) {
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"empty.yaml", ""}, {"scalar.yaml", "hello\n"}, {"list.yaml", "- 1\n- 2\n"}}) {
+    SCOPED_TRACE(name);
+    const fs::path path = dir_ / name;
+    write_file(path, text);
+    const CliResult validated = run({"validate", path.string()});
+    EXPECT_THAT(validated.err, StartsWith("fogsched: " + path.string() + ":1: "));
+    for (const auto& flags : std::vector<std::vector<std::string>>{
+             kShortRun, {"--replications", "3"}, {"--seed", "4"}, {"--set", "seed=4"}}) {
+      const CliResult r = run(concat({"run", path.string()}, flags));
+      EXPECT_EQ(r.exit_code, 2);
+      EXPECT_EQ(r.err, validated.err) << flags.front();
+    }
+  }
+}
+
+// A key the scenario does not know, given with --set, is the command line's mistake,
+// named as it was given.
+TEST_F(CliTest, UnknownKeyFromSetNamesSetAndTheKeyAsGiven) {
+  for (const std::string given : {"nonexistent.key", "nonexistent", "cluster.nonexistent.key"}) {
+    const CliResult r = run({"validate", kErlangB, "--set", given + "=1"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, StartsWith("fogsched: --set: " + given + ": unknown key"));
+  }
+}
+
+// A message echoes a long value cut short, with its length: the mistake stays
+// readable and the terminal is not flooded.
+TEST_F(CliTest, LongValuesAreCutShortInMessages) {
+  const std::string long_value(10'000, '7');  // below the longest line a file may hold
+  const std::string shown = "'" + long_value.substr(0, 60) + "'… (10001 characters)";
+  const fs::path long_duration = edited_erlang_b("long_duration.yaml", [&](const std::string& text) {
+    return replace_first(text, std::regex("^duration:.*$"), "duration: " + long_value + "x").text;
+  });
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"validate", kErlangB, "--set", "cluster.cameras.slots=" + long_value + "x"},
+           {"validate", kErlangB, "--set", long_value + "x"},
+           {"validate", kErlangB, "--set", "duration=" + long_value + "x"},
+           {"validate", long_duration.string()},
+           concat({"run", kErlangB, "--duration", long_value + "x"}, {"--replications", "1"}),
+       }) {
+    SCOPED_TRACE(args.back().substr(0, 40));
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_LT(r.err.size(), 400u) << r.err.substr(0, 400);
+    EXPECT_THAT(r.err, HasSubstr(" (10001 characters)")) << r.err.substr(0, 400);
+  }
+  EXPECT_THAT(run({"validate", kErlangB, "--set", long_value + "x"}).err, HasSubstr(shown));
+}
+
 TEST_F(CliTest, UnwritableOutputIsBadInput) {
   const fs::path blocker = dir_ / "a-file";
   write_file(blocker, "x");

@@ -380,6 +380,40 @@ TEST(HostInvoke, SyntheticHoldsForTheServiceTimeTheCallerNames) {
   EXPECT_GE(std::stod(std::string(response["X-Duration-Seconds"])), 0.002);
 }
 
+// A named time beyond exec_timeout is the exec timeout's 504 after exec_timeout, even
+// when it is too large for nanoseconds (compared in seconds, never converted).
+TEST(HostInvoke, SyntheticNamedTimeBeyondExecTimeoutIs504) {
+  HostConfig config = base_config();
+  config.functions.push_back(synthetic_function("plate", "deterministic(0s)"));
+  config.functions.back().exec_timeout = 50ms;
+  HostUnderTest host(std::move(config));
+  for (const char* seconds : {"1", "9.3e9", "1e300"}) {
+    Request named = host.request(http::verb::post, "/function/plate", "x");
+    named.set(header_name(wire::kServiceSecondsHeader), seconds);
+    const auto began = std::chrono::steady_clock::now();
+    const Response response = host.send(named);
+    EXPECT_EQ(response.result(), http::status::gateway_timeout) << seconds;
+    EXPECT_GE(std::chrono::steady_clock::now() - began, 50ms) << seconds;
+  }
+}
+
+// A named time that is not a finite, non-negative number is the caller's mistake: a
+// 400 naming the header and the value, not a silent draw.
+TEST(HostInvoke, SyntheticUnusableNamedTimeIs400) {
+  HostConfig config = base_config();
+  config.functions.push_back(synthetic_function("plate", "deterministic(0s)"));
+  config.functions.back().exec_timeout = Duration::zero();
+  HostUnderTest host(std::move(config));
+  for (const char* seconds : {"", "abc", "1s", "-1", "nan", "inf", "1e300"}) {
+    Request named = host.request(http::verb::post, "/function/plate", "x");
+    named.set(header_name(wire::kServiceSecondsHeader), seconds);
+    const Response response = host.send(named);
+    EXPECT_EQ(response.result(), http::status::bad_request) << "'" << seconds << "'";
+    EXPECT_NE(response.body().find(std::string(wire::kServiceSecondsHeader)), std::string::npos) << response.body();
+    EXPECT_NE(response.body().find(fmt::format("'{}'", seconds)), std::string::npos) << response.body();
+  }
+}
+
 // The watchdog's max_inflight: N requests hold every slot, the next is refused with
 // the watchdog's exact 429. One event-loop thread, so a request counted as started
 // has taken its slot before anything else runs.

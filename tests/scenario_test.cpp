@@ -2,6 +2,7 @@
 // of every kind of mistake, overrides, the JSON form, and the shipped scenarios.
 #include "fogsched/core/scenario.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -361,9 +362,29 @@ TEST(ScenarioErrors, DocumentShape) {
   EXPECT_EQ(error_of(""),
             "x.yaml:1: the scenario is empty (expected a map with name, duration, cluster, functions, workload)");
   EXPECT_EQ(error_of("- a\n- b\n"), "x.yaml:1: expected a map, got a list");
-  EXPECT_EQ(error_of("name: t\n---\nname: u\n"), "x.yaml: the file holds more than one YAML document");
+  // A second document is located where it starts.
+  EXPECT_EQ(error_of("name: t\n---\nname: u\n"),
+            "x.yaml:2: the file holds a second YAML document here; only one is allowed");
+  EXPECT_EQ(error_of("---\nname: t\n\n---\nname: u\n"),
+            "x.yaml:4: the file holds a second YAML document here; only one is allowed");
   EXPECT_EQ(error_of(minimal_with("cameras:\n    count: 4\n    slots: 2\n", "cameras: 3\n")),
             "x.yaml:4: cluster.cameras: expected a map, got '3'");
+}
+
+// yaml-cpp reads a long line in more than linear time, so a line longer than any
+// value may be is refused before yaml-cpp sees it, at its line and key.
+TEST(ScenarioErrors, OverlongValuesAreRefusedAtTheirLineAndKey) {
+  const std::string value(kMaxValueCharacters + 1, 'a');
+  EXPECT_EQ(error_of("seed: 1\nname: " + value + "\n"),
+            fmt::format("x.yaml:2: name: the line holds {} characters, more than a value may ({})",
+                        kMaxValueCharacters + 7, kMaxValueCharacters));
+  EXPECT_THAT(error_of("seed: 1\npolicies:\n  - \"" + value + "\"\n"), StartsWith("x.yaml:3: policies: "));
+  auto document = ScenarioDocument::from_string(kMinimal, "x.yaml");
+  EXPECT_THAT([&] { document.set("name", value); },
+              ::testing::ThrowsMessage<ScenarioError>(StartsWith("--set: name: the line holds")));
+  // At the limit a value is still read.
+  const std::string longest(kMaxValueCharacters - 6, 'a');
+  EXPECT_THAT(error_of("name: " + longest + "\n"), HasSubstr("missing required key"));
 }
 
 TEST(ScenarioErrors, CrossReferences) {
@@ -682,7 +703,8 @@ TEST(Overrides, BadPaths) {
   EXPECT_THAT([&] { document.set("name", ","); },
               ::testing::ThrowsMessage<ScenarioError>("--set: name: malformed YAML: unexpected ','"));
   EXPECT_THAT([&] { document.set("name", "a\n---\nb"); },
-              ::testing::ThrowsMessage<ScenarioError>("--set: name: the value holds more than one YAML document"));
+              ::testing::ThrowsMessage<ScenarioError>(
+                  "--set: name: the value holds a second YAML document; only one is allowed"));
   // Failed sets leave the document as it was.
   EXPECT_EQ(document.parse().name, "t");
 }

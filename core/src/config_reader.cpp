@@ -1,4 +1,5 @@
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/quote_input.h"
 
 #include <algorithm>
 #include <cctype>
@@ -64,7 +65,7 @@ std::string describe_yaml_node(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Scalar: return fmt::format("{}", quote_input(node.Scalar()));
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: break;
   }
@@ -124,7 +125,7 @@ ConfigMap ConfigReader::section(const YAML::Node& node, std::string path,
 
 YAML::Node ConfigMap::require(std::string_view key) const {
   YAML::Node value = get(key);
-  if (!value) reader_->fail(node_, path_, fmt::format("missing required key '{}'", key));
+  if (!value) reader_->fail(node_, path_, fmt::format("missing required key {}", quote_input(key)));
   return value;
 }
 
@@ -151,9 +152,10 @@ std::uint64_t ConfigReader::integer(const YAML::Node& node, const std::string& p
   const std::string value = scalar(node, path, expected);
   const auto number = parse_unsigned_integer(trim(value));
   if (!number || !within(bound, *number, std::uint64_t{0})) {
-    fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    fail(node, path, fmt::format("expected {}, got {}", expected, quote_input(value)));
   }
-  if (*number > max) fail(node, path, fmt::format("expected {} no larger than {}, got '{}'", expected, max, value));
+  if (*number > max)
+    fail(node, path, fmt::format("expected {} no larger than {}, got {}", expected, max, quote_input(value)));
   return *number;
 }
 
@@ -161,14 +163,15 @@ bool ConfigReader::boolean(const YAML::Node& node, const std::string& path) cons
   const std::string value = scalar(node, path, "true or false");
   if (value == "true" || value == "True" || value == "TRUE") return true;
   if (value == "false" || value == "False" || value == "FALSE") return false;
-  fail(node, path, fmt::format("expected true or false, got '{}'", value));
+  fail(node, path, fmt::format("expected true or false, got {}", quote_input(value)));
 }
 
 std::size_t ConfigReader::choice(const YAML::Node& node, const std::string& path,
                                  std::span<const std::string_view> choices) const {
   const std::string value = scalar(node, path, fmt::format("one of {}", comma_list(choices)));
   const auto found = std::find(choices.begin(), choices.end(), value);
-  if (found == choices.end()) fail(node, path, fmt::format("expected one of {}, got '{}'", comma_list(choices), value));
+  if (found == choices.end())
+    fail(node, path, fmt::format("expected one of {}, got {}", comma_list(choices), quote_input(value)));
   return static_cast<std::size_t>(found - choices.begin());
 }
 
@@ -189,7 +192,7 @@ T ConfigReader::quantity(const YAML::Node& node, const std::string& path, std::s
   } catch (const UnitError& error) {
     fail(node, path, error.what());
   }
-  if (!within(bound, parsed, zero)) fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+  if (!within(bound, parsed, zero)) fail(node, path, fmt::format("expected {}, got {}", expected, quote_input(value)));
   return parsed;
 }
 
@@ -223,11 +226,11 @@ double ConfigReader::share(const YAML::Node& node, const std::string& path, std:
   try {
     parsed = parse_number(value);
   } catch (const UnitError&) {
-    fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+    fail(node, path, fmt::format("expected {}, got {}", expected, quote_input(value)));
   }
   const bool above_low = interval.front() == '[' ? parsed >= 0 : parsed > 0;
   const bool below_high = interval.back() == ']' ? parsed <= 1 : parsed < 1;
-  if (!above_low || !below_high) fail(node, path, fmt::format("expected {}, got '{}'", expected, value));
+  if (!above_low || !below_high) fail(node, path, fmt::format("expected {}, got {}", expected, quote_input(value)));
   return parsed;
 }
 

@@ -1,4 +1,5 @@
 #include "fogsched/core/service_time_grammar.h"
+#include "fogsched/core/quote_input.h"
 
 #include <algorithm>
 #include <fstream>
@@ -46,8 +47,9 @@ class WordReader final : public ConfigReader {
 
  protected:
   std::exception_ptr error(const SourceLocation&, const std::string& path, const std::string& problem) const override {
-    return std::make_exception_ptr(std::invalid_argument(
-        path.empty() ? fmt::format("'{}': {}", word_, problem) : fmt::format("'{}': {}: {}", word_, path, problem)));
+    return std::make_exception_ptr(
+        std::invalid_argument(path.empty() ? fmt::format("{}: {}", quote_input(word_), problem)
+                                           : fmt::format("{}: {}: {}", quote_input(word_), path, problem)));
   }
 
  private:
@@ -65,10 +67,12 @@ void read_samples(const ConfigReader& reader, const YAML::Node& node, const std:
   spec.samples_file = resolved.lexically_normal().string();
   std::error_code error;
   if (!std::filesystem::is_regular_file(resolved, error)) {
-    reader.fail(node, path, fmt::format("cannot read '{}' (no such file: '{}')", written, spec.samples_file));
+    reader.fail(node, path,
+                fmt::format("cannot read {} (no such file: '{}')", quote_input(written), spec.samples_file));
   }
   std::ifstream in(resolved);
-  if (!in) reader.fail(node, path, fmt::format("cannot read '{}' ('{}')", written, spec.samples_file));
+  if (!in)
+    reader.fail(node, path, fmt::format("cannot read {} ('{}')", quote_input(written), spec.samples_file));
 
   std::string line;
   int line_number = 0;
@@ -86,16 +90,19 @@ void read_samples(const ConfigReader& reader, const YAML::Node& node, const std:
       const bool header = !seen_content;
       seen_content = true;
       if (header) continue;
-      throw ScenarioError(csv_location, path, fmt::format("expected a service time in seconds, got '{}'", field));
+      throw ScenarioError(csv_location, path,
+                          fmt::format("expected a service time in seconds, got {}", quote_input(field)));
     }
     seen_content = true;
     if (sample < 0) {
-      throw ScenarioError(csv_location, path, fmt::format("service times must not be negative, got '{}'", field));
+      throw ScenarioError(csv_location, path,
+                          fmt::format("service times must not be negative, got {}", quote_input(field)));
     }
     spec.samples_s.push_back(sample);
   }
-  if (spec.samples_s.empty()) reader.fail(node, path, fmt::format("'{}' holds no samples", written));
-  if (spec.mean_seconds() <= 0) reader.fail(node, path, fmt::format("the samples in '{}' average to 0", written));
+  if (spec.samples_s.empty()) reader.fail(node, path, fmt::format("{} holds no samples", quote_input(written)));
+  if (spec.mean_seconds() <= 0)
+    reader.fail(node, path, fmt::format("the samples in {} average to 0", quote_input(written)));
 }
 
 ServiceTimeSpec read_service_time_map(const ConfigReader& reader, const YAML::Node& node, const std::string& path,
@@ -163,9 +170,9 @@ ServiceTimeSpec parse_service_time(std::string_view word, const ServiceTimeRules
   const auto open = text.find('(');
   if (open == std::string_view::npos || !text.ends_with(')')) {
     throw std::invalid_argument(
-        fmt::format("'{}' is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
+        fmt::format("{} is not a service time such as exponential(1s), deterministic(250ms), uniform(1s,2s) or "
                     "lognormal(1s,0.5)",
-                    word));
+                    quote_input(word)));
   }
   const std::string_view dist = trim(text.substr(0, open));
   std::vector<std::string_view> args;
@@ -184,7 +191,7 @@ ServiceTimeSpec parse_service_time(std::string_view word, const ServiceTimeRules
     const std::size_t fewest = form->keys.size() - (form->optional_last ? 1 : 0);
     const bool blank = std::any_of(args.begin(), args.end(), [](std::string_view a) { return a.empty(); });
     if (args.size() < fewest || args.size() > form->keys.size() || blank) {
-      throw std::invalid_argument(fmt::format("'{}': expected {}", word, form->shape));
+      throw std::invalid_argument(fmt::format("{}: expected {}", quote_input(word), form->shape));
     }
     for (std::size_t i = 0; i < args.size(); ++i) map[std::string(form->keys[i])] = std::string(args[i]);
   }

@@ -1,5 +1,6 @@
 // Arrival traces: the CSV reader, its checks and the writer (format in trace_csv.h).
 #include "fogsched/core/trace_csv.h"
+#include "fogsched/core/quote_input.h"
 
 #include <fmt/format.h>
 
@@ -70,7 +71,8 @@ class TraceParser {
     }
     if (!header_seen) {
       fail(trace_.file, 0,
-           fmt::format("the file holds no header (expected '{}' or '{}')", kHeaderWithoutPayload, kHeaderWithPayload));
+           fmt::format("the file holds no header (expected {} or {})", quote_input(kHeaderWithoutPayload),
+                       quote_input(kHeaderWithPayload)));
     }
     if (trace_.arrivals.empty()) fail(trace_.file, header_line_, "no arrivals after the header");
     return std::move(trace_);
@@ -89,7 +91,8 @@ class TraceParser {
       columns_ = 4;
     } else {
       fail(trace_.file, line_number_,
-           fmt::format("bad header '{}' (expected '{}' or '{}')", content, kHeaderWithoutPayload, kHeaderWithPayload));
+           fmt::format("bad header {} (expected {} or {})", quote_input(content), quote_input(kHeaderWithoutPayload),
+                       quote_input(kHeaderWithPayload)));
     }
   }
 
@@ -118,7 +121,7 @@ class TraceParser {
       fail(trace_.file, line_number_, fmt::format("time: {}", error.what()));
     }
     if (at < Duration::zero())
-      fail(trace_.file, line_number_, fmt::format("time: must not be negative, got '{}'", field));
+      fail(trace_.file, line_number_, fmt::format("time: must not be negative, got {}", quote_input(field)));
     if (!trace_.arrivals.empty() && at < trace_.arrivals.back().at) {
       fail(trace_.file, line_number_,
            fmt::format("time {} is earlier than the previous row's {} (line {}); rows must be in non-decreasing "
@@ -135,8 +138,8 @@ class TraceParser {
     if (field.empty() || error != std::errc{} || stop != end) {
       const bool too_large = error == std::errc::result_out_of_range;
       fail(trace_.file, line_number_,
-           fmt::format("camera: expected a camera index (a non-negative integer{}), got '{}'",
-                       too_large ? " below 2^32" : "", field));
+           fmt::format("camera: expected a camera index (a non-negative integer{}), got {}",
+                       too_large ? " below 2^32" : "", quote_input(field)));
     }
     return camera;
   }
@@ -216,8 +219,8 @@ std::vector<std::uint32_t> resolve_trace(const Trace& trace, const Scenario& sce
         defined += function.name;
       }
       throw ScenarioError(trace.where(arrival), kTraceKeyPath,
-                          fmt::format("unknown function '{}' (the scenario defines: {})", trace.function_name(arrival),
-                                      defined.empty() ? "none" : defined));
+                          fmt::format("unknown function {} (the scenario defines: {})",
+                                      quote_input(trace.function_name(arrival)), defined.empty() ? "none" : defined));
     }
   }
   return scenario_index;

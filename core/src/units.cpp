@@ -4,6 +4,7 @@
 // suffix up in a small table and scales. Durations are scaled in exact integer
 // arithmetic so that "0.1s" or "9223372036.854775807s" land on the exact nanosecond.
 #include "fogsched/core/units.h"
+#include "fogsched/core/quote_input.h"
 
 #include <fmt/format.h>
 
@@ -98,11 +99,11 @@ std::optional<Split<Float>> split_number(std::string_view text, const Kind& kind
   const char* end = digits.data() + digits.size();
   const auto [stop, error] = std::from_chars(begin, end, magnitude, std::chars_format::general);
   if (error == std::errc::result_out_of_range) {
-    throw UnitError(fmt::format("{} out of range: '{}'", kind.noun, text));
+    throw UnitError(fmt::format("{} out of range: {}", kind.noun, quote_input(text)));
   }
   // A second sign ("--5", "+-5") is not a number either.
   if (error != std::errc{} || digits.empty() || digits.front() == '-' || digits.front() == '+') return std::nullopt;
-  if (!std::isfinite(magnitude)) throw UnitError(fmt::format("not a finite {}: '{}'", kind.noun, text));
+  if (!std::isfinite(magnitude)) throw UnitError(fmt::format("not a finite {}: {}", kind.noun, quote_input(text)));
   const auto consumed = static_cast<std::size_t>(stop - begin);
   Split<Float> split;
   split.value = negative ? -magnitude : magnitude;
@@ -118,23 +119,26 @@ std::pair<Float, Factor> split_quantity(std::string_view raw, const std::array<U
   const std::string_view text = trim(raw);
   const auto split = split_number<Float>(text, kind);
   if (!split) {
-    throw UnitError(fmt::format("expected a {} such as '{}', got '{}'", kind.noun, kind.example, raw));
+    throw UnitError(
+        fmt::format("expected a {} such as {}, got {}", kind.noun, quote_input(kind.example), quote_input(raw)));
   }
   if (split->unit.empty()) {
     if (split->value == 0) return {Float{0}, units.front().factor};
-    throw UnitError(fmt::format("missing unit in '{}' (expected {}; e.g. '{}')", text, unit_list(units), kind.example));
+    throw UnitError(fmt::format("missing unit in {} (expected {}; e.g. {})", quote_input(text), unit_list(units),
+                                quote_input(kind.example)));
   }
   for (const auto& unit : units) {
     if (unit.suffix == split->unit) return {split->value, unit.factor};
   }
-  throw UnitError(fmt::format("unknown unit '{}' in '{}' (expected {})", split->unit, text, unit_list(units)));
+  throw UnitError(fmt::format("unknown unit {} in {} (expected {})", quote_input(split->unit), quote_input(text),
+                              unit_list(units)));
 }
 
 template <typename Factor, std::size_t N>
 double parse_scaled(std::string_view text, const std::array<Unit<Factor>, N>& units, const Kind& kind) {
   const auto [value, factor] = split_quantity<double>(text, units, kind);
   const double scaled = value * static_cast<double>(factor);
-  if (!std::isfinite(scaled)) throw UnitError(fmt::format("{} out of range: '{}'", kind.noun, trim(text)));
+  if (!std::isfinite(scaled)) throw UnitError(fmt::format("{} out of range: {}", kind.noun, quote_input(trim(text))));
   return scaled;
 }
 
@@ -225,12 +229,14 @@ Duration parse_duration(std::string_view text) {
   constexpr Kind kind{"duration", "250ms"};
   const std::string_view trimmed = trim(text);
   const auto split = split_number<double>(trimmed, kind);
-  if (!split) throw UnitError(fmt::format("expected a duration such as '{}', got '{}'", kind.example, text));
+  if (!split)
+    throw UnitError(
+        fmt::format("expected a duration such as {}, got {}", quote_input(kind.example), quote_input(text)));
   std::int64_t factor = 0;
   if (split->unit.empty()) {
     if (split->value != 0) {
-      throw UnitError(fmt::format("missing unit in '{}' (expected {}; e.g. '{}')", trimmed, unit_list(kDurationUnits),
-                                  kind.example));
+      throw UnitError(fmt::format("missing unit in {} (expected {}; e.g. {})", quote_input(trimmed),
+                                  unit_list(kDurationUnits), quote_input(kind.example)));
     }
     return Duration{0};
   }
@@ -238,11 +244,11 @@ Duration parse_duration(std::string_view text) {
     if (unit.suffix == split->unit) factor = unit.factor;
   }
   if (factor == 0) {
-    throw UnitError(
-        fmt::format("unknown unit '{}' in '{}' (expected {})", split->unit, trimmed, unit_list(kDurationUnits)));
+    throw UnitError(fmt::format("unknown unit {} in {} (expected {})", quote_input(split->unit), quote_input(trimmed),
+                                unit_list(kDurationUnits)));
   }
   const auto nanos = exact_nanoseconds(split->number, factor);
-  if (!nanos) throw UnitError(fmt::format("duration out of range: '{}'", trimmed));
+  if (!nanos) throw UnitError(fmt::format("duration out of range: {}", quote_input(trimmed)));
   return Duration{*nanos};
 }
 
@@ -251,11 +257,11 @@ double parse_rate(std::string_view text) { return parse_scaled(text, kRateUnits,
 std::uint64_t parse_bytes(std::string_view text) {
   constexpr Kind kind{"size", "150KB"};
   const double bytes = parse_scaled(text, kByteUnits, kind);
-  if (bytes < 0) throw UnitError(fmt::format("negative size: '{}'", trim(text)));
+  if (bytes < 0) throw UnitError(fmt::format("negative size: {}", quote_input(trim(text))));
   // 2^64 is exactly representable; anything at or above it does not fit.
-  if (bytes >= 18446744073709551616.0) throw UnitError(fmt::format("size out of range: '{}'", trim(text)));
+  if (bytes >= 18446744073709551616.0) throw UnitError(fmt::format("size out of range: {}", quote_input(trim(text))));
   if (bytes != std::floor(bytes)) {
-    throw UnitError(fmt::format("not a whole number of bytes: '{}'", trim(text)));
+    throw UnitError(fmt::format("not a whole number of bytes: {}", quote_input(trim(text))));
   }
   return static_cast<std::uint64_t>(bytes);
 }
@@ -268,14 +274,14 @@ double parse_distance(std::string_view text) { return parse_scaled(text, kDistan
 
 double parse_speed(std::string_view text) {
   const double metres_per_second = parse_scaled(text, kSpeedUnits, Kind{"speed", "50km/h"});
-  if (metres_per_second < 0) throw UnitError(fmt::format("negative speed: '{}'", trim(text)));
+  if (metres_per_second < 0) throw UnitError(fmt::format("negative speed: {}", quote_input(trim(text))));
   return metres_per_second;
 }
 
 double parse_number(std::string_view text) {
   const std::string_view trimmed = trim(text);
   const auto split = split_number<double>(trimmed, Kind{"number", "0.5"});
-  if (!split || !split->unit.empty()) throw UnitError(fmt::format("expected a number, got '{}'", text));
+  if (!split || !split->unit.empty()) throw UnitError(fmt::format("expected a number, got {}", quote_input(text)));
   return split->value;
 }
 

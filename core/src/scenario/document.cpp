@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
 #include "parser.h"
@@ -162,12 +163,67 @@ void check_single_document(const std::string& text, const SourceLocation& origin
     const std::string found = pos < text.size() ? fmt::format("'{}'", text[pos]) : "end of input";
     throw YAML::ParserException(*stalled_at, fmt::format("unexpected {}", found));
   }
-  if (marks.size() > 1)
-    throw ScenarioError(origin, key_path, fmt::format("{} holds more than one YAML document", what));
+  if (marks.size() > 1) {
+    if (origin.file == kSetLocation.file)
+      throw ScenarioError(origin, key_path, fmt::format("{} holds a second YAML document; only one is allowed", what));
+    const SourceLocation second{origin.file, marks[1].line + 1, marks[1].column + 1};
+    throw ScenarioError(second, key_path,
+                        fmt::format("{} holds a second YAML document here; only one is allowed", what));
+  }
+}
+
+// The key a line of a block map starts with ("  - name: x" -> "name"), if short.
+std::string written_key(std::string_view line) {
+  std::string_view written = trim(line);
+  while (written.starts_with("- ")) written = trim(written.substr(2));
+  const auto colon = written.find(':');
+  if (colon == std::string_view::npos || colon > kQuotedInputCharacters) return "";
+  return std::string(trim(written.substr(0, colon)));
+}
+
+// The key of the line at `line_start`, or else of the nearest line above it that is
+// indented less (the map or list holding it).
+std::string enclosing_key(std::string_view text, std::size_t line_start) {
+  const auto indent = [](std::string_view line) { return std::min(line.find_first_not_of(' '), line.size()); };
+  const std::size_t line_end = std::min(text.find('\n', line_start), text.size());
+  const std::size_t own_indent = indent(text.substr(line_start, line_end - line_start));
+  std::string key = written_key(text.substr(line_start, line_end - line_start));
+  for (std::size_t next = line_start; key.empty() && next > 0;) {
+    const std::size_t newline = next - 1;  // ends the line above
+    const std::size_t before = newline == 0 ? std::string_view::npos : text.rfind('\n', newline - 1);
+    const std::size_t begin = before == std::string_view::npos ? 0 : before + 1;
+    const std::string_view line = text.substr(begin, newline - begin);
+    if (!trim(line).empty() && indent(line) < own_indent) key = written_key(line);
+    next = begin;
+  }
+  return key;
+}
+
+// Refuses a line longer than kMaxValueCharacters before yaml-cpp reads it, naming
+// the key the line starts with (or, for a `--set` value, the key set).
+void check_line_lengths(std::string_view text, const SourceLocation& origin, const std::string& key_path) {
+  int line = 1;
+  for (std::size_t start = 0; start < text.size(); ++line) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view content = text.substr(start, end - start);
+    if (content.size() > kMaxValueCharacters) {
+      SourceLocation where = origin;
+      std::string key = key_path;
+      if (where.file != kSetLocation.file) {
+        where.line = line;
+        key = enclosing_key(text, start);
+      }
+      throw ScenarioError(
+          where, key,
+          fmt::format("the line holds {} characters, more than a value may ({})", content.size(), kMaxValueCharacters));
+    }
+    start = end + 1;
+  }
 }
 
 YAML::Node load_yaml(std::string_view text, const SourceLocation& origin, const std::string& key_path,
                      std::string_view what) {
+  check_line_lengths(text, origin, key_path);
   const std::string owned(text);
   try {
     check_single_document(owned, origin, key_path, what);
@@ -190,11 +246,13 @@ struct ScenarioDocument::Impl {
   YAML::Node root;
   std::vector<Override> overrides;  // applied in this order
   std::vector<YAML::Node> created;  // nodes set() made
+  bool written_empty;               // the text held no scenario
 
   Impl(std::string origin_, std::string text_)
       : origin(std::move(origin_)),
         text(std::move(text_)),
-        root(load_yaml(text, SourceLocation{origin, 0, 0}, "", "the file")) {}
+        root(load_yaml(text, SourceLocation{origin, 0, 0}, "", "the file")),
+        written_empty(!root.IsDefined() || root.IsNull()) {}
 
   // yaml-cpp nodes share structure when copied, and YAML::Clone drops marks; so a
   // copy re-reads the text and replays the overrides.
@@ -213,6 +271,13 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
   if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
     throw ScenarioError(kSetLocation, path, "empty key in path");
   }
+  // A file that is no map is the file's mistake, whatever is set in it.
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    const YAML::Mark mark = root.Mark();
+    throw ScenarioError(
+        SourceLocation{origin, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1}, "",
+        fmt::format("expected a map, got {}", describe_yaml_node(root)));
+  }
   YAML::Node replacement = load_yaml(value, kSetLocation, path, "the value");
   if (!root.IsDefined() || root.IsNull()) {
     root = YAML::Node(YAML::NodeType::Map);
@@ -229,13 +294,14 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
     if (current.IsSequence()) {
       const auto index = parse_unsigned_integer(segment);
       if (!index) {
-        throw ScenarioError(kSetLocation, path,
-                            fmt::format("'{}' is a list; expected an index, got '{}'", walked, segment));
+        throw ScenarioError(
+            kSetLocation, path,
+            fmt::format("{} is a list; expected an index, got {}", quote_input(walked), quote_input(segment)));
       }
       if (*index >= current.size()) {
         throw ScenarioError(
             kSetLocation, path,
-            fmt::format("index {} is past the end of '{}' ({} entries)", *index, walked, current.size()));
+            fmt::format("index {} is past the end of {} ({} entries)", *index, quote_input(walked), current.size()));
       }
       const auto position = static_cast<std::size_t>(*index);
       if (last) {
@@ -257,8 +323,9 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
         current.reset(next);
       }
     } else {
-      throw ScenarioError(kSetLocation, path,
-                          fmt::format("'{}' is a value, not a map or a list", walked.empty() ? "(top)" : walked));
+      throw ScenarioError(
+          kSetLocation, path,
+          fmt::format("{} is a value, not a map or a list", quote_input(walked.empty() ? "(top)" : walked)));
     }
     walked = join_key_path(walked, segment);
   }
@@ -268,10 +335,10 @@ void ScenarioDocument::Impl::set(std::string_view path_text, std::string_view va
 Override parse_override(std::string_view text) {
   const auto equals = text.find('=');
   if (equals == std::string_view::npos) {
-    throw ScenarioError(kSetLocation, "", fmt::format("expected key.path=value, got '{}'", text));
+    throw ScenarioError(kSetLocation, "", fmt::format("expected key.path=value, got {}", quote_input(text)));
   }
   Override result{std::string(trim(text.substr(0, equals))), std::string(trim(text.substr(equals + 1)))};
-  if (result.path.empty()) throw ScenarioError(kSetLocation, "", fmt::format("no key path in '{}'", text));
+  if (result.path.empty()) throw ScenarioError(kSetLocation, "", fmt::format("no key path in {}", quote_input(text)));
   const auto segments = split_path(result.path);
   if (std::any_of(segments.begin(), segments.end(), [](const std::string& s) { return s.empty(); })) {
     throw ScenarioError(kSetLocation, result.path, "empty key in path");
@@ -313,7 +380,8 @@ void ScenarioDocument::apply(const std::vector<Override>& overrides) {
 }
 
 Scenario ScenarioDocument::parse() const {
-  const scenario_parsing::DocumentView view{impl_->origin, impl_->root, impl_->overrides, impl_->created};
+  const scenario_parsing::DocumentView view{impl_->origin, impl_->root, impl_->overrides, impl_->created,
+                                            impl_->written_empty};
   try {
     return scenario_parsing::Parser(view).parse();
   } catch (const YAML::Exception& error) {

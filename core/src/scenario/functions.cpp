@@ -1,6 +1,7 @@
 // The functions section: service time, payload, response and deadline of each function.
 #include "parser.h"
 
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/service_time_grammar.h"
 
 #include <fmt/format.h>
@@ -59,7 +60,7 @@ std::vector<FunctionSpec> Parser::parse_functions(const YAML::Node& node, const 
         leaves_view_deadlines_.emplace_back(static_cast<std::uint32_t>(functions.size()), deadline);
       } else if (!written.empty() && std::isalpha(static_cast<unsigned char>(written.front()))) {
         fail(deadline, map.path("deadline"),
-             fmt::format("expected a positive duration or until_leaves_view, got '{}'", written));
+             fmt::format("expected a positive duration or until_leaves_view, got {}", quote_input(written)));
       } else {
         function.deadline = duration(deadline, map.path("deadline"), Bound::positive);
       }

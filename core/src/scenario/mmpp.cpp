@@ -46,10 +46,11 @@ void Parser::parse_mmpp_transitions(const YAML::Node& node, const std::string& p
     for (std::size_t j = 0; j < n; ++j) {
       const std::string entry_path = join_key_path(row_path, std::to_string(j));
       const double p = number(row[j], entry_path, Bound::non_negative);
-      if (p > 1) fail(row[j], entry_path, fmt::format("must be a probability in [0, 1], got '{}'", row[j].Scalar()));
+      if (p > 1)
+        fail(row[j], entry_path, fmt::format("must be a probability in [0, 1], got {}", quote_input(row[j].Scalar())));
       if (i == j && p != 0) {
         fail(row[j], entry_path,
-             fmt::format("must be 0 (a sojourn always ends in another state), got '{}'", row[j].Scalar()));
+             fmt::format("must be 0 (a sojourn always ends in another state), got {}", quote_input(row[j].Scalar())));
       }
       probabilities.push_back(p);
     }

@@ -45,7 +45,8 @@ UplinkSpec Parser::parse_uplink(const YAML::Node& node, const std::string& path)
     const YAML::Node given = map.get("bandwidth");
     uplink.bandwidth_bps = bandwidth(given, map.path("bandwidth"));
     if (uplink.bandwidth_bps <= 0) {
-      fail(given, map.path("bandwidth"), fmt::format("expected a positive bandwidth, got '{}'", given.Scalar()));
+      fail(given, map.path("bandwidth"),
+           fmt::format("expected a positive bandwidth, got {}", quote_input(given.Scalar())));
     }
   }
   if (map.has("latency")) uplink.latency = duration(map.get("latency"), map.path("latency"), Bound::non_negative);

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "keys.h"
@@ -28,6 +29,7 @@ struct DocumentView {
   const YAML::Node& root;
   const std::vector<Override>& overrides;
   const std::vector<YAML::Node>& created;  // nodes that exist only because of set()
+  bool written_empty;                      // the text held no scenario at all
 };
 
 // "poisson", "mmpp", "trace", "traffic", as scenario files write them.
@@ -41,6 +43,8 @@ class Parser final : public ConfigReader {
   Scenario parse();
 
   SourceLocation where(const YAML::Node& node, const std::string& path) const override;
+  [[noreturn]] void fail_unknown_key(const YAML::Node& key, const std::string& path,
+                                     std::span<const std::string_view> known) const override;
 
   std::uint32_t camera_index(const YAML::Node& node, const std::string& path) const;
   // A non-empty list of distinct camera indices.

@@ -41,10 +41,11 @@ std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std
       const std::string key_path = join_key_path(item_path, key);
       if (key == "name") {
         spec.name = text(entry.second, key_path, "a policy name");
-        if (!is_identifier(spec.name)) fail(entry.second, key_path, fmt::format("not a policy name: '{}'", spec.name));
+        if (!is_identifier(spec.name))
+          fail(entry.second, key_path, fmt::format("not a policy name: {}", quote_input(spec.name)));
         continue;
       }
-      if (!is_identifier(key)) fail(entry.first, key_path, fmt::format("not a parameter name: '{}'", key));
+      if (!is_identifier(key)) fail(entry.first, key_path, fmt::format("not a parameter name: {}", quote_input(key)));
       if (std::any_of(spec.params.begin(), spec.params.end(), [&](const auto& p) { return p.first == key; })) {
         fail(entry.first, key_path, "duplicate key");
       }
@@ -60,14 +61,16 @@ std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std
 PolicySpec Parser::parse_compact_policy(const YAML::Node& node, const std::string& path) const {
   const std::string written = node.Scalar();
   const auto malformed = [&](std::string_view why) {
-    fail(node, path, fmt::format("malformed policy '{}': {} (expected NAME or NAME(key=value,...))", written, why));
+    fail(node, path,
+         fmt::format("malformed policy {}: {} (expected NAME or NAME(key=value,...))", quote_input(written), why));
   };
   PolicySpec spec;
   spec.where = where(node, path);
   const std::string_view text_view = trim(written);
   const auto open = text_view.find('(');
   spec.name = std::string(trim(text_view.substr(0, open)));
-  if (!is_identifier(spec.name)) malformed(spec.name.empty() ? "no name" : fmt::format("bad name '{}'", spec.name));
+  if (!is_identifier(spec.name))
+    malformed(spec.name.empty() ? "no name" : fmt::format("bad name {}", quote_input(spec.name)));
   if (open == std::string_view::npos) return spec;
   if (text_view.back() != ')') malformed("no closing ')'");
   const std::string_view inside = text_view.substr(open + 1, text_view.size() - open - 2);
@@ -78,14 +81,15 @@ PolicySpec Parser::parse_compact_policy(const YAML::Node& node, const std::strin
     const std::string_view item =
         trim(inside.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     const auto equals = item.find('=');
-    if (equals == std::string_view::npos) malformed(fmt::format("'{}' is not key=value", item));
+    if (equals == std::string_view::npos) malformed(fmt::format("{} is not key=value", quote_input(item)));
     std::string key(trim(item.substr(0, equals)));
     std::string value(trim(item.substr(equals + 1)));
-    if (!is_identifier(key)) malformed(fmt::format("bad parameter name '{}'", key));
-    if (value.empty()) malformed(fmt::format("no value for '{}'", key));
-    if (value.find_first_of("()") != std::string::npos) malformed(fmt::format("stray parenthesis in '{}'", item));
+    if (!is_identifier(key)) malformed(fmt::format("bad parameter name {}", quote_input(key)));
+    if (value.empty()) malformed(fmt::format("no value for {}", quote_input(key)));
+    if (value.find_first_of("()") != std::string::npos)
+      malformed(fmt::format("stray parenthesis in {}", quote_input(item)));
     if (std::any_of(spec.params.begin(), spec.params.end(), [&](const auto& p) { return p.first == key; })) {
-      malformed(fmt::format("parameter '{}' given twice", key));
+      malformed(fmt::format("parameter {} given twice", quote_input(key)));
     }
     spec.params.emplace_back(std::move(key), std::move(value));
     if (comma == std::string_view::npos) break;

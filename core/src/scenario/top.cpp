@@ -13,7 +13,8 @@ namespace keys = scenario_keys;
 
 Scenario Parser::parse() {
   const YAML::Node& root = doc_.root;
-  if (!root.IsDefined() || root.IsNull()) {
+  // Run settings written into an empty file do not make it a scenario.
+  if (doc_.written_empty || !root.IsDefined() || root.IsNull()) {
     throw ScenarioError(SourceLocation{doc_.origin, 1, 1}, "",
                         "the scenario is empty (expected a map with name, duration, cluster, functions, workload)");
   }
@@ -61,6 +62,20 @@ SourceLocation Parser::where(const YAML::Node& node, const std::string& path) co
     if (node.is(created)) return kSetLocation;
   }
   return ConfigReader::where(node, path);
+}
+
+void Parser::fail_unknown_key(const YAML::Node& key, const std::string& path,
+                              std::span<const std::string_view> known) const {
+  // A key that is not in the text was made by `--set a.b.c=...`: named as given.
+  if (key.Mark().is_null()) {
+    for (const auto& o : doc_.overrides) {
+      if (o.path == path || (o.path.starts_with(path) && o.path[path.size()] == '.')) {
+        throw ScenarioError(kSetLocation, o.path,
+                            fmt::format("unknown key {} (expected one of: {})", quote_input(path), comma_list(known)));
+      }
+    }
+  }
+  ConfigReader::fail_unknown_key(key, path, known);
 }
 
 std::uint32_t Parser::camera_index(const YAML::Node& node, const std::string& path) const {

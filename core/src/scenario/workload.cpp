@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/trace_csv.h"
 
 namespace fogsched::scenario_parsing {
@@ -51,7 +52,7 @@ std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const s
         names.reserve(functions.size());
         for (const auto& f : functions) names.push_back(f.name);
         fail(map.get("function"), map.path("function"),
-             fmt::format("unknown function '{}' (functions: {})", entry.function, fmt::join(names, ", ")));
+             fmt::format("unknown function {} (functions: {})", quote_input(entry.function), fmt::join(names, ", ")));
       }
       entry.function_index = static_cast<std::uint32_t>(found - functions.begin());
     }
@@ -254,14 +255,15 @@ void Parser::read_trace(const ConfigMap& map, const Scenario& scenario, ArrivalS
   arrivals.trace_file = resolved.lexically_normal().string();
   std::error_code error;
   if (!std::filesystem::is_regular_file(resolved, error)) {
-    fail(file, path, fmt::format("cannot read '{}' (no such file: '{}')", written, arrivals.trace_file));
+    fail(file, path,
+         fmt::format("cannot read {} (no such file: '{}')", quote_input(written), arrivals.trace_file));
   }
   try {
     auto trace = std::make_shared<const Trace>(read_trace_csv(arrivals.trace_file));
     arrivals.trace_functions = resolve_trace(*trace, scenario);
     arrivals.trace = std::move(trace);
   } catch (const ScenarioError& csv_error) {
-    if (csv_error.where().line == 0) fail(file, path, fmt::format("'{}': {}", written, csv_error.problem()));
+    if (csv_error.where().line == 0) fail(file, path, fmt::format("{}: {}", quote_input(written), csv_error.problem()));
     throw ScenarioError(csv_error.where(), path, csv_error.problem());
   }
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "fogsched/core/quote_input.h"
 #include "fogsched/core/units.h"
 #include "fogsched/live/wire.h"
 #include "gateway_answers.h"
@@ -36,16 +37,28 @@ std::string canonical_header_name(std::string_view name) {
   return canonical;
 }
 
-// The service time a caller asks a synthetic function for, in seconds; none when the
-// header is absent or not a finite, non-negative number.
-std::optional<Duration> requested_service_time(const Request& request) {
-  auto it = request.find(beast::string_view(wire::kServiceSecondsHeader.data(), wire::kServiceSecondsHeader.size()));
-  if (it == request.end()) return std::nullopt;
+// The service time a caller names in seconds (none when the header is absent), or why
+// the value is unusable. Kept in seconds: a huge value must not reach nanoseconds, and
+// without an exec_timeout to cut it short, one nanoseconds cannot hold is refused.
+struct NamedServiceTime {
+  std::optional<double> seconds;
+  std::string error;
+};
+
+NamedServiceTime named_service_time(const Request& request, bool bounded) {
+  const std::string_view header = wire::kServiceSecondsHeader;
+  auto it = request.find(beast::string_view(header.data(), header.size()));
+  if (it == request.end()) return {};
   const std::string text(it->value());
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds < 0) return std::nullopt;
-  return from_seconds(seconds);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds < 0)
+    return {std::nullopt,
+            fmt::format("{}: {} is not a finite, non-negative number of seconds\n", header, quote_input(text))};
+  if (!bounded && seconds >= to_seconds(Duration::max()))
+    return {std::nullopt, fmt::format("{}: {} is beyond the longest service time, {:.0f} s\n", header,
+                                      quote_input(text), to_seconds(Duration::max()))};
+  return {seconds, {}};
 }
 
 Response exec_timeout_response(const Function& function, const Request& request) {
@@ -73,10 +86,16 @@ asio::awaitable<Response> FunctionHost::State::run_synthetic(Function& function,
   const auto began = std::chrono::steady_clock::now();
   // The caller may name the service time (`fogsched load` sends the simulator's
   // draw, so a live run and its simulation share their service demands).
-  const std::optional<Duration> requested = requested_service_time(request);
-  const Duration service_time = requested ? *requested : function.sampler->draw();
   const Duration exec_timeout = function.spec.exec_timeout;
-  const bool times_out = exec_timeout > Duration::zero() && service_time > exec_timeout;
+  const bool bounded = exec_timeout > Duration::zero();
+  const NamedServiceTime named = named_service_time(request, bounded);
+  if (!named.error.empty()) co_return text_response(http::status::bad_request, named.error, request);
+  // A named time is compared in seconds, so only one within the bound is converted.
+  const bool times_out_named = named.seconds && bounded && *named.seconds > to_seconds(exec_timeout);
+  const Duration service_time = times_out_named ? exec_timeout
+                                : named.seconds ? from_seconds(*named.seconds)
+                                                : function.sampler->draw();
+  const bool times_out = times_out_named || (bounded && service_time > exec_timeout);
   if (service_time > Duration::zero()) {
     asio::steady_timer timer(co_await asio::this_coro::executor, times_out ? exec_timeout : service_time);
     co_await timer.async_wait(asio::use_awaitable);

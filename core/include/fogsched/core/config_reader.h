@@ -59,8 +59,8 @@ class ConfigReader {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& problem) const;
   // "unknown key (expected one of: a, b)", at the key.
-  [[noreturn]] void fail_unknown_key(const YAML::Node& key, const std::string& path,
-                                     std::span<const std::string_view> known) const;
+  [[noreturn]] virtual void fail_unknown_key(const YAML::Node& key, const std::string& path,
+                                             std::span<const std::string_view> known) const;
 
   // ---- maps and lists ----------------------------------------------------------
 

@@ -5,6 +5,7 @@
 // A ScenarioDocument keeps the scenario as written (the YAML tree), so overrides
 // (`--set key.path=value`, Python's scenario.set()) edit the text form and are
 // validated by the same parser as the file itself.
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,10 @@
 #include "fogsched/core/scenario.h"
 
 namespace fogsched {
+
+// The longest line a scenario text (a file, a `--set` value) may hold, and so the
+// longest value; yaml-cpp's cost grows faster than the length of a line.
+inline constexpr std::size_t kMaxValueCharacters = 64 * 1024;
 
 // One `--set key.path=value` override. Sequence elements are addressed by index
 // ("workload.0.arrivals.rate").
