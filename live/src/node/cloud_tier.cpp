@@ -35,11 +35,9 @@ asio::awaitable<bool> SchedulerNode::Impl::offload(Answer& answer, const Request
   answer.hops = invocation.hops + 1;
   if (!ran) {
     // Sent, then lost: it may have run there, so it is not run again here.
-    const bool timed_out = ran.failure == ClientFailure::timeout;
     answer.outcome = Outcome::failed;
     answer.response =
-        node_failure(timed_out ? http::status::gateway_timeout : http::status::bad_gateway,
-                     timed_out ? wire::kFailureCloudTimeout : wire::kFailureCloudBroken, ran.message, request);
+        lost_after_sending(ran, wire::kFailureCloudTimeout, wire::kFailureCloudBroken, ran.message, request);
     co_return true;
   }
   // A full cloud refuses as any watchdog does: the call did not run, and, as in the

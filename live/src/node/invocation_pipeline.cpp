@@ -143,10 +143,8 @@ asio::awaitable<Answer> SchedulerNode::Impl::schedule(const Request& request, co
         } else {
           answer.decision = DecisionKind::forward;
           answer.ran_on = decision.peer;
-          const bool timed_out = forwarded.failure == ClientFailure::timeout;
-          answer.response = node_failure(timed_out ? http::status::gateway_timeout : http::status::bad_gateway,
-                                         timed_out ? wire::kFailurePeerTimeout : wire::kFailurePeerBroken,
-                                         forwarded.message, request);
+          answer.response = lost_after_sending(forwarded, wire::kFailurePeerTimeout, wire::kFailurePeerBroken,
+                                               forwarded.message, request);
         }
         answer.outcome = Outcome::failed;
         co_return answer;
@@ -256,10 +254,16 @@ Response SchedulerNode::Impl::gateway_failure(const ClientResult& ran, const Req
     return node_failure(http::status::bad_gateway, wire::kFailureGatewayUnavailable,
                         fmt::format("the gateway did not answer ({})", ran.message), request);
   }
+  return lost_after_sending(ran, wire::kFailureGatewayTimeout, wire::kFailureGatewayBroken,
+                            fmt::format("the gateway did not answer ({})", ran.message), request);
+}
+
+Response SchedulerNode::Impl::lost_after_sending(const ClientResult& ran, std::string_view timeout_reason,
+                                                 std::string_view broken_reason, std::string_view why,
+                                                 const Request& request) {
   const bool timed_out = ran.failure == ClientFailure::timeout;
   return node_failure(timed_out ? http::status::gateway_timeout : http::status::bad_gateway,
-                      timed_out ? wire::kFailureGatewayTimeout : wire::kFailureGatewayBroken,
-                      fmt::format("the gateway did not answer ({})", ran.message), request);
+                      timed_out ? timeout_reason : broken_reason, why, request);
 }
 
 Response SchedulerNode::Impl::reject(const Request& request, const std::string& function) const {

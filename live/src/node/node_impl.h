@@ -190,6 +190,10 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   static Outcome outcome_of_peer_answer(const Response& response);
   // A 502, 503 or 504 the node makes itself, marked with wire::kFailureHeader.
   Response node_failure(http::status status, std::string_view reason, std::string_view why, const Request& request);
+  // A call that was sent and then lost (it may have run): 504 with `timeout_reason`
+  // when it timed out, else 502 with `broken_reason`.
+  Response lost_after_sending(const ClientResult& ran, std::string_view timeout_reason, std::string_view broken_reason,
+                              std::string_view why, const Request& request);
   Response gateway_unavailable(const Request& request);
   // A call the local gateway did not answer, counted: the node-made failure.
   Response gateway_failure(const ClientResult& ran, const Request& request);
