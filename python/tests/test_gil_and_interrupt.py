@@ -27,7 +27,8 @@ def test_another_python_thread_progresses_during_a_run():
     counter.start()
     try:
         started = time.monotonic()
-        fogsched.run(CITY, replications=2, duration="1min", threads=1)
+        # About 1.5 s of work on one thread: long enough to tell on a fast machine.
+        fogsched.run(CITY, replications=2, duration="10min", threads=1)
         ended = time.monotonic()
     finally:
         stop.set()
