@@ -53,9 +53,9 @@ test-asan: deps
 # Live mode under ThreadSanitizer, in build-tsan: the live suites (ctest label
 # `live`), then the faults-under-load test against that build's `fogsched`. Only
 # those targets are built. A report fails the run (TSan's exit status 66; the faults
-# test reads every process's stderr); tests/tsan.supp names the known false positives.
+# test reads every process's stderr). Nothing is suppressed.
 LIVE_TESTS := $(basename $(notdir $(wildcard tests/live_*_test.cpp)))
-TSAN_ENV   := TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp second_deadlock_stack=1"
+TSAN_ENV   := TSAN_OPTIONS="second_deadlock_stack=1"
 
 test-tsan: deps
 	$(call configure,$(TSAN_BUILD_DIR),RelWithDebInfo,-DFOGSCHED_SANITIZE=thread -DFOGSCHED_BUILD_PYTHON=OFF -DFOGSCHED_BUILD_BENCH=OFF)

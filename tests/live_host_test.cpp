@@ -511,10 +511,12 @@ class CallbackReceiver {
       : server_(contexts, parse_listen_address("127.0.0.1:0"), {},
                 [this](Request request, ClientInfo) -> asio::awaitable<Response> {
                   {
+                    // Notified under the lock: the waiter may destroy the receiver as
+                    // soon as it has the lock back.
                     std::lock_guard lock(mutex_);
                     received_.push_back(request);
+                    arrived_.notify_all();
                   }
-                  arrived_.notify_all();
                   co_return text_response(http::status::ok, "thanks", request);
                 }) {
     server_.start();

@@ -114,11 +114,8 @@ class Cluster:
         self.node_ports = [free_port() for _ in range(self.size)]
         for i in range(self.size):
             self.host_ports.append(self._start_host(f"host-{i}", {"functions": self.functions}, secrets))
-        cloud_args = []
         if self.cloud is not None:
             self.cloud_port = self._start_host("cloud", self.cloud, secrets)
-            cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
-        self._node_args = [*cloud_args, *self.node_args]
         for i in range(self.size):
             self.nodes.append(self._start_node(i))
         return self
@@ -127,13 +124,17 @@ class Cluster:
         """Starts node i on its port, its host as gateway, every other node as a peer."""
         secrets = self.directory / "secrets"
         peers = ",".join(f"http://127.0.0.1:{p}" for j, p in enumerate(self.node_ports) if j != i)
+        cloud_args = []
+        if self.cloud_port is not None:
+            cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
         node = self._popen(
             f"n{i}",
             [CLI, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
              "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
              "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
              "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
-             "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s", *self._node_args])
+             "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s", *cloud_args,
+             *self.node_args])
         wait_listening(node, f"node {i}", self.stderr_file(f"n{i}"))
         return node
 

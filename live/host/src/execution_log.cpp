@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <iostream>
 #include <string>
@@ -33,8 +32,7 @@ void ExecutionLog::record(std::string_view call_id, std::string_view function) {
   line += '\n';
   if (::write(descriptor_, line.data(), line.size()) == static_cast<ssize_t>(line.size())) return;
   // A full disk must not stop the host; it is said once.
-  static std::atomic<bool> reported{false};
-  if (!reported.exchange(true)) {
+  if (!write_failure_reported_.exchange(true)) {
     std::cerr << fmt::format("execution log {}: a line could not be written: {}\n", file_.string(),
                              std::generic_category().message(errno));
   }

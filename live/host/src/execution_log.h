@@ -2,6 +2,7 @@
 // The host's execution log (`execution_log` in the functions file): one JSON line per
 // call handed to a function, written as the call starts, so that a test can tell
 // which call ids ran and how often, whatever became of their answers.
+#include <atomic>
 #include <filesystem>
 #include <string_view>
 
@@ -24,6 +25,7 @@ class ExecutionLog {
  private:
   std::filesystem::path file_;
   int descriptor_ = -1;
+  std::atomic<bool> write_failure_reported_{false};
 };
 
 }  // namespace fogsched::live
