@@ -3,6 +3,7 @@
 BUILD_DIR      := build
 ASAN_BUILD_DIR := build-asan
 TSAN_BUILD_DIR := build-tsan
+FUZZ_BUILD_DIR := build-fuzz
 JOBS           := $(shell nproc 2>/dev/null || echo 2)
 # Debian's interpreter: the one the module is built for and python3-* installs into.
 PYTHON         := /usr/bin/python3
@@ -83,7 +84,39 @@ bench-live:
 	$(PYTHON) bench/live/bench_live.py --build-dir $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+
+# libFuzzer targets (fuzz/, docs/building.md "Fuzzing"), built by clang-14 with
+# ASan and UBSan in $(FUZZ_BUILD_DIR); each runs FUZZ_SECONDS on a working corpus,
+# $(FUZZ_BUILD_DIR)/corpus/TARGET, seeded from the checked-in fuzz/corpus/TARGET.
+# `make fuzz-merge` adds the working inputs that reach new code to fuzz/corpus.
+# FUZZ_TARGETS picks some: `make fuzz FUZZ_TARGETS=fuzz_units FUZZ_SECONDS=600`.
+.PHONY: fuzz fuzz-build fuzz-merge
+FUZZ_SECONDS := 60
+FUZZ_TARGETS := fuzz_scenario fuzz_node_config fuzz_host_config fuzz_units fuzz_node_http
+# A found crash stops the run; its input is saved as $(FUZZ_BUILD_DIR)/artifacts/TARGET/crash-*.
+FUZZ_FLAGS = -timeout=30 -rss_limit_mb=4096 -artifact_prefix=$(FUZZ_BUILD_DIR)/artifacts/$$target/ \
+  $$(if [ -f fuzz/$$target.dict ]; then echo -dict=fuzz/$$target.dict; fi)
+
+FUZZ_CMAKE_FLAGS := -DFOGSCHED_FUZZ=ON -DFOGSCHED_BUILD_PYTHON=OFF -DFOGSCHED_BUILD_BENCH=OFF -DFOGSCHED_MIMALLOC=OFF
+
+fuzz-build:
+	./scripts/install-deps.sh --fuzz
+	export CC=clang-14 CXX=clang++-14; $(call configure,$(FUZZ_BUILD_DIR),RelWithDebInfo,$(FUZZ_CMAKE_FLAGS))
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$target $(FUZZ_BUILD_DIR)/artifacts/$$target && \
+	  $(FUZZ_BUILD_DIR)/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	    $(FUZZ_BUILD_DIR)/corpus/$$target fuzz/corpus/$$target || exit 1; \
+	done
+
+fuzz-merge: fuzz-build
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$target $(FUZZ_BUILD_DIR)/artifacts/$$target && \
+	  $(FUZZ_BUILD_DIR)/fuzz/$$target -merge=1 $(FUZZ_FLAGS) fuzz/corpus/$$target $(FUZZ_BUILD_DIR)/corpus/$$target || exit 1; \
+	done
 
 # Style and static checks over the C++ sources: clang-format in check mode on every
 # tracked source (.clang-format), then clang-tidy (.clang-tidy) on every translation

@@ -97,6 +97,7 @@ int analyze_command(const SimulationArgs& args) {
 
   sim::RunOptions options;
   options.threads = args.threads;
+  announce_cost(prepared.scenario, prepared.policies, options);
   std::optional<ProgressBar> progress;
   attach_run_control(options, progress);
   const sim::RunOutput output = sim::run_scenario(prepared.scenario, prepared.policies, options);

@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
     return cli::report(cli::kExitBadInput, e.what());
   } catch (const PolicyError& e) {
     return cli::report(cli::kExitBadInput, e.what());
+  } catch (const ResourceError& e) {
+    return cli::report(cli::kExitBadInput, e.what());
   } catch (const UnitError& e) {
     return cli::report(cli::kExitBadInput, e.what());
   } catch (const app::SettingError& e) {  // named as its option

@@ -68,6 +68,7 @@ int run_command(const RunArgs& args) {
   sim::RunOptions options;
   options.threads = args.threads;
   options.keep_trace = args.trace_path.has_value();
+  announce_cost(prepared.scenario, prepared.policies, options);
   std::optional<ProgressBar> progress;
   attach_run_control(options, progress);
   const sim::RunOutput output = sim::run_scenario(prepared.scenario, prepared.policies, options);

@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,12 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs 
 
 void request_cancel(int /*signal*/) { g_cancel_requested.store(true); }
 
+// "about 3.5 min", or "under a second".
+std::string seconds_phrase(double seconds) {
+  const std::string rough = sim::format_rough_seconds(seconds);
+  return seconds < 1 ? rough : "about " + rough;
+}
+
 }  // namespace
 
 void install_cancel_handlers() {
@@ -26,21 +34,52 @@ void install_cancel_handlers() {
   std::signal(SIGTERM, request_cancel);
 }
 
-void ProgressBar::update(double fraction) {
+std::string describe_cost(const sim::RunCost& cost, const sim::RunOptions& options) {
+  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  return fmt::format("about {} events, {} with {} {}, about {} of memory", sim::format_rough_count(*cost.events),
+                     seconds_phrase(*cost.seconds), threads, threads == 1 ? "thread" : "threads",
+                     sim::format_rough_bytes(static_cast<double>(cost.memory_bytes)));
+}
+
+void announce_cost(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
+                   const sim::RunOptions& options) {
+  const sim::RunCost cost = sim::checked_estimate(scenario, policies, options);
+  std::fputs(fmt::format("fogsched: estimate: {}\n", describe_cost(cost, options)).c_str(), stderr);
+  if (*cost.seconds >= kLongRunSeconds) {
+    std::fputs(fmt::format("fogsched: warning: this run will take about {}; Ctrl-C stops it\n",
+                           sim::format_rough_seconds(*cost.seconds))
+                   .c_str(),
+               stderr);
+  }
+}
+
+std::string format_progress(double fraction, std::chrono::duration<double> elapsed) {
   constexpr int kWidth = 40;
-  const int percent = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 100.0);
-  if (percent == last_percent_) return;
-  last_percent_ = percent;
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  const int percent = static_cast<int>(fraction * 100.0);
   const int filled = percent * kWidth / 100;
-  std::fputs(fmt::format("\r[{}{}] {:3d} %", std::string(static_cast<std::size_t>(filled), '#'),
-                         std::string(static_cast<std::size_t>(kWidth - filled), '.'), percent)
-                 .c_str(),
-             stderr);
+  std::string text = fmt::format("[{}{}] {:3d} %", std::string(static_cast<std::size_t>(filled), '#'),
+                                 std::string(static_cast<std::size_t>(kWidth - filled), '.'), percent);
+  // The pace so far, once there is enough of it to go by.
+  if (fraction >= 0.001 && fraction < 1 && elapsed.count() >= 1) {
+    text += "  ETA " + sim::format_rough_seconds(elapsed.count() * (1 - fraction) / fraction);
+  }
+  return text;
+}
+
+void ProgressBar::update(double fraction) {
+  furthest_ = std::max(furthest_, fraction);
+  std::string text = format_progress(furthest_, std::chrono::steady_clock::now() - started_);
+  if (text == shown_) return;
+  // Padded over the previous text, which may have been longer.
+  const std::size_t width = std::max(text.size(), shown_.size());
+  std::fputs(fmt::format("\r{:<{}}", text, width).c_str(), stderr);
   std::fflush(stderr);
+  shown_ = std::move(text);
 }
 
 ProgressBar::~ProgressBar() {
-  if (last_percent_ >= 0) std::fputs("\n", stderr);
+  if (!shown_.empty()) std::fputs("\n", stderr);
 }
 
 void attach_run_control(sim::RunOptions& options, std::optional<ProgressBar>& progress) {

@@ -15,6 +15,7 @@
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
 #include "plural.h"
+#include "run_control.h"
 #include "simulation_args.h"
 
 namespace fogsched::cli {
@@ -137,6 +138,11 @@ int validate_command(const ScenarioArgs& args) {
                       faults, plural(scenario.replications, "replication"), format_duration(scenario.duration),
                       format_duration(scenario.warmup), scenario.seed, scenario.hop_limit,
                       policies.size() == 1 ? "Policy" : "Policies", join(policy_names));
+  // Refused here, like `run` would, when it cannot fit; on one thread per core, as
+  // `run` runs by default.
+  sim::RunOptions options;
+  options.threads = 0;
+  text += fmt::format(" Estimate: {}.", describe_cost(sim::checked_estimate(scenario, policies, options), options));
   std::cout << wrap(text, 88);
   return kExitOk;
 }

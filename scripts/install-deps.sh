@@ -5,13 +5,16 @@
 #   --bench-live   also the load generator and proxy of `make bench-live` (wrk, nginx).
 #                  Debian's nginx package enables its own service on port 80; the
 #                  benchmark does not use it (it starts its own nginx on loopback).
+#   --fuzz         also the compiler and runtime of `make fuzz` (clang-14, libFuzzer).
 set -euo pipefail
 
 bench_live=false
+fuzz=false
 for arg in "$@"; do
   case "$arg" in
     --bench-live) bench_live=true ;;
-    *) echo "install-deps: unknown option '$arg' (expected --bench-live)" >&2; exit 2 ;;
+    --fuzz) fuzz=true ;;
+    *) echo "install-deps: unknown option '$arg' (expected --bench-live or --fuzz)" >&2; exit 2 ;;
   esac
 done
 
@@ -31,6 +34,9 @@ packages=(
 )
 if [[ "$bench_live" == true ]]; then
   packages+=(wrk nginx)
+fi
+if [[ "$fuzz" == true ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

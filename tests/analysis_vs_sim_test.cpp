@@ -6,10 +6,14 @@
 // Seeds and replications are stated per test; the standard error of a metric is the
 // sample standard deviation of its replication values over sqrt(replications).
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -211,10 +215,13 @@ workload:
 struct CommandResult {
   int exit_code = -1;
   std::string out;
+  std::string err;
 };
 
 CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string(FOGSCHED_CLI_PATH) + " analyze " + arguments + " 2>&1";
+  const std::filesystem::path err =
+      std::filesystem::path(::testing::TempDir()) / ("fogsched_analyze_stderr_" + std::to_string(::getpid()) + ".txt");
+  const std::string command = std::string(FOGSCHED_CLI_PATH) + " analyze " + arguments + " 2>" + err.string();
   CommandResult result;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) return result;
@@ -222,6 +229,9 @@ CommandResult run_cli(const std::string& arguments) {
   while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get()) != nullptr) result.out += buffer.data();
   const int status = pclose(pipe.release());
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err);
+  result.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::filesystem::remove(err);
   return result;
 }
 
@@ -229,7 +239,7 @@ const std::string kMarkovSmall = std::string(FOGSCHED_SOURCE_DIR) + "/scenarios/
 
 TEST(AnalyzeCommand, JsonHasSimulatedAndExactValuesPerPolicy) {
   const CommandResult r = run_cli(kMarkovSmall + " --json --duration 20min --replications 4 --threads 2");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["scenario"], "markov-small");
   ASSERT_EQ(doc["results"].size(), 4u);
@@ -272,10 +282,10 @@ TEST(AnalyzeCommand, TableNamesTheAssumptionsThatFail) {
 TEST(AnalyzeCommand, BadInputExitsWithTwo) {
   const CommandResult unknown = run_cli(kMarkovSmall + " --policy no_such_policy --duration 1min");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_THAT(unknown.out, HasSubstr("fogsched: unknown policy 'no_such_policy'"));
+  EXPECT_THAT(unknown.err, HasSubstr("fogsched: unknown policy 'no_such_policy'"));
   const CommandResult bad_set = run_cli(kMarkovSmall + " --set cluster.cameras.slots=x");
   EXPECT_EQ(bad_set.exit_code, 2);
-  EXPECT_THAT(bad_set.out, HasSubstr("--set: cluster.cameras.slots"));
+  EXPECT_THAT(bad_set.err, HasSubstr("--set: cluster.cameras.slots"));
 }
 
 }  // namespace

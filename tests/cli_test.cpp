@@ -65,10 +65,11 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliResult run(const std::vector<std::string>& args) const {
+  // `shell_prefix` runs first in the same shell ("ulimit -v ...; ").
+  CliResult run(const std::vector<std::string>& args, const std::string& shell_prefix = "") const {
     const fs::path out = dir_ / "stdout.txt";
     const fs::path err = dir_ / "stderr.txt";
-    std::string command = shell_quote(FOGSCHED_CLI_PATH);
+    std::string command = shell_prefix + shell_quote(FOGSCHED_CLI_PATH);
     for (const std::string& arg : args) command.append(" ").append(shell_quote(arg));
     command.append(" </dev/null >").append(shell_quote(out.string()));
     command.append(" 2>").append(shell_quote(err.string()));
@@ -362,6 +363,55 @@ TEST_F(CliTest, UnwritableOutputIsBadInput) {
       run(concat({"run", kErlangB, "--policy", "local", "--out", (blocker / "sub").string()}, kShortRun));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, StartsWith("fogsched: cannot create directory"));
+}
+
+// --- what a run will cost ------------------------------------------------------------
+
+// Under a 4 GB address-space limit, sizes that cannot fit are refused with the key
+// and the estimate, before anything is allocated (they used to abort on SIGABRT).
+TEST_F(CliTest, SizesThatCannotFitAreRefusedNamingTheKeyAndTheEstimate) {
+  const std::string limited = "ulimit -v 4000000; ";
+  const std::string overrides = (kScenarios / "empirical-service.yaml").string();  // has camera overrides
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"validate", overrides, "--set", "cluster.cameras.count=2147483647"},
+                                             {"run", overrides, "--set", "cluster.cameras.count=2147483647"},
+                                             {"validate", kCityDefault, "--set", "cluster.cameras.count=100000000"},
+                                             {"run", kCityDefault, "--set", "cluster.cameras.count=100000000"}}) {
+    const CliResult r = run(args, limited);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << "\n" << r.err;
+    EXPECT_THAT(r.err, MatchesRegex("fogsched: cluster\\.cameras\\.count: the run needs about [0-9.]+ [TPG]B of memory "
+                                    "for [0-9]+ cameras, more than the [0-9.]+ [GM]B this process can get; .*\n"));
+  }
+  const CliResult r = run({"run", kCityDefault, "--replications", "1000000", "--duration", "1s"}, limited);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, StartsWith("fogsched: replications: the run needs about "));
+  EXPECT_THAT(r.err, HasSubstr("for the results of 1000000 replications of 7 policies"));
+}
+
+TEST_F(CliTest, ValidateAndRunAnnounceTheEventsTimeAndMemory) {
+  const CliResult validated = run({"validate", kErlangB});
+  ASSERT_EQ(validated.exit_code, 0) << validated.err;
+  EXPECT_THAT(unwrapped(validated.out),
+              MatchesRegex(".* Estimate: about [0-9.]+( thousand| million)? events, (under a second|about [0-9.]+ "
+                           "(s|min)) with [0-9]+ threads?, about [0-9.]+ [KMG]B of memory\\. "));
+  const CliResult ran = run(concat({"run", kErlangB, "--threads", "1"}, kShortRun));
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_THAT(ran.err, MatchesRegex("fogsched: estimate: about .* events, .* with 1 thread, about .* of memory\n"));
+}
+
+// A rate that would keep the run going for years is announced before it starts; the
+// run is then stopped with SIGINT (sent after at most 3 s by `timeout`).
+TEST_F(CliTest, ARunThatWouldTakeYearsIsAnnouncedWithAWarning) {
+  const std::vector<std::string> endless = {"--set", "workload.0.arrivals.rate=1e9/s"};  // erlang-b: one policy
+  const CliResult validated = run(concat({"validate", kErlangB}, endless));
+  ASSERT_EQ(validated.exit_code, 0) << validated.err;
+  EXPECT_THAT(unwrapped(validated.out),
+              MatchesRegex(".* Estimate: about [0-9.]+ (billion|trillion) events, about [0-9.]+ "
+                           "(days|years) with .*"));
+  const CliResult ran = run(concat({"run", kErlangB}, endless), "timeout --preserve-status -s INT 3 ");
+  EXPECT_EQ(ran.exit_code, 130) << ran.err;
+  EXPECT_THAT(ran.err, HasSubstr("fogsched: warning: this run will take about "));
+  EXPECT_THAT(ran.err, HasSubstr("Ctrl-C stops it"));
 }
 
 // --- running -------------------------------------------------------------------------

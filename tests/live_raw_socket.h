@@ -3,6 +3,7 @@
 // reads a request whole and then closes or stays silent, or writes bytes nobody asked
 // for; a listener that never completes a handshake; a client that reads an answer
 // until the server closes the connection.
+#include <cstdint>
 #include <future>
 #include <map>
 #include <memory>
@@ -156,12 +157,18 @@ class BlackHole {
   tcp::socket waiting_;
 };
 
-// Sends `request_text` on a new connection and reads until the server closes it:
-// everything read, or none when the server kept it open longer than `limit`.
+// What a client does once its request is written: keep sending open, or shut it down
+// (the server reads end of stream after the request).
+enum class AfterRequest : std::uint8_t { keep_open, half_close };
+
+// Sends `request_text` on a new connection and reads until the server closes it
+// (or resets it: a server that closes with bytes unread does): everything read, or
+// none when the server kept it open longer than `limit`.
 inline std::optional<std::string> read_until_closed(asio::io_context& io, const Url& to, std::string request_text,
-                                                    SteadyDuration limit) {
-  auto exchange = [](Url url, std::string text,
-                     SteadyDuration deadline) -> asio::awaitable<std::optional<std::string>> {
+                                                    SteadyDuration limit,
+                                                    AfterRequest after = AfterRequest::keep_open) {
+  auto exchange = [](Url url, std::string text, SteadyDuration deadline,
+                     AfterRequest then) -> asio::awaitable<std::optional<std::string>> {
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     stream.expires_after(deadline);
     beast::error_code ec;
@@ -169,18 +176,22 @@ inline std::optional<std::string> read_until_closed(asio::io_context& io, const 
                                   asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return std::nullopt;
     co_await asio::async_write(stream, asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return std::nullopt;
+    const auto closed = [](const beast::error_code& error) {
+      return error == asio::error::eof || error == asio::error::connection_reset || error == asio::error::broken_pipe;
+    };
+    if (ec && !closed(ec)) co_return std::nullopt;
+    if (!ec && then == AfterRequest::half_close) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     std::string received;
     char chunk[4096];
     for (;;) {
       const std::size_t n =
           co_await stream.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       received.append(chunk, n);
-      if (ec == asio::error::eof) co_return received;
+      if (closed(ec)) co_return received;
       if (ec) co_return std::nullopt;  // timed out: the server held the connection
     }
   };
-  auto future = asio::co_spawn(io, exchange(to, std::move(request_text), limit), asio::use_future);
+  auto future = asio::co_spawn(io, exchange(to, std::move(request_text), limit, after), asio::use_future);
   if (future.wait_for(limit + std::chrono::seconds(5)) != std::future_status::ready) {
     ADD_FAILURE() << "read_until_closed did not finish";
     return std::nullopt;

@@ -77,14 +77,22 @@ double slot_midpoint_seconds(std::size_t index) {
   return (static_cast<double>(lowest_tick) + width / 2) / kTicksPerSecond;
 }
 
+std::size_t index_of(double value) {
+  const double scaled = std::min(value * kTicksPerSecond, static_cast<double>(kMaxTicks));
+  return flat_index(slot_of(static_cast<std::uint64_t>(scaled)));
+}
+
 }  // namespace
+
+std::size_t QuantileHistogram::bytes_to_hold(double max_value) {
+  return (index_of(std::max(max_value, 0.0)) + 1) * sizeof(std::uint64_t);
+}
 
 void QuantileHistogram::record(double value) {
   if (!(value >= 0)) {
     throw std::invalid_argument("QuantileHistogram::record: value must be non-negative, got " + std::to_string(value));
   }
-  const double scaled = std::min(value * kTicksPerSecond, static_cast<double>(kMaxTicks));
-  const std::size_t index = flat_index(slot_of(static_cast<std::uint64_t>(scaled)));
+  const std::size_t index = index_of(value);
   if (index >= buckets_.size()) buckets_.resize(index + 1, 0);
   ++buckets_[index];
   ++count_;

@@ -16,7 +16,7 @@ on first use only.
 from __future__ import annotations
 
 from ._analyze import analyze
-from ._core import PolicyContractError, PolicyError, ScenarioError
+from ._core import PolicyContractError, PolicyError, ResourceError, ScenarioError
 from ._results import Results, flatten_metrics, policies, policy_spec, run
 from ._scenario import Scenario
 from ._sweep import ALIASES, grid_points, sweep
@@ -25,6 +25,7 @@ __all__ = [
     "ALIASES",
     "PolicyContractError",
     "PolicyError",
+    "ResourceError",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -45,3 +46,6 @@ PolicyError.__module__ = __name__
 PolicyError.__doc__ = "A policy name or parameter is wrong (unknown name, unknown or invalid parameter)."
 PolicyContractError.__module__ = __name__
 PolicyContractError.__doc__ = "A policy broke the contract with the runtime: a bug in the policy, not bad input."
+ResourceError.__module__ = __name__
+ResourceError.__doc__ = ("A run would need more memory than this process can get (a MemoryError raised "
+                         "before anything is allocated); the message names the setting and the estimate.")

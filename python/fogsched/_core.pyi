@@ -13,6 +13,9 @@ class PolicyError(ValueError):
 class PolicyContractError(RuntimeError):
     """A policy broke the contract with the runtime (a bug in the policy)."""
 
+class ResourceError(MemoryError):
+    """A run would need more memory than this process can get: 'KEY: the run needs about ...'."""
+
 class ScenarioDocument:
     """A scenario as written (the YAML tree) plus overrides."""
 

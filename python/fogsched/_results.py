@@ -186,7 +186,8 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
 
     The GIL is released while simulating; Ctrl-C stops the run within a fraction of
     a second with ``KeyboardInterrupt``. Raises :class:`fogsched.ScenarioError` and
-    :class:`fogsched.PolicyError` with the CLI's messages.
+    :class:`fogsched.PolicyError` with the CLI's messages, and
+    :class:`fogsched.ResourceError` before anything is allocated when the run cannot fit.
     """
     if isinstance(policies, (str, Mapping)):
         policies = [policies]

@@ -210,6 +210,7 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<ScenarioError>(m, "ScenarioError", PyExc_ValueError);
   py::register_exception<PolicyError>(m, "PolicyError", PyExc_ValueError);
   py::register_exception<PolicyContractError>(m, "PolicyContractError", PyExc_RuntimeError);
+  py::register_exception<ResourceError>(m, "ResourceError", PyExc_MemoryError);
   // app::SettingError ("duration: must be positive") is a std::invalid_argument,
   // which pybind11 raises as ValueError.
 

@@ -86,3 +86,10 @@ def test_bad_run_arguments_are_value_errors():
         fogsched.run(CITY, duration="10 parsecs")
     with pytest.raises(ValueError, match="at least one policy"):
         fogsched.run(CITY, policies=[])
+
+
+def test_a_run_that_cannot_fit_raises_resource_error_before_allocating():
+    # Four billion replications of seven policies would keep about 800 TB of results.
+    with pytest.raises(fogsched.ResourceError, match=r"^replications: the run needs about [0-9.]+ [TP]B of memory"):
+        fogsched.run(CITY, replications=4_000_000_000, duration="1s")
+    assert issubclass(fogsched.ResourceError, MemoryError)

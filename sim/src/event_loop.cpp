@@ -1,6 +1,7 @@
 // The event loop of one replication: the simulation set up from the scenario, each
 // event dispatched to its handler in (time, sequence) order, and the totals at the end.
 #include <algorithm>
+#include <chrono>
 
 #include "node_runtime.h"
 #include "stream_labels.h"
@@ -58,7 +59,12 @@ ReplicationResult Simulation::run() {
   std::uint64_t processed = 0;
   double pending_sum = 0;
   std::size_t peak_pending = 0;
-  while (!events_.empty() && events_.top().time_ns <= end_ns_) {
+  const auto within_limits = [&] {
+    return !limits_ || (processed < limits_->events && events_.size() < limits_->pending &&
+                        gossip_tables_ < limits_->gossip_tables);
+  };
+  if (limits_) mark_sample(0);
+  while (!events_.empty() && events_.top().time_ns <= end_ns_ && within_limits()) {
     peak_pending = std::max(peak_pending, events_.size());
     pending_sum += static_cast<double>(events_.size());
     const Event e = events_.take();
@@ -85,9 +91,15 @@ ReplicationResult Simulation::run() {
       case kAlertAtUplink: on_alert_at_uplink(e.node, e.a); break;
     }
     events_.settle();
-    if ((++processed & 0xffff) == 0 && cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    // A sample is measured from its middle on, past the start-up's one-off costs.
+    if (limits_ && processed + 1 == limits_->events / 2) mark_sample(processed + 1);
+    if ((++processed & 0xffff) == 0) {
+      if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+      if (reached_ns_) reached_ns_->store(now_ns_, std::memory_order_relaxed);
+    }
   }
 
+  if (limits_) end_sample(processed, events_.empty() || events_.top().time_ns > end_ns_);
   now_ns_ = end_ns_;
   for (std::uint32_t i = 0; i < city_.camera_count(); ++i) {
     account_busy(i);
@@ -110,6 +122,27 @@ ReplicationResult Simulation::run() {
       .trace = std::move(trace_)};
   result.summary = summarize_replication(result.metrics, slots, Duration{end_ns_ - warmup_ns_});
   return result;
+}
+
+void Simulation::mark_sample(std::uint64_t processed) {
+  sample_mark_ = {
+      .processed = processed, .pending = events_.size(), .time_ns = now_ns_, .wall = std::chrono::steady_clock::now()};
+}
+
+void Simulation::end_sample(std::uint64_t processed, bool finished) {
+  const SampleMark& mark = sample_mark_;
+  const std::int64_t reached_ns = finished ? end_ns_ : now_ns_;
+  sample_report_ = {.events_before = mark.processed,
+                    .measured_from = Duration{mark.time_ns},
+                    .events = processed - mark.processed,
+                    // What is pending now that was not at the mark, plus what was processed since.
+                    .scheduled = processed - mark.processed + events_.size() - std::min(events_.size(), mark.pending),
+                    .simulated = Duration{reached_ns - mark.time_ns},
+                    .wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - mark.wall).count(),
+                    .finished = finished,
+                    .client_invocations = metrics_.client_invocations,
+                    .gossip_tables = gossip_tables_,
+                    .gossip_table_bytes = std::uint64_t{gossip_tables_} * city_.camera_count() * gossip_entry_bytes()};
 }
 
 }  // namespace fogsched::sim

@@ -64,10 +64,15 @@ void Simulation::on_timer(std::uint32_t node, std::uint32_t generation) {
   n.policy->on_timer(*this);
 }
 
+std::size_t Simulation::gossip_entry_bytes() noexcept { return sizeof(KnownEntry); }
+
 void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load) {
   if (down(to)) return;
   auto& known = nodes_[to].known;
-  if (known.empty()) known.resize(city_.camera_count());
+  if (known.empty()) {
+    known.resize(city_.camera_count());
+    ++gossip_tables_;
+  }
   const NodeState& sender = nodes_[from];
   known[from] = KnownEntry{.load = LoadReport{.running = packed_load >> 16,
                                               .queued = packed_load & 0xffff,

@@ -18,7 +18,6 @@ namespace {
 
 // Two headings closer than this (radians) are the same heading change.
 constexpr double kAngleTolerance = 1e-9;
-constexpr std::int32_t kLeave = RoadNetwork::kLeave;
 
 using Vec = RoadNetwork::Direction;
 

@@ -1,6 +1,8 @@
 #include "fogsched/sim/runner.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -9,11 +11,21 @@
 
 #include "fogsched/core/rng.h"
 #include "fogsched/sim/city.h"
+#include "fogsched/sim/run_cost.h"
 #include "simulation.h"
 #include "stream_labels.h"
 #include "workload_models.h"
 
 namespace fogsched::sim {
+namespace {
+
+// Cameras up to which gossip tables (one entry per peer on every node) take at most
+// a few hundred megabytes, so run_scenario() need not sample their cost.
+constexpr std::uint32_t kSampledAbove = 4096;
+// How often the progress callback hears of replications under way.
+constexpr std::chrono::milliseconds kProgressInterval{250};
+
+}  // namespace
 
 std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const PolicyRegistry& registry) {
   std::vector<PolicyConfig> configs;
@@ -38,6 +50,10 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   Scenario scenario = base;
   if (options.seed) scenario.seed = *options.seed;
   if (options.replications) scenario.replications = *options.replications;
+  // Refused before anything is allocated when it cannot fit; past a few thousand
+  // nodes a sample also prices the gossip tables, which grow with the square.
+  check_memory(estimate_from_sizes(scenario, policies.size(), options));
+  if (scenario.cameras.count > kSampledAbove) check_memory(estimate_by_sampling(scenario, policies, options));
   const City city(scenario);
   check_workload_models(scenario, city);
   const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);
@@ -53,7 +69,12 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   std::size_t next_task = 0;
   std::atomic<bool> stop_workers{false};
 
-  auto worker = [&] {
+  std::uint32_t threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  threads = static_cast<std::uint32_t>(std::min<std::size_t>(threads, tasks));
+  // Per worker: the simulated time its replication under way has reached.
+  std::vector<std::atomic<std::int64_t>> reached(threads);
+
+  auto worker = [&](std::uint32_t slot) {
     for (;;) {
       std::size_t task;
       {
@@ -65,36 +86,41 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
       const auto r = static_cast<std::uint32_t>(task % replications);
       try {
         if (options.cancel && options.cancel->load()) throw Cancelled();
-        out.replications[p][r] = Simulation(scenario, city, policies[p], replication_seed(scenario.seed, r),
-                                            options.keep_trace, options.cancel)
-                                     .run();
+        Simulation simulation(scenario, city, policies[p], replication_seed(scenario.seed, r), options.keep_trace,
+                              options.cancel);
+        simulation.publish_progress(&reached[slot]);
+        out.replications[p][r] = simulation.run();
       } catch (...) {
         errors[task] = std::current_exception();
         stop_workers = true;
       }
       {
         std::lock_guard lock(mutex);
+        reached[slot].store(0, std::memory_order_relaxed);
         ++done;
       }
       task_done.notify_one();
     }
   };
 
-  std::uint32_t threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  threads = static_cast<std::uint32_t>(std::min<std::size_t>(threads, tasks));
   {
     std::vector<std::jthread> pool;
     pool.reserve(threads);
-    for (std::uint32_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (std::uint32_t i = 0; i < threads; ++i) pool.emplace_back(worker, i);
     std::unique_lock lock(mutex);
     std::size_t reported = 0;
     while (done < tasks) {
-      task_done.wait(lock, [&] { return done > reported || stop_workers.load(); });
+      task_done.wait_for(lock, kProgressInterval, [&] { return done > reported || stop_workers.load(); });
       if (stop_workers.load()) break;
       reported = done;
       if (options.progress) {
+        double under_way = 0;  // replications' worth of simulated time under way
+        for (const std::atomic<std::int64_t>& ns : reached) {
+          under_way += static_cast<double>(ns.load(std::memory_order_relaxed)) /
+                       static_cast<double>(std::max<std::int64_t>(1, scenario.duration.count()));
+        }
         lock.unlock();
-        options.progress(static_cast<double>(reported) / static_cast<double>(tasks));
+        options.progress(std::min(1.0, (static_cast<double>(reported) + under_way) / static_cast<double>(tasks)));
         lock.lock();
       }
     }

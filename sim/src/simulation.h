@@ -6,6 +6,7 @@
 // calls, decisions, timers, gossip), node_runtime.cpp with node_runtime.h (slots,
 // queues, forwards, outcomes), probe_rounds.cpp, faults.cpp and alert_uplink.cpp.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,37 @@ class Simulation final : public NodeContext {
   ~Simulation();
 
   ReplicationResult run();
+
+  // Where run() stops early, for a cost sample (run_cost.h): after `events` events,
+  // or once `pending` events wait or `gossip_tables` nodes hold a gossip table.
+  struct SampleLimits {
+    std::uint64_t events = 0;
+    std::size_t pending = 0;
+    std::uint32_t gossip_tables = 0;
+  };
+  // What a sample saw from its middle event (past the start-up's one-off costs) to
+  // where it stopped; from its start when it stopped before the middle.
+  struct SampleReport {
+    std::uint64_t events_before = 0;  // processed before the measured part
+    Duration measured_from{};         // simulated time when the measured part began
+    std::uint64_t events = 0;         // processed
+    std::uint64_t scheduled = 0;      // newly scheduled (a burst schedules many more than it processes)
+    Duration simulated{};             // simulated time covered
+    double wall_seconds = 0;
+    bool finished = false;  // it reached the end of the run
+    // Over the whole sample:
+    std::uint64_t client_invocations = 0;
+    std::uint32_t gossip_tables = 0;  // nodes holding a table of their peers' gossiped loads
+    std::uint64_t gossip_table_bytes = 0;
+  };
+  void stop_early(const SampleLimits& limits) { limits_ = limits; }
+  const SampleReport& sample_report() const { return sample_report_; }
+
+  // Where run() publishes the simulated time it reached, now and then, for a
+  // progress display on another thread.
+  void publish_progress(std::atomic<std::int64_t>* reached_ns) { reached_ns_ = reached_ns; }
+  // Bytes of one peer's entry in a node's gossip table.
+  static std::size_t gossip_entry_bytes() noexcept;
 
   // NodeContext, answered for the node currently bound (the one deciding).
   Time now() const noexcept override { return Time{Duration{now_ns_}}; }
@@ -158,6 +190,19 @@ class Simulation final : public NodeContext {
 
   std::uint32_t bound_node_ = 0;
   std::span<const ProbeAnswer> bound_answers_;
+  struct SampleMark {
+    std::uint64_t processed = 0;
+    std::size_t pending = 0;
+    std::int64_t time_ns = 0;
+    std::chrono::steady_clock::time_point wall;
+  };
+  void mark_sample(std::uint64_t processed);
+  void end_sample(std::uint64_t processed, bool finished);
+  std::optional<SampleLimits> limits_;
+  SampleMark sample_mark_;
+  SampleReport sample_report_;
+  std::atomic<std::int64_t>* reached_ns_ = nullptr;
+  std::uint32_t gossip_tables_ = 0;  // nodes whose `known` table is allocated
   bool bound_probed_ = false;
 
   MetricsCollector metrics_;

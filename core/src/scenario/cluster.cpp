@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <numeric>
-#include <optional>
+#include <unordered_map>
 
 namespace fogsched {
 
@@ -177,8 +177,9 @@ Point Parser::parse_position(const YAML::Node& node, const std::string& path) co
 
 void Parser::parse_camera_overrides(const YAML::Node& node, const std::string& path, CamerasSpec& cameras) {
   require_sequence(node, path, "a list of overrides");
-  // Which override set each camera, so a camera overridden twice is reported.
-  std::vector<std::optional<std::size_t>> overridden_by(cameras.count);
+  // Which override set each camera, so a camera overridden twice is reported; only
+  // the cameras named, so parsing costs what the file holds, not cameras.count.
+  std::unordered_map<std::uint32_t, std::size_t> overridden_by;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string item_path = join_key_path(path, std::to_string(i));
     const ConfigMap map = section(node[i], item_path, keys::kCameraOverride);
@@ -194,11 +195,11 @@ void Parser::parse_camera_overrides(const YAML::Node& node, const std::string& p
       entry.cameras = camera_list(map.get("cameras"), map.path("cameras"));
     }
     for (const std::uint32_t camera : entry.cameras) {
-      if (overridden_by[camera]) {
+      const auto [earlier, inserted] = overridden_by.try_emplace(camera, i);
+      if (!inserted) {
         fail(map.get(cameras_key), map.path(cameras_key),
-             fmt::format("camera {} is already overridden by {}.{}", camera, path, *overridden_by[camera]));
+             fmt::format("camera {} is already overridden by {}.{}", camera, path, earlier->second));
       }
-      overridden_by[camera] = i;
     }
     if (!map.has("slots") && !map.has("queue") && !map.has("speed")) {
       fail(map.node(), item_path, "sets nothing (expected at least one of slots, queue, speed)");

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 namespace fogsched::scenario_parsing {
 namespace keys = scenario_keys;
@@ -92,12 +92,11 @@ std::vector<std::uint32_t> Parser::camera_list(const YAML::Node& node, const std
   require_sequence(node, path, "a list of camera indices");
   if (node.size() == 0) fail(node, path, "expected at least one camera index");
   std::vector<std::uint32_t> cameras;
+  std::unordered_set<std::uint32_t> listed;  // linear in the list's length, however long
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string item_path = join_key_path(path, std::to_string(i));
     const std::uint32_t camera = camera_index(node[i], item_path);
-    if (std::find(cameras.begin(), cameras.end(), camera) != cameras.end()) {
-      fail(node[i], item_path, fmt::format("camera {} is listed twice", camera));
-    }
+    if (!listed.insert(camera).second) fail(node[i], item_path, fmt::format("camera {} is listed twice", camera));
     cameras.push_back(camera);
   }
   return cameras;

@@ -36,6 +36,13 @@ class PolicyError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A run would need more memory than this process can get. what() names the setting
+// that drives the need and the estimate.
+class ResourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A policy broke the contract (a second Probe, a forward to itself or to a
 // non-peer, too many probe peers). A bug in the policy, not bad input.
 class PolicyContractError : public std::logic_error {

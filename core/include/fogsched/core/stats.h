@@ -29,6 +29,9 @@ class QuantileHistogram {
 
   void record(double value);
   void merge(const QuantileHistogram& other);
+  // Bytes of buckets a histogram holds once it recorded values up to `max_value`:
+  // buckets are dense up to the largest value's, so this bounds its size.
+  static std::size_t bytes_to_hold(double max_value);
 
   std::uint64_t count() const { return count_; }
   double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }

@@ -25,8 +25,9 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;          // default: the scenario's
   std::uint32_t threads = 1;                  // 0 = hardware concurrency
   bool keep_trace = false;                    // keep every InvocationRecord
-  // Called with the fraction done (0..1) after each replication, from the thread
-  // that called run_scenario() only.
+  // Called with the fraction done (0..1), counting the simulated time of the
+  // replications under way, after each replication and every quarter second; from
+  // the thread that called run_scenario() only.
   std::function<void(double)> progress;
   // Polled during the run; when it becomes true the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
