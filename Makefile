@@ -2,6 +2,7 @@
 
 BUILD_DIR      := build
 ASAN_BUILD_DIR := build-asan
+TSAN_BUILD_DIR := build-tsan
 FUZZ_BUILD_DIR := build-fuzz
 JOBS           := $(shell nproc 2>/dev/null || echo 2)
 # Debian's interpreter: the one the module is built for and python3-* installs into.
@@ -15,7 +16,7 @@ define configure
 	cmake -S . -B $(1) $$generator -DCMAKE_BUILD_TYPE=$(2) $(3)
 endef
 
-.PHONY: deps build demo live-demo test test-python test-asan bench clean
+.PHONY: deps build demo live-demo test test-python test-asan test-tsan bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -46,9 +47,22 @@ test-python: build
 	$(PYTEST)
 
 test-asan: deps
-	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=ON -DFOGSCHED_BUILD_PYTHON=OFF)
+	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=address -DFOGSCHED_BUILD_PYTHON=OFF)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j2
+
+# Live mode under ThreadSanitizer, in build-tsan: the live suites (ctest label
+# `live`), then the faults-under-load test against that build's `fogsched`. Only
+# those targets are built. A report fails the run (TSan's exit status 66; the faults
+# test reads every process's stderr). Nothing is suppressed.
+LIVE_TESTS := $(basename $(notdir $(wildcard tests/live_*_test.cpp)))
+TSAN_ENV   := TSAN_OPTIONS="second_deadlock_stack=1"
+
+test-tsan: deps
+	$(call configure,$(TSAN_BUILD_DIR),RelWithDebInfo,-DFOGSCHED_SANITIZE=thread -DFOGSCHED_BUILD_PYTHON=OFF -DFOGSCHED_BUILD_BENCH=OFF)
+	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) --target fogsched $(LIVE_TESTS)
+	$(TSAN_ENV) ctest --test-dir $(TSAN_BUILD_DIR) -L live --output-on-failure -j2
+	$(TSAN_ENV) FOGSCHED_CLI=$(CURDIR)/$(TSAN_BUILD_DIR)/cli/fogsched $(PYTHON) -m pytest tests/live/test_faults.py
 
 # Benchmarks (bench/README.md), in a Release build: the micro-benchmarks, then the
 # macro benchmark (reference scenarios, scaling series, 1-vs-2 threads check).
@@ -70,7 +84,7 @@ bench-live:
 	$(PYTHON) bench/live/bench_live.py --build-dir $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
 
 # libFuzzer targets (fuzz/, docs/building.md "Fuzzing"), built by clang-14 with
 # ASan and UBSan in $(FUZZ_BUILD_DIR); each runs FUZZ_SECONDS on a working corpus,

@@ -99,8 +99,9 @@ class HostUnderTest {
   Response send(http::verb method, std::string target, std::string body = {}) {
     return send(request(method, std::move(target), std::move(body)));
   }
+  std::future<Response> send_later(Request request) { return loop_.spawn(send_async(std::move(request))); }
   std::future<Response> send_later(http::verb method, std::string target) {
-    return loop_.spawn(send_async(request(method, std::move(target))));
+    return send_later(request(method, std::move(target)));
   }
 
   Response metrics() {
@@ -510,10 +511,12 @@ class CallbackReceiver {
       : server_(contexts, parse_listen_address("127.0.0.1:0"), {},
                 [this](Request request, ClientInfo) -> asio::awaitable<Response> {
                   {
+                    // Notified under the lock: the waiter may destroy the receiver as
+                    // soon as it has the lock back.
                     std::lock_guard lock(mutex_);
                     received_.push_back(request);
+                    arrived_.notify_all();
                   }
-                  arrived_.notify_all();
                   co_return text_response(http::status::ok, "thanks", request);
                 }) {
     server_.start();
@@ -719,6 +722,106 @@ TEST(HostAsync, DrainWaitsForQueuedCalls) {
   auto callbacks_when_drained = drained.get_future();
   ASSERT_EQ(callbacks_when_drained.wait_for(kRequestTimeout), std::future_status::ready);
   EXPECT_EQ(callbacks_when_drained.get(), 1u) << "the host reported drained before the queued call called back";
+}
+
+// --------------------------------------------------------------------------------
+// execution_log: which call ids ran, once each
+
+// A fresh path for an execution log under the temporary directory, removed with it.
+class LogFile {
+ public:
+  explicit LogFile(std::string_view test)
+      : dir_(std::filesystem::temp_directory_path() / fmt::format("fogsched-{}-{}", test, ::getpid())) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~LogFile() { std::filesystem::remove_all(dir_); }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  std::filesystem::path path() const { return dir_ / "runs.jsonl"; }
+  // The call ids of the log's lines, in order, each line checked to be the documented JSON.
+  std::vector<std::string> call_ids(std::string_view function) const {
+    std::vector<std::string> ids;
+    std::ifstream in(path());
+    for (std::string line; std::getline(in, line);) {
+      const json record = json::parse(line);
+      EXPECT_EQ(record.size(), 2u) << line;
+      EXPECT_EQ(record.at("function"), function) << line;
+      ids.push_back(record.at("call_id").get<std::string>());
+    }
+    return ids;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+TEST(HostExecutionLog, RecordsEveryCallHandedToAFunctionOnce) {
+  const LogFile log("execution-log");
+  HostConfig config = base_config();
+  config.execution_log = log.path();
+  HostUnderTest host(std::move(config));
+
+  Request named = host.request(http::verb::post, "/function/echo", "a");
+  named.set("X-Call-Id", "call-a");
+  ASSERT_EQ(host.send(std::move(named)).result(), http::status::ok);
+  const Response made = host.send(http::verb::post, "/function/echo", "b");
+  ASSERT_EQ(made.result(), http::status::ok);
+  Request unknown = host.request(http::verb::post, "/function/missing", "c");
+  unknown.set("X-Call-Id", "call-missing");
+  ASSERT_EQ(host.send(std::move(unknown)).result(), http::status::not_found);
+  Request queued = host.request(http::verb::post, "/async-function/echo", "d");
+  queued.set("X-Call-Id", "call-async");
+  ASSERT_EQ(host.send(std::move(queued)).result(), http::status::accepted);
+
+  std::promise<void> drained;  // the drain waits for the queued call to run
+  host.host().drain(kRequestTimeout, [&] { drained.set_value(); });
+  ASSERT_EQ(drained.get_future().wait_for(kRequestTimeout), std::future_status::ready);
+  EXPECT_EQ(log.call_ids("echo"), (std::vector<std::string>{"call-a", header(made, "X-Call-Id"), "call-async"}));
+}
+
+// A call is recorded as it starts (a call still running is in the log) and only once
+// the watchdog lets it in: the limiter's 429 ran nothing. One event-loop thread, so a
+// call counted as started has taken its slot before anything else runs.
+TEST(HostExecutionLog, RecordsACallAsItStartsAndNotOneRefusedAtMaxInflight) {
+  const LogFile log("execution-log-held");
+  HostConfig config = base_config();
+  config.execution_log = log.path();
+  config.metrics_listen = "127.0.0.1:0";
+  config.functions.push_back(synthetic_function("hold", "deterministic(1h)"));
+  config.functions.back().max_inflight = 1;
+  config.functions.back().exec_timeout = Duration::zero();
+  HostUnderTest host(std::move(config), 1);
+
+  Request held_call = host.request(http::verb::post, "/function/hold");
+  held_call.set("X-Call-Id", "call-held");
+  std::future<Response> held = host.send_later(std::move(held_call));
+  bool started = false;
+  for (int attempt = 0; attempt < 200 && !started; ++attempt) {  // bounded: at most 200 polls
+    started = host.metrics().body().find(
+                  "gateway_function_invocation_started{function_name=\"hold.openfaas-fn\"} 1\n") != std::string::npos;
+  }
+  ASSERT_TRUE(started);
+  Request refused_call = host.request(http::verb::post, "/function/hold");
+  refused_call.set("X-Call-Id", "call-refused");
+  ASSERT_EQ(host.send(std::move(refused_call)).result(), http::status::too_many_requests);
+  EXPECT_EQ(held.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(log.call_ids("hold"), std::vector<std::string>{"call-held"});
+}
+
+TEST(HostExecutionLog, AFileThatCannotBeOpenedIsNamed) {
+  HostConfig config = base_config();
+  config.execution_log = std::filesystem::path("/nonexistent-fogsched-dir/runs.jsonl");
+  Loop loop;
+  try {
+    FunctionHost host(loop.contexts(), std::move(config));
+    FAIL() << "the host started without its execution log";
+  } catch (const HostConfigError& e) {
+    EXPECT_EQ(
+        std::string(e.what()),
+        "/nonexistent-fogsched-dir/runs.jsonl: execution_log: cannot open for appending: No such file or directory");
+  }
 }
 
 // --------------------------------------------------------------------------------
@@ -1034,6 +1137,15 @@ TEST(HostConfigFile, ReadsTheServerLimits) {
             std::string::npos);
   EXPECT_NE(host_error_of("limits: {max_body: 1MiB}\n").find("host.yaml:1: limits.max_body: unknown key"),
             std::string::npos);
+}
+
+TEST(HostConfigFile, ExecutionLogIsTakenFromTheFilesDirectory) {
+  EXPECT_FALSE(parse_host_config("", "host.yaml").execution_log);
+  EXPECT_EQ(parse_host_config("execution_log: runs.jsonl\n", "host.yaml", "/srv/host").execution_log,
+            std::filesystem::path("/srv/host/runs.jsonl"));
+  EXPECT_EQ(parse_host_config("execution_log: /tmp/runs.jsonl\n", "host.yaml", "/srv/host").execution_log,
+            std::filesystem::path("/tmp/runs.jsonl"));
+  EXPECT_NE(host_error_of("execution_log: ''\n").find("host.yaml:1: execution_log: "), std::string::npos);
 }
 
 TEST(HostConfigFile, ErrorsNameFileLineAndKey) {

@@ -6,7 +6,10 @@ node in front of it; every node lists the others as peers. A cluster may have a
 cloud: one more host, which adds a WAN latency to every call, named by every node
 as its cloud gateway. Processes are started
 with their stdout read until they print `listening on ADDRESS`, and are killed when
-the cluster closes, whatever happened in the test.
+the cluster closes, whatever happened in the test. Each process's stderr goes to
+NAME.stderr in the cluster's directory (a pipe nobody reads could fill and stop it).
+With `execution_logs`, every host writes the call ids it runs (its `execution_log`)
+to NAME-runs.jsonl there.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +41,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_listening(process: subprocess.Popen, what: str) -> str:
-    """Reads the process's stdout until `listening on ADDRESS`; returns ADDRESS."""
+def wait_listening(process: subprocess.Popen, what: str, stderr_file: Path | None = None) -> str:
+    """Reads the process's stdout until `listening on ADDRESS`; returns ADDRESS.
+    `stderr_file`: where the process's stderr goes, when not to a pipe."""
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -55,6 +60,8 @@ def wait_listening(process: subprocess.Popen, what: str) -> str:
                 return line.removeprefix("listening on ").strip()
     process.kill()
     _, stderr = process.communicate(timeout=10)
+    if stderr is None:
+        stderr = stderr_file.read_bytes() if stderr_file is not None else b""
     raise RuntimeError(f"{what} did not start: {buffered.decode(errors='replace')} {stderr.decode(errors='replace')}")
 
 
@@ -89,6 +96,9 @@ class Cluster:
     hop_limit: int = 1
     # The cloud's host: {"latency": "10ms", "functions": [...]}; none when absent.
     cloud: dict | None = None
+    # More `fogsched serve` flags for every node (e.g. ["--gateway-timeout", "2s"]).
+    node_args: list[str] = field(default_factory=list)
+    execution_logs: bool = False
     hosts: list[subprocess.Popen] = field(default_factory=list)
     nodes: list[subprocess.Popen] = field(default_factory=list)
     host_ports: list[int] = field(default_factory=list)
@@ -104,31 +114,47 @@ class Cluster:
         self.node_ports = [free_port() for _ in range(self.size)]
         for i in range(self.size):
             self.host_ports.append(self._start_host(f"host-{i}", {"functions": self.functions}, secrets))
-        cloud_args = []
         if self.cloud is not None:
             self.cloud_port = self._start_host("cloud", self.cloud, secrets)
-            cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
         for i in range(self.size):
-            peers = ",".join(f"http://127.0.0.1:{p}" for j, p in enumerate(self.node_ports) if j != i)
-            node = subprocess.Popen(
-                [CLI, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
-                 "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
-                 "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
-                 "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
-                 "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s", *cloud_args],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self.nodes.append(node)
-            wait_listening(node, f"node {i}")
+            self.nodes.append(self._start_node(i))
         return self
+
+    def _start_node(self, i: int) -> subprocess.Popen:
+        """Starts node i on its port, its host as gateway, every other node as a peer."""
+        secrets = self.directory / "secrets"
+        peers = ",".join(f"http://127.0.0.1:{p}" for j, p in enumerate(self.node_ports) if j != i)
+        cloud_args = []
+        if self.cloud_port is not None:
+            cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
+        node = self._popen(
+            f"n{i}",
+            [CLI, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
+             "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
+             "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
+             "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
+             "--probe-timeout", "500ms", "--forward-timeout", "10s", "--drain-timeout", "10s", *cloud_args,
+             *self.node_args])
+        wait_listening(node, f"node {i}", self.stderr_file(f"n{i}"))
+        return node
 
     def _start_host(self, name: str, settings: dict, secrets: Path) -> int:
         """Starts one `fogsched host` with `settings` (its functions file's keys); its port."""
         config = self.directory / f"{name}.yaml"
+        if self.execution_logs:
+            settings = {**settings, "execution_log": f"{name}-runs.jsonl"}
         config.write_text(yaml.safe_dump({"listen": "127.0.0.1:0", "secrets": str(secrets), **settings}))
-        host = subprocess.Popen([CLI, "host", "--config", str(config), "--threads", "1"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        host = self._popen(name, [CLI, "host", "--config", str(config), "--threads", "1"])
         self.hosts.append(host)
-        return int(wait_listening(host, name).rsplit(":", 1)[1])
+        return int(wait_listening(host, name, self.stderr_file(name)).rsplit(":", 1)[1])
+
+    def _popen(self, name: str, argv: list[str]) -> subprocess.Popen:
+        with open(self.stderr_file(name), "ab") as stderr:
+            return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr)
+
+    def stderr_file(self, name: str) -> Path:
+        """Where the process NAME (n0, host-0, cloud...) writes its stderr."""
+        return self.directory / f"{name}.stderr"
 
     def close(self) -> None:
         for process in self.nodes + self.hosts:
@@ -172,3 +198,19 @@ class Cluster:
 
     def terminate_node(self, node: int) -> None:
         self.nodes[node].send_signal(signal.SIGTERM)
+
+    def restart_node(self, node: int, timeout: float = 20.0) -> int:
+        """SIGTERM, then, once the node has drained and exited, a new node on its port.
+        Returns the old node's exit status."""
+        self.terminate_node(node)
+        self.nodes[node].communicate(timeout=timeout)
+        status = self.nodes[node].returncode
+        self.nodes[node] = self._start_node(node)
+        return status
+
+    def executions(self) -> Counter[str]:
+        """How many times each call id ran, over every host's execution log."""
+        runs: Counter[str] = Counter()
+        for log in self.directory.glob("*-runs.jsonl"):
+            runs.update(json.loads(line)["call_id"] for line in log.read_text().splitlines())
+        return runs

@@ -115,7 +115,11 @@ def test_a_node_killed_mid_run_loses_no_call(cluster_factory):
         cluster.nodes[3].kill()
         replies = [f.result(timeout=60) for f in futures]
     assert len(replies) == calls
-    assert all(r.status in (200, 429) for r in replies), sorted({r.status for r in replies})
+    # A forward in flight to node 3 as it died may have run there: its origin answers
+    # with its own failure and never runs it again. Every other call is answered.
+    lost_in_flight = [r for r in replies if r.status in (502, 504)]
+    assert all(r.header("X-Fogsched-Failure") in ("peer-broken", "peer-timeout") for r in lost_in_flight)
+    assert all(r.status in (200, 429, 502, 504) for r in replies), sorted({r.status for r in replies})
     assert sum(r.status == 200 for r in replies) >= calls * 0.9
     # The dead node was really in the way: some forwards to it failed and fell back.
     failed_forwards = 0

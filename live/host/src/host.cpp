@@ -52,6 +52,7 @@ FunctionHost::State::State(IoContextPool& pool, HostConfig host_config)
       contexts(pool),
       client(pool),
       async_queue(config.queue.capacity),
+      execution_log(config.execution_log ? std::make_unique<ExecutionLog>(*config.execution_log) : nullptr),
       environment(read_environment()),
       arch(machine_architecture()) {
   const auto now = SystemClock::now();
@@ -147,6 +148,7 @@ asio::awaitable<Response> FunctionHost::State::invoke(Request request, const Cli
     response.set(std::string(kInternalHeader), std::string(kInternalByLimiter));
   } else {
     SlotGuard slot(*function);
+    if (execution_log) execution_log->record(call_id, function->spec.name);
     response = co_await run(*function, request, target->path, client_info, call_id, start_time);
   }
   stamp(response);

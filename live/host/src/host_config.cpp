@@ -142,8 +142,8 @@ HostedFunction from_deployment(const FunctionDeployment& d) {
 
 namespace {
 
-constexpr std::string_view kHostKeys[] = {"listen",  "metrics_listen", "secrets",   "scale_from_zero",
-                                          "latency", "queue",          "functions", "limits"};
+constexpr std::string_view kHostKeys[] = {"listen", "metrics_listen", "secrets",   "scale_from_zero", "latency",
+                                          "queue",  "execution_log",  "functions", "limits"};
 constexpr std::string_view kQueueKeys[] = {"capacity", "callback_timeout"};
 constexpr std::string_view kLimitsKeys[] = {"max_connections", "max_buffered"};
 constexpr std::uint64_t kMaxQueueCapacity = 1'000'000;
@@ -175,6 +175,12 @@ class HostFileReader final : public ConfigReader {
     }
     if (top.has("scale_from_zero")) config.scale_from_zero = boolean(top.get("scale_from_zero"), "scale_from_zero");
     if (top.has("latency")) config.latency = duration(top.get("latency"), "latency", Bound::non_negative);
+    if (top.has("execution_log")) {
+      const YAML::Node node = top.get("execution_log");
+      const std::string file(trim(text(node, "execution_log", "a file name")));
+      if (file.empty()) fail(node, "execution_log", "names no file");
+      config.execution_log = base_dir_ / file;
+    }
     if (top.has("queue")) {
       const ConfigMap queue = section(top.get("queue"), "queue", kQueueKeys);
       if (queue.has("capacity")) {

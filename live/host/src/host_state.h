@@ -4,6 +4,7 @@
 //   async_calls.cpp      /async-function/{name}: the queue, its worker and the callback
 //   function_runners.cpp running a function as the watchdog does: command, synthetic, http
 //   system_routes.cpp    /system/* and the metrics page
+//   execution_log.cpp    the log of which call ids ran (`execution_log`)
 // A deployed function is a Function: its spec, its slots (max_inflight) and, for a
 // synthetic one, the stream its service times are drawn from.
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "async_queue.h"
+#include "execution_log.h"
 #include "fogsched/core/rng.h"
 #include "fogsched/core/service_time.h"
 #include "fogsched/live/host.h"
@@ -159,6 +161,7 @@ struct FunctionHost::State : std::enable_shared_from_this<State> {
   IoContextPool& contexts;
   HttpClient client;
   AsyncQueue async_queue;
+  const std::unique_ptr<ExecutionLog> execution_log;     // none unless configured
   const std::map<std::string, std::string> environment;  // the host's own, inherited by commands
   const std::string arch;
   GatewayMetrics metrics;

@@ -102,6 +102,9 @@ struct HostConfig {
   // answer (or callback) leaves, holding no slot meanwhile.
   Duration latency{};
   AsyncQueueConfig queue;
+  // One JSON line per call handed to a function ({"call_id", "function"}), appended as
+  // it starts; none when absent. For tests that check no call id ran twice.
+  std::optional<std::filesystem::path> execution_log;
   std::vector<HostedFunction> functions;
   ServerLimits limits;
   std::string release = "dev";  // reported by /system/info
