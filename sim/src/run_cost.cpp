@@ -204,24 +204,24 @@ RunCost estimate_from_sizes(const Scenario& scenario, std::size_t policy_count, 
   return cost_of(scenario, policy_count, options, sized_parts(scenario, policy_count, options));
 }
 
-RunCost estimate_by_sampling(const Scenario& base, const std::vector<PolicyConfig>& policies,
+RunCost estimate_by_sampling(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
                              const RunOptions& options) {
-  Scenario scenario = base;
-  if (options.seed) scenario.seed = *options.seed;
-  scenario.warmup = Duration::zero();  // the sample counts every arrival
-  const City city(scenario);
-  const std::uint32_t replications = replications_of(base, options);
+  Scenario sampled = scenario;
+  if (options.seed) sampled.seed = *options.seed;
+  sampled.warmup = Duration::zero();  // the sample counts every arrival
+  const City city(sampled);
+  const std::uint32_t replications = replications_of(scenario, options);
   const std::size_t tasks = policies.size() * replications;
   const double nodes = city.node_count();
 
-  SizedParts parts = sized_parts(base, policies.size(), options);
+  SizedParts parts = sized_parts(scenario, policies.size(), options);
   double events = 0;
   double work_seconds = 0;
   double gossip_bytes = 0;
   double trace_bytes = 0;
   for (const PolicyConfig& policy : policies) {
-    const Sample sample = sample_policy(scenario, city, policy, options.keep_trace);
-    const Extrapolated one = extrapolate(sample, city, scenario);
+    const Sample sample = sample_policy(sampled, city, policy, options.keep_trace);
+    const Extrapolated one = extrapolate(sample, city, sampled);
     events += one.events * replications;
     work_seconds += one.seconds * replications;
     const Simulation::SampleReport& r = sample.report;
@@ -237,7 +237,7 @@ RunCost estimate_by_sampling(const Scenario& base, const std::vector<PolicyConfi
   }
   parts.per_camera += concurrent_replications(options, tasks) * gossip_bytes;
   parts.per_replication += trace_bytes;
-  RunCost cost = cost_of(base, policies.size(), options, parts);
+  RunCost cost = cost_of(scenario, policies.size(), options, parts);
   cost.events = events;
   cost.seconds = work_seconds / concurrent_replications(options, tasks);
   return cost;
