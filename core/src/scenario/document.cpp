@@ -177,7 +177,7 @@ std::string written_key(std::string_view line) {
   std::string_view written = trim(line);
   while (written.starts_with("- ")) written = trim(written.substr(2));
   const auto colon = written.find(':');
-  if (colon == std::string_view::npos || colon > kQuotedInputCharacters) return "";
+  if (colon > kQuotedInputCharacters) return "";  // no colon (npos) or a long key
   return std::string(trim(written.substr(0, colon)));
 }
 

@@ -18,7 +18,7 @@ namespace fogsched {
 
 // The longest line a scenario text (a file, a `--set` value) may hold, and so the
 // longest value; yaml-cpp's cost grows faster than the length of a line.
-inline constexpr std::size_t kMaxValueCharacters = 64 * 1024;
+inline constexpr std::size_t kMaxValueCharacters = std::size_t{64} * 1024;
 
 // One `--set key.path=value` override. Sequence elements are addressed by index
 // ("workload.0.arrivals.rate").
