@@ -865,6 +865,7 @@ TEST(HostLatency, MaxInflightCountsOnlyTheExecution) {
   HostUnderTest host(std::move(config), 1);
   const auto began = std::chrono::steady_clock::now();
   std::vector<std::future<Response>> calls;
+  calls.reserve(3);
   for (int i = 0; i < 3; ++i) calls.push_back(host.send_later(http::verb::post, "/function/one"));
   for (auto& call : calls) {
     ASSERT_EQ(call.wait_for(kRequestTimeout), std::future_status::ready);
