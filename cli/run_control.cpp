@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -35,7 +34,7 @@ void install_cancel_handlers() {
 }
 
 std::string describe_cost(const sim::RunCost& cost, const sim::RunOptions& options) {
-  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  const std::uint32_t threads = sim::worker_threads(options);
   return fmt::format("about {} events, {} with {} {}, about {} of memory", sim::format_rough_count(*cost.events),
                      seconds_phrase(*cost.seconds), threads, threads == 1 ? "thread" : "threads",
                      sim::format_rough_bytes(static_cast<double>(cost.memory_bytes)));

@@ -9,7 +9,6 @@
 #include <limits>
 #include <sstream>
 #include <string_view>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -38,9 +37,7 @@ constexpr std::size_t kSamplePending = std::size_t{1} << 20;
 constexpr double kSampleGossipShare = 0.25;
 
 std::uint32_t concurrent_replications(const RunOptions& options, std::size_t tasks) {
-  const std::uint32_t threads =
-      options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  return static_cast<std::uint32_t>(std::clamp<std::size_t>(tasks, 1, threads));
+  return static_cast<std::uint32_t>(std::clamp<std::size_t>(tasks, 1, worker_threads(options)));
 }
 
 std::uint32_t replications_of(const Scenario& scenario, const RunOptions& options) {

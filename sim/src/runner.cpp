@@ -27,6 +27,10 @@ constexpr std::chrono::milliseconds kProgressInterval{250};
 
 }  // namespace
 
+std::uint32_t worker_threads(const RunOptions& options) {
+  return options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+}
+
 std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const PolicyRegistry& registry) {
   std::vector<PolicyConfig> configs;
   configs.reserve(scenario.policies.size());
@@ -69,8 +73,7 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   std::size_t next_task = 0;
   std::atomic<bool> stop_workers{false};
 
-  std::uint32_t threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
-  threads = static_cast<std::uint32_t>(std::min<std::size_t>(threads, tasks));
+  const auto threads = static_cast<std::uint32_t>(std::min<std::size_t>(worker_threads(options), tasks));
   // Per worker: the simulated time its replication under way has reached.
   std::vector<std::atomic<std::int64_t>> reached(threads);
 

@@ -33,6 +33,9 @@ struct RunOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// The worker threads `options` asks for: its `threads`, or one per core for 0.
+std::uint32_t worker_threads(const RunOptions& options);
+
 struct ReplicationTrace {
   std::uint32_t policy_index = 0;
   std::uint32_t replication = 0;
