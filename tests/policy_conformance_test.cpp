@@ -283,7 +283,7 @@ class SimAndLive : public ::testing::TestWithParam<PolicyCase> {};
 
 TEST_P(SimAndLive, SameQueriesAnswersEffectsAndDecisions) {
   const PolicyCase& c = GetParam();
-  const PolicyConfig config = PolicyRegistry::builtin().parse(c.spec);
+  const PolicyConfig config = PolicyRegistry::with_builtins().parse(c.spec);
   const PolicyLog sim_log = record_simulation(config);
   ASSERT_EQ(sim_log.node_count(), kCameras);
 
@@ -466,7 +466,8 @@ INSTANTIATE_TEST_SUITE_P(conformance, ContractChecks,
 TEST(conformance, CoversEveryBuiltinPolicy) {
   const std::vector<std::string> covered = {"local",      "random",       "round_robin",  "threshold_random",
                                             "power_of_d", "least_loaded", "cloud_offload"};
-  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+  const PolicyRegistry registry = PolicyRegistry::with_builtins();
+  for (const PolicyInfo* info : registry.all()) {
     EXPECT_NE(std::find(covered.begin(), covered.end(), info->name), covered.end())
         << info->name << " is not in the conformance suite";
   }
@@ -476,7 +477,7 @@ TEST(conformance, CoversEveryBuiltinPolicy) {
 // gossips to two random peers where the simulated one told them all differs at the
 // first query of its first gossip round.
 TEST(conformance, ReportsTheFirstDifferenceByNodeCallAndQuery) {
-  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  const PolicyRegistry& registry = PolicyRegistry::with_builtins();
   const PolicyLog sim_log = record_simulation(registry.parse("least_loaded(gossip_interval=200ms,fanout=0)"));
   PolicyLog live_log;
   const NodeId node{1};

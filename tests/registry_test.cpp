@@ -21,7 +21,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ElementsAre;
 
-const PolicyRegistry& registry() { return PolicyRegistry::builtin(); }
+const PolicyRegistry& registry() {
+  static const PolicyRegistry builtins = PolicyRegistry::with_builtins();
+  return builtins;
+}
 
 // The message of the PolicyError `action` throws ("" if it throws none).
 template <class Action>
@@ -79,8 +82,7 @@ TEST(PolicyRegistry, DeclaresParametersInOrder) {
 }
 
 TEST(PolicyRegistry, RefusesADuplicateName) {
-  PolicyRegistry local_registry;
-  register_builtin_policies(local_registry);
+  PolicyRegistry local_registry = PolicyRegistry::with_builtins();
   EXPECT_THROW(local_registry.add(*registry().find("local")), std::logic_error);
 }
 

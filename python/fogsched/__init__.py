@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ._analyze import analyze
 from ._core import PolicyContractError, PolicyError, ResourceError, ScenarioError
-from ._results import Results, flatten_metrics, policies, policy_spec, run
+from ._results import Results, flatten_metrics, load_plugin, policies, policy_spec, run
 from ._scenario import Scenario
 from ._sweep import ALIASES, grid_points, sweep
 
@@ -32,6 +32,7 @@ __all__ = [
     "analyze",
     "flatten_metrics",
     "grid_points",
+    "load_plugin",
     "policies",
     "policy_spec",
     "run",

@@ -64,7 +64,10 @@ class TraceCodeNames(TypedDict):
     outcome: list[str]
 
 def policies() -> list[PolicyInfo]:
-    """The built-in policies with their parameters."""
+    """The policies (built in and from plugins) with their parameters."""
+
+def load_plugin(path: str) -> list[str]:
+    """Loads a policy plugin (.so built with fogsched_add_policy); returns the names of its policies."""
 
 def trace_code_names() -> TraceCodeNames:
     """Names of the trace's decision and outcome codes, indexed by code."""

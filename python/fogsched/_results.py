@@ -23,13 +23,24 @@ ID_COLUMNS = ("scenario", "seed", "policy", "replications", "invocations")
 
 
 def policies() -> list[dict[str, Any]]:
-    """The built-in policies, sorted by name.
+    """The policies this process can name, sorted by name: the built-ins and those of
+    the plugins loaded with :func:`load_plugin`.
 
-    Each is ``{"name", "doc", "params"}``; each parameter ``{"name", "type",
-    "default", "min", "max", "doc"}`` (bounds inclusive, durations in seconds), as
-    ``fogsched policies`` prints them.
+    Each is ``{"name", "doc", "params", "source"}`` (source: ``"built in"`` or the
+    plugin's file); each parameter ``{"name", "type", "default", "min", "max",
+    "doc"}`` (bounds inclusive, durations in seconds), as ``fogsched policies`` prints
+    them.
     """
     return _core.policies()
+
+
+def load_plugin(path: Union[str, os.PathLike[str]]) -> list[str]:
+    """Loads a policy plugin (a ``.so`` built with ``fogsched_add_policy``), so that
+    :func:`run`, :func:`sweep` and :func:`analyze` can name its policies; returns
+    their names. Raises PolicyError naming the file and the problem (not found, not a
+    plugin, built against another fogsched, a name already taken).
+    """
+    return _core.load_plugin(os.fspath(path))
 
 
 def policy_spec(policy: PolicyLike) -> str:

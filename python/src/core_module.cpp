@@ -21,6 +21,7 @@
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
 
@@ -39,12 +40,19 @@ py::dict param_as_dict(const ParamSpec& p) {
                   "max"_a = p.max, "doc"_a = p.doc);
 }
 
-py::list builtin_policies() {
+// The policies this interpreter can name: the built-ins and the plugins loaded with
+// load_plugin(). Only touched with the GIL held.
+PolicyRegistry& module_registry() {
+  static PolicyRegistry registry = PolicyRegistry::with_builtins();
+  return registry;
+}
+
+py::list registered_policies() {
   py::list out;
-  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+  for (const PolicyInfo* info : module_registry().all()) {
     py::list params;
     for (const ParamSpec& p : info->params) params.append(param_as_dict(p));
-    out.append(py::dict("name"_a = info->name, "doc"_a = info->doc, "params"_a = params));
+    out.append(py::dict("name"_a = info->name, "doc"_a = info->doc, "params"_a = params, "source"_a = info->source));
   }
   return out;
 }
@@ -161,7 +169,8 @@ app::PreparedRun prepare_run(const ScenarioDocument& document, const std::option
                              std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
                              const std::optional<std::string>& duration) {
   return app::prepare_run(document,
-                          {.seed = seed, .replications = replications, .duration = duration, .policies = policies});
+                          {.seed = seed, .replications = replications, .duration = duration, .policies = policies},
+                          module_registry());
 }
 
 py::dict run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
@@ -222,7 +231,13 @@ PYBIND11_MODULE(_core, m) {
       .def("set", &ScenarioDocument::set, "path"_a, "value"_a,
            "Sets the value (YAML text) at a key path, as `--set path=value` does.")
       .def(
-          "validate", [](const ScenarioDocument& document) { sim::configure_policies(document.parse()); },
+          "validate",
+          [](const ScenarioDocument& document) {
+            const Scenario scenario = document.parse();
+            PolicyRegistry registry = module_registry();
+            load_plugins(registry, scenario.plugins);
+            sim::configure_policies(scenario, registry);
+          },
           "Checks the whole scenario and its policies, as `fogsched validate` does.")
       .def(
           "summary",
@@ -242,7 +257,10 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "copy", [](const ScenarioDocument& document) { return ScenarioDocument(document); }, "An independent copy.");
 
-  m.def("policies", &builtin_policies, "The built-in policies with their parameters.");
+  m.def("policies", &registered_policies, "The policies (built in and from plugins) with their parameters.");
+  m.def(
+      "load_plugin", [](const std::string& path) { return load_plugin(module_registry(), path); }, "path"_a,
+      "Loads a policy plugin (.so built with fogsched_add_policy); returns the names of its policies.");
   m.def("trace_code_names", &trace_code_names, "Names of the trace's decision and outcome codes.");
   m.def("run", &run, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(), "seed"_a = py::none(),
         "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,

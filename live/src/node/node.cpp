@@ -51,8 +51,8 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
     : contexts(pool),
       io(pool.at(0)),
       config(std::move(cfg)),
-      policy_config(config.policy.name.empty() ? PolicyRegistry::builtin().parse("local")
-                                               : PolicyRegistry::builtin().configure(config.policy)),
+      policy_config(config.policy.name.empty() ? config.policies.parse("local")
+                                               : config.policies.configure(config.policy)),
       gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
                                   .max_response_header_bytes = std::size_t{64} * 1024,
                                   .max_response_body_bytes = std::size_t{256} * 1024 * 1024,
