@@ -29,13 +29,15 @@ class FakeContext(_core.FakeNodeContext):
     """
 
     def decide(self, policy: Any, invocation: _core.Invocation) -> Any:
-        """``policy.decide(invocation, self)``, checked under the runtimes' rules.
+        """``policy.decide(invocation, self)``, checked under the runtimes' rules (errors name the policy).
 
         Raises :class:`fogsched.DecisionTypeError` for something that is no decision and
         :class:`fogsched.PolicyContractError` for a decision no runtime takes.
         """
+        name = policy_name(policy)
+        self.set_policy_name(name)
         decision = policy.decide(invocation, self)
-        self.check(decision, invocation, policy_name(policy))
+        self.check(decision, invocation, name)
         return decision
 
 

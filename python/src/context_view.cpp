@@ -196,7 +196,7 @@ void bind_fake_context(py::module_& m) {
           [](const FakeNodeContext& f, py::handle decision, const Invocation& invocation, const std::string& policy) {
             f.check(to_decision(decision, policy), invocation);
           },
-          "decision"_a, "invocation"_a, "policy"_a,
+          "decision"_a, "invocation"_a, "policy"_a = "policy under test",
           "Raises PolicyContractError when no runtime would take `decision` for `invocation` now.")
       .def(
           "timers",

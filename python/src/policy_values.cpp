@@ -78,17 +78,27 @@ void def_id(py::class_<Class>& cls, const char* name, Id Class::*member, const c
       [member](Class& self, decltype(Id::value) value) { self.*member = Id{value}; }, doc);
 }
 
+// pybind11's `value` property of an enum comes without a docstring.
+template <typename Enum>
+void document_value(const py::enum_<Enum>& cls) {
+  cls.attr("value").attr("__doc__") = "the enumerator's number";
+}
+
 void bind_enums(py::module_& m) {
-  py::enum_<RejectReason>(m, "RejectReason", "Why an invocation is rejected.")
+  py::enum_<RejectReason> reasons(m, "RejectReason", "Why an invocation is rejected.");
+  reasons
       .value("no_capacity", RejectReason::no_capacity, "no slot and no queue place")
       .value("policy", RejectReason::policy, "the policy chose to drop it (admission control)")
       .value("hop_limit", RejectReason::hop_limit, "a forward at the hop limit found no capacity")
       .value("no_peer", RejectReason::no_peer, "nowhere to send it");
-  py::enum_<Outcome>(m, "Outcome", "How an invocation ended.")
+  document_value(reasons);
+  py::enum_<Outcome> outcomes(m, "Outcome", "How an invocation ended.");
+  outcomes
       .value("completed", Outcome::completed)
       .value("rejected", Outcome::rejected)
       .value("deadline_missed", Outcome::deadline_missed)
       .value("failed", Outcome::failed);
+  document_value(outcomes);
 }
 
 void bind_loads(py::module_& m) {
@@ -108,16 +118,16 @@ void bind_loads(py::module_& m) {
   py::class_<KnownLoad>(m, "KnownLoad", "A peer's load as last heard by gossip, and its age in seconds.")
       .def(py::init([](const LoadReport& load, double age) { return KnownLoad{load, duration_from_seconds(age)}; }),
            "load"_a, "age"_a = 0.0)
-      .def_readwrite("load", &KnownLoad::load)
+      .def_readwrite("load", &KnownLoad::load, "the load the peer reported")
       .def_property(
           "age", [](const KnownLoad& k) { return to_seconds(k.age); },
-          [](KnownLoad& k, double age) { k.age = duration_from_seconds(age); })
+          [](KnownLoad& k, double age) { k.age = duration_from_seconds(age); }, "seconds since it was sent")
       .def("__repr__",
            [](const KnownLoad& k) { return fmt::format("KnownLoad({}, age={})", describe(k.load), to_seconds(k.age)); });
   py::class_<ProbeAnswer> answer(m, "ProbeAnswer", "A peer's answer to a probe.");
   answer.def(py::init([](std::uint32_t peer, const LoadReport& load) { return ProbeAnswer{NodeId{peer}, load}; }),
              "peer"_a, "load"_a)
-      .def_readwrite("load", &ProbeAnswer::load)
+      .def_readwrite("load", &ProbeAnswer::load, "its load when it answered")
       .def("__repr__", [](const ProbeAnswer& a) {
         return fmt::format("ProbeAnswer(peer={}, load={})", a.peer.value, describe(a.load));
       });
@@ -142,7 +152,7 @@ void bind_calls(py::module_& m) {
           "arrival", [](const Invocation& i) { return to_seconds(i.arrival); },
           [](Invocation& i, double s) { i.arrival = Time{duration_from_seconds(s)}; },
           "when the client's call reached the origin (seconds)")
-      .def_readwrite("payload_bytes", &Invocation::payload_bytes)
+      .def_readwrite("payload_bytes", &Invocation::payload_bytes, "the request body's size")
       .def("__repr__", [](const Invocation& i) {
         return fmt::format("Invocation(id={}, function={}, origin={}, hops={}, arrival={}, payload_bytes={})",
                            i.id.value, i.function.value, i.origin.value, i.hops, to_seconds(i.arrival),
@@ -161,7 +171,7 @@ void bind_calls(py::module_& m) {
            }),
            "id"_a = 0, "function"_a = 0, "executed_on"_a = 0, "outcome"_a = Outcome::completed,
            "response_time"_a = 0.0)
-      .def_readwrite("outcome", &Completion::outcome)
+      .def_readwrite("outcome", &Completion::outcome, "how it ended")
       .def_property(
           "response_time", [](const Completion& c) { return to_seconds(c.response_time); },
           [](Completion& c, double s) { c.response_time = duration_from_seconds(s); },
@@ -187,7 +197,7 @@ void bind_decisions(py::module_& m) {
   def_id(forward, "peer", &Forward::peer, "the node it goes to");
   py::class_<Reject>(m, "Reject", "Reject the invocation.")
       .def(py::init([](RejectReason reason) { return Reject{reason}; }), "reason"_a = RejectReason::no_capacity)
-      .def_readwrite("reason", &Reject::reason)
+      .def_readwrite("reason", &Reject::reason, "why (a RejectReason)")
       .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
       .def("__repr__", [](const Reject& r) { return fmt::format("Reject(RejectReason.{})", to_string(r.reason)); });
   py::class_<Probe>(m, "Probe",
@@ -196,7 +206,7 @@ void bind_decisions(py::module_& m) {
       .def(py::init([](const std::vector<std::uint32_t>& peers) { return Probe{peer_set(peers)}; }), "peers"_a)
       .def_property(
           "peers", [](const Probe& p) { return peer_values(p.peers); },
-          [](Probe& p, const std::vector<std::uint32_t>& peers) { p.peers = peer_set(peers); })
+          [](Probe& p, const std::vector<std::uint32_t>& peers) { p.peers = peer_set(peers); }, "the peers to ask")
       .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
       .def("__repr__", [](const Probe& p) { return fmt::format("Probe([{}])", fmt::join(peer_values(p.peers), ", ")); });
 }
