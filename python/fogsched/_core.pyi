@@ -206,6 +206,7 @@ class PolicyInfo(TypedDict):
 class RunOutput(TypedDict):
     json: str
     policies: list[str]
+    engine_events: list[int]
     trace: Optional[dict[str, np.ndarray]]
 
 class TraceCodeNames(TypedDict):

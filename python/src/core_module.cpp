@@ -209,7 +209,13 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
 
   py::list canonical;
   for (const PolicyConfig& p : prepared.policies) canonical.append(p.canonical);
-  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical,
+  py::list events;  // per policy, over its replications: what benchmarks divide by
+  for (const std::vector<sim::ReplicationResult>& results : output.replications) {
+    std::uint64_t total = 0;
+    for (const sim::ReplicationResult& r : results) total += r.engine.events;
+    events.append(total);
+  }
+  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical, "engine_events"_a = events,
                   "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
 }
 
