@@ -14,6 +14,7 @@ to NAME-runs.jsonl there.
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import json
 import os
@@ -182,6 +183,16 @@ class Cluster:
                 return
             time.sleep(0.01)
         raise AssertionError(f"node {node} never had {count} calls of {function} running")
+
+    def call_when_full(self, node: int, function: str, slots: int, timeout: float = 30.0) -> tuple[Reply, list[Reply]]:
+        """Fills `node`'s `slots` slots of `function` with calls, then calls it once more
+        while they run; the answers of that call and of the filling ones."""
+        path = f"/function/{function}"
+        with concurrent.futures.ThreadPoolExecutor(max_workers=slots) as pool:
+            busy = [pool.submit(self.call, node, "POST", path, b"busy") for _ in range(slots)]
+            self.wait_running(node, function, slots)
+            hot = self.call(node, "POST", path, b"hot")
+            return hot, [f.result(timeout=timeout) for f in busy]
 
     def metrics(self, node: int) -> dict[str, float]:
         """The node's /metrics samples, keyed by name and labels as written."""

@@ -45,10 +45,10 @@ LoadPythonPolicy python_policy_loader() {
     if (void* entry = dlsym(module, "fogsched_python_policy")) return reinterpret_cast<LoadPythonPolicy>(entry);
     failures += fmt::format("\n  {}: no entry point fogsched_python_policy", candidate.string());
   }
-  throw PolicyError(fmt::format(
-      "policies written in Python need {} (built with -DFOGSCHED_BUILD_PYTHON=ON, or named by "
-      "FOGSCHED_PYTHON_POLICY_MODULE); it could not be loaded:{}",
-      kModuleFile, failures));
+  throw PolicyError(
+      fmt::format("policies written in Python need {} (built with -DFOGSCHED_BUILD_PYTHON=ON, or named by "
+                  "FOGSCHED_PYTHON_POLICY_MODULE); it could not be loaded:{}",
+                  kModuleFile, failures));
 }
 
 }  // namespace

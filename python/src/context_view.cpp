@@ -66,8 +66,10 @@ py::object optional_node(std::optional<NodeId> node) {
 // NodeContext through `get` (which raises once a view expired).
 template <typename Class, typename Get>
 void def_node_context(py::class_<Class>& cls, Get get) {
-  cls.def("now", [get](Class& self) { return to_seconds(get(self).now()); }, "Time in seconds (sim: since the start).")
-      .def("self", [get](Class& self) { return get(self).self().value; }, "This node's id.")
+  cls.def(
+         "now", [get](Class& self) { return to_seconds(get(self).now()); }, "Time in seconds (sim: since the start).")
+      .def(
+          "self", [get](Class& self) { return get(self).self().value; }, "This node's id.")
       .def(
           "local_load", [get](Class& self) { return get(self).local_load(); },
           "This node's load for the invocation being decided (in hooks: overall).")
@@ -94,7 +96,8 @@ void def_node_context(py::class_<Class>& cls, Get get) {
       .def(
           "known_load", [get](Class& self, std::uint32_t peer) { return get(self).known_load(NodeId{peer}); }, "peer"_a,
           "The peer's load last heard by gossip, with its age, or None.")
-      .def("probed", [get](Class& self) { return get(self).probed(); }, "True in the re-entry after a Probe.")
+      .def(
+          "probed", [get](Class& self) { return get(self).probed(); }, "True in the re-entry after a Probe.")
       .def(
           "probe_answers",
           [get](Class& self) {
@@ -119,8 +122,10 @@ void bind_rng(py::module_& m) {
                       "A seeded random stream (xoshiro256++), the same numbers as the C++ fogsched::Rng. "
                       "ctx.rng() is the node's stream, valid during the call only.")
       .def(py::init<std::uint64_t>(), "seed"_a)
-      .def("next", [](const RngView& r) { return r.get()(); }, "The next raw 64-bit number.")
-      .def("uniform01", [](const RngView& r) { return r.get().uniform01(); }, "Uniform in [0, 1).")
+      .def(
+          "next", [](const RngView& r) { return r.get()(); }, "The next raw 64-bit number.")
+      .def(
+          "uniform01", [](const RngView& r) { return r.get().uniform01(); }, "Uniform in [0, 1).")
       .def(
           "uniform", [](const RngView& r, double lo, double hi) { return r.get().uniform(lo, hi); }, "lo"_a, "hi"_a)
       .def(
@@ -169,8 +174,8 @@ void bind_fake_context(py::module_& m) {
       .def(
           "set_self", [](FakeNodeContext& f, std::uint32_t self) { f.set_self(NodeId{self}); }, "node"_a)
       .def(
-          "set_peers", [](FakeNodeContext& f, const std::vector<std::uint32_t>& peers) { f.set_peers(node_ids(peers)); },
-          "peers"_a)
+          "set_peers",
+          [](FakeNodeContext& f, const std::vector<std::uint32_t>& peers) { f.set_peers(node_ids(peers)); }, "peers"_a)
       .def(
           "set_cloud",
           [](FakeNodeContext& f, std::optional<std::uint32_t> cloud) {

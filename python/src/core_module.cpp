@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "context_view.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
@@ -25,7 +26,6 @@
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
-#include "context_view.h"
 #include "policy_values.h"
 #include "python_policy.h"
 
@@ -291,8 +291,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("policies", &builtin_policies, "The built-in policies with their parameters.");
   m.def("trace_code_names", &trace_code_names, "Names of the trace's decision and outcome codes.");
   m.def("run", &run, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(), "seed"_a = py::none(),
-        "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,
-        "python_policies"_a = PythonPolicies{},
+        "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false, "python_policies"_a = PythonPolicies{},
         "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
         "keep_trace, the trace as numpy arrays. `python_policies` are (name, factory) pairs the specs may name.");
   m.def(

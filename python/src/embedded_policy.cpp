@@ -58,8 +58,8 @@ fogsched::PolicyInfo load(std::string_view module_name, std::string_view attribu
 // The registry entry of the Python policy "python:package.module:ClassName" in
 // *info; false with *error set when it cannot be had.
 extern "C" __attribute__((visibility("default"))) bool fogsched_python_policy(const char* spec,
-                                                                               fogsched::PolicyInfo* info,
-                                                                               std::string* error) {
+                                                                              fogsched::PolicyInfo* info,
+                                                                              std::string* error) {
   constexpr std::string_view kPrefix = "python:";
   std::string_view text = spec;
   const auto colon = text.rfind(':');

@@ -86,15 +86,13 @@ void document_value(const py::enum_<Enum>& cls) {
 
 void bind_enums(py::module_& m) {
   py::enum_<RejectReason> reasons(m, "RejectReason", "Why an invocation is rejected.");
-  reasons
-      .value("no_capacity", RejectReason::no_capacity, "no slot and no queue place")
+  reasons.value("no_capacity", RejectReason::no_capacity, "no slot and no queue place")
       .value("policy", RejectReason::policy, "the policy chose to drop it (admission control)")
       .value("hop_limit", RejectReason::hop_limit, "a forward at the hop limit found no capacity")
       .value("no_peer", RejectReason::no_peer, "nowhere to send it");
   document_value(reasons);
   py::enum_<Outcome> outcomes(m, "Outcome", "How an invocation ended.");
-  outcomes
-      .value("completed", Outcome::completed)
+  outcomes.value("completed", Outcome::completed)
       .value("rejected", Outcome::rejected)
       .value("deadline_missed", Outcome::deadline_missed)
       .value("failed", Outcome::failed);
@@ -103,8 +101,9 @@ void bind_enums(py::module_& m) {
 
 void bind_loads(py::module_& m) {
   py::class_<LoadReport>(m, "LoadReport", "A node's load: load() = running + queued.")
-      .def(py::init([](std::uint32_t running, std::uint32_t queued, std::uint32_t slots,
-                       std::uint32_t queue_capacity) { return LoadReport{running, queued, slots, queue_capacity}; }),
+      .def(py::init([](std::uint32_t running, std::uint32_t queued, std::uint32_t slots, std::uint32_t queue_capacity) {
+             return LoadReport{running, queued, slots, queue_capacity};
+           }),
            "running"_a = 0, "queued"_a = 0, "slots"_a = 0, "queue_capacity"_a = 0)
       .def_readwrite("running", &LoadReport::running, "executions holding a slot")
       .def_readwrite("queued", &LoadReport::queued, "waiting for a slot")
@@ -116,17 +115,23 @@ void bind_loads(py::module_& m) {
       .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
       .def("__repr__", &describe);
   py::class_<KnownLoad>(m, "KnownLoad", "A peer's load as last heard by gossip, and its age in seconds.")
-      .def(py::init([](const LoadReport& load, double age) { return KnownLoad{load, duration_from_seconds(age)}; }),
+      .def(py::init([](const LoadReport& load, double age) {
+             return KnownLoad{load, duration_from_seconds(age)};
+           }),
            "load"_a, "age"_a = 0.0)
       .def_readwrite("load", &KnownLoad::load, "the load the peer reported")
       .def_property(
           "age", [](const KnownLoad& k) { return to_seconds(k.age); },
           [](KnownLoad& k, double age) { k.age = duration_from_seconds(age); }, "seconds since it was sent")
-      .def("__repr__",
-           [](const KnownLoad& k) { return fmt::format("KnownLoad({}, age={})", describe(k.load), to_seconds(k.age)); });
+      .def("__repr__", [](const KnownLoad& k) {
+        return fmt::format("KnownLoad({}, age={})", describe(k.load), to_seconds(k.age));
+      });
   py::class_<ProbeAnswer> answer(m, "ProbeAnswer", "A peer's answer to a probe.");
-  answer.def(py::init([](std::uint32_t peer, const LoadReport& load) { return ProbeAnswer{NodeId{peer}, load}; }),
-             "peer"_a, "load"_a)
+  answer
+      .def(py::init([](std::uint32_t peer, const LoadReport& load) {
+             return ProbeAnswer{NodeId{peer}, load};
+           }),
+           "peer"_a, "load"_a)
       .def_readwrite("load", &ProbeAnswer::load, "its load when it answered")
       .def("__repr__", [](const ProbeAnswer& a) {
         return fmt::format("ProbeAnswer(peer={}, load={})", a.peer.value, describe(a.load));
@@ -169,8 +174,7 @@ void bind_calls(py::module_& m) {
              return Completion{InvocationId{id}, FunctionId{function}, NodeId{executed_on}, outcome,
                                duration_from_seconds(response_time)};
            }),
-           "id"_a = 0, "function"_a = 0, "executed_on"_a = 0, "outcome"_a = Outcome::completed,
-           "response_time"_a = 0.0)
+           "id"_a = 0, "function"_a = 0, "executed_on"_a = 0, "outcome"_a = Outcome::completed, "response_time"_a = 0.0)
       .def_readwrite("outcome", &Completion::outcome, "how it ended")
       .def_property(
           "response_time", [](const Completion& c) { return to_seconds(c.response_time); },
@@ -208,7 +212,8 @@ void bind_decisions(py::module_& m) {
           "peers", [](const Probe& p) { return peer_values(p.peers); },
           [](Probe& p, const std::vector<std::uint32_t>& peers) { p.peers = peer_set(peers); }, "the peers to ask")
       .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
-      .def("__repr__", [](const Probe& p) { return fmt::format("Probe([{}])", fmt::join(peer_values(p.peers), ", ")); });
+      .def("__repr__",
+           [](const Probe& p) { return fmt::format("Probe([{}])", fmt::join(peer_values(p.peers), ", ")); });
 }
 
 }  // namespace

@@ -122,8 +122,9 @@ class PythonPolicy final : public Policy {
   }
 
   Decision decide(const Invocation& invocation, NodeContext& ctx) override {
-    return call("decide", ctx, [&] { return fmt::format(", deciding {}", describe(invocation)); },
-                [&](const py::object& view) { return to_decision(decide_(py::cast(invocation), view), name_); });
+    return call(
+        "decide", ctx, [&] { return fmt::format(", deciding {}", describe(invocation)); },
+        [&](const py::object& view) { return to_decision(decide_(py::cast(invocation), view), name_); });
   }
   void on_start(NodeContext& ctx) override { call_hook(on_start_, "on_start", ctx); }
   void on_timer(NodeContext& ctx) override { call_hook(on_timer_, "on_timer", ctx); }

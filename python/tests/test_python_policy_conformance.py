@@ -9,7 +9,10 @@ node's random stream, so equal records also mean equal draws.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import fogsched
 from conftest import REPO, SCENARIOS
@@ -33,3 +36,15 @@ def test_the_python_port_of_threshold_random_makes_the_cpp_decisions():
     cpp_result.pop("policy")
     python_result.pop("policy")
     assert json.dumps(cpp_result) == json.dumps(python_result)
+
+
+def test_the_example_comparison_runs():
+    example = REPO / "examples" / "python-policy"
+    completed = subprocess.run([sys.executable, "compare_with_power_of_d.py", "10s"], cwd=example, capture_output=True,
+                               text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                   [str(Path(fogsched.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])},
+                               check=False)
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == [
+        "threshold_random_py", "threshold_random(threshold=3)", "power_of_d(d=2,threshold=3)"]

@@ -6,7 +6,6 @@ Every request has a timeout; the processes are killed at the end whatever happen
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import subprocess
 from pathlib import Path
@@ -35,15 +34,12 @@ def test_a_python_policy_runs_cold_calls_here_and_forwards_hot_ones(tmp_path, py
         cold = cluster.call(0, "POST", "/function/slow", b"cold")
         assert cold.status == 200, cold.body
         assert cold.header("X-Fogsched-Decision") == "run_local"
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            busy = [pool.submit(cluster.call, 0, "POST", "/function/slow", b"busy") for _ in range(2)]
-            cluster.wait_running(0, "slow", 2)
-            hot = cluster.call(0, "POST", "/function/slow", b"hot")
-            assert hot.status == 200, hot.body
-            assert hot.header("X-Fogsched-Decision") == "forward"
-            assert hot.header("X-Fogsched-Node") == "n1"
-            assert hot.header("X-Fogsched-Hops") == "1"
-            assert all(f.result(timeout=30).status == 200 for f in busy)
+        hot, busy = cluster.call_when_full(0, "slow", 2)
+        assert hot.status == 200, hot.body
+        assert hot.header("X-Fogsched-Decision") == "forward"
+        assert hot.header("X-Fogsched-Node") == "n1"
+        assert hot.header("X-Fogsched-Hops") == "1"
+        assert all(reply.status == 200 for reply in busy)
     finally:
         cluster.close()
 
