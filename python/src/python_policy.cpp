@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -193,8 +194,11 @@ class PythonPolicy final : public Policy {
     }
   }
 
+  // In a run, the failure cancels it; live (no RunFailure), the node answers the call
+  // 500 and goes on, so the message with its traceback goes to stderr.
   template <typename Error>
   [[noreturn]] void fail(Error error) {
+    if (!failure_) std::fprintf(stderr, "fogsched: %s\n", error.what());
     failure(std::make_exception_ptr(error));
     throw error;
   }

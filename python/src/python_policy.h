@@ -43,7 +43,8 @@ class RunFailure {
 };
 
 // A registry entry (no parameters) whose per-node instances are `factory()`. Call
-// with the GIL held; `failure` may be null (live mode).
+// with the GIL held. `failure` is null in live mode, where an error is written to
+// stderr as well as thrown.
 PolicyInfo python_policy_info(const std::string& name, pybind11::object factory, std::shared_ptr<RunFailure> failure);
 
 }  // namespace fogsched::python

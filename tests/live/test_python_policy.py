@@ -74,3 +74,28 @@ def test_a_config_file_names_a_python_policy(tmp_path):
                                text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert f"policy: {SPEC}" in completed.stdout
+
+
+RAISING = '''
+import fogsched
+
+class Raising(fogsched.Policy):
+    def decide(self, invocation, ctx):
+        raise ValueError("no decision today")
+'''
+
+
+def test_a_policy_that_raises_fails_the_call_and_logs_its_traceback(tmp_path, python_path, monkeypatch):
+    (tmp_path / "raising.py").write_text(RAISING)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    cluster = Cluster(tmp_path, 1, "python:raising:Raising", [SLOW])
+    try:
+        cluster.start()
+        for _ in range(2):
+            assert cluster.call(0, "POST", "/function/slow", b"x").status == 500
+        assert cluster.nodes[0].poll() is None, "the node goes on"
+    finally:
+        cluster.close()
+    stderr = cluster.stderr_file("n0").read_text()
+    assert "policy 'Raising' (Python) raised in decide on node 0, deciding invocation 1 (function 0, hops 0)" in stderr
+    assert 'raise ValueError("no decision today")' in stderr
