@@ -68,8 +68,11 @@ class KeptThreadState {
   KeptThreadState& operator=(const KeptThreadState&) = delete;
   ~KeptThreadState() {
     if (!kept_ || Py_IsInitialized() == 0 || _Py_IsFinalizing() != 0) return;
-    py::gil_scoped_acquire gil;
-    gil.dec_ref();
+    try {
+      py::gil_scoped_acquire gil;
+      gil.dec_ref();
+    } catch (...) {  // Python could not be entered: the thread state stays, unused
+    }
   }
 
  private:
@@ -115,11 +118,14 @@ class PythonPolicy final : public Policy {
   PythonPolicy& operator=(const PythonPolicy&) = delete;
 
   ~PythonPolicy() override {
-    py::gil_scoped_acquire gil;
-    if (view_) view_.cast<ContextView&>().release();
-    view_ = py::object();
-    decide_ = on_start_ = on_timer_ = on_complete_ = py::object();
-    instance_ = py::object();
+    try {
+      py::gil_scoped_acquire gil;
+      if (view_) view_.cast<ContextView&>().release();
+      view_ = py::object();
+      decide_ = on_start_ = on_timer_ = on_complete_ = py::object();
+      instance_ = py::object();
+    } catch (...) {  // Python could not be entered: its objects are left to it
+    }
   }
 
   Decision decide(const Invocation& invocation, NodeContext& ctx) override {
