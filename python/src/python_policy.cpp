@@ -194,22 +194,25 @@ class PythonPolicy final : public Policy {
       if (is_contract_error(error)) fail(PolicyContractError(py::str(error.value()).cast<std::string>()));
       fail(PythonPolicyError(fmt::format("policy '{}' (Python) raised in {} on node {}{}:\n{}", name_, hook,
                                          ctx.self().value, context(), traceback_text(error))));
-    } catch (...) {
-      failure(std::current_exception());
+    } catch (const std::exception& error) {  // DecisionTypeError, PolicyContractError
+      report(error, std::current_exception());
       throw;
     }
   }
 
-  // In a run, the failure cancels it; live (no RunFailure), the node answers the call
-  // 500 and goes on, so the message with its traceback goes to stderr.
   template <typename Error>
   [[noreturn]] void fail(Error error) {
-    if (!failure_) std::fprintf(stderr, "fogsched: %s\n", error.what());
-    failure(std::make_exception_ptr(error));
+    report(error, std::make_exception_ptr(error));
     throw error;
   }
-  void failure(std::exception_ptr error) const {
-    if (failure_) failure_->record(std::move(error));
+  // In a run, the failure cancels it; live (no RunFailure), the node answers the call
+  // 500 and goes on, so the message (with the traceback) goes to stderr.
+  void report(const std::exception& error, std::exception_ptr thrown) const {
+    if (failure_) {
+      failure_->record(std::move(thrown));
+    } else {
+      std::fprintf(stderr, "fogsched: %s\n", error.what());
+    }
   }
 
   std::string name_;
