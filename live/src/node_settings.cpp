@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/core/units.h"
+#include "fogsched/live/node_policy.h"
 #include "fogsched/plugins/plugin.h"
 
 namespace fogsched::live::setting_table {
@@ -237,8 +238,13 @@ const std::vector<Setting>& settings() {
          return text;
        }},
       {"policy", "FOGSCHED_POLICY", "--policy", "SPEC",
-       "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies)",
-       [](NodeConfig& c, std::string_view v, Where where) { c.policy = spec_of(c.policies.parse(v), where); },
+       "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies) or "
+       "'python:package.module:ClassName'",
+       [](NodeConfig& c, std::string_view v, Where where) {
+         // A Python policy is checked when the node starts: that imports it.
+         c.policy = is_python_policy(trim(v)) ? PolicySpec{std::string(trim(v)), {}, where}
+                                              : spec_of(c.policies.parse(v), where);
+       },
        [](const NodeConfig& c) { return policy_text(c.policy); }},
       {"hop_limit", "FOGSCHED_HOP_LIMIT", "--hop-limit", "N", "Forwards one invocation may take (at most 16)",
        [](NodeConfig& c, std::string_view v, Where) { c.hop_limit = integer_value<std::uint32_t>(v, 0, kMaxHopLimit); },

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import numpy as np
 
 from . import _core
+from ._policy import Policy, is_python_policy, policy_factory, policy_name
 from ._scenario import ScenarioLike, as_scenario, yaml_value
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PolicyLike = Union[str, Mapping[str, Any]]
+PolicyLike = Union[str, Mapping[str, Any], Policy, type[Policy]]
 
 #: Summary columns that describe a row rather than measure something.
 ID_COLUMNS = ("scenario", "seed", "policy", "replications", "invocations")
@@ -189,8 +190,10 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
     """Simulates every replication of every policy, like ``fogsched run``.
 
     ``scenario`` is a :class:`Scenario`, a file path or a dict. ``policies`` replaces
-    the scenario's list (specs such as ``"power_of_d(d=2,threshold=3)"`` or dicts
-    ``{"name": "power_of_d", "d": 2}``); ``replications``, ``seed`` and ``duration``
+    the scenario's list (specs such as ``"power_of_d(d=2,threshold=3)"``, dicts
+    ``{"name": "power_of_d", "d": 2}``, or a :class:`fogsched.Policy` subclass or
+    instance: each node gets its own instance, the class called with no arguments or
+    a deep copy of the instance); ``replications``, ``seed`` and ``duration``
     (``"2min"``; the warm-up shrinks in proportion when it no longer fits) override
     the scenario's. ``threads`` (default: every core) does not change the results.
     With ``trace=True`` every invocation is kept for :meth:`Results.trace`.
@@ -199,10 +202,26 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
     a second with ``KeyboardInterrupt``. Raises :class:`fogsched.ScenarioError` and
     :class:`fogsched.PolicyError` with the CLI's messages, and
     :class:`fogsched.ResourceError` before anything is allocated when the run cannot fit.
+    A Python policy that raises stops the run with :class:`fogsched.PythonPolicyError`
+    (its traceback, node and invocation in the message); a decision of the wrong type
+    raises :class:`fogsched.DecisionTypeError`.
     """
-    if isinstance(policies, (str, Mapping)):
+    if isinstance(policies, (str, Mapping)) or is_python_policy(policies):
         policies = [policies]
-    specs = None if policies is None else [policy_spec(p) for p in policies]
+    specs = None
+    python_policies: dict[str, Any] = {}
+    if policies is not None:
+        specs = []
+        for p in policies:
+            if not is_python_policy(p):
+                specs.append(policy_spec(p))
+                continue
+            name = policy_name(p)
+            if name in python_policies and python_policies[name][0] is not p:
+                raise _core.PolicyError(f"two Python policies are named '{name}': set the class attribute `name`")
+            python_policies.setdefault(name, (p, policy_factory(p)))
+            specs.append(name)
     output = _core.run(as_scenario(scenario).document, policies=specs, replications=replications, seed=seed,
-                       threads=0 if threads is None else threads, duration=duration, keep_trace=trace)
+                       threads=0 if threads is None else threads, duration=duration, keep_trace=trace,
+                       python_policies=[(name, factory) for name, (_, factory) in python_policies.items()])
     return Results(output["json"], output["trace"], output["policies"])
