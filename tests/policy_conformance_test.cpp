@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -30,6 +32,7 @@
 #include "fogsched/core/decision_rules.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/live/live_context.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/sim/runner.h"
 #include "recording_policy.h"
 #include "sim_fixtures.h"
@@ -279,11 +282,41 @@ PolicyLog record_simulation(const PolicyConfig& config) {
   return log;
 }
 
+// Any registered policy can be checked: FOGSCHED_CHECK_POLICIES lists specs
+// (separated by ';'), FOGSCHED_CHECK_PLUGINS the plugins (separated by ':') they come
+// from (`make check-policy`, docs/policies.md).
+std::vector<std::string> split_env(const char* name, char separator) {
+  std::vector<std::string> items;
+  const char* value = std::getenv(name);
+  for (std::string_view rest = value != nullptr ? value : ""; !rest.empty();) {
+    const auto end = rest.find(separator);
+    if (end != 0) items.emplace_back(rest.substr(0, end));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return items;
+}
+
+const PolicyRegistry& conformance_registry() {
+  static const PolicyRegistry registry = [] {
+    PolicyRegistry r = PolicyRegistry::with_builtins();
+    for (const std::string& plugin : split_env("FOGSCHED_CHECK_PLUGINS", ':')) load_plugin(r, plugin);
+    return r;
+  }();
+  return registry;
+}
+
+std::vector<PolicyCase> given_policy_cases() {
+  std::vector<PolicyCase> cases;
+  for (std::string& spec : split_env("FOGSCHED_CHECK_POLICIES", ';')) cases.push_back({std::move(spec), 0});
+  return cases;
+}
+
 class SimAndLive : public ::testing::TestWithParam<PolicyCase> {};
 
 TEST_P(SimAndLive, SameQueriesAnswersEffectsAndDecisions) {
   const PolicyCase& c = GetParam();
-  const PolicyConfig config = PolicyRegistry::with_builtins().parse(c.spec);
+  const PolicyConfig config = conformance_registry().parse(c.spec);
   const PolicyLog sim_log = record_simulation(config);
   ASSERT_EQ(sim_log.node_count(), kCameras);
 
@@ -329,6 +362,7 @@ INSTANTIATE_TEST_SUITE_P(
                       // offloading has nowhere to go in both runtimes.
                       PolicyCase{"cloud_offload(threshold=1)", 0}),
     case_name);
+INSTANTIATE_TEST_SUITE_P(given, SimAndLive, ::testing::ValuesIn(given_policy_cases()), case_name);
 
 // ---- The contract checks: every runtime refuses the same breaches, with core's text.
 
