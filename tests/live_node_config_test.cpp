@@ -539,5 +539,25 @@ TEST_F(ServeCliTest, HelpDocumentsEveryVariableKeyAndFlag) {
   EXPECT_THAT(help.out, HasSubstr("Precedence"));
 }
 
+// A node names plugins in its file (relative to it), in FOGSCHED_PLUGINS or with
+// --plugin, and its policy may come from any of them, whichever source names it.
+TEST_F(NodeConfigTest, PoliciesComeFromPluginsNamedInAnySource) {
+  const fs::path plugin = dir_ / "plugins" / "ring.so";
+  fs::create_directories(plugin.parent_path());
+  fs::copy_file(FOGSCHED_RING_PLUGIN, plugin);
+  const fs::path path = write("node.yaml", "policy: {name: ring, threshold: 2}\nplugins: [plugins/ring.so]\n");
+  const NodeConfig from_file = load_node_config(path, Environment{});
+  EXPECT_EQ(from_file.policy.name, "ring");
+  EXPECT_THAT(from_file.plugins, testing::ElementsAre(plugin));
+  EXPECT_EQ(from_file.policies.find("ring")->source, fs::canonical(plugin).string());
+
+  const fs::path policy_only = write("policy-only.yaml", "policy: ring\n");
+  EXPECT_EQ(load_node_config(policy_only, environment({{"FOGSCHED_PLUGINS", plugin.string()}})).policy.name, "ring");
+  EXPECT_EQ(load_node_config(policy_only, Environment{}, {plugin.string()}).policy.name, "ring");
+  EXPECT_THAT(file_error("policy: ring\n"), HasSubstr("policy: unknown policy 'ring'"));
+  EXPECT_THAT(file_error("plugins: [missing.so]\n"),
+              HasSubstr("plugins.0: plugin " + (dir_ / "missing.so").string() + ": No such file or directory"));
+}
+
 }  // namespace
 }  // namespace fogsched::live
