@@ -110,6 +110,25 @@ TEST(Plugin, RefusesAPluginBuiltAgainstAnotherVersionBeforeLoadingIt) {
   EXPECT_EQ(registry.find("ring"), nullptr);
 }
 
+TEST(Plugin, TheStampIsFoundWhereverItIsInTheFile) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("fogsched-stamp-test-" + std::to_string(::getpid()));
+  struct Remove {
+    std::filesystem::path path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{file};
+  // Across the reader's 1 MiB windows, at the very end, and absent.
+  for (const std::size_t before : {std::size_t{0}, (std::size_t{1} << 20) - 10, (std::size_t{3} << 20) + 5}) {
+    std::ofstream(file, std::ios::binary)
+        << std::string(before, 'x') << "fogsched-plugin-stamp:fogsched 7.7.7, lib" << '\0' << "after";
+    EXPECT_EQ(plugin_stamp_of(file), "fogsched 7.7.7, lib") << before;
+  }
+  std::ofstream(file, std::ios::binary) << std::string(std::size_t{2} << 20, 'x') << "fogsched-plugin-stamp:end";
+  EXPECT_EQ(plugin_stamp_of(file), "end");
+  std::ofstream(file, std::ios::binary) << std::string(std::size_t{2} << 20, 'x') << "fogsched-plugin-sta";
+  EXPECT_EQ(plugin_stamp_of(file), "");
+}
+
 TEST(Plugin, ScenarioPluginErrorsNameTheEntry) {
   const std::string yaml = std::string(
       "name: p\nduration: 1min\ncluster:\n  cameras: {count: 2, layout: grid, spacing: 100m, slots: 1}\n"

@@ -19,6 +19,8 @@ namespace fogsched {
 namespace {
 
 constexpr std::string_view kStampPrefix = FOGSCHED_PLUGIN_STAMP_PREFIX;
+// Longest stamp text read after the prefix: far above any version and library name.
+constexpr std::size_t kMaxStampText = 256;
 
 struct LoadedPlugin {
   std::vector<PolicyInfo (*)()> policies;
@@ -71,13 +73,29 @@ LoadedPlugin open_plugin(const std::string& path) {
 std::string plugin_stamp() { return std::string(FOGSCHED_PLUGIN_STAMP).substr(kStampPrefix.size()); }
 
 std::string plugin_stamp_of(const std::filesystem::path& path) {
+  // Read a window at a time, whatever the file's size: each window keeps the end of
+  // the one before, so a stamp across the boundary is found whole.
+  constexpr std::size_t kWindow = std::size_t{1} << 20;
+  constexpr std::size_t kKept = kStampPrefix.size() + kMaxStampText;
+  const std::boyer_moore_searcher searcher(kStampPrefix.begin(), kStampPrefix.end());
   std::ifstream in(path, std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  const auto at =
-      std::search(bytes.begin(), bytes.end(), std::boyer_moore_searcher(kStampPrefix.begin(), kStampPrefix.end()));
-  if (at == bytes.end()) return {};
-  const auto begin = at + static_cast<std::ptrdiff_t>(kStampPrefix.size());
-  return {begin, std::find(begin, bytes.end(), '\0')};
+  std::string window;
+  while (in) {
+    const std::size_t kept = window.size();
+    window.resize(kept + kWindow);
+    in.read(window.data() + static_cast<std::ptrdiff_t>(kept), static_cast<std::streamsize>(kWindow));
+    window.resize(kept + static_cast<std::size_t>(in.gcount()));
+    const auto at = std::search(window.begin(), window.end(), searcher);
+    if (at != window.end() && (window.end() - at >= static_cast<std::ptrdiff_t>(kKept) || !in)) {
+      const auto begin = at + static_cast<std::ptrdiff_t>(kStampPrefix.size());
+      const auto end = window.end() - begin > static_cast<std::ptrdiff_t>(kMaxStampText)
+                           ? begin + static_cast<std::ptrdiff_t>(kMaxStampText)
+                           : window.end();
+      return {begin, std::find(begin, end, '\0')};
+    }
+    if (window.size() > kKept) window.erase(0, window.size() - kKept);
+  }
+  return {};
 }
 
 std::vector<std::string> load_plugin(PolicyRegistry& registry, const std::filesystem::path& given) {

@@ -6,7 +6,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
-from ._results import PolicyLike, flatten_metrics, run
+from . import _core
+from ._results import PolicyLike, flatten_metrics, load_plugin, run
 from ._scenario import Scenario, ScenarioLike, as_scenario
 
 if TYPE_CHECKING:
@@ -30,12 +31,20 @@ def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, combination)) for combination in itertools.product(*(grid[k] for k in keys))]
 
 
+def loaded_plugins() -> list[str]:
+    """The plugin files this process has loaded (fogsched.load_plugin), in order of name."""
+    return sorted({p["source"] for p in _core.policies() if p["source"] != "built in"})
+
+
 def run_point(scenario: Scenario, point: Mapping[str, Any], replications: Optional[int], seed: Optional[int],
-              threads: Optional[int], duration: Optional[str]) -> list[dict[str, Any]]:
+              threads: Optional[int], duration: Optional[str], plugins: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The summary rows of one grid point, each preceded by the point's values.
 
-    A module-level function so Dask can ship it to workers by reference.
+    A module-level function so Dask can ship it to workers by reference. `plugins`
+    are loaded first: a worker process has none of its client's.
     """
+    for plugin in plugins:
+        load_plugin(plugin)
     configured = scenario.copy()
     policies: Optional[list[PolicyLike]] = None
     for key, value in point.items():
@@ -78,7 +87,7 @@ def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]], replication
     else:
         task_threads = 1 if threads is None else threads
         futures = client.map(run_point, [base] * len(points), points, replications=replications, seed=seed,
-                             threads=task_threads, duration=duration, pure=False)
+                             threads=task_threads, duration=duration, plugins=loaded_plugins(), pure=False)
         row_lists = client.gather(futures)
     frame = pd.DataFrame([row for rows in row_lists for row in rows])
     grid_columns = [key for key in grid if key != POLICY_KEY]

@@ -3,6 +3,9 @@ tests) named by runs like a built-in; what is no plugin is refused by name."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import fogsched
@@ -38,3 +41,17 @@ def test_what_is_no_plugin_is_refused_by_name(tmp_path):
     not_elf.write_text("not a shared object")
     with pytest.raises(fogsched.PolicyError, match="not a fogsched policy plugin"):
         fogsched.load_plugin(not_elf)
+
+
+def test_a_sweep_task_loads_its_clients_plugins_first(ring_plugin, cli):
+    """A Dask worker is another process: run_point loads the plugins it is given."""
+    script = ("import fogsched\n"
+              "from fogsched._sweep import run_point\n"
+              f"scenario = fogsched.Scenario.load({str(SCENARIOS / 'markov-small.yaml')!r})\n"
+              "rows = run_point(scenario, {'policy': 'ring(threshold=1)'}, 1, 3, 1, '2min',\n"
+              f"                plugins=[{str(ring_plugin.resolve())!r}])\n"
+              "print(rows[0]['policy'])\n")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                               check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "ring(threshold=1,use_cloud=false)"
