@@ -80,7 +80,7 @@ def wait_until(condition, what: str, deadline_seconds: float = DEPLOY_DEADLINE, 
             value = condition()
             if value:
                 return value
-        except (OSError, AssertionError, ValueError) as error:
+        except (OSError, http.client.HTTPException, AssertionError, ValueError) as error:
             last_error = error
         time.sleep(interval)
     pytest.fail(f"{what} not within {deadline_seconds:.0f} s (last error: {last_error})")
@@ -146,9 +146,13 @@ def swarm_hostname() -> str:
 
 @pytest.fixture(scope="module")
 def cameras(swarm_hostname) -> dict[int, str]:
-    """Both nodes up and healthy (their gateways answer): port -> node name."""
+    """Both nodes up, each with its gateway: port -> node name. The stand-in
+    gateways may start after the nodes, whose first calls then find no `gateway`
+    to resolve: a call must have reached the function."""
     for port in (CAMERA_A_PORT, CAMERA_B_PORT):
         wait_until(lambda: healthy(port), f"GET 127.0.0.1:{port}/healthz answering 200")
+        wait_until(lambda: call(port, "POST", "/function/echo", body=b"ready", timeout=10).status == 200,
+                   f"a call on 127.0.0.1:{port} reaching its gateway's echo")
     return {CAMERA_A_PORT: swarm_hostname, CAMERA_B_PORT: f"{swarm_hostname}-b"}
 
 
