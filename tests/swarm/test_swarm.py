@@ -21,10 +21,11 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cluster import Reply as Answer
+from cluster import request as call
 
 AUTH_DIR = os.environ.get("FOGSCHED_SWARM_AUTH_DIR")
 IMAGE = os.environ.get("FOGSCHED_SWARM_IMAGE", "fogsched:0.1.0")
@@ -41,26 +42,8 @@ HOLD_SECONDS = 6
 DEPLOY_DEADLINE = 120.0
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def call(port: int, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 30.0) -> Answer:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-    finally:
-        connection.close()
-
-
 def status_of(port: int) -> dict:
-    answer = call(port, "GET", "/status", timeout=5)
+    answer = call(port, "GET", "/status", timeout=5.0)
     assert answer.status == 200, answer
     return json.loads(answer.body)
 
