@@ -129,13 +129,15 @@ def swarm_hostname() -> str:
 
 @pytest.fixture(scope="module")
 def cameras(swarm_hostname) -> dict[int, str]:
-    """Both nodes up, each with its gateway: port -> node name. The stand-in
-    gateways may start after the nodes, whose first calls then find no `gateway`
-    to resolve: a call must have reached the function."""
+    """Both nodes up, each reaching its gateway: port -> node name. The stand-in
+    gateways may start after the nodes, which then find no `gateway` to resolve; a
+    function called then would keep its failed K lookup until the next refresh
+    (30 s), so the gateway is asked through the node with no function called."""
+    auth = basic_auth(*credentials())
     for port in (CAMERA_A_PORT, CAMERA_B_PORT):
         wait_until(lambda: healthy(port), f"GET 127.0.0.1:{port}/healthz answering 200")
-        wait_until(lambda: call(port, "POST", "/function/echo", body=b"ready", timeout=10).status == 200,
-                   f"a call on 127.0.0.1:{port} reaching its gateway's echo")
+        wait_until(lambda: call(port, "GET", "/system/functions", headers=auth, timeout=10.0).status == 200,
+                   f"GET 127.0.0.1:{port}/system/functions reaching its gateway")
     return {CAMERA_A_PORT: swarm_hostname, CAMERA_B_PORT: f"{swarm_hostname}-b"}
 
 
