@@ -79,6 +79,9 @@ teardown() {
       [[ -z $(docker ps -q 2>/dev/null) ]] && break
       sleep 1
     done
+    # Stopped task containers (an updated service keeps its old tasks) would stay
+    # in the data root, which is kept.
+    docker container prune -f >/dev/null 2>&1
     docker swarm leave --force >/dev/null 2>&1
     kill "$dockerd_pid"
     for _ in $(seq 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
@@ -143,6 +146,7 @@ debian_mirror() {  # the mirror apt uses for Debian itself
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+cd "$REPO"
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   if [[ ! -f $BASE_TAR ]]; then
     mirror=${FOGSCHED_DEBIAN_MIRROR:-$(debian_mirror)}
@@ -151,7 +155,8 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     rm -rf "$rootfs"
     debootstrap --variant=minbase bookworm "$rootfs" "$mirror" > "$STATE/debootstrap.log" 2>&1 ||
       fail "debootstrap failed: see $STATE/debootstrap.log"
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
+    cp tests/swarm/apt-docker-clean.conf "$rootfs"/etc/apt/apt.conf.d/docker-clean
     tar -C "$rootfs" -c . > "$BASE_TAR.part"
     mv "$BASE_TAR.part" "$BASE_TAR"
     rm -rf "$rootfs"
@@ -161,7 +166,6 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
 fi
 
 say "building $IMAGE"
-cd "$REPO"
 docker build -f live/deploy/Dockerfile \
   --build-arg BUILD_BASE=fogsched-base:bookworm --build-arg RUNTIME_BASE=fogsched-base:bookworm \
   -t fogsched:0.1.0 .
