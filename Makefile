@@ -16,7 +16,7 @@ define configure
 	cmake -S . -B $(1) $$generator -DCMAKE_BUILD_TYPE=$(2) $(3)
 endef
 
-.PHONY: deps build demo live-demo test test-python test-asan test-tsan bench clean
+.PHONY: deps build demo live-demo install check-policy test test-python test-asan test-tsan bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -27,6 +27,20 @@ build: deps
 
 demo: build
 	$(BUILD_DIR)/cli/fogsched run scenarios/city-default.yaml
+
+# The command, the policy SDK (headers, libraries, the CMake package fogsched) and
+# the Python package; `make install PREFIX=/opt/fogsched DESTDIR=/tmp/stage` as usual.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
+
+# The conformance suite on any policy: the simulator and live mode must make the
+# same queries, effects and decisions for it, call by call. POLICY lists specs
+# (';' between them), PLUGINS the plugin files they come from (':' between them):
+#   make check-policy POLICY='ring(threshold=2)' PLUGINS=$PWD/my-policy/build/ring.so
+check-policy: build
+	FOGSCHED_CHECK_PLUGINS="$(PLUGINS)" FOGSCHED_CHECK_POLICIES="$(POLICY)" \
+	  $(BUILD_DIR)/tests/policy_conformance_test --gtest_filter='given/*'
 
 # The embedded live demo: the scenario simulated, then replayed against eight
 # `fogsched host` + `fogsched serve` pairs on loopback, compared metric by metric.

@@ -392,7 +392,8 @@ void run_reference_scenarios(const std::vector<std::string>& paths, std::optiona
   };
   for (const std::string& path : paths) {
     const Scenario scenario = with_duration(fogsched::load_scenario(path), duration);
-    for (const PolicyConfig& policy : fogsched::sim::configure_policies(scenario)) {
+    for (const PolicyConfig& policy :
+         fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins())) {
       const RunFigures figures = measure_run(scenario, policy, Baseline::hold_loop);
       notes.add(figures);
       if (!nearest_reference || distance_to_reference(figures) < distance_to_reference(nearest_reference->second)) {
@@ -428,7 +429,8 @@ void run_scaling(const std::vector<std::uint32_t>& camera_counts, std::optional<
     fogsched::ScenarioDocument document = fogsched::ScenarioDocument::load_file(city_1k_path());
     document.set("cluster.cameras.count", std::to_string(cameras));
     const Scenario scenario = with_duration(document.parse(), simulated);
-    const PolicyConfig policy = fogsched::sim::configure_policies(scenario).front();
+    const PolicyConfig policy =
+        fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins()).front();
     const RunFigures figures = measure_run(scenario, policy, Baseline::skip);
     notes.add(figures);
     table.add_row({std::to_string(cameras), si(figures.invocations), si(figures.engine.events),
@@ -460,7 +462,8 @@ bool run_threads_check(const std::string& path, std::optional<Duration> duration
   print_section(
       fmt::format("Threads: {} replications of {} on 1 and 2 threads", kThreadsCheckReplications, scenario.name));
   const ThreadsFigures figures = run_in_child([&] {
-    const std::vector<PolicyConfig> policies = fogsched::sim::configure_policies(scenario);
+    const std::vector<PolicyConfig> policies =
+        fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins());
     const auto timed_report = [&](std::uint32_t threads, TimedRun& timing) {
       fogsched::sim::RunOptions options;
       options.replications = kThreadsCheckReplications;

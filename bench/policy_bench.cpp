@@ -104,7 +104,7 @@ std::vector<DecideCase> decide_cases() {
 }
 
 void decide_benchmark(benchmark::State& state, const DecideCase& decide_case) {
-  const std::unique_ptr<Policy> policy = PolicyRegistry::builtin().parse(decide_case.spec).make();
+  const std::unique_ptr<Policy> policy = PolicyRegistry::with_builtins().parse(decide_case.spec).make();
   FakeNodeContext ctx;
   decide_case.set_up(ctx);
   const Invocation invocation{.id = InvocationId{1}, .function = FunctionId{0}, .origin = NodeId{0}};

@@ -43,9 +43,10 @@ RunReport read_report(const std::string& path) {
 // "power_of_d" and "power_of_d(d=2,threshold=3)" name one configuration; names the
 // registry does not know are compared as written.
 void canonicalise_policies(RunReport& report) {
+  const PolicyRegistry registry = PolicyRegistry::with_builtins();
   for (PolicyResult& result : report.results) {
     try {
-      result.policy = PolicyRegistry::builtin().parse(result.policy).canonical;
+      result.policy = registry.parse(result.policy).canonical;
     } catch (const PolicyError&) {
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "command_exit.h"
 #include "fogsched/core/units.h"
 #include "fogsched/policies/registry.h"
+#include "simulation_args.h"
 
 namespace fogsched::cli {
 namespace {
@@ -22,8 +24,9 @@ std::string format_bound(const ParamSpec& p, double bound) {
   return fmt::format("{}", bound);
 }
 
-int policies_command() {
-  const std::vector<const PolicyInfo*> all = PolicyRegistry::builtin().all();
+int policies_command(const std::vector<std::string>& plugins) {
+  const PolicyRegistry registry = policy_registry(plugins);
+  const std::vector<const PolicyInfo*> all = registry.all();
 
   std::size_t name_width = 0;
   std::size_t param_width = 0;
@@ -47,6 +50,7 @@ int policies_command() {
   std::string out;
   for (const PolicyInfo* policy : all) {
     out += fmt::format("{:<{}}  {}\n", policy->name, name_width, policy->doc);
+    if (policy->source != PolicyInfo{}.source) out += fmt::format("    from {}\n", policy->source);
     for (const ParamSpec& p : policy->params) {
       out +=
           fmt::format("    {:<{}}  {:<{}}  default {:<{}}  range {:<{}}  {}\n", p.name, param_width, to_string(p.type),
@@ -61,8 +65,11 @@ int policies_command() {
 }  // namespace
 
 void add_policies_command(CLI::App& app) {
-  CLI::App* policies = app.add_subcommand("policies", "List the built-in policies and their parameters");
-  policies->callback([] { throw CommandExit{policies_command()}; });
+  auto plugins = std::make_shared<std::vector<std::string>>();
+  CLI::App* policies =
+      app.add_subcommand("policies", "List the policies (built in and from --plugin) and their parameters");
+  add_plugin_option(*policies, *plugins);
+  policies->callback([plugins] { throw CommandExit{policies_command(*plugins)}; });
 }
 
 }  // namespace fogsched::cli

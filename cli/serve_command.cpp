@@ -20,6 +20,7 @@ namespace {
 struct ServeArgs {
   std::optional<std::filesystem::path> config_file;
   std::vector<live::SettingOverride> overrides;  // in the order the options are processed
+  std::vector<std::string> plugins;              // --plugin, loaded before any source is read
   bool print_config = false;
 };
 
@@ -55,7 +56,10 @@ void add_serve_command(CLI::App& app) {
     if (setting.flag.empty()) continue;
     const std::string key(setting.key);
     CLI::Option* option = nullptr;
-    if (key == "functions.slots") {  // adds to the map, so every occurrence counts
+    if (key == live::kPluginsKey) {  // loaded before any source is read, every occurrence
+      option = serve->add_option(std::string(setting.flag), args->plugins, flag_help(setting));
+      option->allow_extra_args(false);
+    } else if (key == "functions.slots") {  // adds to the map, so every occurrence counts
       option = serve->add_option_function<std::vector<std::string>>(
           std::string(setting.flag),
           [args, key](const std::vector<std::string>& values) {
@@ -78,7 +82,7 @@ void add_serve_command(CLI::App& app) {
                   "Print the effective configuration as YAML and exit (the token file's path, never the token)");
   serve->footer(footer());
   serve->callback([args] {
-    live::NodeConfig config = live::load_node_config(args->config_file, live::Environment::of_process());
+    live::NodeConfig config = live::load_node_config(args->config_file, live::Environment::of_process(), args->plugins);
     live::apply_command_line(config, args->overrides);
     if (args->print_config) {
       std::cout << live::to_yaml(config) << std::flush;

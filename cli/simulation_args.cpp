@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/core/quote_input.h"
+#include "fogsched/plugins/plugin.h"
 
 namespace fogsched::cli {
 namespace {
@@ -33,6 +34,21 @@ void add_scenario_args(CLI::App& command, ScenarioArgs& args) {
   command.add_option("--set", args.overrides, "Override a scenario value, e.g. --set cluster.cameras.slots=8")
       ->type_name("KEY.PATH=VALUE")
       ->allow_extra_args(false);
+  add_plugin_option(command, args.plugins);
+}
+
+void add_plugin_option(CLI::App& command, std::vector<std::string>& plugins) {
+  command
+      .add_option("--plugin", plugins,
+                  "Load the policies of a plugin (.so built with fogsched_add_policy); repeat for several")
+      ->type_name("PATH")
+      ->allow_extra_args(false);
+}
+
+PolicyRegistry policy_registry(const std::vector<std::string>& plugins) {
+  PolicyRegistry registry = PolicyRegistry::with_builtins();
+  for (const std::string& plugin : plugins) load_plugin(registry, plugin);
+  return registry;
 }
 
 void add_simulation_args(CLI::App& command, SimulationArgs& args, std::string_view policy_verb) {
@@ -66,10 +82,12 @@ ScenarioDocument load_document(const ScenarioArgs& args) { return app::load_docu
 app::PreparedRun prepare_run(const SimulationArgs& args) {
   std::optional<std::vector<std::string>> policies;
   if (!args.policies.empty()) policies = args.policies;
-  return app::prepare_run(load_document(args.scenario), {.seed = args.seed,
-                                                         .replications = args.replications,
-                                                         .duration = args.duration,
-                                                         .policies = std::move(policies)});
+  return app::prepare_run(load_document(args.scenario),
+                          {.seed = args.seed,
+                           .replications = args.replications,
+                           .duration = args.duration,
+                           .policies = std::move(policies)},
+                          policy_registry(args.scenario.plugins));
 }
 
 }  // namespace fogsched::cli

@@ -17,6 +17,7 @@ namespace fogsched::cli {
 struct ScenarioArgs {
   std::string path;
   std::vector<std::string> overrides;  // "key.path=value"
+  std::vector<std::string> plugins;    // policy plugin files (--plugin)
 };
 
 // What every simulating command takes.
@@ -31,6 +32,12 @@ struct SimulationArgs {
 };
 
 void add_scenario_args(CLI::App& command, ScenarioArgs& args);
+
+// --plugin PATH (repeatable), for every command that names policies.
+void add_plugin_option(CLI::App& command, std::vector<std::string>& plugins);
+
+// The built-in policies and those of `plugins`; throws PolicyError.
+PolicyRegistry policy_registry(const std::vector<std::string>& plugins);
 
 // The scenario arguments and --policy (described with `policy_verb`, "to run"),
 // --replications, --seed, --threads, --duration.

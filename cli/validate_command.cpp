@@ -13,6 +13,7 @@
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/trace_csv.h"
 #include "fogsched/core/units.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/sim/runner.h"
 #include "plural.h"
 #include "run_control.h"
@@ -99,7 +100,9 @@ std::string wrap(std::string_view paragraph, std::size_t width) {
 
 int validate_command(const ScenarioArgs& args) {
   const Scenario scenario = load_document(args).parse();
-  const std::vector<PolicyConfig> policies = sim::configure_policies(scenario);
+  PolicyRegistry registry = policy_registry(args.plugins);
+  load_plugins(registry, scenario.plugins);
+  const std::vector<PolicyConfig> policies = sim::configure_policies(scenario, registry);
 
   const CamerasSpec& cameras = scenario.cameras;
   std::string text = fmt::format("{}: scenario {} is valid. {} ({}, {} per camera, queue {}, speed {}", args.path,

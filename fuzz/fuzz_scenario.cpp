@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     const fogsched::Scenario scenario = fogsched::ScenarioDocument::from_string(text, "scenario.yaml").parse();
-    const auto policies = fogsched::sim::configure_policies(scenario);
+    const auto policies = fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins());
     fogsched::sim::estimate_from_sizes(scenario, policies.size(), {});
   } catch (const fogsched::ScenarioError&) {
   } catch (const fogsched::PolicyError&) {

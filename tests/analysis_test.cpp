@@ -25,7 +25,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-PolicyConfig policy(const std::string& spec) { return PolicyRegistry::builtin().parse(spec); }
+PolicyConfig policy(const std::string& spec) { return PolicyRegistry::with_builtins().parse(spec); }
 
 MarkovPolicy markov(const std::string& spec) { return *markov_policy(policy(spec)); }
 

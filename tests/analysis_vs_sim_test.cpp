@@ -114,7 +114,7 @@ TEST(SimulatorAgainstExactChain, EveryMarkovianPolicyWithinThreeStandardErrors) 
     const std::vector<std::string> specs = {"local", "random", fmt::format("threshold_random(threshold={})", c.slots),
                                             fmt::format("power_of_d(d=2,threshold={})", c.slots - 1)};
     for (const std::string& spec : specs) {
-      const PolicyConfig policy = PolicyRegistry::builtin().parse(spec);
+      const PolicyConfig policy = PolicyRegistry::with_builtins().parse(spec);
       ASSERT_THAT(check_assumptions(scenario, policy), ::testing::IsEmpty());
       const CtmcSolution exact = solve_ctmc(cluster_nodes(scenario), *markov_policy(policy));
       const Simulated simulated = simulate(scenario, policy);
@@ -156,7 +156,7 @@ workload:
   constexpr double kStandardErrors = 3;
   const double allowance = 0.5 / scenario.cameras.count;
   for (const std::string spec : {"threshold_random(threshold=2)", "power_of_d(d=2,threshold=1)"}) {
-    const PolicyConfig policy = PolicyRegistry::builtin().parse(spec);
+    const PolicyConfig policy = PolicyRegistry::with_builtins().parse(spec);
     const PolicyAnalysis analysis = analyze(scenario, policy);
     ASSERT_EQ(analysis.models.size(), 2u);
     const ModelResult& limit = analysis.models[1];

@@ -92,12 +92,16 @@ TEST(Duration, BadTextNamesTheSetting) {
 
 // --- prepare_run and policy lists ------------------------------------------------------
 
+PreparedRun prepare_builtin(ScenarioDocument document, const RunSettings& settings) {
+  return prepare_run(std::move(document), settings, PolicyRegistry::with_builtins());
+}
+
 TEST(PrepareRun, SettingsAndPoliciesAreWrittenIntoTheDocument) {
-  const PreparedRun run = prepare_run(document("duration: 1h\nwarmup: 5min\n"),
-                                      {.seed = 11,
-                                       .replications = 4,
-                                       .duration = "2min",
-                                       .policies = std::vector<std::string>{"power_of_d(d=2,threshold=1)"}});
+  const PreparedRun run = prepare_builtin(document("duration: 1h\nwarmup: 5min\n"),
+                                          {.seed = 11,
+                                           .replications = 4,
+                                           .duration = "2min",
+                                           .policies = std::vector<std::string>{"power_of_d(d=2,threshold=1)"}});
   EXPECT_EQ(run.scenario.seed, 11u);
   EXPECT_EQ(run.scenario.replications, 4u);
   EXPECT_EQ(run.scenario.warmup, 10s);
@@ -107,27 +111,28 @@ TEST(PrepareRun, SettingsAndPoliciesAreWrittenIntoTheDocument) {
   const Scenario reread = ScenarioDocument::from_string(run.document.to_yaml(), "<reread>").parse();
   EXPECT_EQ(reread.seed, 11u);
   EXPECT_EQ(reread.duration, 2min);
-  const std::vector<PolicyConfig> reread_policies = sim::configure_policies(reread);
+  const std::vector<PolicyConfig> reread_policies =
+      sim::configure_policies(reread, fogsched::PolicyRegistry::with_builtins());
   ASSERT_EQ(reread_policies.size(), 1u);
   EXPECT_EQ(reread_policies[0].canonical, run.policies[0].canonical);
 }
 
 TEST(PrepareRun, WithoutPoliciesTheScenariosOwnAreConfigured) {
-  const PreparedRun run = prepare_run(document("duration: 1h\n"), {});
+  const PreparedRun run = prepare_builtin(document("duration: 1h\n"), {});
   ASSERT_EQ(run.policies.size(), 2u);
   EXPECT_EQ(run.policies[0].canonical, "local");
   EXPECT_EQ(run.policies[1].canonical, "random");
 }
 
 TEST(PrepareRun, AnEmptyOrBadPolicyListIsAnError) {
-  EXPECT_THROW(prepare_run(document("duration: 1h\n"), with_policies({})), SettingError);
-  EXPECT_THROW(prepare_run(document("duration: 1h\n"), with_policies({"fastest"})), PolicyError);
+  EXPECT_THROW(prepare_builtin(document("duration: 1h\n"), with_policies({})), SettingError);
+  EXPECT_THROW(prepare_builtin(document("duration: 1h\n"), with_policies({"fastest"})), PolicyError);
 }
 
 TEST(PolicyList, ParametersBecomeKeys) {
-  const PolicyConfig policy = PolicyRegistry::builtin().parse("power_of_d(threshold=2,d=3)");
+  const PolicyConfig policy = PolicyRegistry::with_builtins().parse("power_of_d(threshold=2,d=3)");
   EXPECT_EQ(policy_as_yaml(policy), "{name: power_of_d, d: 3, threshold: 2}");
-  EXPECT_EQ(policy_as_yaml(PolicyRegistry::builtin().parse("local")), "{name: local}");
+  EXPECT_EQ(policy_as_yaml(PolicyRegistry::with_builtins().parse("local")), "{name: local}");
 }
 
 // --- the compared metrics -----------------------------------------------------------------
@@ -161,7 +166,7 @@ TEST(WithinCi, AllowsTheModelsRoundingAndNeedsAnInterval) {
 
 TEST(CompareWithModels, OneEntryPerPolicyWithTheApplicableModels) {
   const PreparedRun run =
-      prepare_run(document("duration: 2min\nwarmup: 10s\n"), with_policies({"local", "least_loaded"}));
+      prepare_builtin(document("duration: 2min\nwarmup: 10s\n"), with_policies({"local", "least_loaded"}));
   std::vector<analysis::PolicyAnalysis> analyses = analyze_policies(run.scenario, run.policies);
   sim::RunOptions options;
   options.threads = 1;

@@ -235,7 +235,7 @@ TEST_F(LiveNodeStateTest, TheCloudIsAForwardTargetOnlyWhileSet) {
   const FunctionId f = state_.function_id("f");
   state_.set_slots(f, 1);
   ASSERT_TRUE(state_.try_acquire_slot(f));
-  std::unique_ptr<Policy> offload = PolicyRegistry::builtin().parse("cloud_offload(threshold=1)").make();
+  std::unique_ptr<Policy> offload = PolicyRegistry::with_builtins().parse("cloud_offload(threshold=1)").make();
 
   EXPECT_EQ(state_.decide(*offload, invocation_of(f), {}, false).step, Step::reject)
       << "full, and no cloud to offload to";

@@ -204,8 +204,8 @@ limits:
   EXPECT_EQ(config.secrets_dir, "/etc/fogsched/secrets");
   EXPECT_EQ(config.policy.name, "power_of_d");
   EXPECT_EQ(config.policy.where.to_string(), path.string() + ":12");
-  EXPECT_EQ(PolicyRegistry::builtin().configure(config.policy).canonical,
-            PolicyRegistry::builtin().parse("power_of_d(d=3,threshold=2)").canonical);
+  EXPECT_EQ(PolicyRegistry::with_builtins().configure(config.policy).canonical,
+            PolicyRegistry::with_builtins().parse("power_of_d(d=3,threshold=2)").canonical);
   EXPECT_EQ(config.hop_limit, 2u);
   EXPECT_EQ(config.default_slots, 6u);
   EXPECT_EQ(config.functions_refresh, 60s);
@@ -302,7 +302,7 @@ TEST_F(NodeConfigTest, PolicyCompactAndMapFormsAgree) {
       load_node_config(write("map.yaml", "policy: {name: power_of_d, d: 2, threshold: 3}\n"), Environment{});
   EXPECT_EQ(compact.policy.name, "power_of_d");
   EXPECT_EQ(compact.policy.params, map.policy.params);
-  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  const PolicyRegistry& registry = PolicyRegistry::with_builtins();
   EXPECT_EQ(registry.configure(compact.policy).canonical, registry.configure(map.policy).canonical);
   // Every parameter is held, defaults included, in canonical form.
   EXPECT_EQ(compact.policy.params.size(), registry.find("power_of_d")->params.size());
@@ -346,7 +346,7 @@ TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
   };
   const std::vector<Case> cases = {
       {"node:\n  nmae: x\n", 2, "node.nmae: unknown key (expected one of: name, listen, threads, seed)"},
-      {"gateways: {}\n", 1, "gateways: unknown key (expected one of: node, gateway, policy, hop_limit,"},
+      {"gateways: {}\n", 1, "gateways: unknown key (expected one of: node, gateway, plugins, policy, hop_limit,"},
       {"node:\n  threads: -1\n", 2, "node.threads: expected an integer from 0 to 4096, got '-1'"},
       {"functions:\n  default_slots: 0\n", 2, "functions.default_slots: expected an integer of at least 1"},
       {"functions:\n  slots: {echo: 0}\n", 2, "functions.slots.echo: expected an integer of at least 1"},
@@ -378,7 +378,7 @@ TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
 TEST_F(NodeConfigTest, APolicyErrorIsPassedOn) {
   std::string registry_message;
   try {
-    PolicyRegistry::builtin().parse("power_of_d(d=0)");
+    PolicyRegistry::with_builtins().parse("power_of_d(d=0)");
   } catch (const PolicyError& error) {
     registry_message = error.what();
   }
@@ -537,6 +537,26 @@ TEST_F(ServeCliTest, HelpDocumentsEveryVariableKeyAndFlag) {
   EXPECT_THAT(help.out, HasSubstr("--config"));
   EXPECT_THAT(help.out, HasSubstr("--print-config"));
   EXPECT_THAT(help.out, HasSubstr("Precedence"));
+}
+
+// A node names plugins in its file (relative to it), in FOGSCHED_PLUGINS or with
+// --plugin, and its policy may come from any of them, whichever source names it.
+TEST_F(NodeConfigTest, PoliciesComeFromPluginsNamedInAnySource) {
+  const fs::path plugin = dir_ / "plugins" / "ring.so";
+  fs::create_directories(plugin.parent_path());
+  fs::copy_file(FOGSCHED_RING_PLUGIN, plugin);
+  const fs::path path = write("node.yaml", "policy: {name: ring, threshold: 2}\nplugins: [plugins/ring.so]\n");
+  const NodeConfig from_file = load_node_config(path, Environment{});
+  EXPECT_EQ(from_file.policy.name, "ring");
+  EXPECT_THAT(from_file.plugins, testing::ElementsAre(plugin));
+  EXPECT_EQ(from_file.policies.find("ring")->source, fs::canonical(plugin).string());
+
+  const fs::path policy_only = write("policy-only.yaml", "policy: ring\n");
+  EXPECT_EQ(load_node_config(policy_only, environment({{"FOGSCHED_PLUGINS", plugin.string()}})).policy.name, "ring");
+  EXPECT_EQ(load_node_config(policy_only, Environment{}, {plugin.string()}).policy.name, "ring");
+  EXPECT_THAT(file_error("policy: ring\n"), HasSubstr("policy: unknown policy 'ring'"));
+  EXPECT_THAT(file_error("plugins: [missing.so]\n"),
+              HasSubstr("plugins.0: plugin " + (dir_ / "missing.so").string() + ": No such file or directory"));
 }
 
 }  // namespace

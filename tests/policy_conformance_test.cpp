@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -30,6 +32,7 @@
 #include "fogsched/core/decision_rules.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/live/live_context.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/sim/runner.h"
 #include "recording_policy.h"
 #include "sim_fixtures.h"
@@ -279,11 +282,41 @@ PolicyLog record_simulation(const PolicyConfig& config) {
   return log;
 }
 
+// Any registered policy can be checked: FOGSCHED_CHECK_POLICIES lists specs
+// (separated by ';'), FOGSCHED_CHECK_PLUGINS the plugins (separated by ':') they come
+// from (`make check-policy`, docs/policies.md).
+std::vector<std::string> split_env(const char* name, char separator) {
+  std::vector<std::string> items;
+  const char* value = std::getenv(name);
+  for (std::string_view rest = value != nullptr ? value : ""; !rest.empty();) {
+    const auto end = rest.find(separator);
+    if (end != 0) items.emplace_back(rest.substr(0, end));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return items;
+}
+
+const PolicyRegistry& conformance_registry() {
+  static const PolicyRegistry registry = [] {
+    PolicyRegistry r = PolicyRegistry::with_builtins();
+    for (const std::string& plugin : split_env("FOGSCHED_CHECK_PLUGINS", ':')) load_plugin(r, plugin);
+    return r;
+  }();
+  return registry;
+}
+
+std::vector<PolicyCase> given_policy_cases() {
+  std::vector<PolicyCase> cases;
+  for (std::string& spec : split_env("FOGSCHED_CHECK_POLICIES", ';')) cases.push_back({std::move(spec), 0});
+  return cases;
+}
+
 class SimAndLive : public ::testing::TestWithParam<PolicyCase> {};
 
 TEST_P(SimAndLive, SameQueriesAnswersEffectsAndDecisions) {
   const PolicyCase& c = GetParam();
-  const PolicyConfig config = PolicyRegistry::builtin().parse(c.spec);
+  const PolicyConfig config = conformance_registry().parse(c.spec);
   const PolicyLog sim_log = record_simulation(config);
   ASSERT_EQ(sim_log.node_count(), kCameras);
 
@@ -329,6 +362,7 @@ INSTANTIATE_TEST_SUITE_P(
                       // offloading has nowhere to go in both runtimes.
                       PolicyCase{"cloud_offload(threshold=1)", 0}),
     case_name);
+INSTANTIATE_TEST_SUITE_P(given, SimAndLive, ::testing::ValuesIn(given_policy_cases()), case_name);
 
 // ---- The contract checks: every runtime refuses the same breaches, with core's text.
 
@@ -466,7 +500,8 @@ INSTANTIATE_TEST_SUITE_P(conformance, ContractChecks,
 TEST(conformance, CoversEveryBuiltinPolicy) {
   const std::vector<std::string> covered = {"local",      "random",       "round_robin",  "threshold_random",
                                             "power_of_d", "least_loaded", "cloud_offload"};
-  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+  const PolicyRegistry registry = PolicyRegistry::with_builtins();
+  for (const PolicyInfo* info : registry.all()) {
     EXPECT_NE(std::find(covered.begin(), covered.end(), info->name), covered.end())
         << info->name << " is not in the conformance suite";
   }
@@ -476,7 +511,7 @@ TEST(conformance, CoversEveryBuiltinPolicy) {
 // gossips to two random peers where the simulated one told them all differs at the
 // first query of its first gossip round.
 TEST(conformance, ReportsTheFirstDifferenceByNodeCallAndQuery) {
-  const PolicyRegistry& registry = PolicyRegistry::builtin();
+  const PolicyRegistry& registry = PolicyRegistry::with_builtins();
   const PolicyLog sim_log = record_simulation(registry.parse("least_loaded(gossip_interval=200ms,fanout=0)"));
   PolicyLog live_log;
   const NodeId node{1};

@@ -30,7 +30,7 @@ const std::string kScenarios = std::string(FOGSCHED_SOURCE_DIR) + "/scenarios/";
 
 app::PreparedRun prepared(const std::string& file, std::vector<std::string> overrides,
                           const app::RunSettings& settings) {
-  return app::prepare_run(app::load_document(kScenarios + file, overrides), settings);
+  return app::prepare_run(app::load_document(kScenarios + file, overrides), settings, PolicyRegistry::with_builtins());
 }
 
 app::RunSettings settings(std::uint32_t replications, std::optional<std::string> duration,

@@ -326,7 +326,7 @@ TEST(ScenarioErrors, UnknownKeysEverywhere) {
             "positions, slots, queue, speed, overrides)");
   EXPECT_EQ(error_of(std::string(kMinimal) + "replicas: 3\n"),
             "x.yaml:13: replicas: unknown key (expected one of: name, seed, duration, warmup, replications, hop_limit, "
-            "cluster, network, functions, workload, policies, faults)");
+            "cluster, network, functions, workload, policies, faults, plugins)");
   EXPECT_EQ(error_of(minimal_with("{rate: 1/s}", "{rate: 1/s, burst: 2}")),
             "x.yaml:12: workload.0.arrivals.burst: unknown key (expected one of: process, rate, load, hotspots, rates, "
             "profile, profile_period, states, transitions, file, entry_rate, speed, turns, view_radius, trigger, "

@@ -39,7 +39,7 @@ inline Scenario loss_cluster(std::uint32_t cameras, std::uint32_t slots, double 
   return s;
 }
 
-inline PolicyConfig builtin(const std::string& spec) { return PolicyRegistry::builtin().parse(spec); }
+inline PolicyConfig builtin(const std::string& spec) { return PolicyRegistry::with_builtins().parse(spec); }
 
 // RunOptions with only what a test cares about (designated initialisers that omit
 // members trip -Wmissing-field-initializers on GCC 12).

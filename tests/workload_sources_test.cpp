@@ -31,7 +31,8 @@ void expect_simulator_sees_the_enumerated_arrivals(const Scenario& scenario, con
   const City city(scenario);
   const std::uint64_t seed = replication_seed(scenario.seed, 1);
   const std::vector<ClientArrival> arrivals = enumerate_arrivals(scenario, city, seed);
-  const ReplicationResult run = simulate_replication(scenario, PolicyRegistry::builtin().parse(policy), seed, true);
+  const ReplicationResult run =
+      simulate_replication(scenario, PolicyRegistry::with_builtins().parse(policy), seed, true);
 
   ASSERT_GT(arrivals.size(), 100u) << scenario.name;
   EXPECT_EQ(run.metrics.client_invocations, arrivals.size()) << scenario.name;

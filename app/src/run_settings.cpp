@@ -8,6 +8,7 @@
 
 #include "fogsched/app/policy_list.h"
 #include "fogsched/core/units.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/sim/runner.h"
 
 namespace fogsched::app {
@@ -51,7 +52,7 @@ void set_duration(ScenarioDocument& document, std::string_view duration_text) {
   if (warmup != as_written.warmup) document.set("warmup", format_duration(warmup));
 }
 
-PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings, const PolicyRegistry& registry) {
+PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings, PolicyRegistry registry) {
   if (settings.seed) document.set("seed", std::to_string(*settings.seed));
   if (settings.replications) document.set("replications", std::to_string(*settings.replications));
   if (settings.duration) set_duration(document, *settings.duration);
@@ -60,10 +61,15 @@ PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings, 
     if (settings.policies->empty()) {
       throw SettingError("policies", "give at least one policy, or none for the scenario's list");
     }
+    // The given policies may come from the scenario's plugins.
+    load_plugins(registry, document.parse().plugins);
     policies = set_policies(document, *settings.policies, registry);
   }
   Scenario scenario = document.parse();
-  if (!settings.policies) policies = sim::configure_policies(scenario, registry);
+  if (!settings.policies) {
+    load_plugins(registry, scenario.plugins);
+    policies = sim::configure_policies(scenario, registry);
+  }
   return {std::move(document), std::move(scenario), std::move(policies)};
 }
 

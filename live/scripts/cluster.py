@@ -14,6 +14,7 @@ to NAME-runs.jsonl there.
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import json
 import os
@@ -99,6 +100,8 @@ class Cluster:
     # More `fogsched serve` flags for every node (e.g. ["--gateway-timeout", "2s"]).
     node_args: list[str] = field(default_factory=list)
     execution_logs: bool = False
+    # The `fogsched` command the nodes and hosts run (an installed one, say).
+    cli: str = CLI
     hosts: list[subprocess.Popen] = field(default_factory=list)
     nodes: list[subprocess.Popen] = field(default_factory=list)
     host_ports: list[int] = field(default_factory=list)
@@ -129,7 +132,7 @@ class Cluster:
             cloud_args = ["--cloud", f"http://127.0.0.1:{self.cloud_port}", "--cloud-secrets", str(secrets)]
         node = self._popen(
             f"n{i}",
-            [CLI, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
+            [self.cli, "serve", "--name", f"n{i}", "--listen", f"127.0.0.1:{self.node_ports[i]}",
              "--gateway", f"http://127.0.0.1:{self.host_ports[i]}", "--secrets", str(secrets),
              "--peer-token-file", str(secrets / "fogsched-peer-token"), "--peers", peers,
              "--policy", self.policy, "--hop-limit", str(self.hop_limit), "--threads", "1",
@@ -144,7 +147,7 @@ class Cluster:
         if self.execution_logs:
             settings = {**settings, "execution_log": f"{name}-runs.jsonl"}
         config.write_text(yaml.safe_dump({"listen": "127.0.0.1:0", "secrets": str(secrets), **settings}))
-        host = self._popen(name, [CLI, "host", "--config", str(config), "--threads", "1"])
+        host = self._popen(name, [self.cli, "host", "--config", str(config), "--threads", "1"])
         self.hosts.append(host)
         return int(wait_listening(host, name, self.stderr_file(name)).rsplit(":", 1)[1])
 
@@ -182,6 +185,16 @@ class Cluster:
                 return
             time.sleep(0.01)
         raise AssertionError(f"node {node} never had {count} calls of {function} running")
+
+    def call_when_full(self, node: int, function: str, slots: int, timeout: float = 30.0) -> tuple[Reply, list[Reply]]:
+        """Fills `node`'s `slots` slots of `function` with calls, then calls it once more
+        while they run; the answers of that call and of the filling ones."""
+        path = f"/function/{function}"
+        with concurrent.futures.ThreadPoolExecutor(max_workers=slots) as pool:
+            busy = [pool.submit(self.call, node, "POST", path, b"busy") for _ in range(slots)]
+            self.wait_running(node, function, slots)
+            hot = self.call(node, "POST", path, b"hot")
+            return hot, [f.result(timeout=timeout) for f in busy]
 
     def metrics(self, node: int) -> dict[str, float]:
         """The node's /metrics samples, keyed by name and labels as written."""

@@ -56,9 +56,17 @@ const std::vector<NodeSetting>& node_settings() {
   return list;
 }
 
-NodeConfig load_node_config(const std::optional<std::filesystem::path>& file, const Environment& env) {
+NodeConfig load_node_config(const std::optional<std::filesystem::path>& file, const Environment& env,
+                            const std::vector<std::string>& plugins) {
   NodeConfig config;
   Provenance provenance;
+  const Setting& plugin_setting = *find_setting(kPluginsKey);
+  for (const std::string& plugin : plugins) {
+    apply(plugin_setting, config, plugin, outside_origin(plugin_setting.flag, plugin));
+  }
+  if (const std::optional<std::string> value = env.get(plugin_setting.env)) {
+    apply(plugin_setting, config, *value, outside_origin(plugin_setting.env, *value));
+  }
   if (file) read_config_file(*file, config, provenance);
   for (const Setting& setting : settings()) {
     if (setting.env.empty()) continue;

@@ -1,5 +1,6 @@
 // The node's configuration file: YAML read against the table of settings, with
 // file:line: key.path errors from the shared ConfigReader.
+#include <filesystem>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,6 +25,8 @@ class FileReader final : public ConfigReader {
            fmt::format("expected a map of settings ({}), got {}", comma_list(children_of("")),
                        describe_yaml_node(root)));
     }
+    // Plugins first: the file's `policy` may name their policies, wherever it is.
+    if (const YAML::Node plugins = root[std::string(kPluginsKey)]) read_plugins(plugins);
     read_map(root, "");
   }
 
@@ -109,6 +112,8 @@ class FileReader final : public ConfigReader {
           fail(entry.first, entry_path, error.what());
         }
       }
+    } else if (setting.key == kPluginsKey) {
+      // Read before everything else (read_plugins).
     } else if (value.IsMap() && setting.key == "policy") {
       read_policy_map(value, key, path);
     } else {
@@ -117,6 +122,24 @@ class FileReader final : public ConfigReader {
   }
 
   // {name: power_of_d, d: 2}: parameter values as written, checked by the registry.
+  // A list of plugin files (or one), relative to the file's folder.
+  void read_plugins(const YAML::Node& value) {
+    const std::string path(kPluginsKey);
+    const Setting& setting = *find_setting(kPluginsKey);
+    const auto load = [&](const YAML::Node& item, const std::string& item_path) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        fail(item, item_path, fmt::format("expected a plugin file, got {}", describe_yaml_node(item)));
+      }
+      const std::filesystem::path file = std::filesystem::path(ConfigReader::origin()).parent_path() / item.Scalar();
+      apply(setting, config_, file.string(), origin(item, item_path));
+    };
+    if (value.IsSequence()) {
+      for (std::size_t i = 0; i < value.size(); ++i) load(value[i], join_key_path(path, std::to_string(i)));
+    } else {
+      load(value, path);
+    }
+  }
+
   void read_policy_map(const YAML::Node& map, const YAML::Node& key, const std::string& path) {
     std::string name;
     std::vector<std::pair<std::string, std::string>> params;
@@ -136,7 +159,7 @@ class FileReader final : public ConfigReader {
     }
     if (name.empty()) fail(key, path, "missing required key 'name'");
     try {
-      config_.policy = spec_of(PolicyRegistry::builtin().configure(name, params), where(key, path));
+      config_.policy = spec_of(config_.policies.configure(name, params), where(key, path));
     } catch (const PolicyError& error) {
       fail(key, path, error.what());
     }

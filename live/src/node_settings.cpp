@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 
 #include "fogsched/core/units.h"
+#include "fogsched/live/node_policy.h"
+#include "fogsched/plugins/plugin.h"
 
 namespace fogsched::live::setting_table {
 namespace {
@@ -220,10 +222,28 @@ const std::vector<Setting>& settings() {
          c.secrets_dir = trim(v);
        },
        [](const NodeConfig& c) { return c.secrets_dir.string(); }},
+      {kPluginsKey, "FOGSCHED_PLUGINS", "--plugin", "PATH,...",
+       "Policy plugins (.so files built with fogsched_add_policy) whose policies `policy` may name",
+       [](NodeConfig& c, std::string_view v, Where) {
+         for (const std::string_view path : split_list(v)) {
+           const std::filesystem::path plugin = std::filesystem::absolute(std::string(path));
+           if (std::find(c.plugins.begin(), c.plugins.end(), plugin) != c.plugins.end()) continue;
+           load_plugin(c.policies, plugin);
+           c.plugins.push_back(plugin);
+         }
+       },
+       [](const NodeConfig& c) {
+         std::string text;
+         for (const std::filesystem::path& plugin : c.plugins) text += (text.empty() ? "" : ",") + plugin.string();
+         return text;
+       }},
       {"policy", "FOGSCHED_POLICY", "--policy", "SPEC",
-       "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies)",
+       "Scheduling policy, e.g. 'power_of_d(d=2,threshold=3)' (see fogsched policies) or "
+       "'python:package.module:ClassName'",
        [](NodeConfig& c, std::string_view v, Where where) {
-         c.policy = spec_of(PolicyRegistry::builtin().parse(v), where);
+         // A Python policy is checked when the node starts: that imports it.
+         c.policy = is_python_policy(trim(v)) ? PolicySpec{std::string(trim(v)), {}, where}
+                                              : spec_of(c.policies.parse(v), where);
        },
        [](const NodeConfig& c) { return policy_text(c.policy); }},
       {"hop_limit", "FOGSCHED_HOP_LIMIT", "--hop-limit", "N", "Forwards one invocation may take (at most 16)",

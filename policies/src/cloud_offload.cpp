@@ -9,13 +9,10 @@
 namespace fogsched::policies {
 
 PolicyInfo CloudOffload::info() {
-  return PolicyInfo{.name = "cloud_offload",
-                    .doc = "run here while load < threshold, else send the invocation to the cloud node",
-                    .params = {detail::threshold_param(Config{}.threshold)},
-                    .configure = [](const ParamValues& values) -> PolicyMaker {
-                      const Config config{.threshold = detail::unsigned_param(values, "threshold")};
-                      return [config] { return std::make_unique<CloudOffload>(config); };
-                    }};
+  return PolicyDefinition<CloudOffload>("cloud_offload",
+                                        "run here while load < threshold, else send the invocation to the cloud node")
+      .param("threshold", &Config::threshold, detail::kThresholdRange, detail::kThresholdDoc)
+      .info();
 }
 
 CloudOffload::CloudOffload(Config config) : config_(config) { assert(config_.threshold >= 1); }
@@ -29,3 +26,5 @@ Decision CloudOffload::decide(const Invocation& invocation, NodeContext& ctx) {
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::CloudOffload)

@@ -11,28 +11,14 @@
 namespace fogsched::policies {
 
 PolicyInfo LeastLoaded::info() {
-  const Config defaults;
-  return PolicyInfo{.name = "least_loaded",
-                    .doc =
-                        "gossip loads every interval; forward to the least loaded known peer when its "
-                        "last known load is below this node's",
-                    .params = {ParamSpec{.name = "gossip_interval",
-                                         .type = ParamType::duration,
-                                         .default_value = format_duration(defaults.gossip_interval),
-                                         .min = 1e-3,
-                                         .max = 86'400,
-                                         .doc = "time between two gossip rounds of a node"},
-                               ParamSpec{.name = "fanout",
-                                         .type = ParamType::integer,
-                                         .default_value = std::to_string(defaults.fanout),
-                                         .min = 0,
-                                         .max = kMaxFanout,
-                                         .doc = "random peers told per round; 0 tells every peer"}},
-                    .configure = [](const ParamValues& values) -> PolicyMaker {
-                      const Config config{.gossip_interval = values.duration("gossip_interval"),
-                                          .fanout = detail::unsigned_param(values, "fanout")};
-                      return [config] { return std::make_unique<LeastLoaded>(config); };
-                    }};
+  return PolicyDefinition<LeastLoaded>("least_loaded",
+                                       "gossip loads every interval; forward to the least loaded known peer when its "
+                                       "last known load is below this node's")
+      .param("gossip_interval", &Config::gossip_interval, {.min = 1e-3, .max = 86'400},
+             "time between two gossip rounds of a node")
+      .param("fanout", &Config::fanout, {.min = 0, .max = kMaxFanout},
+             "random peers told per round; 0 tells every peer")
+      .info();
 }
 
 LeastLoaded::LeastLoaded(Config config) : config_(config) {
@@ -77,3 +63,5 @@ void LeastLoaded::on_timer(NodeContext& ctx) {
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::LeastLoaded)

@@ -9,23 +9,13 @@
 namespace fogsched::policies {
 
 PolicyInfo PowerOfD::info() {
-  const Config defaults;
-  return PolicyInfo{.name = "power_of_d",
-                    .doc =
-                        "run here while load < threshold, else probe d random peers and forward to the "
-                        "least loaded if it is less loaded than this node",
-                    .params = {ParamSpec{.name = "d",
-                                         .type = ParamType::integer,
-                                         .default_value = std::to_string(defaults.d),
-                                         .min = 1,
-                                         .max = static_cast<double>(kMaxProbePeers),
-                                         .doc = "distinct random peers to probe when busy"},
-                               detail::threshold_param(defaults.threshold)},
-                    .configure = [](const ParamValues& values) -> PolicyMaker {
-                      const Config config{.d = detail::unsigned_param(values, "d"),
-                                          .threshold = detail::unsigned_param(values, "threshold")};
-                      return [config] { return std::make_unique<PowerOfD>(config); };
-                    }};
+  return PolicyDefinition<PowerOfD>("power_of_d",
+                                    "run here while load < threshold, else probe d random peers and forward to the "
+                                    "least loaded if it is less loaded than this node")
+      .param("d", &Config::d, {.min = 1, .max = static_cast<double>(kMaxProbePeers)},
+             "distinct random peers to probe when busy")
+      .param("threshold", &Config::threshold, detail::kThresholdRange, detail::kThresholdDoc)
+      .info();
 }
 
 PowerOfD::PowerOfD(Config config) : config_(config) {
@@ -54,3 +44,5 @@ Decision PowerOfD::decide(const Invocation& invocation, NodeContext& ctx) {
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::PowerOfD)

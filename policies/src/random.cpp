@@ -2,16 +2,13 @@
 
 #include <memory>
 
+#include "fogsched/policies/policy_definition.h"
 #include "peer_choice.h"
 
 namespace fogsched::policies {
 
 PolicyInfo RandomPeer::info() {
-  return PolicyInfo{
-      .name = "random",
-      .doc = "forward each client invocation to a uniformly random peer",
-      .params = {},
-      .configure = [](const ParamValues&) -> PolicyMaker { return [] { return std::make_unique<RandomPeer>(); }; }};
+  return PolicyDefinition<RandomPeer>("random", "forward each client invocation to a uniformly random peer").info();
 }
 
 Decision RandomPeer::decide(const Invocation& invocation, NodeContext& ctx) {
@@ -22,3 +19,5 @@ Decision RandomPeer::decide(const Invocation& invocation, NodeContext& ctx) {
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::RandomPeer)

@@ -7,6 +7,8 @@
 
 #include "fogsched/core/errors.h"
 #include "fogsched/core/units.h"
+#include "fogsched/policies/policy_definition.h"
+#include "fogsched/policies/registration.h"
 
 namespace fogsched {
 
@@ -18,6 +20,12 @@ const char* to_string(ParamType type) noexcept {
     case ParamType::boolean: return "boolean";
   }
   return "?";
+}
+
+std::string detail::shortest_real_text(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 // ---- ParamValues ----------------------------------------------------------------
@@ -74,13 +82,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// Shortest text that reads back as the same double ("0.5", "3", "1e-09").
-std::string shortest_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 std::string integer_text(double value) { return std::to_string(static_cast<std::int64_t>(value)); }
 
 std::string bound_text(const ParamSpec& spec, double bound) {
@@ -90,7 +91,7 @@ std::string bound_text(const ParamSpec& spec, double bound) {
     case ParamType::real:
     case ParamType::boolean: break;
   }
-  return shortest_text(bound);
+  return detail::shortest_real_text(bound);
 }
 
 // 'text' with its quotes. (Not `"'" + std::string(text)`: GCC 12 gives a false
@@ -139,8 +140,8 @@ ParsedValue parse_value(std::string_view policy, const ParamSpec& spec, std::str
       if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
         throw fail("expected a number, got " + quoted);
       }
-      check_range(value, shortest_text(value));
-      return {shortest_text(value), value};
+      check_range(value, detail::shortest_real_text(value));
+      return {detail::shortest_real_text(value), value};
     }
     case ParamType::duration: {
       Duration value{};
@@ -214,12 +215,11 @@ std::pair<std::string, RawParams> split_spec(std::string_view spec) {
 
 // ---- PolicyRegistry ------------------------------------------------------------
 
-const PolicyRegistry& PolicyRegistry::builtin() {
-  static const PolicyRegistry registry = [] {
-    PolicyRegistry r;
-    register_builtin_policies(r);
-    return r;
-  }();
+PolicyRegistry PolicyRegistry::with_builtins() {
+  PolicyRegistry registry;
+  for (const detail::Registered& entry : detail::registered_policies()) {
+    if (entry.plugin.empty()) registry.add(entry.info());
+  }
   return registry;
 }
 

@@ -2,16 +2,15 @@
 
 #include <memory>
 
+#include "fogsched/policies/policy_definition.h"
 #include "peer_choice.h"
 
 namespace fogsched::policies {
 
 PolicyInfo RoundRobin::info() {
-  return PolicyInfo{
-      .name = "round_robin",
-      .doc = "forward client invocations to the peers in turn, starting at a random peer",
-      .params = {},
-      .configure = [](const ParamValues&) -> PolicyMaker { return [] { return std::make_unique<RoundRobin>(); }; }};
+  return PolicyDefinition<RoundRobin>("round_robin",
+                                      "forward client invocations to the peers in turn, starting at a random peer")
+      .info();
 }
 
 Decision RoundRobin::decide(const Invocation& invocation, NodeContext& ctx) {
@@ -25,3 +24,5 @@ Decision RoundRobin::decide(const Invocation& invocation, NodeContext& ctx) {
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::RoundRobin)

@@ -9,13 +9,10 @@
 namespace fogsched::policies {
 
 PolicyInfo ThresholdRandom::info() {
-  return PolicyInfo{.name = "threshold_random",
-                    .doc = "run here while load < threshold, else forward to a uniformly random peer",
-                    .params = {detail::threshold_param(Config{}.threshold)},
-                    .configure = [](const ParamValues& values) -> PolicyMaker {
-                      const Config config{.threshold = detail::unsigned_param(values, "threshold")};
-                      return [config] { return std::make_unique<ThresholdRandom>(config); };
-                    }};
+  return PolicyDefinition<ThresholdRandom>("threshold_random",
+                                           "run here while load < threshold, else forward to a uniformly random peer")
+      .param("threshold", &Config::threshold, detail::kThresholdRange, detail::kThresholdDoc)
+      .info();
 }
 
 ThresholdRandom::ThresholdRandom(Config config) : config_(config) { assert(config_.threshold >= 1); }
@@ -29,3 +26,5 @@ Decision ThresholdRandom::decide(const Invocation& invocation, NodeContext& ctx)
 }
 
 }  // namespace fogsched::policies
+
+FOGSCHED_REGISTER_POLICY(fogsched::policies::ThresholdRandom)

@@ -8,7 +8,8 @@
 
 :func:`analyze` sets exact values (Erlang-B, Markov chains, mean-field) beside
 the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
-:mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
+A policy written in Python (:class:`Policy`) runs in :func:`run` and :func:`sweep`
+beside the built-in ones; :mod:`fogsched.testing` unit-tests it. :mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
 self-contained HTML report. Both submodules import matplotlib, so they are loaded
 on first use only.
 """
@@ -16,28 +17,73 @@ on first use only.
 from __future__ import annotations
 
 from ._analyze import analyze
-from ._core import PolicyContractError, PolicyError, ResourceError, ScenarioError
-from ._results import Results, flatten_metrics, policies, policy_spec, run
+from ._core import (
+    Completion,
+    Context,
+    DecisionTypeError,
+    Forward,
+    Invocation,
+    KnownLoad,
+    LoadReport,
+    Outcome,
+    PolicyContractError,
+    PolicyError,
+    Probe,
+    ProbeAnswer,
+    PythonPolicyError,
+    Reject,
+    RejectReason,
+    ResourceError,
+    Rng,
+    RunLocal,
+    ScenarioError,
+)
+from ._policy import Policy
+from ._results import Results, flatten_metrics, load_plugin, policies, policy_spec, run
 from ._scenario import Scenario
 from ._sweep import ALIASES, grid_points, sweep
 
 __all__ = [
     "ALIASES",
+    "Completion",
+    "Context",
+    "DecisionTypeError",
+    "Forward",
+    "Invocation",
+    "KnownLoad",
+    "LoadReport",
+    "Outcome",
+    "Policy",
     "PolicyContractError",
     "PolicyError",
+    "Probe",
+    "ProbeAnswer",
+    "PythonPolicyError",
+    "Reject",
+    "RejectReason",
     "ResourceError",
     "Results",
+    "Rng",
+    "RunLocal",
     "Scenario",
     "ScenarioError",
     "analyze",
     "flatten_metrics",
     "grid_points",
+    "load_plugin",
     "policies",
     "policy_spec",
     "run",
     "sweep",
 ]
 
+# The classes are defined by the extension; give them their public home.
+for _cls in (Completion, Context, Forward, Invocation, KnownLoad, LoadReport, Outcome, Probe, ProbeAnswer, Reject,
+             RejectReason, Rng, RunLocal, DecisionTypeError, PythonPolicyError):
+    _cls.__module__ = __name__
+PythonPolicyError.__doc__ = ("A policy written in Python raised: the message names the policy, the node and the "
+                             "invocation, and ends with the Python traceback. The run was stopped.")
+DecisionTypeError.__doc__ = "A Python policy's decide() returned something that is no RunLocal, Forward, Reject or Probe."
 # The exceptions are defined by the extension; give them their public home and docs.
 ScenarioError.__module__ = __name__
 ScenarioError.__doc__ = ("A scenario file or override is wrong. The message is the CLI's: "

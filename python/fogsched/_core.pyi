@@ -1,6 +1,8 @@
 """Private bindings of fogsched (C++); use the `fogsched` package instead."""
 
-from typing import Any, Optional, TypedDict
+import enum
+from collections.abc import Callable
+from typing import Any, Optional, TypedDict, Union
 
 import numpy as np
 
@@ -15,6 +17,153 @@ class PolicyContractError(RuntimeError):
 
 class ResourceError(MemoryError):
     """A run would need more memory than this process can get: 'KEY: the run needs about ...'."""
+
+class PythonPolicyError(RuntimeError):
+    """A Python policy raised: policy, node, invocation and the Python traceback."""
+
+class DecisionTypeError(TypeError):
+    """A Python policy's decide() returned no RunLocal, Forward, Reject or Probe."""
+
+class RejectReason(enum.Enum):
+    """Why an invocation is rejected."""
+
+    no_capacity = 0
+    policy = 1
+    hop_limit = 2
+    no_peer = 3
+
+class Outcome(enum.Enum):
+    """How an invocation ended."""
+
+    completed = 0
+    rejected = 1
+    deadline_missed = 2
+    failed = 3
+
+class LoadReport:
+    """A node's load: load() = running + queued."""
+
+    running: int
+    queued: int
+    slots: int
+    queue_capacity: int
+    def __init__(self, running: int = 0, queued: int = 0, slots: int = 0, queue_capacity: int = 0) -> None: ...
+    def load(self) -> int: ...
+    def has_free_slot(self) -> bool: ...
+    def can_accept(self) -> bool: ...
+
+class KnownLoad:
+    """A peer's load as last heard by gossip, and its age in seconds."""
+
+    load: LoadReport
+    age: float
+    def __init__(self, load: LoadReport, age: float = 0.0) -> None: ...
+
+class ProbeAnswer:
+    """A peer's answer to a probe."""
+
+    peer: int
+    load: LoadReport
+    def __init__(self, peer: int, load: LoadReport) -> None: ...
+
+class Invocation:
+    """What a policy knows about one function call (arrival in seconds)."""
+
+    id: int
+    function: int
+    origin: int
+    hops: int
+    arrival: float
+    payload_bytes: int
+    def __init__(self, id: int = 0, function: int = 0, origin: int = 0, hops: int = 0, arrival: float = 0.0,
+                 payload_bytes: int = 0) -> None: ...
+
+class Completion:
+    """What the origin node learns when its invocation ends (response_time in seconds)."""
+
+    id: int
+    function: int
+    executed_on: int
+    outcome: Outcome
+    response_time: float
+    def __init__(self, id: int = 0, function: int = 0, executed_on: int = 0, outcome: Outcome = ...,
+                 response_time: float = 0.0) -> None: ...
+
+class RunLocal:
+    """Run the invocation on this node."""
+
+    def __init__(self) -> None: ...
+
+class Forward:
+    """Send the invocation to a listed peer or to ctx.cloud()."""
+
+    peer: int
+    def __init__(self, peer: int) -> None: ...
+
+class Reject:
+    """Reject the invocation."""
+
+    reason: RejectReason
+    def __init__(self, reason: RejectReason = ...) -> None: ...
+
+class Probe:
+    """Ask these peers (at most 16) for their load; decide() runs again with the answers."""
+
+    peers: list[int]
+    def __init__(self, peers: list[int]) -> None: ...
+
+Decision = Union[RunLocal, Forward, Reject, Probe]
+
+class Rng:
+    """A seeded random stream, the numbers of the C++ fogsched::Rng."""
+
+    def __init__(self, seed: int) -> None: ...
+    def next(self) -> int: ...
+    def uniform01(self) -> float: ...
+    def uniform(self, lo: float, hi: float) -> float: ...
+    def uniform_index(self, n: int) -> int: ...
+    def bernoulli(self, p: float) -> bool: ...
+    def exponential(self, mean: float) -> float: ...
+    def standard_normal(self) -> float: ...
+
+class Context:
+    """The node's view of the cluster during one policy call; it stops working when the call returns."""
+
+    def now(self) -> float: ...
+    def self(self) -> int: ...
+    def local_load(self) -> LoadReport: ...
+    def peer_count(self) -> int: ...
+    def peer(self, index: int) -> int: ...
+    def peers(self) -> list[int]: ...
+    def cloud(self) -> Optional[int]: ...
+    def known_load(self, peer: int) -> Optional[KnownLoad]: ...
+    def probed(self) -> bool: ...
+    def probe_answers(self) -> list[ProbeAnswer]: ...
+    def rng(self) -> Rng: ...
+    def gossip_load(self, peers: list[int]) -> None: ...
+    def gossip_load_to_all(self) -> None: ...
+    def set_timer(self, after: float) -> None: ...
+
+class FakeNodeContext(Context):
+    """A NodeContext whose answers a test sets and whose effects it records (fogsched.testing.FakeContext)."""
+
+    def __init__(self, seed: int = 1) -> None: ...
+    def set_now(self, now: float) -> None: ...
+    def advance(self, by: float) -> None: ...
+    def set_self(self, node: int) -> None: ...
+    def set_peers(self, peers: list[int]) -> None: ...
+    def set_cloud(self, cloud: Optional[int]) -> None: ...
+    def set_local_load(self, load: LoadReport) -> None: ...
+    def set_known_load(self, peer: int, load: LoadReport, age: float = 0.0) -> None: ...
+    def forget_known_load(self, peer: int) -> None: ...
+    def set_probe_answers(self, answers: list[ProbeAnswer]) -> None: ...
+    def clear_probe_answers(self) -> None: ...
+    def set_hop_limit(self, hop_limit: int) -> None: ...
+    def set_policy_name(self, name: str) -> None: ...
+    def check(self, decision: Any, invocation: Invocation, policy: str = "policy under test") -> None: ...
+    def timers(self) -> list[float]: ...
+    def gossip_sent(self) -> list[dict[str, Any]]: ...
+    def clear_effects(self) -> None: ...
 
 class ScenarioDocument:
     """A scenario as written (the YAML tree) plus overrides."""
@@ -57,6 +206,7 @@ class PolicyInfo(TypedDict):
 class RunOutput(TypedDict):
     json: str
     policies: list[str]
+    engine_events: list[int]
     trace: Optional[dict[str, np.ndarray]]
 
 class TraceCodeNames(TypedDict):
@@ -64,7 +214,10 @@ class TraceCodeNames(TypedDict):
     outcome: list[str]
 
 def policies() -> list[PolicyInfo]:
-    """The built-in policies with their parameters."""
+    """The policies (built in and from plugins) with their parameters."""
+
+def load_plugin(path: str) -> list[str]:
+    """Loads a policy plugin (.so built with fogsched_add_policy); returns the names of its policies."""
 
 def trace_code_names() -> TraceCodeNames:
     """Names of the trace's decision and outcome codes, indexed by code."""
@@ -77,8 +230,12 @@ def run(
     threads: int = 0,
     duration: Optional[str] = None,
     keep_trace: bool = False,
+    python_policies: list[tuple[str, Callable[[], Any]]] = ...,
 ) -> RunOutput:
     """Runs every replication of every policy with the GIL released."""
+
+def policy_info_capsule(name: str, factory: Callable[[], Any]) -> Any:
+    """A Python policy's registry entry as a capsule holding a fogsched::PolicyInfo (live mode's embedding)."""
 
 def analyze(
     document: ScenarioDocument,

@@ -11,25 +11,37 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 import numpy as np
 
 from . import _core
+from ._policy import Policy, is_python_policy, policy_factory, policy_name
 from ._scenario import ScenarioLike, as_scenario, yaml_value
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PolicyLike = Union[str, Mapping[str, Any]]
+PolicyLike = Union[str, Mapping[str, Any], Policy, type[Policy]]
 
 #: Summary columns that describe a row rather than measure something.
 ID_COLUMNS = ("scenario", "seed", "policy", "replications", "invocations")
 
 
 def policies() -> list[dict[str, Any]]:
-    """The built-in policies, sorted by name.
+    """The policies this process can name, sorted by name: the built-ins and those of
+    the plugins loaded with :func:`load_plugin`.
 
-    Each is ``{"name", "doc", "params"}``; each parameter ``{"name", "type",
-    "default", "min", "max", "doc"}`` (bounds inclusive, durations in seconds), as
-    ``fogsched policies`` prints them.
+    Each is ``{"name", "doc", "params", "source"}`` (source: ``"built in"`` or the
+    plugin's file); each parameter ``{"name", "type", "default", "min", "max",
+    "doc"}`` (bounds inclusive, durations in seconds), as ``fogsched policies`` prints
+    them.
     """
     return _core.policies()
+
+
+def load_plugin(path: Union[str, os.PathLike[str]]) -> list[str]:
+    """Loads a policy plugin (a ``.so`` built with ``fogsched_add_policy``), so that
+    :func:`run`, :func:`sweep` and :func:`analyze` can name its policies; returns
+    their names. Raises PolicyError naming the file and the problem (not found, not a
+    plugin, built against another fogsched, a name already taken).
+    """
+    return _core.load_plugin(os.fspath(path))
 
 
 def policy_spec(policy: PolicyLike) -> str:
@@ -178,8 +190,10 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
     """Simulates every replication of every policy, like ``fogsched run``.
 
     ``scenario`` is a :class:`Scenario`, a file path or a dict. ``policies`` replaces
-    the scenario's list (specs such as ``"power_of_d(d=2,threshold=3)"`` or dicts
-    ``{"name": "power_of_d", "d": 2}``); ``replications``, ``seed`` and ``duration``
+    the scenario's list (specs such as ``"power_of_d(d=2,threshold=3)"``, dicts
+    ``{"name": "power_of_d", "d": 2}``, or a :class:`fogsched.Policy` subclass or
+    instance: each node gets its own instance, the class called with no arguments or
+    a deep copy of the instance); ``replications``, ``seed`` and ``duration``
     (``"2min"``; the warm-up shrinks in proportion when it no longer fits) override
     the scenario's. ``threads`` (default: every core) does not change the results.
     With ``trace=True`` every invocation is kept for :meth:`Results.trace`.
@@ -188,10 +202,26 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
     a second with ``KeyboardInterrupt``. Raises :class:`fogsched.ScenarioError` and
     :class:`fogsched.PolicyError` with the CLI's messages, and
     :class:`fogsched.ResourceError` before anything is allocated when the run cannot fit.
+    A Python policy that raises stops the run with :class:`fogsched.PythonPolicyError`
+    (its traceback, node and invocation in the message); a decision of the wrong type
+    raises :class:`fogsched.DecisionTypeError`.
     """
-    if isinstance(policies, (str, Mapping)):
+    if isinstance(policies, (str, Mapping)) or is_python_policy(policies):
         policies = [policies]
-    specs = None if policies is None else [policy_spec(p) for p in policies]
+    specs = None
+    python_policies: dict[str, Any] = {}
+    if policies is not None:
+        specs = []
+        for p in policies:
+            if not is_python_policy(p):
+                specs.append(policy_spec(p))
+                continue
+            name = policy_name(p)
+            if name in python_policies and python_policies[name][0] is not p:
+                raise _core.PolicyError(f"two Python policies are named '{name}': set the class attribute `name`")
+            python_policies.setdefault(name, (p, policy_factory(p)))
+            specs.append(name)
     output = _core.run(as_scenario(scenario).document, policies=specs, replications=replications, seed=seed,
-                       threads=0 if threads is None else threads, duration=duration, keep_trace=trace)
+                       threads=0 if threads is None else threads, duration=duration, keep_trace=trace,
+                       python_policies=[(name, factory) for name, (_, factory) in python_policies.items()])
     return Results(output["json"], output["trace"], output["policies"])

@@ -15,14 +15,20 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "context_view.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
+#include "fogsched/plugins/plugin.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/runner.h"
+#include "policy_values.h"
+#include "python_policy.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -39,12 +45,19 @@ py::dict param_as_dict(const ParamSpec& p) {
                   "max"_a = p.max, "doc"_a = p.doc);
 }
 
-py::list builtin_policies() {
+// The policies this interpreter can name: the built-ins and the plugins loaded with
+// load_plugin(). Only touched with the GIL held.
+PolicyRegistry& module_registry() {
+  static PolicyRegistry registry = PolicyRegistry::with_builtins();
+  return registry;
+}
+
+py::list registered_policies() {
   py::list out;
-  for (const PolicyInfo* info : PolicyRegistry::builtin().all()) {
+  for (const PolicyInfo* info : module_registry().all()) {
     py::list params;
     for (const ParamSpec& p : info->params) params.append(param_as_dict(p));
-    out.append(py::dict("name"_a = info->name, "doc"_a = info->doc, "params"_a = params));
+    out.append(py::dict("name"_a = info->name, "doc"_a = info->doc, "params"_a = params, "source"_a = info->source));
   }
   return out;
 }
@@ -53,8 +66,10 @@ py::list builtin_policies() {
 // wakes every kSignalPollInterval to run Python's signal handlers. When one raises
 // (Ctrl-C: KeyboardInterrupt), the run is cancelled, joined, and the exception
 // propagates.
-sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options) {
-  std::atomic<bool> cancel{false};
+// A Python policy that raises cancels the run through `failure`, whose error then
+// wins over the Cancelled of the replications it stopped.
+sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options, RunFailure& failure) {
+  std::atomic<bool>& cancel = failure.cancel();
   options.cancel = &cancel;
   std::future<sim::RunOutput> result;
   bool interrupted = false;
@@ -79,7 +94,31 @@ sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptio
     }
     throw py::error_already_set();
   }
-  return result.get();
+  try {
+    return result.get();
+  } catch (const sim::Cancelled&) {
+    failure.rethrow_if_any();
+    throw;
+  }
+}
+
+// Python policies of one run: (name, factory) pairs, added to a copy of the
+// built-in registry under their names.
+using PythonPolicies = std::vector<std::pair<std::string, py::object>>;
+
+PolicyRegistry registry_with(const PythonPolicies& python_policies, const std::shared_ptr<RunFailure>& failure) {
+  PolicyRegistry registry = module_registry();
+  for (const auto& [name, factory] : python_policies) {
+    if (registry.find(name) != nullptr) {
+      throw PolicyError(fmt::format("Python policy '{}': the name is taken (set the class attribute `name`)", name));
+    }
+    try {
+      registry.add(python_policy_info(name, factory, failure));
+    } catch (const std::logic_error& error) {
+      throw PolicyError(fmt::format("Python policy '{}': {}", name, error.what()));
+    }
+  }
+  return registry;
 }
 
 template <typename T>
@@ -159,23 +198,31 @@ py::dict trace_code_names() {
 // The keyword arguments of run() and analyze(), as the command line's options.
 app::PreparedRun prepare_run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
                              std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
-                             const std::optional<std::string>& duration) {
-  return app::prepare_run(document,
-                          {.seed = seed, .replications = replications, .duration = duration, .policies = policies});
+                             const std::optional<std::string>& duration, const PolicyRegistry& registry) {
+  return app::prepare_run(
+      document, {.seed = seed, .replications = replications, .duration = duration, .policies = policies}, registry);
 }
 
 py::dict run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
              std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
-             const std::optional<std::string>& duration, bool keep_trace) {
-  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration);
+             const std::optional<std::string>& duration, bool keep_trace, const PythonPolicies& python_policies) {
+  const auto failure = std::make_shared<RunFailure>();
+  const PolicyRegistry registry = registry_with(python_policies, failure);
+  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration, registry);
   sim::RunOptions options;
   options.threads = threads;
   options.keep_trace = keep_trace;
-  const sim::RunOutput output = run_interruptibly(prepared, std::move(options));
+  const sim::RunOutput output = run_interruptibly(prepared, std::move(options), *failure);
 
   py::list canonical;
   for (const PolicyConfig& p : prepared.policies) canonical.append(p.canonical);
-  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical,
+  py::list events;  // per policy, over its replications: what benchmarks divide by
+  for (const std::vector<sim::ReplicationResult>& results : output.replications) {
+    std::uint64_t total = 0;
+    for (const sim::ReplicationResult& r : results) total += r.engine.events;
+    events.append(total);
+  }
+  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical, "engine_events"_a = events,
                   "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
 }
 
@@ -184,7 +231,7 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
 std::string analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
                     std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
                     const std::optional<std::string>& duration) {
-  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration);
+  const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration, module_registry());
   std::vector<analysis::PolicyAnalysis> analyses;
   {
     py::gil_scoped_release release;
@@ -192,7 +239,8 @@ std::string analyze(const ScenarioDocument& document, const std::optional<std::v
   }
   sim::RunOptions options;
   options.threads = threads;
-  const sim::RunOutput output = run_interruptibly(prepared, std::move(options));
+  RunFailure failure;
+  const sim::RunOutput output = run_interruptibly(prepared, std::move(options), failure);
   return app::to_json(app::compare_with_models(prepared.scenario, std::move(analyses), output));
 }
 
@@ -211,6 +259,8 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<PolicyError>(m, "PolicyError", PyExc_ValueError);
   py::register_exception<PolicyContractError>(m, "PolicyContractError", PyExc_RuntimeError);
   py::register_exception<ResourceError>(m, "ResourceError", PyExc_MemoryError);
+  py::register_exception<PythonPolicyError>(m, "PythonPolicyError", PyExc_RuntimeError);
+  py::register_exception<DecisionTypeError>(m, "DecisionTypeError", PyExc_TypeError);
   // app::SettingError ("duration: must be positive") is a std::invalid_argument,
   // which pybind11 raises as ValueError.
 
@@ -222,7 +272,13 @@ PYBIND11_MODULE(_core, m) {
       .def("set", &ScenarioDocument::set, "path"_a, "value"_a,
            "Sets the value (YAML text) at a key path, as `--set path=value` does.")
       .def(
-          "validate", [](const ScenarioDocument& document) { sim::configure_policies(document.parse()); },
+          "validate",
+          [](const ScenarioDocument& document) {
+            const Scenario scenario = document.parse();
+            PolicyRegistry registry = module_registry();
+            load_plugins(registry, scenario.plugins);
+            sim::configure_policies(scenario, registry);
+          },
           "Checks the whole scenario and its policies, as `fogsched validate` does.")
       .def(
           "summary",
@@ -242,12 +298,29 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "copy", [](const ScenarioDocument& document) { return ScenarioDocument(document); }, "An independent copy.");
 
-  m.def("policies", &builtin_policies, "The built-in policies with their parameters.");
+  bind_policy_values(m);
+  bind_contexts(m);
+
+  m.def("policies", &registered_policies, "The policies (built in and from plugins) with their parameters.");
+  m.def(
+      "load_plugin", [](const std::string& path) { return load_plugin(module_registry(), path); }, "path"_a,
+      "Loads a policy plugin (.so built with fogsched_add_policy); returns the names of its policies.");
   m.def("trace_code_names", &trace_code_names, "Names of the trace's decision and outcome codes.");
   m.def("run", &run, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(), "seed"_a = py::none(),
-        "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false,
+        "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false, "python_policies"_a = PythonPolicies{},
         "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
-        "keep_trace, the trace as numpy arrays.");
+        "keep_trace, the trace as numpy arrays. `python_policies` are (name, factory) pairs the specs may name.");
+  m.def(
+      "policy_info_capsule",
+      [](const std::string& name, py::object factory) {
+        return py::capsule(new PolicyInfo(python_policy_info(name, std::move(factory), nullptr)), kPolicyInfoCapsule,
+                           [](PyObject* capsule) {
+                             delete static_cast<PolicyInfo*>(PyCapsule_GetPointer(capsule, kPolicyInfoCapsule));
+                           });
+      },
+      "name"_a, "factory"_a,
+      "The registry entry of a Python policy as a capsule holding a fogsched::PolicyInfo (for live mode's "
+      "embedding, built from the same sources).");
   m.def("analyze", &analyze, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(),
         "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(),
         "Simulates with the GIL released and sets the exact models (Erlang-B, Markov chain, mean-field) "

@@ -41,9 +41,17 @@ def test_another_python_thread_progresses_during_a_run():
     assert len(during) > 1000
 
 
+class RunHere(fogsched.Policy):
+    """`local` in Python: the run's workers take the GIL for every decision."""
+
+    def decide(self, invocation, ctx):
+        return fogsched.RunLocal() if ctx.local_load().can_accept() else fogsched.Reject()
+
+
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="Python delivers signals to the main thread only")
-def test_sigint_stops_a_long_run_with_keyboard_interrupt():
+@pytest.mark.parametrize("policies", [None, [RunHere]], ids=["builtin", "python"])
+def test_sigint_stops_a_long_run_with_keyboard_interrupt(policies):
     sent_at: list[float] = []
 
     def interrupt() -> None:
@@ -61,7 +69,7 @@ def test_sigint_stops_a_long_run_with_keyboard_interrupt():
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            fogsched.run(CITY, duration="3h", replications=1, threads=1)
+            fogsched.run(CITY, policies=policies, duration="3h", replications=1, threads=1)
     finally:
         timer.cancel()
         stopped = time.monotonic()

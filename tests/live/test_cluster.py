@@ -68,16 +68,13 @@ def test_power_of_d_forwards_when_hot_and_not_when_cold(cluster_factory):
     assert cold.header("X-Fogsched-Decision") == "run_local"
     assert cold.header("X-Fogsched-Probes") == "0"
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        busy = [pool.submit(cluster.call, 0, "POST", "/function/slow", b"busy") for _ in range(2)]
-        cluster.wait_running(0, "slow", 2)
-        hot = cluster.call(0, "POST", "/function/slow", b"hot")
-        assert hot.status == 200, hot.body
-        assert hot.header("X-Fogsched-Decision") == "forward"
-        assert hot.header("X-Fogsched-Node") in {"n1", "n2", "n3"}
-        assert hot.header("X-Fogsched-Hops") == "1"
-        assert hot.header("X-Fogsched-Probes") == "2"
-        assert all(f.result(timeout=30).status == 200 for f in busy)
+    hot, busy = cluster.call_when_full(0, "slow", 2)
+    assert hot.status == 200, hot.body
+    assert hot.header("X-Fogsched-Decision") == "forward"
+    assert hot.header("X-Fogsched-Node") in {"n1", "n2", "n3"}
+    assert hot.header("X-Fogsched-Hops") == "1"
+    assert hot.header("X-Fogsched-Probes") == "2"
+    assert all(reply.status == 200 for reply in busy)
 
 
 def test_no_call_takes_more_forwards_than_the_hop_limit(cluster_factory):

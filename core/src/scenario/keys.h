@@ -7,8 +7,9 @@
 
 namespace fogsched::scenario_keys {
 
-inline constexpr std::string_view kTop[] = {"name",    "seed",    "duration",  "warmup",   "replications", "hop_limit",
-                                            "cluster", "network", "functions", "workload", "policies",     "faults"};
+inline constexpr std::string_view kTop[] = {"name",      "seed",    "duration", "warmup",    "replications",
+                                            "hop_limit", "cluster", "network",  "functions", "workload",
+                                            "policies",  "faults",  "plugins"};
 inline constexpr std::string_view kCluster[] = {"cameras", "cloud"};
 inline constexpr std::string_view kCameras[] = {"count",     "layout", "spacing", "columns", "area",
                                                 "positions", "slots",  "queue",   "speed",   "overrides"};

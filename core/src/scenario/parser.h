@@ -90,6 +90,7 @@ class Parser final : public ConfigReader {
   OutageSpec parse_outage(const YAML::Node& node, const std::string& path) const;
   // policies.cpp
   std::vector<PolicySpec> parse_policies(const YAML::Node& node, const std::string& path) const;
+  std::vector<PluginSpec> parse_plugins(const YAML::Node& node, const std::string& path) const;
   PolicySpec parse_compact_policy(const YAML::Node& node, const std::string& path) const;
 
   const DocumentView& doc_;

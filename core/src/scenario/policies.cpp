@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 namespace fogsched::scenario_parsing {
 namespace {
@@ -17,6 +18,17 @@ bool is_identifier(std::string_view text) {
 }
 
 }  // namespace
+
+std::vector<PluginSpec> Parser::parse_plugins(const YAML::Node& node, const std::string& path) const {
+  require_sequence(node, path, "a list of policy plugin files");
+  std::vector<PluginSpec> plugins;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string item_path = join_key_path(path, std::to_string(i));
+    const std::string written = text(node[i], item_path, "a plugin file name");
+    plugins.push_back({std::filesystem::path(doc_.origin).parent_path() / written, where(node[i], item_path)});
+  }
+  return plugins;
+}
 
 std::vector<PolicySpec> Parser::parse_policies(const YAML::Node& node, const std::string& path) const {
   require_sequence(node, path, "a list of policies");

@@ -43,6 +43,7 @@ Scenario Parser::parse() {
   scenario.functions = parse_functions(top.require("functions"), "functions");
   scenario.workload = parse_workload(top.require("workload"), "workload", scenario);
   check_until_leaves_view(scenario);
+  if (top.has("plugins")) scenario.plugins = parse_plugins(top.get("plugins"), "plugins");
   if (top.has("policies")) {
     scenario.policies = parse_policies(top.get("policies"), "policies");
   } else {

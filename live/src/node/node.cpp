@@ -15,6 +15,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "fogsched/core/rng.h"
+#include "fogsched/live/node_policy.h"
 #include "fogsched/live/wire.h"
 #include "node_headers.h"
 
@@ -51,8 +52,7 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
     : contexts(pool),
       io(pool.at(0)),
       config(std::move(cfg)),
-      policy_config(config.policy.name.empty() ? PolicyRegistry::builtin().parse("local")
-                                               : PolicyRegistry::builtin().configure(config.policy)),
+      policy_config(configure_node_policy(config.policies, config.policy)),
       gateway(pool, ClientOptions{.max_idle_per_origin = config.gateway_connections,
                                   .max_response_header_bytes = std::size_t{64} * 1024,
                                   .max_response_body_bytes = std::size_t{256} * 1024 * 1024,

@@ -16,6 +16,6 @@ std::string policy_as_yaml(const PolicyConfig& policy);
 // Parses every spec (PolicyError on a bad one) and replaces the document's
 // `policies` list with them; returns them in the order given.
 std::vector<PolicyConfig> set_policies(ScenarioDocument& document, const std::vector<std::string>& specs,
-                                       const PolicyRegistry& registry = PolicyRegistry::builtin());
+                                       const PolicyRegistry& registry);
 
 }  // namespace fogsched::app

@@ -59,8 +59,8 @@ struct PreparedRun {
 
 // Writes `settings` into `document` (seed, replications, duration, then the
 // policies), parses it and configures the policies (the scenario's own when
-// `settings.policies` is not given). Throws SettingError, ScenarioError, PolicyError.
-PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings,
-                        const PolicyRegistry& registry = PolicyRegistry::builtin());
+// `settings.policies` is not given) from `registry` and the scenario's plugins.
+// Throws SettingError, ScenarioError, PolicyError.
+PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings, PolicyRegistry registry);
 
 }  // namespace fogsched::app

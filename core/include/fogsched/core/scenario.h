@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fogsched/core/errors.h"
+#include "fogsched/core/policy_spec.h"
 #include "fogsched/core/time.h"
 
 namespace fogsched {
@@ -202,13 +203,6 @@ struct WorkloadSpec {
   SourceLocation where;
 };
 
-// A policy as the scenario names it: validated against the registry by policies/.
-struct PolicySpec {
-  std::string name;
-  std::vector<std::pair<std::string, std::string>> params;  // as written, in order
-  SourceLocation where;
-};
-
 // Cameras going down for a while: in-flight work there ends `failed`, arrivals there
 // fail, and peers forwarding or probing there see a timeout and fall back.
 struct OutageSpec {
@@ -248,6 +242,7 @@ struct Scenario {
   NetworkSpec network;
   std::vector<FunctionSpec> functions;
   std::vector<WorkloadSpec> workload;
+  std::vector<PluginSpec> plugins;  // loaded before `policies` are looked up
   std::vector<PolicySpec> policies;
   FaultsSpec faults;
 };

@@ -40,7 +40,10 @@ struct NodeConfig {
   std::filesystem::path secrets_dir = "/run/secrets";
 
   // policy
-  PolicySpec policy{"local", {}, {}};  // validated; parameters in canonical form
+  // What `policy` may name: the built-ins and the policies of `plugins`.
+  PolicyRegistry policies = PolicyRegistry::with_builtins();
+  std::vector<std::filesystem::path> plugins;  // loaded into `policies`, in order
+  PolicySpec policy{"local", {}, {}};          // validated; parameters in canonical form
   std::uint32_t hop_limit = 1;
 
   // functions
@@ -108,6 +111,9 @@ struct NodeSetting {
 };
 const std::vector<NodeSetting>& node_settings();
 
+// The setting naming policy plugins: read before any other (load_node_config).
+inline constexpr std::string_view kPluginsKey = "plugins";
+
 // A value given on the command line for a setting's key, as written.
 struct SettingOverride {
   std::string key;  // NodeSetting::key
@@ -115,8 +121,12 @@ struct SettingOverride {
 };
 
 // Reads `file` (when given), then the environment over it; validates every value.
-// An empty name becomes the host name. Throws ConfigError.
-NodeConfig load_node_config(const std::optional<std::filesystem::path>& file, const Environment& env);
+// An empty name becomes the host name. The plugins of every source (`plugins`
+// given here from the command line, FOGSCHED_PLUGINS, the file's `plugins`) are
+// loaded first, so that any source's `policy` may name their policies. Throws
+// ConfigError.
+NodeConfig load_node_config(const std::optional<std::filesystem::path>& file, const Environment& env,
+                            const std::vector<std::string>& plugins = {});
 
 // Applies command-line values over `config`, in order; `functions.slots` values
 // ("NAME=K,...") add to the map, every other key replaces. Throws ConfigError.

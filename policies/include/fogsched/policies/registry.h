@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "fogsched/core/policy.h"
-#include "fogsched/core/scenario.h"
+#include "fogsched/core/policy_spec.h"
 
 namespace fogsched {
 
@@ -57,6 +57,8 @@ using PolicyMaker = std::function<std::unique_ptr<Policy>()>;
 struct PolicyInfo {
   std::string name;
   std::string doc;  // one line
+  // Where the policy comes from: "built in", or the plugin file it was loaded from.
+  std::string source = "built in";
   std::vector<ParamSpec> params;
   // Builds the typed configuration from validated values; may throw PolicyError for
   // constraints across parameters. Returns the maker of per-node instances.
@@ -71,10 +73,13 @@ struct PolicyConfig {
   PolicyMaker make;
 };
 
+// The policies a front-end (the command, a live node, the Python module) can name: an
+// instance each front-end makes, fills and passes down; no layer keeps a global one.
 class PolicyRegistry {
  public:
-  // The registry holding every built-in policy.
-  static const PolicyRegistry& builtin();
+  // A registry of the policies compiled into this process (FOGSCHED_REGISTER_POLICY
+  // in the program and the libraries it was linked with), plugins not included.
+  static PolicyRegistry with_builtins();
 
   void add(PolicyInfo info);  // throws std::logic_error on a duplicate name
   const PolicyInfo* find(std::string_view name) const;
@@ -91,9 +96,5 @@ class PolicyRegistry {
  private:
   std::map<std::string, PolicyInfo, std::less<>> policies_;
 };
-
-// Registers local, random, round_robin, threshold_random, power_of_d, least_loaded
-// and cloud_offload.
-void register_builtin_policies(PolicyRegistry& registry);
 
 }  // namespace fogsched

@@ -65,8 +65,7 @@ struct RunOutput {
 };
 
 // The scenario's `policies` list, validated against `registry`.
-std::vector<PolicyConfig> configure_policies(const Scenario& scenario,
-                                             const PolicyRegistry& registry = PolicyRegistry::builtin());
+std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const PolicyRegistry& registry);
 
 // Seed of replication `r` of a run with seed `seed`. The same for every policy, so
 // policies are compared on the same arrivals and service demands.
