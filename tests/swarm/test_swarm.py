@@ -130,14 +130,20 @@ def swarm_hostname() -> str:
 @pytest.fixture(scope="module")
 def cameras(swarm_hostname) -> dict[int, str]:
     """Both nodes up, each reaching its gateway: port -> node name. The stand-in
-    gateways may start after the nodes, which then find no `gateway` to resolve; a
-    function called then would keep its failed K lookup until the next refresh
-    (30 s), so the gateway is asked through the node with no function called."""
+    gateways may start after the nodes, which then find no `gateway` to resolve and
+    count it unhealthy until their next health check (2 s); a function called then
+    would also keep its failed K lookup until the next refresh (30 s). So no
+    function is called before the gateway has answered through the node and the
+    node counts it healthy again."""
     auth = basic_auth(*credentials())
+
+    def gateway_settled(port: int) -> bool:
+        if call(port, "GET", "/system/functions", headers=auth, timeout=10.0).status != 200:
+            return False
+        return healthy(port) and status_of(port)["gateway_health"]["healthy"]
+
     for port in (CAMERA_A_PORT, CAMERA_B_PORT):
-        wait_until(lambda: healthy(port), f"GET 127.0.0.1:{port}/healthz answering 200")
-        wait_until(lambda: call(port, "GET", "/system/functions", headers=auth, timeout=10.0).status == 200,
-                   f"GET 127.0.0.1:{port}/system/functions reaching its gateway")
+        wait_until(lambda: gateway_settled(port), f"the node on 127.0.0.1:{port} reaching its gateway")
     return {CAMERA_A_PORT: swarm_hostname, CAMERA_B_PORT: f"{swarm_hostname}-b"}
 
 
