@@ -124,7 +124,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "starting dockerd (data root $DATA_ROOT)"
-DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
+# In a session of its own: a Ctrl-C in the terminal reaches this script, whose
+# tear-down then stops the daemon last, not the daemon at once.
+DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid dockerd --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
   -H "$DOCKER_HOST" --pidfile "$RUN_DIR/dockerd.pid" > "$STATE/dockerd.log" 2>&1 &
 dockerd_pid=$!
 for _ in $(seq 60); do
@@ -133,6 +135,8 @@ for _ in $(seq 60); do
   sleep 0.5
 done
 docker version >/dev/null || fail "dockerd did not answer within 30 s: see $STATE/dockerd.log"
+# setsid runs dockerd in its own process (it forks only when it leads a process group).
+dockerd_pid=$(cat "$RUN_DIR/dockerd.pid")
 
 # ---------------------------------------------------------------------------------
 # Images: a Debian 12 base from Debian's mirror, then the node as a user builds it
@@ -176,6 +180,10 @@ say "image size: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "
 # ---------------------------------------------------------------------------------
 
 say "swarm, secrets and stacks"
+# A run killed before its tear-down leaves its swarm and containers in the kept
+# data root.
+docker swarm leave --force >/dev/null 2>&1 || true
+docker container prune -f >/dev/null
 docker swarm init --advertise-addr 127.0.0.1 >/dev/null
 
 # Named and made as OpenFaaS's deploy_stack.sh makes them; the tests read the
