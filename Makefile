@@ -60,6 +60,14 @@ test: build
 test-python: build
 	$(PYTEST)
 
+# live/deploy/ for real (docs/deployment.md, section 7): a private Docker daemon,
+# a Debian 12 base image from the mirror, the image built from live/deploy/Dockerfile,
+# the Swarm stack deployed for two cameras beside a stand-in OpenFaaS and checked by
+# tests/swarm, then everything torn down. As root; keeps its caches in build/swarm.
+.PHONY: test-swarm
+test-swarm:
+	./scripts/test-swarm.sh
+
 test-asan: deps
 	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=address -DFOGSCHED_BUILD_PYTHON=OFF)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)

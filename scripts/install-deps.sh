@@ -6,20 +6,25 @@
 #                  Debian's nginx package enables its own service on port 80; the
 #                  benchmark does not use it (it starts its own nginx on loopback).
 #   --fuzz         also the compiler and runtime of `make fuzz` (clang-14, libFuzzer).
+#   --swarm        also what `make test-swarm` runs: Debian's Docker Engine (docker.io)
+#                  and debootstrap, which makes its base image. Installing docker.io
+#                  starts no daemon without systemd; the test starts its own.
 set -euo pipefail
 
 bench_live=false
 fuzz=false
+swarm=false
 for arg in "$@"; do
   case "$arg" in
     --bench-live) bench_live=true ;;
     --fuzz) fuzz=true ;;
-    *) echo "install-deps: unknown option '$arg' (expected --bench-live or --fuzz)" >&2; exit 2 ;;
+    --swarm) swarm=true ;;
+    *) echo "install-deps: unknown option '$arg' (expected --bench-live, --fuzz or --swarm)" >&2; exit 2 ;;
   esac
 done
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libeigen3-dev
   libmimalloc-dev
@@ -37,6 +42,9 @@ if [[ "$bench_live" == true ]]; then
 fi
 if [[ "$fuzz" == true ]]; then
   packages+=(clang-14 libclang-rt-14-dev)
+fi
+if [[ "$swarm" == true ]]; then
+  packages+=(docker.io debootstrap)
 fi
 
 missing=()

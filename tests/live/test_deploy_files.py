@@ -131,15 +131,20 @@ def parse_dockerfile(path: Path) -> list[Stage]:
     assert not pending.strip(), f"{path}: ends inside a line continuation"
 
     stages: list[Stage] = []
+    global_args: dict[str, str] = {}
     for line in logical_lines:
         keyword, _, arguments = line.partition(" ")
         keyword, arguments = keyword.upper(), arguments.strip()
         if keyword == "FROM":
             words = arguments.split()
             name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(image=words[0], name=name))
+            # The image as built without --build-arg: ${ARG} by its default.
+            image = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: global_args[m.group(1) or m.group(2)], words[0])
+            stages.append(Stage(image=image, name=name))
             continue
         if keyword == "ARG" and not stages:
+            arg_name, _, default = arguments.partition("=")
+            global_args[arg_name] = default
             continue
         assert stages, f"{path}: {keyword} before the first FROM"
         stages[-1].instructions.append(Instruction(keyword, arguments, len(stages) - 1))
@@ -208,9 +213,21 @@ def test_every_deploy_yaml_parses(path):
 # ----------------------------------------------------------------------------------
 
 
+def compose_defaults(text: str) -> str:
+    """A compose file as deployed with none of its variables set: ${VAR:-default}."""
+    return re.sub(r"\$\{\w+:-([^}]*)\}", lambda m: m.group(1), text)
+
+
 @pytest.fixture(scope="module")
 def stack() -> dict:
-    return yaml.safe_load(STACK.read_text())
+    return yaml.safe_load(compose_defaults(STACK.read_text()))
+
+
+def test_stack_variables_all_have_defaults():
+    variables = re.findall(r"\$\{?[^}\s]*\}?", STACK.read_text())
+    assert variables, "the stack has no variables"
+    for variable in variables:
+        assert re.fullmatch(r"\$\{\w+:-[^}]+\}", variable), f"{variable}: deploys only with it set"
 
 
 @pytest.fixture(scope="module")
@@ -693,3 +710,85 @@ def test_healthcheck_fails_when_nothing_listens(stages):
     result = subprocess.run(command, timeout=10, capture_output=True,
                             env={**os.environ, "FOGSCHED_LISTEN": f"0.0.0.0:{port}"})
     assert result.returncode != 0
+
+
+# ----------------------------------------------------------------------------------
+# The one-machine swarm of `make test-swarm`
+# ----------------------------------------------------------------------------------
+
+SECOND_CAMERA = DEPLOY / "swarm" / "second-camera.yml"
+SWARM_SCRIPT = REPO / "scripts" / "test-swarm.sh"
+DEPLOYMENT_DOC = REPO / "docs" / "deployment.md"
+
+
+def test_second_camera_override_changes_only_the_nodes_environment(swarm_service):
+    override = yaml.safe_load(SECOND_CAMERA.read_text())
+    assert set(override["services"]) == {swarm_service[0]}, "the same service name: tasks.fogsched lists both"
+    (service,) = override["services"].values()
+    assert set(service) == {"environment"}
+    assert set(service["environment"]) <= documented_env_vars()
+
+
+REDIRECTIONS = {">", "<", ">>", ">&"}
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """Simple commands of a shell text, as words: continuation lines joined, split
+    at pipes' ends (&&, ||, ;), redirections and a trailing & dropped. Lines the
+    shell lexer cannot split alone (a quote across lines) are skipped."""
+    commands, pending = [], ""
+    for line in text.splitlines():
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
+            lexer.whitespace_split = True
+            words = list(lexer)
+        except ValueError:
+            continue
+        command, index = [], 0
+        while index < len(words):
+            word = words[index]
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if word in {"&&", "||", ";"}:
+                commands.append(command)
+                command = []
+            elif word in REDIRECTIONS:
+                index += 1  # and its target
+            elif word.isdigit() and following in REDIRECTIONS:
+                index += 2  # 2>&1: the descriptor, the operator and its target
+            elif word != "&":
+                command.append(word)
+            index += 1
+        commands.append(command)
+    return [c for c in commands if c]
+
+
+def matches(script_command: list[str], doc_command: list[str]) -> bool:
+    """A word of the script with a $VARIABLE in it matches any word there."""
+    if len(script_command) != len(doc_command):
+        return False
+    for script_word, doc_word in zip(script_command, doc_command):
+        pattern = re.sub(r"\\\$\\\{\w+\\\}|\\\$\w+", ".+", re.escape(script_word))
+        if not re.fullmatch(pattern, doc_word):
+            return False
+    return True
+
+
+def test_the_deploy_walk_through_is_what_make_test_swarm_runs():
+    """Each command block of docs/deployment.md's one-machine section is run by
+    scripts/test-swarm.sh, command for command, in the block's order."""
+    section = DEPLOYMENT_DOC.read_text().split("## 7. A swarm on one machine", 1)[1]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) >= 6, "the daemon, base image, image, swarm, one camera, two cameras, tear-down"
+    script = shell_commands(SWARM_SCRIPT.read_text())
+    for block in blocks:
+        position = 0
+        for command in shell_commands(block):
+            found = next((i for i in range(position, len(script)) if matches(script[i], command)), None)
+            assert found is not None, f"scripts/test-swarm.sh does not run (after the block's previous command): {shlex.join(command)}"
+            position = found + 1
