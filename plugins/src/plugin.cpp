@@ -98,19 +98,19 @@ std::string plugin_stamp_of(const std::filesystem::path& path) {
   return {};
 }
 
-std::vector<std::string> load_plugin(PolicyRegistry& registry, const std::filesystem::path& given) {
+std::vector<std::string> load_plugin(PolicyRegistry& registry, const std::filesystem::path& path) {
   std::error_code error;
-  const std::filesystem::path canonical = std::filesystem::canonical(given, error);
-  if (error) throw plugin_error(given.string(), error.message());
-  if (!std::filesystem::is_regular_file(canonical)) throw plugin_error(given.string(), "not a file");
-  const std::string path = canonical.string();
+  const std::filesystem::path canonical = std::filesystem::canonical(path, error);
+  if (error) throw plugin_error(path.string(), error.message());
+  if (!std::filesystem::is_regular_file(canonical)) throw plugin_error(path.string(), "not a file");
+  const std::string file = canonical.string();
 
   std::vector<PolicyInfo (*)()> policies;
   {
     PluginTable& table = plugin_table();
     const std::scoped_lock lock(table.mutex);
-    auto it = table.by_path.find(path);
-    if (it == table.by_path.end()) it = table.by_path.emplace(path, open_plugin(path)).first;
+    auto it = table.by_path.find(file);
+    if (it == table.by_path.end()) it = table.by_path.emplace(file, open_plugin(file)).first;
     policies = it->second.policies;
   }
 
@@ -120,21 +120,21 @@ std::vector<std::string> load_plugin(PolicyRegistry& registry, const std::filesy
     try {
       info = make_info();
     } catch (const std::exception& e) {
-      throw plugin_error(path, e.what());
+      throw plugin_error(file, e.what());
     }
     if (const PolicyInfo* taken = registry.find(info.name)) {
-      if (taken->source == path) {  // loaded before (by --plugin and the scenario, say)
+      if (taken->source == file) {  // loaded before (by --plugin and the scenario, say)
         names.push_back(info.name);
         continue;
       }
-      throw plugin_error(path, "policy '" + info.name + "' is already registered (" + taken->source + ")");
+      throw plugin_error(file, "policy '" + info.name + "' is already registered (" + taken->source + ")");
     }
-    info.source = path;
+    info.source = file;
     names.push_back(info.name);
     try {
       registry.add(std::move(info));
     } catch (const std::logic_error& e) {
-      throw plugin_error(path, e.what());
+      throw plugin_error(file, e.what());
     }
   }
   return names;
