@@ -127,6 +127,9 @@ TEST(Plugin, TheStampIsFoundWhereverItIsInTheFile) {
   EXPECT_EQ(plugin_stamp_of(file), "end");
   std::ofstream(file, std::ios::binary) << std::string(std::size_t{2} << 20, 'x') << "fogsched-plugin-sta";
   EXPECT_EQ(plugin_stamp_of(file), "");
+  // The prefix followed by what no stamp holds (a source file naming it): no stamp.
+  std::ofstream(file, std::ios::binary) << "x = \"fogsched-plugin-stamp:\" + text;\nmore\n";
+  EXPECT_EQ(plugin_stamp_of(file), "");
 }
 
 TEST(Plugin, ScenarioPluginErrorsNameTheEntry) {

@@ -91,7 +91,11 @@ std::string plugin_stamp_of(const std::filesystem::path& path) {
       const auto end = window.end() - begin > static_cast<std::ptrdiff_t>(kMaxStampText)
                            ? begin + static_cast<std::ptrdiff_t>(kMaxStampText)
                            : window.end();
-      return {begin, std::find(begin, end, '\0')};
+      std::string stamp(begin, std::find(begin, end, '\0'));
+      // A stamp is a short line of plain text; anything else only looks like one
+      // (the prefix in a source file, say).
+      const bool plain = std::all_of(stamp.begin(), stamp.end(), [](char c) { return c >= ' ' && c <= '~'; });
+      return plain ? stamp : std::string();
     }
     if (window.size() > kKept) window.erase(0, window.size() - kKept);
   }
