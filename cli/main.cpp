@@ -27,6 +27,7 @@
 #include "load_command.h"
 #include "policies_command.h"
 #include "run_command.h"
+#include "train_command.h"
 #include "run_control.h"
 #include "serve_command.h"
 #include "validate_command.h"
@@ -67,6 +68,7 @@ int run_cli(int argc, char** argv) {
   add_host_command(app);
   add_load_command(app);
   add_compare_command(app);
+  add_train_command(app);
 
   // CLI11 would only say that a subcommand is required; name the word it did not know.
   const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });

@@ -70,7 +70,7 @@ PreparedRun prepare_run(ScenarioDocument document, const RunSettings& settings, 
     load_plugins(registry, scenario.plugins);
     policies = sim::configure_policies(scenario, registry);
   }
-  return {std::move(document), std::move(scenario), std::move(policies)};
+  return {std::move(document), std::move(scenario), std::move(policies), std::move(registry)};
 }
 
 }  // namespace fogsched::app

@@ -120,9 +120,9 @@ std::uint64_t LearnedTable::total_visits() const {
   return std::accumulate(visits.begin(), visits.end(), std::uint64_t{0});
 }
 
-LearnedTable merge_tables(const std::vector<const LearnedTable*>& tables) {
+LearnedTable merge_tables(const std::vector<const LearnedTable*>& tables, const LearnedTable* start) {
   if (tables.empty()) throw std::invalid_argument("merge_tables: no tables");
-  LearnedTable merged = LearnedTable::zeros(tables.front()->shape);
+  LearnedTable merged = start ? *start : LearnedTable::zeros(tables.front()->shape);
   for (const LearnedTable* table : tables) {
     if (table->shape != merged.shape || table->values.size() != merged.size() ||
         table->visits.size() != merged.size()) {
@@ -130,16 +130,22 @@ LearnedTable merge_tables(const std::vector<const LearnedTable*>& tables) {
     }
   }
   for (std::size_t i = 0; i < merged.size(); ++i) {
+    const std::uint64_t before = merged.visits[i];
     double weighted = 0;
     double plain = 0;
-    std::uint64_t visits = 0;
+    std::uint64_t added = 0;
     for (const LearnedTable* table : tables) {
-      weighted += static_cast<double>(table->visits[i]) * table->values[i];
+      const std::uint64_t visits = table->visits[i] > before ? table->visits[i] - before : 0;
+      weighted += static_cast<double>(visits) * table->values[i];
       plain += table->values[i];
-      visits += table->visits[i];
+      added += visits;
     }
-    merged.values[i] = visits > 0 ? weighted / static_cast<double>(visits) : plain / static_cast<double>(tables.size());
-    merged.visits[i] = visits;
+    if (added > 0) {
+      merged.values[i] = weighted / static_cast<double>(added);
+    } else if (!start) {
+      merged.values[i] = plain / static_cast<double>(tables.size());
+    }
+    merged.visits[i] = before + added;
   }
   return merged;
 }

@@ -154,17 +154,10 @@ void add_slots(NodeConfig& config, std::string_view function, std::string_view s
   config.slots[std::string(function)] = integer_value<std::uint32_t>(slots, 1);
 }
 
-// "power_of_d(d=2,threshold=3)" split at its plain-token values, which canonical
-// forms always have.
+// The validated policy as a spec in canonical form.
 PolicySpec spec_of(const PolicyConfig& policy, const SourceLocation& where) {
-  PolicySpec spec{policy.name, {}, where};
-  const std::string_view canonical = policy.canonical;
-  const auto open = canonical.find('(');
-  if (open == std::string_view::npos) return spec;
-  for (const std::string_view param : split_list(canonical.substr(open + 1, canonical.size() - open - 2))) {
-    const auto equals = param.find('=');
-    spec.params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
-  }
+  PolicySpec spec = split_policy_spec(policy.canonical);
+  spec.where = where;
   return spec;
 }
 

@@ -225,6 +225,11 @@ std::pair<std::string, RawParams> split_spec(std::string_view spec) {
 
 }  // namespace
 
+PolicySpec split_policy_spec(std::string_view spec) {
+  auto [name, params] = split_spec(spec);
+  return PolicySpec{std::move(name), std::move(params), {}};
+}
+
 // ---- PolicyRegistry ------------------------------------------------------------
 
 PolicyRegistry PolicyRegistry::with_builtins() {
@@ -274,8 +279,8 @@ std::vector<const PolicyInfo*> PolicyRegistry::all() const {
 }
 
 PolicyConfig PolicyRegistry::parse(std::string_view spec) const {
-  const auto [name, params] = split_spec(spec);
-  return configure(name, params);
+  const PolicySpec split = split_policy_spec(spec);
+  return configure(split.name, split.params);
 }
 
 PolicyConfig PolicyRegistry::configure(const PolicySpec& spec) const {

@@ -119,8 +119,15 @@ ReplicationResult Simulation::run() {
                  .mean_pending_events = processed ? pending_sum / static_cast<double>(processed) : 0,
                  .peak_invocations = invocations_.size()},
       .summary = {},
-      .trace = std::move(trace_)};
+      .trace = std::move(trace_),
+      .learned = {}};
   result.summary = summarize_replication(result.metrics, slots, Duration{end_ns_ - warmup_ns_});
+  for (std::uint32_t i = 0; i < city_.camera_count(); ++i) {
+    std::optional<LearnedTable> learned = nodes_[i].policy ? nodes_[i].policy->learned_table() : std::nullopt;
+    if (!learned) continue;
+    result.learned.resize(city_.camera_count());
+    result.learned[i] = std::move(learned);
+  }
   return result;
 }
 

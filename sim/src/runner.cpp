@@ -42,6 +42,10 @@ std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication) {
   return derive_seed(seed, {stream::kReplication, replication});
 }
 
+std::uint64_t episode_seed(std::uint64_t seed, std::uint32_t episode) {
+  return derive_seed(seed, {stream::kEpisode, episode});
+}
+
 ReplicationResult simulate_replication(const Scenario& scenario, const PolicyConfig& policy,
                                        std::uint64_t replication_seed, bool keep_trace,
                                        const std::atomic<bool>* cancel) {

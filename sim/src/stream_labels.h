@@ -16,5 +16,6 @@ inline constexpr std::uint64_t kFailures = 8;      // per camera failure/repair 
 inline constexpr std::uint64_t kTraffic = 9;       // per traffic workload (replication seed)
 inline constexpr std::uint64_t kTraceWork = 10;    // service demands of trace arrivals (replication seed)
 inline constexpr std::uint64_t kUplink = 11;       // per camera uplink losses (replication seed)
+inline constexpr std::uint64_t kEpisode = 12;      // training episodes' run seeds from the run seed
 
 }  // namespace fogsched::sim::stream

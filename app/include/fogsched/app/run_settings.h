@@ -55,6 +55,7 @@ struct PreparedRun {
   ScenarioDocument document;
   Scenario scenario;
   std::vector<PolicyConfig> policies;
+  PolicyRegistry registry;  // what the policies came from, the scenario's plugins loaded
 };
 
 // Writes `settings` into `document` (seed, replications, duration, then the

@@ -35,10 +35,12 @@ struct LearnedTable {
   friend bool operator==(const LearnedTable&, const LearnedTable&) = default;
 };
 
-// The entry-wise visit-weighted mean of tables of one shape (an entry nobody visited
-// is the plain mean); visits add up. Throws std::invalid_argument for no tables or
-// tables of different shapes.
-LearnedTable merge_tables(const std::vector<const LearnedTable*>& tables);
+// The entry-wise visit-weighted mean of tables of one shape; visits add up. With
+// `start`, the table every one of them began from (parallel replications of one
+// training episode), only the visits beyond the start's weigh, and an entry none of
+// them updated keeps the start's value; without it, such an entry is the plain mean.
+// Throws std::invalid_argument for no tables or tables of different shapes.
+LearnedTable merge_tables(const std::vector<const LearnedTable*>& tables, const LearnedTable* start = nullptr);
 
 struct LearnedModel {
   std::string policy;

@@ -71,6 +71,10 @@ class ParamValues {
   std::map<std::string, Value, std::less<>> values_;
 };
 
+// Splits the text form "name" or "name(key=value,...)" into a PolicySpec without
+// validating names or values (configure() does); throws PolicyError when malformed.
+PolicySpec split_policy_spec(std::string_view spec);
+
 // Makes the per-node policy objects of one configured policy.
 using PolicyMaker = std::function<std::unique_ptr<Policy>()>;
 

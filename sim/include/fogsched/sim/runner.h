@@ -55,6 +55,9 @@ struct ReplicationResult {
   EngineStats engine;
   ReplicationSummary summary;
   std::vector<InvocationRecord> trace;  // empty unless keep_trace
+  // What each camera's policy learned (Policy::learned_table), by camera; empty when
+  // the policy learns nothing.
+  std::vector<std::optional<LearnedTable>> learned;
 };
 
 struct RunOutput {
@@ -70,6 +73,10 @@ std::vector<PolicyConfig> configure_policies(const Scenario& scenario, const Pol
 // Seed of replication `r` of a run with seed `seed`. The same for every policy, so
 // policies are compared on the same arrivals and service demands.
 std::uint64_t replication_seed(std::uint64_t seed, std::uint32_t replication);
+
+// Run seed of training episode `episode` of a run with seed `seed`: a stream apart
+// from replication_seed(), so a policy is evaluated on arrivals it never trained on.
+std::uint64_t episode_seed(std::uint64_t seed, std::uint32_t episode);
 
 // One replication of one policy.
 ReplicationResult simulate_replication(const Scenario& scenario, const PolicyConfig& policy,
