@@ -170,6 +170,21 @@ TEST(OptimalPolicy, BoundsBracketTheCostWithinTheStatedTolerance) {
   }
 }
 
+TEST(OptimalPolicy, APolicyAsGoodAsTheOptimumHasNoGap) {
+  // Free forwards on loss cameras alike in speed: power_of_d probing every peer from
+  // threshold 1 never rejects while a camera has room, which is optimal.
+  const std::vector<NodeModel> nodes = {{.arrival_rate_per_s = 0.9, .slots = 2},
+                                        {.arrival_rate_per_s = 2.7, .slots = 2},
+                                        {.arrival_rate_per_s = 0.9, .slots = 2}};
+  const OptimalSolution optimum = solve_optimal(nodes, {});
+  const double pooling = solve_ctmc(nodes, markov("power_of_d(d=2,threshold=1)")).metrics.rejection_probability;
+  EXPECT_NEAR(pooling, optimum.cost_per_arrival, 1e-12);
+  EXPECT_EQ(gap_to_optimum(optimum, pooling), 0.0);
+  EXPECT_EQ(gap_to_optimum(optimum, optimum.cost_per_arrival - 1e-16), 0.0);
+  EXPECT_DOUBLE_EQ(gap_to_optimum(optimum, optimum.cost_per_arrival + 0.25), 0.25);
+  EXPECT_LT(gap_to_optimum(optimum, optimum.cost_per_arrival - 1e-6), 0.0);  // not round-off: shown
+}
+
 TEST(OptimalPolicy, NotConvergingNamesTheIterations) {
   const std::vector<NodeModel> nodes(2, NodeModel{.arrival_rate_per_s = 1.0, .slots = 2});
   try {

@@ -28,6 +28,20 @@ double cost_per_arrival(const OptimalCosts& costs, double rejection_probability,
 
 namespace {
 
+// The stopping rule: the bounds' span that ends the iteration.
+double tolerance(double upper_bound) {
+  return std::max(kOptimalRelativeTolerance * upper_bound, kOptimalAbsoluteTolerance);
+}
+
+}  // namespace
+
+double gap_to_optimum(const OptimalSolution& optimum, double policy_cost_per_arrival) {
+  const double gap = policy_cost_per_arrival - optimum.cost_per_arrival;
+  return gap < 0 && gap >= -tolerance(optimum.upper_bound) ? 0.0 : gap;
+}
+
+namespace {
+
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
 // The uniformised decision process: per state and node, the transition
@@ -177,8 +191,7 @@ OptimalSolution solve_optimal(std::vector<NodeModel> nodes, OptimalCosts costs, 
     }
     out.lower_bound = lowest * per_arrival;
     out.upper_bound = highest * per_arrival;
-    const double tolerance = std::max(kOptimalRelativeTolerance * out.upper_bound, kOptimalAbsoluteTolerance);
-    if (out.upper_bound - out.lower_bound <= tolerance) break;
+    if (out.upper_bound - out.lower_bound <= tolerance(out.upper_bound)) break;
     // Relative values: the empty state's is 0, so h stays bounded.
     const double reference = next[0];
     for (std::size_t s = 0; s < states; ++s) h[s] = next[s] - reference;

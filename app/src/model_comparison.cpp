@@ -165,7 +165,7 @@ ModelComparison compare_with_models(const Scenario& scenario, std::vector<analys
                                                      chain->forwarded_fraction, chain->probes_per_arrival);
       policy.optimal_gap = OptimalGap{.cost_per_arrival = cost,
                                       .probes_per_arrival = chain->probes_per_arrival,
-                                      .gap = cost - optimum->solution->cost_per_arrival};
+                                      .gap = analysis::gap_to_optimum(*optimum->solution, cost)};
     }
   }
   return comparison;

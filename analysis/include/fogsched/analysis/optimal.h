@@ -78,6 +78,10 @@ struct OptimalSolution {
   std::int32_t action(std::size_t state, std::size_t origin) const { return actions[state * nodes + origin]; }
 };
 
+// A policy's cost per arrival above the optimum's. A policy that is itself optimal
+// may come out below it by round-off, within the stopping rule's tolerance: 0.
+double gap_to_optimum(const OptimalSolution& optimum, double policy_cost_per_arrival);
+
 // Throws AnalysisError for invalid nodes or costs, a state space above
 // kMaxCtmcStates, or an iteration that does not converge within max_iterations.
 OptimalSolution solve_optimal(std::vector<NodeModel> nodes, OptimalCosts costs,
