@@ -41,7 +41,7 @@ namespace fogsched::analysis {
 inline constexpr double kUniformisationMargin = 1.05;
 inline constexpr double kOptimalRelativeTolerance = 1e-10;
 inline constexpr double kOptimalAbsoluteTolerance = 1e-12;
-inline constexpr std::uint64_t kOptimalMaxIterations = 1'000'000;
+inline constexpr std::uint64_t kOptimalMaxIterations = 100'000;
 inline constexpr double kOptimalTieTolerance = 1e-11;
 
 // The price of a forward and of one probe message, in rejections (>= 0).
