@@ -160,7 +160,7 @@ OptimalAnalysis analyze_optimal(const Scenario& scenario, const OptimalCosts& co
   analysis.nodes = std::move(nodes);
   analysis.applies = true;
   analysis.detail =
-      fmt::format("optimal policy (sees every camera's load), {} states, {} iterations, bounds {:.10f} .. {:.10f}",
+      fmt::format("relative value iteration, {} states, {} iterations, bounds {:.10f} .. {:.10f}",
                   analysis.solution->states, analysis.solution->iterations, analysis.solution->lower_bound,
                   analysis.solution->upper_bound);
   return analysis;

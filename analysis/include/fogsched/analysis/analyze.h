@@ -59,7 +59,7 @@ struct OptimalAnalysis {
   OptimalCosts costs;
   bool applies = false;
   std::vector<FailedAssumption> failed;
-  std::string detail;                       // e.g. "optimal policy, 27 states, 412 iterations"
+  std::string detail;                       // "relative value iteration, 27 states, 167 iterations, bounds ..."
   std::vector<NodeModel> nodes;             // the cluster solved (when it applies)
   std::optional<OptimalSolution> solution;  // when it applies
 };
