@@ -337,26 +337,23 @@ TEST(AnalyzeCommand, OptimalTableHasTheOptimumAndEachPolicysGap) {
                                               "0\\.[0-9]+"));
 }
 
+// `fogsched analyze ARGUMENTS` exits with 2 and says `message`.
+void expect_bad_input(const std::string& arguments, const std::string& message) {
+  const CommandResult r = run_cli(kMarkovSmall + " " + arguments);
+  EXPECT_EQ(r.exit_code, 2) << arguments;
+  EXPECT_THAT(r.err, HasSubstr(message)) << arguments;
+}
+
 TEST(AnalyzeCommand, OptimalOptionsAreChecked) {
-  const CommandResult without = run_cli(kMarkovSmall + " --duration 1min --forward-cost 1");
-  EXPECT_EQ(without.exit_code, 2);
-  EXPECT_THAT(without.err, HasSubstr("--forward-cost"));
-  const CommandResult negative = run_cli(kMarkovSmall + " --duration 1min --optimal --probe-cost -1");
-  EXPECT_EQ(negative.exit_code, 2);
-  EXPECT_THAT(negative.err, HasSubstr("--probe-cost"));
-  const CommandResult unwritable =
-      run_cli(kMarkovSmall + " --duration 1min --optimal --optimal-table /nonexistent/table.json");
-  EXPECT_EQ(unwritable.exit_code, 2);
-  EXPECT_THAT(unwritable.err, HasSubstr("cannot write /nonexistent/table.json"));
+  expect_bad_input("--duration 1min --forward-cost 1", "--forward-cost");  // needs --optimal
+  expect_bad_input("--duration 1min --optimal --probe-cost -1", "--probe-cost");
+  expect_bad_input("--duration 1min --optimal --optimal-table /nonexistent/table.json",
+                   "cannot write /nonexistent/table.json");
 }
 
 TEST(AnalyzeCommand, BadInputExitsWithTwo) {
-  const CommandResult unknown = run_cli(kMarkovSmall + " --policy no_such_policy --duration 1min");
-  EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_THAT(unknown.err, HasSubstr("fogsched: unknown policy 'no_such_policy'"));
-  const CommandResult bad_set = run_cli(kMarkovSmall + " --set cluster.cameras.slots=x");
-  EXPECT_EQ(bad_set.exit_code, 2);
-  EXPECT_THAT(bad_set.err, HasSubstr("--set: cluster.cameras.slots"));
+  expect_bad_input("--policy no_such_policy --duration 1min", "fogsched: unknown policy 'no_such_policy'");
+  expect_bad_input("--set cluster.cameras.slots=x", "--set: cluster.cameras.slots");
 }
 
 }  // namespace
