@@ -92,7 +92,7 @@ TEST(OptimalPolicy, AHotSpotClusterIsNeverWorseThanABuiltInPolicy) {
                                         {.arrival_rate_per_s = 2.7, .slots = 2},
                                         {.arrival_rate_per_s = 0.9, .slots = 2}};
   const OptimalSolution optimum = solve_optimal(nodes, {});
-  for (std::string spec : built_in_policies(2)) {
+  for (const std::string& spec : built_in_policies(2)) {
     const CtmcSolution policy = solve_ctmc(nodes, markov(spec));
     EXPECT_LE(optimum.cost_per_arrival, policy.metrics.rejection_probability + 1e-12) << spec;
   }
@@ -229,7 +229,7 @@ TEST(DecisionTableChain, RefusesTablesOfTheWrongShape) {
   const std::vector<NodeModel> nodes(2, NodeModel{.arrival_rate_per_s = 1.0, .slots = 1});
   EXPECT_THROW(ClusterChain(nodes, DecisionTable{{0, 1, 0}}), AnalysisError);
   try {
-    ClusterChain(nodes, DecisionTable{std::vector<std::int32_t>(8, 2)});
+    const ClusterChain chain(nodes, DecisionTable{std::vector<std::int32_t>(8, 2)});
     FAIL() << "expected AnalysisError";
   } catch (const AnalysisError& e) {
     EXPECT_THAT(e.what(), HasSubstr("action 2"));

@@ -73,7 +73,7 @@ class UniformisedProcess {
       for (std::size_t i = 0; i < nodes_; ++i) {
         const double completion = std::min(loads[i], nodes[i].slots) * nodes[i].service_rate_per_s / uniformisation_;
         completion_[s * nodes_ + i] = completion;
-        accepts_[s * nodes_ + i] = loads[i] < nodes[i].capacity();
+        accepts_[s * nodes_ + i] = loads[i] < nodes[i].capacity() ? 1 : 0;
         leave += completion;
       }
       stay_[s] = 1 - leave;
@@ -154,9 +154,9 @@ class UniformisedProcess {
   double uniformisation_ = 0;
   std::vector<double> arrival_;  // lambda_i / Lambda
   std::vector<std::size_t> strides_;
-  std::vector<double> completion_;  // [s * nodes + i]: min(n_i, K_i) mu_i / Lambda
-  std::vector<char> accepts_;       // [s * nodes + i]: n_i < K_i + Q_i
-  std::vector<double> stay_;        // the self-loop
+  std::vector<double> completion_;     // [s * nodes + i]: min(n_i, K_i) mu_i / Lambda
+  std::vector<std::uint8_t> accepts_;  // [s * nodes + i]: n_i < K_i + Q_i
+  std::vector<double> stay_;           // the self-loop
 };
 
 }  // namespace
