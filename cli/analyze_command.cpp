@@ -177,13 +177,15 @@ void add_analyze_command(CLI::App& app) {
       "--optimal", args->optimal,
       "Also solve the optimal policy of the cluster (it sees every camera's load: a bound) and give each "
       "policy's gap to it");
-  analyze->add_option("--forward-cost", args->costs.forward, "With --optimal: the cost of a forward, in rejections")
+  analyze->add_option("--forward-cost", args->costs.forward, "The cost of a forward, in rejections (default 0)")
       ->check(CLI::NonNegativeNumber)
+      ->type_name("X")
       ->needs(optimal);
-  analyze->add_option("--probe-cost", args->costs.probe, "With --optimal: the cost of a probe message, in rejections")
+  analyze->add_option("--probe-cost", args->costs.probe, "The cost of a probe message, in rejections (default 0)")
       ->check(CLI::NonNegativeNumber)
+      ->type_name("Y")
       ->needs(optimal);
-  analyze->add_option("--optimal-table", args->table_path, "With --optimal: write its decision table as JSON to FILE")
+  analyze->add_option("--optimal-table", args->table_path, "Write the optimum's decision table as JSON to FILE")
       ->type_name("FILE")
       ->needs(optimal);
   analyze->callback([args] { throw CommandExit{analyze_command(*args)}; });

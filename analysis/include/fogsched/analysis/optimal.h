@@ -15,8 +15,9 @@
 //
 // Solved by relative value iteration after uniformisation: with the constant
 // Lambda = kUniformisationMargin * (sum lambda_i + sum K_i mu_i), every state keeps a
-// self-loop, so the uniformised chain of every policy is aperiodic and the iteration
-// converges. Each step applies the Bellman operator T (costs in units of one
+// self-loop, so the uniformised chain of every policy is aperiodic; completions
+// alone lead from every state to the empty one, so it has a single recurrent class;
+// and the iteration converges. Each step applies the Bellman operator T (costs in units of one
 // rejection) and subtracts the value of the empty state. By Odoni's bounds,
 // min_s (T h - h)(s) <= optimal gain <= max_s (T h - h)(s); converted to costs per
 // arrival (times Lambda / sum lambda_i), the iteration stops when
