@@ -1,6 +1,7 @@
 // The optimal policy of a small Markovian cluster: Erlang-B for one camera, never
 // worse than any built-in policy, never forwarding when a forward costs as much as a
 // rejection, its bounds bracketing its cost; and the chain of a decision table.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -98,6 +99,25 @@ TEST(OptimalPolicy, AHotSpotClusterIsNeverWorseThanABuiltInPolicy) {
   }
   for (const std::string spec : {"power_of_d(d=2,threshold=1)", "power_of_d(d=2,threshold=2)"}) {
     EXPECT_LE(optimum.cost_per_arrival, solve_ctmc(nodes, markov(spec)).metrics.rejection_probability + 1e-12) << spec;
+  }
+}
+
+TEST(OptimalPolicy, NoDecisionTableOfTwoSmallCamerasDoesBetter) {
+  // Every one of the 3^8 tables of two one-slot cameras (4 states, 2 origins, each
+  // rejecting or sending to either camera), evaluated on its own exact chain.
+  const std::vector<NodeModel> nodes = {{.arrival_rate_per_s = 1.7, .slots = 1},
+                                        {.arrival_rate_per_s = 0.4, .service_rate_per_s = 0.6, .slots = 1}};
+  for (const OptimalCosts costs : {OptimalCosts{}, OptimalCosts{.forward = 0.2}}) {
+    const OptimalSolution optimum = solve_optimal(nodes, costs);
+    double best = std::numeric_limits<double>::infinity();
+    DecisionTable table{std::vector<std::int32_t>(8, kReject)};
+    for (int code = 0; code < 6561; ++code) {
+      for (int k = 0, rest = code; k < 8; ++k, rest /= 3) table.actions[k] = rest % 3 - 1;
+      const ClusterChain chain(nodes, table);
+      const ClusterMetrics m = chain.metrics(chain.stationary().probabilities);
+      best = std::min(best, cost_per_arrival(costs, m.rejection_probability, m.forwarded_fraction, 0));
+    }
+    EXPECT_NEAR(optimum.cost_per_arrival, best, 1e-12) << "forward cost " << costs.forward;
   }
 }
 
