@@ -34,7 +34,7 @@ int policies_command(const std::vector<std::string>& plugins) {
   std::size_t default_width = 0;
   std::size_t range_width = 0;
   const auto range_of = [](const ParamSpec& p) {
-    return p.type == ParamType::boolean ? std::string("-")
+    return p.type == ParamType::boolean || p.type == ParamType::file ? std::string("-")
                                         : fmt::format("[{}, {}]", format_bound(p, p.min), format_bound(p, p.max));
   };
   for (const PolicyInfo* policy : all) {

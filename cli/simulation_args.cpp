@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/core/quote_input.h"
+#include "fogsched/core/text_file.h"
 #include "fogsched/plugins/plugin.h"
 
 namespace fogsched::cli {
@@ -47,6 +48,7 @@ void add_plugin_option(CLI::App& command, std::vector<std::string>& plugins) {
 
 PolicyRegistry policy_registry(const std::vector<std::string>& plugins) {
   PolicyRegistry registry = PolicyRegistry::with_builtins();
+  registry.read_files_with(read_text_file);
   for (const std::string& plugin : plugins) load_plugin(registry, plugin);
   return registry;
 }

@@ -361,7 +361,11 @@ std::vector<PolicyCase> builtin_policy_cases() {
           PolicyCase{"least_loaded(gossip_interval=200ms,fanout=2)", kForwards | kGossipToSome},
           // Live mode has no cloud node, so the scenario has none either:
           // offloading has nowhere to go in both runtimes.
-          PolicyCase{"cloud_offload(threshold=1)", 0}};
+          PolicyCase{"cloud_offload(threshold=1)", 0},
+          // Exploring from the start, so every action (and the updates on_complete
+          // makes) shows within the recorded calls.
+          PolicyCase{"sarsa(epsilon=0.5)", kProbes | kForwards},
+          PolicyCase{"q_learning(epsilon=0.5,peer_buckets=2,gossip=200ms)", kProbes | kForwards | kGossipToAll}};
 }
 
 INSTANTIATE_TEST_SUITE_P(conformance, SimAndLive, ::testing::ValuesIn(builtin_policy_cases()), case_name);

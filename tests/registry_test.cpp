@@ -238,8 +238,8 @@ TEST(PolicyRegistry, TypedValueErrors) {
 
 TEST(PolicyRegistryErrors, UnknownPolicyListsTheKnownOnes) {
   EXPECT_EQ(parse_error("foo"),
-            "unknown policy 'foo' (known: cloud_offload, least_loaded, local, power_of_d, random, "
-            "round_robin, threshold_random)");
+            "unknown policy 'foo' (known: cloud_offload, least_loaded, local, power_of_d, q_learning, random, "
+            "round_robin, sarsa, threshold_random)");
   EXPECT_EQ(parse_error("foo(d=2)"), parse_error("foo"));
 }
 
@@ -285,7 +285,7 @@ TEST(PolicyRegistryErrors, ScenarioEntryErrorsStartWithTheEntrysLocation) {
   const PolicySpec unknown{.name = "foo", .params = {}, .where = {.file = "city.yaml", .line = 12, .column = 5}};
   EXPECT_EQ(policy_error([&] { registry().configure(unknown); }),
             "city.yaml:12: policies: unknown policy 'foo' (known: cloud_offload, least_loaded, local, "
-            "power_of_d, random, round_robin, threshold_random)");
+            "power_of_d, q_learning, random, round_robin, sarsa, threshold_random)");
   const PolicySpec out_of_range{
       .name = "power_of_d", .params = {{"d", "0"}}, .where = {.file = "city.yaml", .line = 14, .column = 0}};
   EXPECT_EQ(policy_error([&] { registry().configure(out_of_range); }),
@@ -326,7 +326,7 @@ class EveryType final : public Policy {
         .param("period", &Config::period, {.min = 0.001, .max = 600}, "p")
         .param("eager", &Config::eager, {}, "e");
   }
-  explicit EveryType(Config config) : config(config) {}
+  explicit EveryType(Config given) : config(given) {}
   Decision decide(const Invocation&, NodeContext&) override { return RunLocal{}; }
   Config config;
 };

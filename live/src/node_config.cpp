@@ -9,9 +9,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fogsched/core/config_reader.h"
+#include "fogsched/core/text_file.h"
 #include "node_settings.h"
 
 namespace fogsched::live {
+
+PolicyRegistry node_policy_registry() {
+  PolicyRegistry registry = PolicyRegistry::with_builtins();
+  registry.read_files_with(read_text_file);
+  return registry;
+}
 
 using setting_table::apply;
 using setting_table::find_setting;

@@ -159,7 +159,10 @@ class FileReader final : public ConfigReader {
     }
     if (name.empty()) fail(key, path, "missing required key 'name'");
     try {
-      config_.policy = spec_of(config_.policies.configure(name, params), where(key, path));
+      const SourceLocation location = where(key, path);
+      // A relative file parameter names a file beside the config file.
+      config_.policy = spec_of(
+          config_.policies.configure(name, params, std::filesystem::path(location.file).parent_path()), location);
     } catch (const PolicyError& error) {
       fail(key, path, error.what());
     }

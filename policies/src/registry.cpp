@@ -18,6 +18,7 @@ const char* to_string(ParamType type) noexcept {
     case ParamType::real: return "real";
     case ParamType::duration: return "duration";
     case ParamType::boolean: return "boolean";
+    case ParamType::file: return "file";
   }
   return "?";
 }
@@ -40,8 +41,17 @@ Duration ParamValues::duration(std::string_view name) const {
 
 bool ParamValues::boolean(std::string_view name) const { return at(name).number != 0; }
 
+PolicyFile ParamValues::file(std::string_view name) const {
+  const Value& value = at(name);
+  return {.path = value.text, .contents = value.contents};
+}
+
 void ParamValues::set(std::string name, std::string canonical_text, double number) {
-  values_.insert_or_assign(std::move(name), Value{std::move(canonical_text), number});
+  values_.insert_or_assign(std::move(name), Value{std::move(canonical_text), number, nullptr});
+}
+
+void ParamValues::set_file(std::string name, PolicyFile file) {
+  values_.insert_or_assign(std::move(name), Value{std::move(file.path), 0, std::move(file.contents)});
 }
 
 const ParamValues::Value& ParamValues::at(std::string_view name) const {
@@ -89,7 +99,8 @@ std::string bound_text(const ParamSpec& spec, double bound) {
     case ParamType::integer: return integer_text(bound);
     case ParamType::duration: return format_duration(from_seconds(bound));
     case ParamType::real:
-    case ParamType::boolean: break;
+    case ParamType::boolean:
+    case ParamType::file: break;
   }
   return detail::shortest_real_text(bound);
 }
@@ -158,6 +169,7 @@ ParsedValue parse_value(std::string_view policy, const ParamSpec& spec, std::str
       if (text == "false") return {"false", 0};
       throw fail("expected true or false, got " + quoted);
     }
+    case ParamType::file: return {std::string(text), 0};  // read by configure()
   }
   throw std::logic_error("unknown parameter type");
 }
@@ -268,14 +280,31 @@ PolicyConfig PolicyRegistry::parse(std::string_view spec) const {
 
 PolicyConfig PolicyRegistry::configure(const PolicySpec& spec) const {
   try {
-    return configure(spec.name, spec.params);
+    return configure(spec.name, spec.params, std::filesystem::path(spec.where.file).parent_path());
   } catch (const PolicyError& error) {
     const std::string where = spec.where.to_string();
     throw PolicyError((where.empty() ? "" : where + ": ") + "policies: " + error.what());
   }
 }
 
-PolicyConfig PolicyRegistry::configure(std::string_view name, const RawParams& params) const {
+PolicyFile PolicyRegistry::read_file(std::string_view policy, const ParamSpec& spec, const std::string& path,
+                                     const std::filesystem::path& folder) const {
+  if (path == PolicyFile::kNone) return {.path = path, .contents = nullptr};
+  const auto fail = [&](const std::string& problem) {
+    return PolicyError("parameter '" + spec.name + "' of " + std::string(policy) + ": " + problem);
+  };
+  if (!read_file_) throw fail("this program reads no files for policies");
+  const std::filesystem::path resolved =
+      std::filesystem::path(path).is_relative() ? folder / path : std::filesystem::path(path);
+  try {
+    return {.path = path, .contents = std::make_shared<const std::string>(read_file_(resolved))};
+  } catch (const std::exception& error) {
+    throw fail("cannot read " + fmt_quoted(resolved.string()) + ": " + error.what());
+  }
+}
+
+PolicyConfig PolicyRegistry::configure(std::string_view name, const RawParams& params,
+                                       const std::filesystem::path& folder) const {
   const PolicyInfo* info = find(name);
   if (info == nullptr) {
     std::vector<std::string> known;
@@ -310,7 +339,11 @@ PolicyConfig PolicyRegistry::configure(std::string_view name, const RawParams& p
         given[i] != nullptr ? std::string_view(*given[i]) : std::string_view(param.default_value);
     ParsedValue value = parse_value(info->name, param, trim(text));
     config.canonical += (i == 0 ? "(" : ",") + param.name + "=" + value.canonical;
-    config.values.set(param.name, std::move(value.canonical), value.number);
+    if (param.type == ParamType::file) {
+      config.values.set_file(param.name, read_file(info->name, param, value.canonical, folder));
+    } else {
+      config.values.set(param.name, std::move(value.canonical), value.number);
+    }
   }
   if (!info->params.empty()) config.canonical += ")";
   config.make = info->configure(config.values);

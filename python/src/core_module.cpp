@@ -24,6 +24,7 @@
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/text_file.h"
 #include "fogsched/core/units.h"
 #include "fogsched/plugins/plugin.h"
 #include "fogsched/policies/registry.h"
@@ -49,7 +50,11 @@ py::dict param_as_dict(const ParamSpec& p) {
 // The policies this interpreter can name: the built-ins and the plugins loaded with
 // load_plugin(). Only touched with the GIL held.
 PolicyRegistry& module_registry() {
-  static PolicyRegistry registry = PolicyRegistry::with_builtins();
+  static PolicyRegistry registry = [] {
+    PolicyRegistry builtins = PolicyRegistry::with_builtins();
+    builtins.read_files_with(read_text_file);
+    return builtins;
+  }();
   return registry;
 }
 

@@ -10,6 +10,7 @@
 
 #include "fogsched/core/decision.h"
 #include "fogsched/core/invocation.h"
+#include "fogsched/core/learned_model.h"
 #include "fogsched/core/load.h"
 #include "fogsched/core/rng.h"
 #include "fogsched/core/time.h"
@@ -91,6 +92,11 @@ class Policy {
   virtual void on_timer(NodeContext& /*ctx*/) {}
   // Called on the origin node when one of its client invocations ends.
   virtual void on_complete(const Completion& /*completion*/, NodeContext& /*ctx*/) {}
+
+  // What a learning policy has learned at this node, for the runtime to save
+  // (`fogsched train` after each episode, a live node periodically and on SIGTERM);
+  // none for policies that do not learn.
+  virtual std::optional<LearnedTable> learned_table() const { return std::nullopt; }
 };
 
 }  // namespace fogsched

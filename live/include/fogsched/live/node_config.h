@@ -23,6 +23,9 @@ struct Backoff {
   Duration max = std::chrono::seconds(30);
 };
 
+// The built-in policies, reading the files policies name from disk.
+PolicyRegistry node_policy_registry();
+
 struct NodeConfig {
   // node
   std::string name;  // default: the host name
@@ -41,7 +44,7 @@ struct NodeConfig {
 
   // policy
   // What `policy` may name: the built-ins and the policies of `plugins`.
-  PolicyRegistry policies = PolicyRegistry::with_builtins();
+  PolicyRegistry policies = node_policy_registry();
   std::vector<std::filesystem::path> plugins;  // loaded into `policies`, in order
   PolicySpec policy{"local", {}, {}};          // validated; parameters in canonical form
   std::uint32_t hop_limit = 1;

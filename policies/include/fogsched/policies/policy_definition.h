@@ -17,7 +17,8 @@
 //   FOGSCHED_REGISTER_POLICY(Greedy)
 //
 // A parameter's type follows its field: bool -> boolean, an integer type -> integer,
-// a floating-point type -> real, Duration -> duration (range in seconds). A policy
+// a floating-point type -> real, Duration -> duration (range in seconds), PolicyFile
+// -> file (a model or table the front-end reads; the range is unused). A policy
 // without a Config is built with its default constructor.
 #include <concepts>
 #include <functional>
@@ -75,7 +76,12 @@ class PolicyDefinition {
   template <class T>
   PolicyDefinition&& param(std::string name, T Config::*field, ParamRange range, std::string doc) && {
     const T default_value = Config{}.*field;
-    ParamSpec spec{.name = name, .min = range.min, .max = range.max, .doc = std::move(doc)};
+    ParamSpec spec{.name = name,
+                   .type = ParamType::integer,
+                   .default_value = {},
+                   .min = range.min,
+                   .max = range.max,
+                   .doc = std::move(doc)};
     if constexpr (std::same_as<T, bool>) {
       spec.type = ParamType::boolean;
       spec.default_value = default_value ? "true" : "false";
@@ -90,13 +96,17 @@ class PolicyDefinition {
       spec.default_value = std::to_string(default_value);
       setters_.push_back(
           [name, field](Config& c, const ParamValues& v) { c.*field = static_cast<T>(v.integer(name)); });
+    } else if constexpr (std::same_as<T, PolicyFile>) {
+      spec.type = ParamType::file;
+      spec.default_value = std::string(PolicyFile::kNone);
+      setters_.push_back([name, field](Config& c, const ParamValues& v) { c.*field = v.file(name); });
     } else if constexpr (std::floating_point<T>) {
       spec.type = ParamType::real;
       spec.default_value = detail::shortest_real_text(static_cast<double>(default_value));
       setters_.push_back([name, field](Config& c, const ParamValues& v) { c.*field = static_cast<T>(v.real(name)); });
     } else {
       static_assert(std::same_as<T, Duration>,
-                    "a parameter is a bool, an integer, a floating-point number or a Duration");
+                    "a parameter is a bool, an integer, a floating-point number, a Duration or a PolicyFile");
       spec.type = ParamType::duration;
       spec.default_value = format_duration(default_value);
       setters_.push_back([name, field](Config& c, const ParamValues& v) { c.*field = v.duration(name); });
@@ -112,11 +122,21 @@ class PolicyDefinition {
     return std::move(*this);
   }
 
+  // Derives what every node's instance shares from the parameters, once per
+  // configuration (parses a file parameter into a field of Config, say); throws
+  // PolicyError when it cannot. Runs after the checks.
+  PolicyDefinition&& prepare(std::function<void(Config&)> step) && {
+    prepares_.push_back(std::move(step));
+    return std::move(*this);
+  }
+
   PolicyInfo info() && {
-    info_.configure = [setters = std::move(setters_), checks = std::move(checks_)](const ParamValues& values) {
+    info_.configure = [setters = std::move(setters_), checks = std::move(checks_),
+                       prepares = std::move(prepares_)](const ParamValues& values) {
       Config config{};
       for (const auto& set : setters) set(config, values);
       for (const auto& check : checks) check(config);
+      for (const auto& step : prepares) step(config);
       return PolicyMaker([config] {
         if constexpr (std::same_as<Config, detail::NoConfig>) {
           return std::unique_ptr<Policy>(std::make_unique<P>());
@@ -132,6 +152,7 @@ class PolicyDefinition {
   PolicyInfo info_;
   std::vector<std::function<void(Config&, const ParamValues&)>> setters_;
   std::vector<std::function<void(const Config&)>> checks_;
+  std::vector<std::function<void(Config&)>> prepares_;
 };
 
 // Adds a policy to the process's compiled-in list when its library is loaded; called

@@ -7,6 +7,7 @@
 // policy's ParamSpecs (type, range), defaults filled in, and the canonical spec
 // string — all parameters, in declaration order — names the policy in results.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,8 +21,24 @@
 
 namespace fogsched {
 
-enum class ParamType : std::uint8_t { integer, real, duration, boolean };
+enum class ParamType : std::uint8_t { integer, real, duration, boolean, file };
 const char* to_string(ParamType) noexcept;
+
+// A file a policy starts from (a learned model, a decision table). The front-end
+// reads it when the policy is configured, so a policy never does I/O.
+struct PolicyFile {
+  // A file parameter's value when no file is named (its default): "none".
+  static constexpr std::string_view kNone = "none";
+
+  std::string path;                             // as the user wrote it, or kNone
+  std::shared_ptr<const std::string> contents;  // null when left out
+
+  bool given() const { return contents != nullptr; }
+};
+
+// How a front-end reads the files policies name: the text of the file, or an
+// exception whose what() says why not.
+using PolicyFileReader = std::function<std::string(const std::filesystem::path&)>;
 
 struct ParamSpec {
   std::string name;
@@ -39,13 +56,16 @@ class ParamValues {
   double real(std::string_view name) const;
   Duration duration(std::string_view name) const;
   bool boolean(std::string_view name) const;
+  PolicyFile file(std::string_view name) const;
 
   void set(std::string name, std::string canonical_text, double number);
+  void set_file(std::string name, PolicyFile file);
 
  private:
   struct Value {
-    std::string text;   // canonical text ("2", "0.5", "1s", "true")
-    double number = 0;  // durations in nanoseconds, booleans 0/1
+    std::string text;                             // canonical text ("2", "0.5", "1s", "true", a path)
+    double number = 0;                            // durations in nanoseconds, booleans 0/1
+    std::shared_ptr<const std::string> contents;  // files only
   };
   const Value& at(std::string_view name) const;
   std::map<std::string, Value, std::less<>> values_;
@@ -82,6 +102,11 @@ class PolicyRegistry {
   static PolicyRegistry with_builtins();
 
   void add(PolicyInfo info);  // throws std::logic_error on a duplicate name
+
+  // Lets file parameters be given; without a reader, naming a file is refused. A
+  // relative path is taken from the folder of the scenario that names it, or from
+  // the working directory for a spec given as text.
+  void read_files_with(PolicyFileReader reader) { read_file_ = std::move(reader); }
   const PolicyInfo* find(std::string_view name) const;
   std::vector<const PolicyInfo*> all() const;  // sorted by name
 
@@ -90,11 +115,16 @@ class PolicyRegistry {
   // Validates a scenario's policy entry; throws PolicyError whose message starts
   // with the entry's location ("FILE:LINE: policies: ...").
   PolicyConfig configure(const PolicySpec& spec) const;
-  // Validates name and raw text parameters.
-  PolicyConfig configure(std::string_view name, const std::vector<std::pair<std::string, std::string>>& params) const;
+  // Validates name and raw text parameters; relative file paths are taken from `folder`.
+  PolicyConfig configure(std::string_view name, const std::vector<std::pair<std::string, std::string>>& params,
+                         const std::filesystem::path& folder = {}) const;
 
  private:
+  PolicyFile read_file(std::string_view policy, const ParamSpec& spec, const std::string& path,
+                       const std::filesystem::path& folder) const;
+
   std::map<std::string, PolicyInfo, std::less<>> policies_;
+  PolicyFileReader read_file_;
 };
 
 }  // namespace fogsched
