@@ -18,7 +18,6 @@
 #include "analyze_command.h"
 #include "command_exit.h"
 #include "compare_command.h"
-#include "fogsched/app/optimal_table.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/quote_input.h"
@@ -112,8 +111,6 @@ int main(int argc, char** argv) {
   } catch (const ResourceError& e) {
     return cli::report(cli::kExitBadInput, e.what());
   } catch (const UnitError& e) {
-    return cli::report(cli::kExitBadInput, e.what());
-  } catch (const app::OptimalTableError& e) {
     return cli::report(cli::kExitBadInput, e.what());
   } catch (const app::SettingError& e) {  // named as its option
     return cli::report(cli::kExitBadInput, fmt::format("--{}", e.what()));

@@ -6,8 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
@@ -23,6 +21,7 @@
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/text_file.h"
 #include "fogsched/core/units.h"
 
 namespace fogsched::app {
@@ -256,68 +255,27 @@ analysis::OptimalAnalysis small_optimum() {
 }
 
 TEST(OptimalTable, RoundTripsThroughItsFile) {
-  const OptimalTable table = optimal_table(small_optimum());
+  const analysis::OptimalAnalysis optimum = small_optimum();
+  const OptimalTable table = optimal_table(optimum);
   ASSERT_EQ(table.nodes.size(), 3u);
   ASSERT_EQ(table.actions.size(), 27u * 3);
+  EXPECT_EQ(table.forward_cost, 0.25);
+  EXPECT_EQ(table.cost_per_arrival, optimum.solution->cost_per_arrival);
+  EXPECT_EQ(table.nodes[1].slots, optimum.nodes[1].slots);
+  EXPECT_EQ(table.nodes[1].arrival_rate_per_s, optimum.nodes[1].arrival_rate_per_s);
   const std::filesystem::path path =
       std::filesystem::path(::testing::TempDir()) / ("optimal_table_" + std::to_string(::getpid()) + ".json");
   write_optimal_table(path.string(), table);
-  EXPECT_EQ(read_optimal_table(path.string()), table);
-
-  std::ifstream in(path);
-  const nlohmann::json json = nlohmann::json::parse(in);
+  const std::string text = read_text_file(path);
   std::filesystem::remove(path);
-  EXPECT_EQ(json["format"], "fogsched-optimal-table");
-  EXPECT_EQ(json["version"], 1);
-  EXPECT_EQ(json["costs"]["forward"], 0.25);
-  EXPECT_EQ(json["nodes"][0]["slots"], 2);
-  ASSERT_EQ(json["actions"].size(), 27u);
-  EXPECT_EQ(json["actions"][0], nlohmann::json::parse("[0, 1, 2]"));      // all idle: run here
-  EXPECT_EQ(json["actions"][26], nlohmann::json::parse("[-1, -1, -1]"));  // all full: reject
-}
-
-TEST(OptimalTable, BadFilesNameTheKeyAndTheValue) {
-  const std::string good = to_json(optimal_table(small_optimum()));
-  const auto error_after = [&](const std::function<void(nlohmann::json&)>& change) -> std::string {
-    nlohmann::json doc = nlohmann::json::parse(good);
-    change(doc);
-    try {
-      (void)optimal_table_from_json(doc.dump(), "t.json");
-    } catch (const OptimalTableError& e) {
-      return e.what();
-    }
-    return "no error";
-  };
-  EXPECT_EQ(error_after([](nlohmann::json&) {}), "no error");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d.erase("actions"); }), "t.json: actions: is missing");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["actions"][4][1] = 3; }),
-            "t.json: actions[4][1]: 3 is neither -1 (reject) nor a node index below 3");
-  EXPECT_EQ(error_after([](nlohmann::json& d) {
-              d["actions"][4] = nlohmann::json::array({0, 1});
-            }),
-            "t.json: actions[4]: is not an array of 3 actions, one per node");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["actions"].erase(26); }),
-            "t.json: actions: is not an array of 27 rows, one per state of the nodes");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["nodes"][1]["slots"] = 0; }),
-            "t.json: nodes[1].slots: 0 is not an integer >= 1");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["nodes"][0]["service_rate_per_s"] = "fast"; }),
-            "t.json: nodes[0].service_rate_per_s: \"fast\" is not a number");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["costs"]["forward"] = -1; }),
-            "t.json: costs.forward: -1 is not >= 0");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["format"] = "other"; }),
-            "t.json: format: \"other\" is not \"fogsched-optimal-table\"");
-  EXPECT_EQ(error_after([](nlohmann::json& d) { d["version"] = 2; }), "t.json: version: 2 is not 1");
+  EXPECT_EQ(parse_optimal_table(text, path.string()), table);
+  EXPECT_EQ(table.action(0, 1), 1);    // all idle: run here
+  EXPECT_EQ(table.action(26, 2), -1);  // all full: reject
   try {
-    (void)optimal_table_from_json("{\"format\": ", "t.json");
+    write_optimal_table("/nonexistent/table.json", table);
     FAIL() << "no error";
-  } catch (const OptimalTableError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("t.json: not JSON"));
-  }
-  try {
-    (void)read_optimal_table("/nonexistent/table.json");
-    FAIL() << "no error";
-  } catch (const OptimalTableError& e) {
-    EXPECT_STREQ(e.what(), "cannot read /nonexistent/table.json");
+  } catch (const SettingError& e) {
+    EXPECT_STREQ(e.what(), "optimal-table: cannot write /nonexistent/table.json");
   }
 }
 
