@@ -279,13 +279,81 @@ TEST(AnalyzeCommand, TableNamesTheAssumptionsThatFail) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("network.latency.base")));  // local moves nothing
 }
 
+TEST(AnalyzeCommand, OptimalGivesTheOptimumEveryPolicysGapAndTheTable) {
+  const std::filesystem::path table =
+      std::filesystem::path(::testing::TempDir()) / ("fogsched_optimal_" + std::to_string(::getpid()) + ".json");
+  const CommandResult r =
+      run_cli(kMarkovSmall + " --json --duration 2min --replications 2 --optimal --forward-cost 0.1" +
+              " --probe-cost 0.01 --optimal-table " + table.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  const nlohmann::json& optimal = doc["optimal"];
+  ASSERT_TRUE(optimal["applies"].get<bool>()) << optimal.dump();
+  EXPECT_EQ(optimal["costs"]["forward"], 0.1);
+  EXPECT_EQ(optimal["states"], 27);
+  EXPECT_EQ(optimal["probes_per_arrival"], 0.0);
+  const double best = optimal["cost_per_arrival"].get<double>();
+  EXPECT_LE(optimal["lower_bound"].get<double>(), best + 1e-12);
+  EXPECT_GE(optimal["upper_bound"].get<double>(), best - 1e-12);
+  ASSERT_EQ(doc["results"].size(), 4u);
+  for (const nlohmann::json& result : doc["results"]) {
+    const nlohmann::json& gap = result["optimal_gap"];
+    ASSERT_TRUE(gap.is_object()) << result["policy"];
+    EXPECT_GE(gap["gap"].get<double>(), 0.0) << result["policy"];
+    EXPECT_NEAR(gap["cost_per_arrival"].get<double>() - gap["gap"].get<double>(), best, 1e-15);
+  }
+  EXPECT_GT(doc["results"][3]["optimal_gap"]["probes_per_arrival"].get<double>(), 0.0);  // power_of_d
+
+  std::ifstream in(table);
+  const nlohmann::json written = nlohmann::json::parse(in);
+  std::filesystem::remove(table);
+  EXPECT_EQ(written["format"], "fogsched-optimal-table");
+  EXPECT_EQ(written["cost_per_arrival"].get<double>(), best);
+  EXPECT_EQ(written["actions"].size(), 27u);
+}
+
+TEST(AnalyzeCommand, OptimalSaysWhyItDoesNotApplyAndExitsZero) {
+  const CommandResult delayed = run_cli(
+      kMarkovSmall + " --duration 1min --replications 2 --policy local --optimal --set network.latency.base=2ms");
+  ASSERT_EQ(delayed.exit_code, 0) << delayed.err;
+  EXPECT_THAT(delayed.out, HasSubstr("optimal policy (forward cost 0, probe cost 0"));
+  EXPECT_THAT(delayed.out, HasSubstr("does not apply: network.latency.base: is 2ms"));
+  const CommandResult large = run_cli(kMarkovSmall +
+                                      " --json --duration 1min --replications 2 --policy local --optimal"
+                                      " --set cluster.cameras.count=12");
+  ASSERT_EQ(large.exit_code, 0) << large.err;
+  const nlohmann::json doc = nlohmann::json::parse(large.out);
+  EXPECT_FALSE(doc["optimal"]["applies"].get<bool>());
+  EXPECT_TRUE(doc["optimal"]["cost_per_arrival"].is_null());
+  EXPECT_EQ(doc["optimal"]["failed_assumptions"][0]["key"], "cluster.cameras.count");
+  EXPECT_TRUE(doc["results"][0]["optimal_gap"].is_null());
+}
+
+TEST(AnalyzeCommand, OptimalTableHasTheOptimumAndEachPolicysGap) {
+  const CommandResult r = run_cli(kMarkovSmall + " --duration 1min --replications 2 --policy local --optimal");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("optimal policy (forward cost 0, probe cost 0; it sees every camera's load"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("cost per arrival 0\\.[0-9]+ \\(exact chain\\), gap to the optimum "
+                                              "0\\.[0-9]+"));
+}
+
+// `fogsched analyze ARGUMENTS` exits with 2 and says `message`.
+void expect_bad_input(const std::string& arguments, const std::string& message) {
+  const CommandResult r = run_cli(kMarkovSmall + " " + arguments);
+  EXPECT_EQ(r.exit_code, 2) << arguments;
+  EXPECT_THAT(r.err, HasSubstr(message)) << arguments;
+}
+
+TEST(AnalyzeCommand, OptimalOptionsAreChecked) {
+  expect_bad_input("--duration 1min --forward-cost 1", "--forward-cost");  // needs --optimal
+  expect_bad_input("--duration 1min --optimal --probe-cost -1", "--probe-cost");
+  expect_bad_input("--duration 1min --optimal --optimal-table /nonexistent/table.json",
+                   "cannot write /nonexistent/table.json");
+}
+
 TEST(AnalyzeCommand, BadInputExitsWithTwo) {
-  const CommandResult unknown = run_cli(kMarkovSmall + " --policy no_such_policy --duration 1min");
-  EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_THAT(unknown.err, HasSubstr("fogsched: unknown policy 'no_such_policy'"));
-  const CommandResult bad_set = run_cli(kMarkovSmall + " --set cluster.cameras.slots=x");
-  EXPECT_EQ(bad_set.exit_code, 2);
-  EXPECT_THAT(bad_set.err, HasSubstr("--set: cluster.cameras.slots"));
+  expect_bad_input("--policy no_such_policy --duration 1min", "fogsched: unknown policy 'no_such_policy'");
+  expect_bad_input("--set cluster.cameras.slots=x", "--set: cluster.cameras.slots");
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 // The application layer the CLI and Python share: run settings written into the
-// scenario document (the duration's warm-up rule), policy lists, and the simulated
-// metrics set beside the exact models.
+// scenario document (the duration's warm-up rule), policy lists, the simulated
+// metrics set beside the exact models and the optimum, and the optimum's table file.
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <utility>
@@ -13,10 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "fogsched/app/model_comparison.h"
+#include "fogsched/app/optimal_table.h"
 #include "fogsched/app/policy_list.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/scenario_yaml.h"
+#include "fogsched/core/text_file.h"
 #include "fogsched/core/units.h"
 
 namespace fogsched::app {
@@ -187,6 +192,91 @@ TEST(CompareWithModels, OneEntryPerPolicyWithTheApplicableModels) {
   EXPECT_EQ(json["results"][0]["metrics"]["mean_busy"]["simulated"]["mean"].get<double>(),
             local.metrics[2].simulated.mean);
   EXPECT_THAT(json["results"][1]["failed_assumptions"].dump(), HasSubstr("least_loaded"));
+  EXPECT_FALSE(json.contains("optimal"));
+  EXPECT_FALSE(json["results"][0].contains("optimal_gap"));
+}
+
+// --- the optimum beside the policies, and its decision table ----------------------------
+
+TEST(CompareWithModels, WithAnOptimumEveryPolicyWithAnExactChainHasItsGap) {
+  const PreparedRun run = prepare_builtin(document("duration: 1min\nwarmup: 10s\n"),
+                                          with_policies({"local", "power_of_d(d=2,threshold=1)", "least_loaded"}));
+  std::vector<analysis::PolicyAnalysis> analyses = analyze_policies(run.scenario, run.policies);
+  const analysis::OptimalCosts costs{.forward = 0.1, .probe = 0.01};
+  const analysis::OptimalAnalysis optimum = analysis::analyze_optimal(run.scenario, costs);
+  ASSERT_TRUE(optimum.applies);
+  ASSERT_TRUE(optimum.solution);
+  sim::RunOptions options;
+  options.threads = 1;
+  const sim::RunOutput output = sim::run_scenario(run.scenario, run.policies, options);
+  const ModelComparison comparison = compare_with_models(run.scenario, std::move(analyses), output, optimum);
+
+  const double best = optimum.solution->cost_per_arrival;
+  for (std::size_t p = 0; p < 2; ++p) {
+    const PolicyComparison& policy = comparison.policies[p];
+    ASSERT_TRUE(policy.optimal_gap) << policy.analysis.policy;
+    EXPECT_GT(policy.optimal_gap->gap, 0.0) << policy.analysis.policy;
+    EXPECT_DOUBLE_EQ(policy.optimal_gap->cost_per_arrival - policy.optimal_gap->gap, best);
+    const analysis::ModelResult& chain = *analysis::exact_chain(policy.analysis);
+    EXPECT_DOUBLE_EQ(policy.optimal_gap->cost_per_arrival,
+                     chain.rejection_probability + 0.1 * chain.forwarded_fraction + 0.01 * chain.probes_per_arrival);
+  }
+  EXPECT_EQ(comparison.policies[0].optimal_gap->probes_per_arrival, 0.0);
+  EXPECT_GT(comparison.policies[1].optimal_gap->probes_per_arrival, 0.0);
+  EXPECT_FALSE(comparison.policies[2].optimal_gap);  // least_loaded has no exact chain
+
+  const nlohmann::json json = nlohmann::json::parse(to_json(comparison));
+  EXPECT_TRUE(json["optimal"]["applies"].get<bool>());
+  EXPECT_EQ(json["optimal"]["costs"]["forward"].get<double>(), 0.1);
+  EXPECT_EQ(json["optimal"]["cost_per_arrival"].get<double>(), best);
+  EXPECT_EQ(json["optimal"]["states"].get<int>(), 27);
+  EXPECT_EQ(json["results"][1]["optimal_gap"]["gap"].get<double>(), comparison.policies[1].optimal_gap->gap);
+  EXPECT_TRUE(json["results"][2]["optimal_gap"].is_null());
+}
+
+TEST(AnalyzeOptimal, SaysWhyItDoesNotApply) {
+  const Scenario slow = document("duration: 1min\nnetwork: {latency: {base: 2ms}}\n").parse();
+  const analysis::OptimalAnalysis delayed = analysis::analyze_optimal(slow, {});
+  EXPECT_FALSE(delayed.applies);
+  ASSERT_FALSE(delayed.failed.empty());
+  EXPECT_EQ(delayed.failed[0].key, "network.latency.base");
+
+  ScenarioDocument large = document("duration: 1min\n");
+  large.set("cluster.cameras.count", "12");
+  const analysis::OptimalAnalysis too_large = analysis::analyze_optimal(large.parse(), {});
+  EXPECT_FALSE(too_large.applies);
+  ASSERT_EQ(too_large.failed.size(), 1u);
+  EXPECT_EQ(too_large.failed[0].key, "cluster.cameras.count");
+  EXPECT_THAT(too_large.failed[0].problem, HasSubstr("531441 states"));
+}
+
+analysis::OptimalAnalysis small_optimum() {
+  return analysis::analyze_optimal(document("duration: 1min\n").parse(), {.forward = 0.25, .probe = 0});
+}
+
+TEST(OptimalTable, RoundTripsThroughItsFile) {
+  const analysis::OptimalAnalysis optimum = small_optimum();
+  const OptimalTable table = optimal_table(optimum);
+  ASSERT_EQ(table.nodes.size(), 3u);
+  ASSERT_EQ(table.actions.size(), 27u * 3);
+  EXPECT_EQ(table.forward_cost, 0.25);
+  EXPECT_EQ(table.cost_per_arrival, optimum.solution->cost_per_arrival);
+  EXPECT_EQ(table.nodes[1].slots, optimum.nodes[1].slots);
+  EXPECT_EQ(table.nodes[1].arrival_rate_per_s, optimum.nodes[1].arrival_rate_per_s);
+  const std::filesystem::path path =
+      std::filesystem::path(::testing::TempDir()) / ("optimal_table_" + std::to_string(::getpid()) + ".json");
+  write_optimal_table(path.string(), table);
+  const std::string text = read_text_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(parse_optimal_table(text, path.string()), table);
+  EXPECT_EQ(table.action(0, 1), 1);    // all idle: run here
+  EXPECT_EQ(table.action(26, 2), -1);  // all full: reject
+  try {
+    write_optimal_table("/nonexistent/table.json", table);
+    FAIL() << "no error";
+  } catch (const SettingError& e) {
+    EXPECT_STREQ(e.what(), "optimal-table: cannot write /nonexistent/table.json");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -44,25 +47,32 @@ ModelResult erlang_b_model(const std::vector<NodeModel>& nodes) {
   return result;
 }
 
+// Why the state space of `nodes` is too large for `what`, if it is.
+std::optional<FailedAssumption> too_many_states(const std::vector<NodeModel>& nodes, std::string_view what) {
+  const std::uint64_t states = ctmc_state_count(nodes);
+  if (states <= kMaxCtmcStates) return std::nullopt;
+  // log10 of the product, so even astronomically large spaces can be named.
+  double digits = 0;
+  for (const NodeModel& node : nodes) digits += std::log10(static_cast<double>(node.capacity()) + 1);
+  const std::string size = digits < 15 ? fmt::format("{}", states) : fmt::format("about 10^{:.0f}", digits);
+  return FailedAssumption{"cluster.cameras.count",
+                          fmt::format("{} cameras make {} states (the product of slots + queue + 1 over the "
+                                      "cameras); {} is solved up to {} states",
+                                      nodes.size(), size, what, kMaxCtmcStates)};
+}
+
 ModelResult ctmc_model(const std::vector<NodeModel>& nodes, const MarkovPolicy& policy) {
   ModelResult result;
   result.model = Model::ctmc;
-  const std::uint64_t states = ctmc_state_count(nodes);
-  if (states > kMaxCtmcStates) {
-    // log10 of the product, so even astronomically large spaces can be named.
-    double digits = 0;
-    for (const NodeModel& node : nodes) digits += std::log10(static_cast<double>(node.capacity()) + 1);
-    const std::string size = digits < 15 ? fmt::format("{}", states) : fmt::format("about 10^{:.0f}", digits);
-    result.failed.push_back(
-        {"cluster.cameras.count", fmt::format("{} cameras make {} states (the product of slots + queue + 1 over the "
-                                              "cameras); the exact chain is solved up to {} states",
-                                              nodes.size(), size, kMaxCtmcStates)});
+  if (std::optional<FailedAssumption> failed = too_many_states(nodes, "the exact chain")) {
+    result.failed.push_back(std::move(*failed));
     return result;
   }
   const CtmcSolution solution = solve_ctmc(nodes, policy);
   result.applies = true;
   result.rejection_probability = solution.metrics.rejection_probability;
   result.forwarded_fraction = solution.metrics.forwarded_fraction;
+  result.probes_per_arrival = solution.metrics.probes_per_arrival;
   result.mean_busy = solution.metrics.mean_busy;
   result.mean_busy_per_node = solution.metrics.mean_busy_per_node;
   result.detail = fmt::format("exact Markov chain, {} states, residual {:.1e}", solution.states, solution.residual);
@@ -132,6 +142,35 @@ PolicyAnalysis analyze(const Scenario& scenario, const PolicyConfig& policy) {
       break;
   }
   return analysis;
+}
+
+OptimalAnalysis analyze_optimal(const Scenario& scenario, const OptimalCosts& costs) {
+  check_costs(costs);
+  OptimalAnalysis analysis;
+  analysis.costs = costs;
+  // The optimum forwards without probing.
+  analysis.failed = check_scenario_assumptions(scenario, true, false);
+  if (!analysis.failed.empty()) return analysis;
+  std::vector<NodeModel> nodes = cluster_nodes(scenario);
+  if (std::optional<FailedAssumption> failed = too_many_states(nodes, "the optimal policy")) {
+    analysis.failed.push_back(std::move(*failed));
+    return analysis;
+  }
+  analysis.solution = solve_optimal(nodes, costs);
+  analysis.nodes = std::move(nodes);
+  analysis.applies = true;
+  analysis.detail =
+      fmt::format("relative value iteration, {} states, {} iterations, bounds {:.10f} .. {:.10f}",
+                  analysis.solution->states, analysis.solution->iterations, analysis.solution->lower_bound,
+                  analysis.solution->upper_bound);
+  return analysis;
+}
+
+const ModelResult* exact_chain(const PolicyAnalysis& analysis) {
+  for (const ModelResult& model : analysis.models) {
+    if (model.model == Model::ctmc && model.applies) return &model;
+  }
+  return nullptr;
 }
 
 }  // namespace fogsched::analysis

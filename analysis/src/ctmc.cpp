@@ -24,6 +24,16 @@ std::uint64_t ctmc_state_count(std::span<const NodeModel> nodes) {
 
 ClusterChain::ClusterChain(std::vector<NodeModel> nodes, MarkovPolicy policy)
     : nodes_(std::move(nodes)), policy_(policy) {
+  build();
+}
+
+ClusterChain::ClusterChain(std::vector<NodeModel> nodes, DecisionTable table)
+    : nodes_(std::move(nodes)), table_(std::move(table)) {
+  if (table_.actions.empty()) throw AnalysisError("a decision table needs one action per state and node");
+  build();
+}
+
+void ClusterChain::build() {
   if (nodes_.empty()) throw AnalysisError("the exact chain needs at least one node");
   for (const NodeModel& node : nodes_) {
     if (node.slots == 0) throw AnalysisError("a node needs at least one slot");
@@ -43,6 +53,19 @@ ClusterChain::ClusterChain(std::vector<NodeModel> nodes, MarkovPolicy policy)
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     strides_[i] = stride;
     stride *= nodes_[i].capacity() + 1;
+  }
+  if (!table_.actions.empty()) {
+    if (table_.actions.size() != state_count_ * nodes_.size()) {
+      throw AnalysisError(fmt::format("a decision table of {} nodes and {} states needs {} actions, not {}",
+                                      nodes_.size(), state_count_, state_count_ * nodes_.size(),
+                                      table_.actions.size()));
+    }
+    const auto nodes = static_cast<std::int32_t>(nodes_.size());
+    for (const std::int32_t action : table_.actions) {
+      if (action < -1 || action >= nodes) {
+        throw AnalysisError(fmt::format("decision table action {} is neither -1 nor a node below {}", action, nodes));
+      }
+    }
   }
   binomial_.assign(nodes_.size(), std::vector<double>(nodes_.size(), 0.0));
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
@@ -112,6 +135,18 @@ void ClusterChain::dispatch(std::span<const std::uint32_t> loads, std::size_t or
   const auto run_here_or_reject = [&](std::size_t node, bool forwarded, double probability) {
     visit(can_accept(node) ? static_cast<std::ptrdiff_t>(node) : std::ptrdiff_t{-1}, forwarded, probability);
   };
+  if (!table_.actions.empty()) {
+    std::size_t state = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) state += loads[i] * strides_[i];
+    const std::int32_t action = table_.actions[state * nodes_.size() + origin];
+    if (action < 0) {
+      visit(std::ptrdiff_t{-1}, false, 1.0);
+    } else {
+      const auto target = static_cast<std::size_t>(action);
+      run_here_or_reject(target, target != origin, 1.0);
+    }
+    return;
+  }
   const std::size_t peers = nodes_.size() - 1;
   const std::uint32_t own = loads[origin];
 
@@ -153,6 +188,15 @@ void ClusterChain::dispatch(std::span<const std::uint32_t> loads, std::size_t or
     run_here_or_reject(j, true, probability);
   }
   run_here_or_reject(origin, false, choose(peers_at_least(own)) / subsets);
+}
+
+double ClusterChain::probes(std::span<const std::uint32_t> loads, std::size_t origin) const {
+  // power_of_d probes when the threshold rule does not keep the invocation, and a
+  // node without peers has none to probe (policies/src/power_of_d.cpp).
+  if (!table_.actions.empty() || policy_.kind != PolicyKind::power_of_d) return 0;
+  const std::size_t peers = nodes_.size() - 1;
+  if (loads[origin] < policy_.threshold && loads[origin] < nodes_[origin].capacity()) return 0;
+  return static_cast<double>(std::min<std::size_t>({policy_.d, peers, kMaxProbePeers}));
 }
 
 namespace {
@@ -239,7 +283,9 @@ Eigen::VectorXd solve_iterative(const PinnedSystem& system, const Eigen::VectorX
 ClusterChain::Stationary ClusterChain::stationary() const {
   // Under `local` the nodes are independent stations: that product form is the
   // iterative solver's starting guess, and its most likely state is pinned (a
-  // likely state keeps the pinned system well scaled).
+  // likely state keeps the pinned system well scaled). A decision table may leave
+  // that state transient (a pinned state must be recurrent), so its chain pins the
+  // empty state, which completions alone reach from every state.
   std::vector<std::vector<double>> marginals;
   std::vector<std::uint32_t> modes;
   for (const NodeModel& node : nodes_) {
@@ -253,7 +299,8 @@ ClusterChain::Stationary ClusterChain::stationary() const {
     modes.push_back(static_cast<std::uint32_t>(std::max_element(p.begin(), p.end()) - p.begin()));
     marginals.push_back(std::move(p));
   }
-  const PinnedSystem system = pin(generator_, static_cast<Eigen::Index>(state_of(modes)));
+  const std::size_t pinned = table_.actions.empty() ? state_of(modes) : 0;
+  const PinnedSystem system = pin(generator_, static_cast<Eigen::Index>(pinned));
 
   Stationary out;
   if (state_count_ <= kDirectSolveStates || nodes_.size() == 1) {
@@ -296,6 +343,7 @@ ClusterMetrics ClusterChain::metrics(const Eigen::VectorXd& probabilities) const
 
   double rejected_rate = 0;
   double forwarded_rate = 0;
+  double probe_rate = 0;
   std::vector<std::uint32_t> current(nodes_.size(), 0);
   for (std::size_t s = 0; s < state_count_; ++s) {
     const double p = probabilities(static_cast<Eigen::Index>(s));
@@ -304,6 +352,7 @@ ClusterMetrics ClusterChain::metrics(const Eigen::VectorXd& probabilities) const
       m.mean_in_system_per_node[i] += p * current[i];
       const double rate = nodes_[i].arrival_rate_per_s;
       if (rate == 0 || p == 0) continue;
+      probe_rate += p * rate * probes(current, i);
       dispatch(current, i, [&](std::ptrdiff_t runs_on, bool forwarded, double probability) {
         if (runs_on < 0) rejected_rate += p * rate * probability;
         if (forwarded) forwarded_rate += p * rate * probability;
@@ -318,6 +367,7 @@ ClusterMetrics ClusterChain::metrics(const Eigen::VectorXd& probabilities) const
   if (total_rate > 0) {
     m.rejection_probability = rejected_rate / total_rate;
     m.forwarded_fraction = forwarded_rate / total_rate;
+    m.probes_per_arrival = probe_rate / total_rate;
   }
   return m;
 }

@@ -39,9 +39,9 @@ bool drawn(const std::optional<CameraValueSpread>& spread) {
   return spread && spread->kind != CameraValueSpread::Kind::list;
 }
 
-// The assumptions about the scenario alone; `moves_work` says whether the policy
-// forwards (network delays then matter) and `probes` whether it probes.
-std::vector<FailedAssumption> scenario_assumptions(const Scenario& scenario, bool moves_work, bool probes) {
+}  // namespace
+
+std::vector<FailedAssumption> check_scenario_assumptions(const Scenario& scenario, bool moves_work, bool probes) {
   std::vector<FailedAssumption> failed;
   const auto fail = [&failed](std::string key, std::string problem) {
     failed.push_back({std::move(key), std::move(problem)});
@@ -119,8 +119,6 @@ std::vector<FailedAssumption> scenario_assumptions(const Scenario& scenario, boo
   return failed;
 }
 
-}  // namespace
-
 std::vector<FailedAssumption> check_assumptions(const Scenario& scenario, const PolicyConfig& policy) {
   const std::optional<MarkovPolicy> markov = markov_policy(policy);
   if (!markov) {
@@ -129,12 +127,12 @@ std::vector<FailedAssumption> check_assumptions(const Scenario& scenario, const 
                                      policy.canonical)}};
   }
   const bool moves_work = markov->kind != PolicyKind::local;
-  return scenario_assumptions(scenario, moves_work, markov->kind == PolicyKind::power_of_d);
+  return check_scenario_assumptions(scenario, moves_work, markov->kind == PolicyKind::power_of_d);
 }
 
 std::vector<NodeModel> cluster_nodes(const Scenario& scenario) {
   // Network keys do not change the nodes: check only what shapes them.
-  const std::vector<FailedAssumption> failed = scenario_assumptions(scenario, false, false);
+  const std::vector<FailedAssumption> failed = check_scenario_assumptions(scenario, false, false);
   if (!failed.empty()) {
     std::string text = "the scenario is not Markovian";
     const char* separator = ": ";

@@ -82,7 +82,7 @@ nlohmann::ordered_json assumptions_json(const std::vector<analysis::FailedAssump
   return list;
 }
 
-nlohmann::ordered_json policy_json(const PolicyComparison& policy) {
+nlohmann::ordered_json policy_json(const PolicyComparison& policy, bool has_optimal) {
   nlohmann::ordered_json models = nlohmann::ordered_json::array();
   for (const analysis::ModelResult& model : policy.analysis.models) {
     models.push_back({{"model", analysis::to_string(model.model)},
@@ -101,24 +101,52 @@ nlohmann::ordered_json policy_json(const PolicyComparison& policy) {
     metrics[std::string(m.key)] = {{"simulated", {{"mean", m.simulated.mean}, {"ci95", m.simulated.ci95}}},
                                    {"models", values}};
   }
-  return {{"policy", policy.analysis.policy},
-          {"replications", policy.replications},
-          {"invocations", policy.invocations},
-          {"failed_assumptions", assumptions_json(policy.analysis.failed)},
-          {"models", models},
-          {"metrics", metrics}};
+  nlohmann::ordered_json out = {{"policy", policy.analysis.policy},
+                                {"replications", policy.replications},
+                                {"invocations", policy.invocations},
+                                {"failed_assumptions", assumptions_json(policy.analysis.failed)},
+                                {"models", models},
+                                {"metrics", metrics}};
+  if (has_optimal) {
+    out["optimal_gap"] = policy.optimal_gap
+                             ? nlohmann::ordered_json{{"cost_per_arrival", policy.optimal_gap->cost_per_arrival},
+                                                      {"probes_per_arrival", policy.optimal_gap->probes_per_arrival},
+                                                      {"gap", policy.optimal_gap->gap}}
+                             : nlohmann::ordered_json();
+  }
+  return out;
+}
+
+nlohmann::ordered_json optimal_json(const analysis::OptimalAnalysis& optimal) {
+  const auto value = [&](auto field) {
+    return optimal.solution ? nlohmann::ordered_json(field(*optimal.solution)) : nlohmann::ordered_json();
+  };
+  using Solution = analysis::OptimalSolution;
+  return {{"costs", {{"forward", optimal.costs.forward}, {"probe", optimal.costs.probe}}},
+          {"applies", optimal.applies},
+          {"detail", optimal.detail},
+          {"failed_assumptions", assumptions_json(optimal.failed)},
+          {"cost_per_arrival", value([](const Solution& s) { return s.cost_per_arrival; })},
+          {"lower_bound", value([](const Solution& s) { return s.lower_bound; })},
+          {"upper_bound", value([](const Solution& s) { return s.upper_bound; })},
+          {"rejection_probability", value([](const Solution& s) { return s.rejection_probability; })},
+          {"forwarded_fraction", value([](const Solution& s) { return s.forwarded_fraction; })},
+          {"probes_per_arrival", value([](const Solution& s) { return s.probes_per_arrival; })},
+          {"iterations", value([](const Solution& s) { return s.iterations; })},
+          {"states", value([](const Solution& s) { return s.states; })}};
 }
 
 }  // namespace
 
 ModelComparison compare_with_models(const Scenario& scenario, std::vector<analysis::PolicyAnalysis> analyses,
-                                    const sim::RunOutput& output) {
+                                    const sim::RunOutput& output, std::optional<analysis::OptimalAnalysis> optimal) {
   ModelComparison comparison{.scenario = scenario.name,
                              .seed = scenario.seed,
                              .replications = scenario.replications,
                              .duration = scenario.duration,
                              .warmup = scenario.warmup,
-                             .policies = {}};
+                             .policies = {},
+                             .optimal = std::move(optimal)};
   const Duration window = scenario.duration - scenario.warmup;
   for (std::size_t p = 0; p < analyses.size(); ++p) {
     const PolicyResult& result = output.report.results.at(p);
@@ -127,16 +155,29 @@ ModelComparison compare_with_models(const Scenario& scenario, std::vector<analys
     comparison.policies.push_back({.analysis = std::move(analyses[p]),
                                    .replications = result.replications,
                                    .invocations = result.invocations,
-                                   .metrics = std::move(metrics)});
+                                   .metrics = std::move(metrics),
+                                   .optimal_gap = std::nullopt});
+    const std::optional<analysis::OptimalAnalysis>& optimum = comparison.optimal;
+    PolicyComparison& policy = comparison.policies.back();
+    if (!optimum || !optimum->solution) continue;
+    if (const analysis::ModelResult* chain = analysis::exact_chain(policy.analysis)) {
+      const double cost = analysis::cost_per_arrival(optimum->costs, chain->rejection_probability,
+                                                     chain->forwarded_fraction, chain->probes_per_arrival);
+      policy.optimal_gap = OptimalGap{.cost_per_arrival = cost,
+                                      .probes_per_arrival = chain->probes_per_arrival,
+                                      .gap = analysis::gap_to_optimum(*optimum->solution, cost)};
+    }
   }
   return comparison;
 }
 
 std::string to_json(const ModelComparison& comparison) {
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
-  for (const PolicyComparison& policy : comparison.policies) results.push_back(policy_json(policy));
-  const nlohmann::ordered_json document = {
+  const bool has_optimal = comparison.optimal.has_value();
+  for (const PolicyComparison& policy : comparison.policies) results.push_back(policy_json(policy, has_optimal));
+  nlohmann::ordered_json document = {
       {"scenario", comparison.scenario}, {"seed", comparison.seed}, {"results", results}};
+  if (has_optimal) document["optimal"] = optimal_json(*comparison.optimal);
   return document.dump(2);
 }
 

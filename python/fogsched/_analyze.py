@@ -28,7 +28,8 @@ def _number(value: Optional[float]) -> float:
 
 def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
             replications: Optional[int] = None, seed: Optional[int] = None, threads: Optional[int] = None,
-            duration: Optional[str] = None) -> pd.DataFrame:
+            duration: Optional[str] = None, optimal: bool = False, forward_cost: float = 0.0,
+            probe_cost: float = 0.0) -> pd.DataFrame:
     """Simulates a scenario and sets the exact models' values beside it, like ``fogsched analyze``.
 
     The arguments are those of :func:`run`. The models are Erlang-B per camera
@@ -56,6 +57,15 @@ def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = N
     that ended, and ``mean_busy`` is the cameras' busy slot-time over the
     measurement window.
 
+    With ``optimal=True`` (``fogsched analyze --optimal``) the optimal policy of the
+    cluster is solved too, under ``forward_cost`` and ``probe_cost`` (in rejections,
+    >= 0; ValueError otherwise): ``df.attrs["optimal"]`` is the ``"optimal"`` object
+    of the JSON document (``applies``, ``failed_assumptions``, ``cost_per_arrival``,
+    ``lower_bound``, ``upper_bound``, ``rejection_probability``,
+    ``forwarded_fraction``, ``iterations``, ``states``...) and
+    ``df.attrs["optimal_gap"]`` maps each policy to its ``{"cost_per_arrival",
+    "probes_per_arrival", "gap"}`` (None without an exact chain or an optimum).
+
     Raises :class:`fogsched.ScenarioError` and :class:`fogsched.PolicyError` with
     the CLI's messages.
     """
@@ -66,7 +76,8 @@ def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = N
         policies = [policies]
     specs = None if policies is None else [policy_spec(p) for p in policies]
     document = json.loads(_core.analyze(scenario.document, policies=specs, replications=replications, seed=seed,
-                                         threads=0 if threads is None else threads, duration=duration))
+                                         threads=0 if threads is None else threads, duration=duration,
+                                         optimal=optimal, forward_cost=forward_cost, probe_cost=probe_cost))
 
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
@@ -93,4 +104,7 @@ def analyze(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = N
                                         "exact", "within_ci", "failed_assumptions"])
     frame["within_ci"] = frame["within_ci"].astype("boolean")
     frame.attrs["failed_assumptions"] = failures
+    if optimal:
+        frame.attrs["optimal"] = document["optimal"]
+        frame.attrs["optimal_gap"] = {result["policy"]: result["optimal_gap"] for result in document["results"]}
     return frame

@@ -244,8 +244,12 @@ def analyze(
     seed: Optional[int] = None,
     threads: int = 0,
     duration: Optional[str] = None,
+    optimal: bool = False,
+    forward_cost: float = 0.0,
+    probe_cost: float = 0.0,
 ) -> str:
-    """Simulates with the GIL released and sets the exact models beside it; the JSON of `fogsched analyze --json`."""
+    """Simulates with the GIL released and sets the exact models (and with `optimal` the optimum) beside it; the
+    JSON of `fogsched analyze --json`."""
 
 def format_table(json: str) -> str:
     """The CLI's comparison table for a results JSON document."""

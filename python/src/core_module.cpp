@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "context_view.h"
+#include "fogsched/analysis/optimal.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
@@ -233,20 +234,29 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
 
 // `fogsched analyze --json`: the models first (milliseconds), then the simulation,
 // then the two side by side.
+// With `optimal`, the optimum of the cluster under the two costs beside them.
 std::string analyze(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
                     std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
-                    const std::optional<std::string>& duration) {
+                    const std::optional<std::string>& duration, bool optimal, double forward_cost, double probe_cost) {
+  const analysis::OptimalCosts costs{.forward = forward_cost, .probe = probe_cost};
+  try {
+    analysis::check_costs(costs);
+  } catch (const analysis::AnalysisError& e) {
+    throw py::value_error(e.what());
+  }
   const app::PreparedRun prepared = prepare_run(document, policies, replications, seed, duration, module_registry());
   std::vector<analysis::PolicyAnalysis> analyses;
+  std::optional<analysis::OptimalAnalysis> optimum;
   {
     py::gil_scoped_release release;
     analyses = app::analyze_policies(prepared.scenario, prepared.policies);
+    if (optimal) optimum = analysis::analyze_optimal(prepared.scenario, costs);
   }
   sim::RunOptions options;
   options.threads = threads;
   RunFailure failure;
   const sim::RunOutput output = run_interruptibly(prepared, std::move(options), failure);
-  return app::to_json(app::compare_with_models(prepared.scenario, std::move(analyses), output));
+  return app::to_json(app::compare_with_models(prepared.scenario, std::move(analyses), output, std::move(optimum)));
 }
 
 }  // namespace
@@ -327,9 +337,11 @@ PYBIND11_MODULE(_core, m) {
       "The registry entry of a Python policy as a capsule holding a fogsched::PolicyInfo (for live mode's "
       "embedding, built from the same sources).");
   m.def("analyze", &analyze, "document"_a, "policies"_a = py::none(), "replications"_a = py::none(),
-        "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(),
+        "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(), "optimal"_a = false, "forward_cost"_a = 0.0,
+        "probe_cost"_a = 0.0,
         "Simulates with the GIL released and sets the exact models (Erlang-B, Markov chain, mean-field) "
-        "beside it; returns the JSON document of `fogsched analyze --json`.");
+        "beside it, and with `optimal` the optimal policy; returns the JSON document of "
+        "`fogsched analyze --json`.");
   m.def(
       "format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
       "The CLI's comparison table for a results JSON document.");

@@ -117,3 +117,27 @@ def test_the_cli_and_python_report_the_same_numbers(run_cli):
     assert compared == 3 * 3
     assert frame.loc[frame["policy"] == "least_loaded", "model"].isna().all()
     assert frame["simulated_mean"].notna().all()
+
+
+def test_optimal_sets_the_optimum_and_each_policys_gap_beside_the_frame():
+    frame = fogsched.analyze(MARKOV, policies=["local", "power_of_d(d=2,threshold=1)", "least_loaded"],
+                             replications=2, seed=3, duration="1min", optimal=True, forward_cost=0.1,
+                             probe_cost=0.01)
+    optimal = frame.attrs["optimal"]
+    assert optimal["applies"] and optimal["failed_assumptions"] == []
+    assert optimal["costs"] == {"forward": 0.1, "probe": 0.01}
+    assert optimal["states"] == 27 and optimal["probes_per_arrival"] == 0
+    assert optimal["lower_bound"] <= optimal["cost_per_arrival"] + 1e-12 <= optimal["upper_bound"] + 2e-12
+    gaps = frame.attrs["optimal_gap"]
+    assert list(gaps) == list(dict.fromkeys(frame["policy"]))
+    for policy in ("local", "power_of_d(d=2,threshold=1)"):
+        assert gaps[policy]["gap"] > 0
+        assert gaps[policy]["cost_per_arrival"] - gaps[policy]["gap"] == pytest.approx(optimal["cost_per_arrival"])
+    assert gaps["power_of_d(d=2,threshold=1)"]["probes_per_arrival"] > 0
+    assert gaps[list(gaps)[2]] is None  # least_loaded has no exact chain
+    assert "optimal" not in fogsched.analyze(MARKOV, policies=["local"], replications=2, duration="10s").attrs
+
+
+def test_optimal_costs_must_not_be_negative():
+    with pytest.raises(ValueError, match="forward cost"):
+        fogsched.analyze(MARKOV, policies=["local"], duration="10s", optimal=True, forward_cost=-1)

@@ -5,10 +5,12 @@
 // its assumptions fail; nothing is approximated silently.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fogsched/analysis/markov_model.h"
+#include "fogsched/analysis/optimal.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/policies/registry.h"
 
@@ -33,8 +35,9 @@ struct ModelResult {
   // Whole-cluster values (NaN when the model does not apply).
   double rejection_probability = std::numeric_limits<double>::quiet_NaN();
   double forwarded_fraction = std::numeric_limits<double>::quiet_NaN();
-  double mean_busy = std::numeric_limits<double>::quiet_NaN();  // busy slots, all cameras
-  std::vector<double> mean_busy_per_node;                       // erlang_b and ctmc
+  double probes_per_arrival = std::numeric_limits<double>::quiet_NaN();  // ctmc
+  double mean_busy = std::numeric_limits<double>::quiet_NaN();           // busy slots, all cameras
+  std::vector<double> mean_busy_per_node;                                // erlang_b and ctmc
 };
 
 struct PolicyAnalysis {
@@ -48,5 +51,24 @@ struct PolicyAnalysis {
 
 // Throws AnalysisError only for a model failing numerically (never expected).
 PolicyAnalysis analyze(const Scenario& scenario, const PolicyConfig& policy);
+
+// The optimal policy of the scenario's cluster (optimal.h), or why it cannot be
+// had: the scenario is not Markovian for a policy that forwards (network delays
+// count), or the state space is above kMaxCtmcStates.
+struct OptimalAnalysis {
+  OptimalCosts costs;
+  bool applies = false;
+  std::vector<FailedAssumption> failed;
+  std::string detail;                       // "relative value iteration, 27 states, 167 iterations, bounds ..."
+  std::vector<NodeModel> nodes;             // the cluster solved (when it applies)
+  std::optional<OptimalSolution> solution;  // when it applies
+};
+
+// Throws AnalysisError for negative costs, or a solver failing numerically.
+OptimalAnalysis analyze_optimal(const Scenario& scenario, const OptimalCosts& costs);
+
+// The policy's exact chain when it applies (null otherwise): what a policy is set
+// beside the optimum with.
+const ModelResult* exact_chain(const PolicyAnalysis& analysis);
 
 }  // namespace fogsched::analysis

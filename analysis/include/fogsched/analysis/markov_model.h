@@ -76,6 +76,10 @@ struct FailedAssumption {
 // cameras the simulator draws. A cloud is allowed: these policies never use it.
 std::vector<FailedAssumption> check_assumptions(const Scenario& scenario, const PolicyConfig& policy);
 
+// The same assumptions for any dispatcher of the model: `moves_work` when it
+// forwards (network delays and the hop limit then count), `probes` when it probes.
+std::vector<FailedAssumption> check_scenario_assumptions(const Scenario& scenario, bool moves_work, bool probes);
+
 // The cameras as Markovian nodes, resolved as the simulator resolves them (slots,
 // queue and speed with their lists and overrides; base rate or load, listed hot
 // spots, per-camera rates). Throws AnalysisError naming the failed assumptions when

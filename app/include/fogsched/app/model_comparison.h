@@ -43,11 +43,21 @@ struct ComparedMetric {
   std::vector<ModelValue> models;  // the models that apply, in the analysis' order
 };
 
+// A policy beside the optimum: its exact cost per arrival under the optimum's
+// costs (from its exact chain) and how far above the optimum that is.
+struct OptimalGap {
+  double cost_per_arrival = 0;
+  double probes_per_arrival = 0;
+  double gap = 0;  // cost_per_arrival - the optimum's
+};
+
 struct PolicyComparison {
   analysis::PolicyAnalysis analysis;
   std::uint32_t replications = 0;
   std::uint64_t invocations = 0;        // client invocations over every replication
   std::vector<ComparedMetric> metrics;  // rejection probability, forwarded fraction, mean busy
+  // With an optimum that applies and an exact chain of the policy.
+  std::optional<OptimalGap> optimal_gap;
 };
 
 struct ModelComparison {
@@ -56,7 +66,8 @@ struct ModelComparison {
   std::uint32_t replications = 0;
   Duration duration{};
   Duration warmup{};
-  std::vector<PolicyComparison> policies;  // in the order of the run
+  std::vector<PolicyComparison> policies;            // in the order of the run
+  std::optional<analysis::OptimalAnalysis> optimal;  // when asked for
 };
 
 // Whether `value` lies within the interval, allowing for the models' own rounding;
@@ -69,11 +80,14 @@ std::vector<analysis::PolicyAnalysis> analyze_policies(const Scenario& scenario,
                                                        const std::vector<PolicyConfig>& policies);
 
 // `output` (a run of `scenario` with the policies `analyses` were made for, in
-// their order) beside the models.
+// their order) beside the models, and beside `optimal` when given.
 ModelComparison compare_with_models(const Scenario& scenario, std::vector<analysis::PolicyAnalysis> analyses,
-                                    const sim::RunOutput& output);
+                                    const sim::RunOutput& output,
+                                    std::optional<analysis::OptimalAnalysis> optimal = std::nullopt);
 
-// The comparison as `fogsched analyze --json` prints it (without the final newline).
+// The comparison as `fogsched analyze --json` prints it (without the final newline):
+// {"scenario", "seed", "results": [...]}, plus "optimal" (the optimum of the cluster)
+// and each result's "optimal_gap" when the comparison has an optimum.
 std::string to_json(const ModelComparison& comparison);
 
 }  // namespace fogsched::app
