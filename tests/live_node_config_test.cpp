@@ -336,6 +336,49 @@ TEST_F(NodeConfigTest, PrintedYamlReadsBackToTheSameConfiguration) {
   EXPECT_EQ(again.max_body_bytes, config.max_body_bytes);
 }
 
+// A learning policy's table file: in the policy's map in a file (relative to it),
+// by variable or flag anywhere; --print-config writes it back in the map.
+TEST_F(NodeConfigTest, PolicySaveComesFromThePolicysMapTheEnvironmentOrAFlag) {
+  EXPECT_EQ(load_node_config(std::nullopt, Environment{}).policy_save, std::nullopt);
+  EXPECT_EQ(load_node_config(std::nullopt, Environment{}).policy_save_interval, 1min);
+  const fs::path path =
+      write("node.yaml", "policy: {name: sarsa, epsilon: 0.5, save: model.json, save_interval: 30s}\n");
+  NodeConfig config = load_node_config(path, Environment{});
+  EXPECT_EQ(config.policy.name, "sarsa");
+  EXPECT_EQ(config.policy_save, dir_ / "model.json");
+  EXPECT_EQ(config.policy_save_interval, 30s);
+
+  const NodeConfig again = load_node_config(write("printed.yaml", to_yaml(config)), Environment{});
+  EXPECT_EQ(again.policy_save, config.policy_save);
+  EXPECT_EQ(again.policy_save_interval, config.policy_save_interval);
+  EXPECT_EQ(again.policy.params, config.policy.params);
+  EXPECT_EQ(to_yaml(again), to_yaml(config));
+
+  const NodeConfig from_env = load_node_config(
+      path,
+      environment({{"FOGSCHED_POLICY_SAVE", (dir_ / "env.json").string()}, {"FOGSCHED_POLICY_SAVE_INTERVAL", "5s"}}));
+  EXPECT_EQ(from_env.policy_save, dir_ / "env.json");
+  EXPECT_EQ(from_env.policy_save_interval, 5s);
+  apply_command_line(config, {{"policy.save", (dir_ / "flag.json").string()}, {"policy.save_interval", "2s"}});
+  EXPECT_EQ(config.policy_save, dir_ / "flag.json");
+  EXPECT_EQ(config.policy_save_interval, 2s);
+}
+
+TEST_F(NodeConfigTest, APolicySaveFileMustBeWritableWhereItIsNamed) {
+  EXPECT_EQ(file_error("policy:\n  name: sarsa\n  save: /nonexistent/folder/model.json\n"),
+            file_prefix(3) + "policy.save: no such folder: /nonexistent/folder");
+  EXPECT_EQ(file_error("policy: {name: sarsa, save: " + dir_.string() + "}\n"),
+            file_prefix(1) + "policy.save: " + dir_.string() + " is a directory, not a model file");
+  EXPECT_THAT(file_error("policy: {name: sarsa, save_interval: 0s}\n"),
+              StartsWith(file_prefix(1) + "policy.save_interval: expected a positive duration, got '0s'"));
+  EXPECT_EQ(env_error({{"FOGSCHED_POLICY_SAVE", "/nonexistent/folder/m.json"}}),
+            "FOGSCHED_POLICY_SAVE=/nonexistent/folder/m.json: no such folder: /nonexistent/folder");
+  EXPECT_THAT(env_error({{"FOGSCHED_POLICY_SAVE_INTERVAL", "abc"}}), StartsWith("FOGSCHED_POLICY_SAVE_INTERVAL=abc: "));
+  EXPECT_EQ(flag_error({{"policy.save", dir_.string()}}),
+            "--policy-save=" + dir_.string() + ": " + dir_.string() + " is a directory, not a model file");
+  EXPECT_THAT(flag_error({{"policy.save_interval", "-1s"}}), StartsWith("--policy-save-interval=-1s: "));
+}
+
 // ---- errors ------------------------------------------------------------------------
 
 TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {

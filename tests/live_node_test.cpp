@@ -1,6 +1,7 @@
 // The scheduler node in process, on loopback, against small fake gateways: pass-through,
 // slots, rejection, forwarding with probes, the hop limit, the peer token, /system/*
-// with the caller's credentials, dead peers and gateways, and drain.
+// with the caller's credentials, dead peers and gateways, drain, and a learning
+// policy's table saved.
 #include "fogsched/live/http.h"
 #include "fogsched/live/node.h"
 
@@ -12,6 +13,8 @@
 #include <boost/asio/use_future.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fogsched/core/learned_model.h"
+#include "fogsched/core/text_file.h"
 #include "live_fixtures.h"
 #include "live_raw_socket.h"
 #include "live_wire.h"
@@ -605,6 +608,80 @@ TEST(SchedulerNode, DrainFinishesInFlightCallsAndReportsUnhealthy) {
   EXPECT_EQ(answer.response->result(), http::status::created);
   EXPECT_EQ(answer.response->body(), "keep me");
   ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+}
+
+// The model policy.save holds once it parses with a table that learned from calls;
+// none when that does not happen within `limit` (bounded polling).
+std::optional<LearnedModel> learned_model_within(const std::filesystem::path& file, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      LearnedModel model = parse_learned_model(read_text_file(file), file.string());
+      if (model.nodes.contains(0) && model.nodes.at(0).total_visits() > 0) return model;
+    } catch (const std::exception&) {
+      // Not written yet, or written before the table learned anything.
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return std::nullopt;
+}
+
+std::string sarsa_canonical() { return PolicyRegistry::with_builtins().parse("sarsa(epsilon=0.5)").canonical; }
+
+TEST(SchedulerNode, ALearningPolicysTableIsSavedEveryInterval) {
+  Loop loop;
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "model.json";
+  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
+    config.policy_save = file;
+    config.policy_save_interval = 20ms;
+  });
+  for (int i = 0; i < 10; ++i) cluster.send(0, call(http::verb::post, "/function/f"));
+  const std::optional<LearnedModel> saved = learned_model_within(file, 10s);
+  ASSERT_TRUE(saved) << "no model with visits in " << file;
+  EXPECT_EQ(saved->policy, sarsa_canonical());
+  EXPECT_EQ(saved->episodes, 0u);
+  EXPECT_EQ(saved->scenario_name, "");
+  EXPECT_EQ(saved->nodes.size(), 1u);
+  EXPECT_EQ(saved->shared, saved->nodes.at(0));
+}
+
+TEST(SchedulerNode, ALearningPolicysTableIsSavedWhenTheNodeDrains) {
+  Loop loop;
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "model.json";
+  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
+    config.policy_save = file;
+    config.policy_save_interval = std::chrono::hours(1);
+  });
+  for (int i = 0; i < 10; ++i) cluster.send(0, call(http::verb::post, "/function/f"));
+  EXPECT_FALSE(std::filesystem::exists(file)) << "saved before its first interval";
+  std::promise<void> drained;
+  auto drained_future = drained.get_future();
+  cluster.nodes[0]->drain([&] { drained.set_value(); });
+  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+  const std::optional<LearnedModel> saved = learned_model_within(file, 1s);
+  ASSERT_TRUE(saved) << "no model with visits in " << file;
+  EXPECT_EQ(saved->policy, sarsa_canonical());
+}
+
+TEST(SchedulerNode, ASaveThatFailsLeavesTheNodeServing) {
+  Loop loop;
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "no-such-folder" / "model.json";
+  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
+    config.policy_save = file;
+    config.policy_save_interval = 1ms;
+  });
+  for (int i = 0; i < 10; ++i) {
+    const Response response = cluster.send(0, call(http::verb::post, "/function/f"));
+    EXPECT_NE(response.result(), http::status::internal_server_error);
+  }
+  std::promise<void> drained;
+  auto drained_future = drained.get_future();
+  cluster.nodes[0]->drain([&] { drained.set_value(); });
+  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(std::filesystem::exists(file));
 }
 
 }  // namespace

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
-#include <system_error>
 
 #include <fmt/format.h>
 #include <boost/uuid/name_generator_sha1.hpp>
@@ -35,21 +33,6 @@ RawParams with_param(RawParams params, const std::string& name, std::string valu
     params.emplace_back(name, std::move(value));
   }
   return params;
-}
-
-// Writes beside the target and renames over it, so the file is never half written.
-void write_model(const std::filesystem::path& out, const LearnedModel& model) {
-  std::filesystem::path partial = out;
-  partial += ".partial";
-  {
-    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-    file << to_json_text(model);
-    file.close();
-    if (!file) throw std::runtime_error(fmt::format("{}: cannot write the model", partial.string()));
-  }
-  std::error_code error;
-  std::filesystem::rename(partial, out, error);
-  if (error) throw std::runtime_error(fmt::format("{}: cannot write the model: {}", out.string(), error.message()));
 }
 
 double mean_of(const std::vector<sim::ReplicationResult>& reps, double ReplicationSummary::*field) {
@@ -135,7 +118,7 @@ TrainingResult train(const ScenarioDocument& document, const Scenario& scenario,
     std::vector<const LearnedTable*> all;
     for (const auto& [camera, table] : next.nodes) all.push_back(&table);
     next.shared = merge_tables(all);
-    write_model(settings.out, next);
+    write_learned_model(settings.out, next);
     model = std::move(next);
 
     EpisodeReport row;

@@ -2,8 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 #include <stdexcept>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -167,6 +169,20 @@ std::string to_json_text(const LearnedModel& model) {
       {"episodes", model.episodes}, {"shared", table_json(model.shared)},
       {"nodes", std::move(nodes)}};
   return document.dump(1) + "\n";
+}
+
+void write_learned_model(const std::filesystem::path& path, const LearnedModel& model) {
+  std::filesystem::path partial = path;
+  partial += ".partial";
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    file << to_json_text(model);
+    file.close();
+    if (!file) throw std::runtime_error(fmt::format("{}: cannot write the model", partial.string()));
+  }
+  std::error_code error;
+  std::filesystem::rename(partial, path, error);
+  if (error) throw std::runtime_error(fmt::format("{}: cannot write the model: {}", path.string(), error.message()));
 }
 
 LearnedModel parse_learned_model(std::string_view text, std::string_view source) {

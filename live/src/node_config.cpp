@@ -3,6 +3,7 @@
 // by the table of settings (node_settings.h).
 #include "fogsched/live/node_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -103,11 +104,37 @@ void apply_command_line(NodeConfig& config, const std::vector<SettingOverride>& 
   finish(config, provenance);
 }
 
+namespace {
+
+// The settings written in the policy's map (policy.save, ...) beside its name and
+// parameters: `policy` is a setting of its own, so no section can hold them.
+bool in_policy_map(const Setting& setting) { return setting.key.starts_with("policy."); }
+
+// `policy: {name: ..., PARAM: ..., save: ...}`, the form a file gives those settings in.
+void write_policy_map(YAML::Emitter& out, const NodeConfig& config) {
+  out << YAML::Key << "policy" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << config.policy.name;
+  for (const auto& [name, value] : config.policy.params) out << YAML::Key << name << YAML::Value << value;
+  for (const Setting& setting : settings()) {
+    const std::string value = in_policy_map(setting) ? setting.get(config) : std::string();
+    if (!value.empty())
+      out << YAML::Key << std::string(setting.key.substr(setting.key.find('.') + 1)) << YAML::Value << value;
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
 std::string to_yaml(const NodeConfig& config) {
+  const NodeConfig defaults;
+  const bool policy_map = std::any_of(settings().begin(), settings().end(), [&](const Setting& setting) {
+    return in_policy_map(setting) && setting.get(config) != setting.get(defaults);
+  });
   YAML::Emitter out;
   out << YAML::BeginMap;
   std::vector<std::string_view> open;  // the maps being written, outermost first
   for (const Setting& setting : settings()) {
+    if (in_policy_map(setting)) continue;
     std::vector<std::string_view> segments;
     for (std::string_view key = setting.key;;) {
       const auto dot = key.find('.');
@@ -125,7 +152,9 @@ std::string to_yaml(const NodeConfig& config) {
     }
 
     const std::string key(leaf);
-    if (setting.key == "peers.static") {
+    if (setting.key == "policy" && policy_map) {
+      write_policy_map(out, config);
+    } else if (setting.key == "peers.static") {
       out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
       for (const Url& url : config.static_peers) out << url.to_string();
       out << YAML::EndSeq;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "fogsched/live/node_policy.h"
 #include "fogsched/policies/registry.h"
 #include "node_settings.h"
 
@@ -153,19 +154,37 @@ class FileReader final : public ConfigReader {
       }
       if (entry.first.Scalar() == "name") {
         name = entry.second.Scalar();
+      } else if (const Setting* setting = find_setting(entry_path)) {
+        read_policy_setting(*setting, entry.first, entry.second.Scalar(), entry_path);
       } else {
         params.emplace_back(entry.first.Scalar(), entry.second.Scalar());
       }
     }
     if (name.empty()) fail(key, path, "missing required key 'name'");
+    const SourceLocation location = where(key, path);
+    if (is_python_policy(name)) {
+      // Checked when the node starts: that imports it.
+      if (!params.empty()) fail(key, path, fmt::format("{}: a Python policy takes no parameters", name));
+      config_.policy = PolicySpec{name, {}, location};
+      return;
+    }
     try {
-      const SourceLocation location = where(key, path);
       // A relative file parameter names a file beside the config file.
       config_.policy = spec_of(
           config_.policies.configure(name, params, std::filesystem::path(location.file).parent_path()), location);
     } catch (const PolicyError& error) {
       fail(key, path, error.what());
     }
+  }
+
+  // policy.save and policy.save_interval, written in the policy's map; a relative
+  // file is beside the configuration file.
+  void read_policy_setting(const Setting& setting, const YAML::Node& key, std::string value, const std::string& path) {
+    if (setting.key == "policy.save" && !trim(value).empty() && std::filesystem::path(value).is_relative()) {
+      value = (std::filesystem::path(ConfigReader::origin()).parent_path() / trim(value)).string();
+    }
+    note(provenance_, setting.key, origin(key, path));
+    apply(setting, config_, value, origin(key, path));
   }
 
   NodeConfig& config_;

@@ -239,6 +239,17 @@ const std::vector<Setting>& settings() {
                                               : spec_of(c.policies.parse(v), where);
        },
        [](const NodeConfig& c) { return policy_text(c.policy); }},
+      {"policy.save", "FOGSCHED_POLICY_SAVE", "--policy-save", "FILE",
+       "Learned model file a learning policy's table is saved to, every policy.save_interval and on SIGTERM "
+       "(in a file: relative to it); none when empty",
+       [](NodeConfig& c, std::string_view v, Where) {
+         c.policy_save = trim(v).empty() ? std::nullopt : std::optional<std::filesystem::path>(std::string(trim(v)));
+       },
+       [](const NodeConfig& c) { return c.policy_save ? c.policy_save->string() : std::string(); }},
+      {"policy.save_interval", "FOGSCHED_POLICY_SAVE_INTERVAL", "--policy-save-interval", "DURATION",
+       "How often a learning policy's table is saved to policy.save",
+       [](NodeConfig& c, std::string_view v, Where) { c.policy_save_interval = duration_value(v, false); },
+       [](const NodeConfig& c) { return format_duration(c.policy_save_interval); }},
       {"hop_limit", "FOGSCHED_HOP_LIMIT", "--hop-limit", "N", "Forwards one invocation may take (at most 16)",
        [](NodeConfig& c, std::string_view v, Where) { c.hop_limit = integer_value<std::uint32_t>(v, 0, kMaxHopLimit); },
        [](const NodeConfig& c) { return std::to_string(c.hop_limit); }},
@@ -357,6 +368,7 @@ void note(Provenance& provenance, std::string_view key, const Origin& origin) {
   if (key == "node.name") provenance.name = origin;
   if (key == "peers.token_file") provenance.token_file = origin;
   if (key == "peers.backoff.initial" || key == "peers.backoff.max") provenance.backoff = origin;
+  if (key == "policy.save") provenance.policy_save = origin;
 }
 
 void finish(NodeConfig& config, const Provenance& provenance) {
@@ -382,6 +394,19 @@ void finish(NodeConfig& config, const Provenance& provenance) {
     if (std::filesystem::is_directory(status)) {
       throw ConfigError(where, key_path,
                         fmt::format("{} is a directory, not a token file", config.peer_token_file->string()));
+    }
+  }
+  if (config.policy_save && provenance.policy_save) {
+    // Written later, renamed over: the folder must be there and the name no folder.
+    const std::filesystem::path& file = *config.policy_save;
+    const std::filesystem::path folder = file.parent_path().empty() ? "." : file.parent_path();
+    const auto& [where, key_path] = *provenance.policy_save;
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+      throw ConfigError(where, key_path, fmt::format("{} is a directory, not a model file", file.string()));
+    }
+    if (!std::filesystem::is_directory(folder, error)) {
+      throw ConfigError(where, key_path, fmt::format("no such folder: {}", folder.string()));
     }
   }
   if (provenance.backoff && config.peer_backoff.max < config.peer_backoff.initial) {

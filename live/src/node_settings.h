@@ -43,9 +43,10 @@ void apply(const Setting& setting, NodeConfig& config, std::string_view text, co
 
 // What the loader must check once every source has had its say.
 struct Provenance {
-  Origin name;                       // the default when no source named it
-  std::optional<Origin> token_file;  // set when this pass gave the token file
-  std::optional<Origin> backoff;     // set when this pass gave a backoff value
+  Origin name;                        // the default when no source named it
+  std::optional<Origin> token_file;   // set when this pass gave the token file
+  std::optional<Origin> backoff;      // set when this pass gave a backoff value
+  std::optional<Origin> policy_save;  // set when this pass gave policy.save
 };
 
 void note(Provenance& provenance, std::string_view key, const Origin& origin);

@@ -64,6 +64,7 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       refresh_timer(io),
       functions_timer(io),
       health_timer(io),
+      save_timer(io),
       cloud_health(config.gateway_unhealthy_after),
       cloud_timer(io) {
   credentials = read_basic_auth_secrets(config.secrets_dir);
@@ -90,6 +91,8 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
         "peer calls need a shared token");
   }
   policy = policy_config.make();
+  policy_learns = policy->learned_table().has_value();
+  warn_about_policy_save();
   const NodeId self{0};
   state = std::make_unique<LiveNodeState>(
       self, Rng(derive_seed(config.seed, {0x6c697665 /* "live" */})), [this] { return now(); }, config.hop_limit,
@@ -177,6 +180,7 @@ SchedulerNode::~SchedulerNode() {
   impl_->functions_timer.cancel();
   impl_->health_timer.cancel();
   impl_->cloud_timer.cancel();
+  impl_->save_timer.cancel();
   std::lock_guard lock(impl_->mutex);
   impl_->policy_timer.cancel();
 }
@@ -199,6 +203,9 @@ void SchedulerNode::start() {
                      std::min<SteadyDuration>(impl.config.gateway_timeout, impl.config.gateway_health_interval)),
                  asio::detached);
   if (impl.config.cloud) asio::co_spawn(impl.io, impl.watch_cloud_loop(impl_), asio::detached);
+  if (impl.policy_learns && impl.config.policy_save) {
+    asio::co_spawn(impl.io, impl.save_policy_loop(impl_), asio::detached);
+  }
 }
 
 void SchedulerNode::drain(std::function<void()> drained) {
@@ -209,10 +216,13 @@ void SchedulerNode::drain(std::function<void()> drained) {
     impl->functions_timer.cancel();
     impl->health_timer.cancel();
     impl->cloud_timer.cancel();
+    impl->save_timer.cancel();
     std::lock_guard lock(impl->mutex);
     impl->policy_timer.cancel();
   });
   impl->server->drain(impl->config.drain_timeout, [impl, drained = std::move(drained)] {
+    // In-flight work is done: the table holds all it will learn.
+    impl->save_policy();
     impl->gateway.close_idle();
     impl->peers_client.close_idle();
     if (drained) drained();

@@ -10,6 +10,7 @@
 //   gateway_health.cpp       whether the gateway answers, from its answers and /healthz
 //   cloud_tier.cpp           the cloud: a remote OpenFaaS gateway policies may offload to
 //   peer_discovery.cpp       the peers' addresses, from static names and DNS
+//   policy_save.cpp          a learning policy's table, saved to policy.save
 // One LiveNodeState and one Policy per node, guarded by one mutex (decisions are
 // short and serialised); all network work runs on coroutines outside it, each with
 // the deadline the configuration gives it.
@@ -148,6 +149,11 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   asio::steady_timer functions_timer;  // K's refresh
   asio::steady_timer health_timer;     // the gateway's /healthz check
 
+  // Whether the policy learns (has a table to save): known once it is made.
+  bool policy_learns = false;
+  asio::steady_timer save_timer;  // policy.save_interval's
+  std::mutex save_mutex;          // one writer of policy.save at a time
+
   // The cloud tier (cloud_tier.cpp), when cloud.url is set.
   std::optional<BasicAuthCredentials> cloud_credentials;  // for its /system API
   GatewayHealth cloud_health;
@@ -261,6 +267,15 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
 
   // --- peer discovery (peer_discovery.cpp)
   asio::awaitable<void> refresh_peers_loop(std::shared_ptr<Impl> owner);
+
+  // --- the learned table's file (policy_save.cpp)
+  // Warns at start when a learning policy's table would be lost, or policy.save is
+  // set for a policy that learns nothing.
+  void warn_about_policy_save() const;
+  // Writes the policy's table to policy.save (when it learns and that is set); a
+  // failure is logged, never thrown: the node serves on.
+  void save_policy();
+  asio::awaitable<void> save_policy_loop(std::shared_ptr<Impl> owner);
 };
 
 }  // namespace fogsched::live

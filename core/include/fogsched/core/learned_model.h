@@ -14,6 +14,7 @@
 //    "nodes": {"0": TABLE, "3": TABLE, ...}}       per camera, keyed by node id
 //   TABLE = {"shape": [states, actions], "values": [...], "visits": [...]}
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -58,6 +59,10 @@ struct LearnedModel {
 
 // The model file's text, deterministic for a model (byte-identical for equal models).
 std::string to_json_text(const LearnedModel& model);
+
+// Writes the model file: beside `path` first, then renamed over it, so a reader (or a
+// crash) never sees it half written. Throws std::runtime_error naming the file and why.
+void write_learned_model(const std::filesystem::path& path, const LearnedModel& model);
 
 // Parses a model file's text. Throws PolicyError naming `source` (the file), the key
 // and the problem ("model.json: nodes.3.values: has 12 entries, shape [5, 4] needs 20").

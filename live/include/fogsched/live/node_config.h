@@ -47,6 +47,10 @@ struct NodeConfig {
   PolicyRegistry policies = node_policy_registry();
   std::vector<std::filesystem::path> plugins;  // loaded into `policies`, in order
   PolicySpec policy{"local", {}, {}};          // validated; parameters in canonical form
+  // Where a learning policy's table is saved (a learned model file), every
+  // policy_save_interval and when the node drains; none: what it learns is lost at exit.
+  std::optional<std::filesystem::path> policy_save;
+  Duration policy_save_interval = std::chrono::minutes(1);
   std::uint32_t hop_limit = 1;
 
   // functions
