@@ -19,6 +19,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fogsched/core/learned_model.h"
+#include "fogsched/live/node_policy.h"
+
 namespace fogsched::live {
 namespace {
 
@@ -362,6 +365,30 @@ TEST_F(NodeConfigTest, PolicySaveComesFromThePolicysMapTheEnvironmentOrAFlag) {
   apply_command_line(config, {{"policy.save", (dir_ / "flag.json").string()}, {"policy.save_interval", "2s"}});
   EXPECT_EQ(config.policy_save, dir_ / "flag.json");
   EXPECT_EQ(config.policy_save_interval, 2s);
+}
+
+// A policy's file parameter (a model) is beside the configuration file when the
+// file names it, and in the working directory when a variable or flag does, both
+// when the configuration is read and when the node makes its policy.
+TEST_F(NodeConfigTest, APolicysRelativeModelFileIsFoundWhereItsSourceSays) {
+  fs::create_directories(dir_ / "models");
+  LearnedModel model;
+  model.policy = "sarsa";
+  model.shared = LearnedTable::zeros({8, 4});
+  model.nodes.emplace(0, model.shared);
+  write_learned_model(dir_ / "models" / "model.json", model);
+
+  const NodeConfig compact = load_node_config(write("node.yaml", "policy: sarsa(model=models/model.json)\n"), {});
+  EXPECT_NO_THROW(configure_node_policy(compact.policies, compact.policy));
+
+  const std::string relative = fs::relative(dir_ / "models" / "model.json").string();
+  ASSERT_NE(relative.find('/'), std::string::npos);
+  const NodeConfig from_env =
+      load_node_config(std::nullopt, environment({{"FOGSCHED_POLICY", "sarsa(model=" + relative + ")"}}));
+  EXPECT_NO_THROW(configure_node_policy(from_env.policies, from_env.policy));
+  NodeConfig from_flag = load_node_config(std::nullopt, {});
+  apply_command_line(from_flag, {{"policy", "sarsa(model=" + relative + ")"}});
+  EXPECT_NO_THROW(configure_node_policy(from_flag.policies, from_flag.policy));
 }
 
 TEST_F(NodeConfigTest, APolicySaveFileMustBeWritableWhereItIsNamed) {

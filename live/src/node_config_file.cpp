@@ -170,8 +170,7 @@ class FileReader final : public ConfigReader {
     }
     try {
       // A relative file parameter names a file beside the config file.
-      config_.policy = spec_of(
-          config_.policies.configure(name, params, std::filesystem::path(location.file).parent_path()), location);
+      config_.policy = spec_of(config_.policies.configure(name, params, policy_files_folder(location)), location);
     } catch (const PolicyError& error) {
       fail(key, path, error.what());
     }

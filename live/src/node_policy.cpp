@@ -55,9 +55,21 @@ LoadPythonPolicy python_policy_loader() {
 
 bool is_python_policy(std::string_view spec) { return spec.starts_with(kPythonPrefix); }
 
+std::filesystem::path policy_files_folder(const SourceLocation& where) {
+  // Outside a file, `where` names the variable or flag and its value, no file.
+  return where.line > 0 ? std::filesystem::path(where.file).parent_path() : std::filesystem::path();
+}
+
 PolicyConfig configure_node_policy(const PolicyRegistry& policies, const PolicySpec& spec) {
   if (spec.name.empty()) return policies.parse("local");
-  if (!is_python_policy(spec.name)) return policies.configure(spec);
+  if (!is_python_policy(spec.name)) {
+    try {
+      return policies.configure(spec.name, spec.params, policy_files_folder(spec.where));
+    } catch (const PolicyError& error) {
+      const std::string where = spec.where.to_string();
+      throw PolicyError(fmt::format("{}policies: {}", where.empty() ? "" : where + ": ", error.what()));
+    }
+  }
   if (!spec.params.empty()) throw PolicyError(fmt::format("{}: a Python policy takes no parameters", spec.name));
   static const LoadPythonPolicy load = python_policy_loader();
   PolicyInfo info;

@@ -235,8 +235,12 @@ const std::vector<Setting>& settings() {
        "'python:package.module:ClassName'",
        [](NodeConfig& c, std::string_view v, Where where) {
          // A Python policy is checked when the node starts: that imports it.
-         c.policy = is_python_policy(trim(v)) ? PolicySpec{std::string(trim(v)), {}, where}
-                                              : spec_of(c.policies.parse(v), where);
+         if (is_python_policy(trim(v))) {
+           c.policy = PolicySpec{std::string(trim(v)), {}, where};
+           return;
+         }
+         const PolicySpec written = split_policy_spec(v);
+         c.policy = spec_of(c.policies.configure(written.name, written.params, policy_files_folder(where)), where);
        },
        [](const NodeConfig& c) { return policy_text(c.policy); }},
       {"policy.save", "FOGSCHED_POLICY_SAVE", "--policy-save", "FILE",
