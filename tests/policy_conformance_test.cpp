@@ -27,10 +27,14 @@
 #include <variant>
 #include <vector>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "fogsched/core/decision_rules.h"
 #include "fogsched/core/errors.h"
+#include "fogsched/core/learned_model.h"
+#include "fogsched/core/text_file.h"
 #include "fogsched/live/live_context.h"
 #include "fogsched/plugins/plugin.h"
 #include "fogsched/sim/runner.h"
@@ -370,6 +374,83 @@ std::vector<PolicyCase> builtin_policy_cases() {
 
 INSTANTIATE_TEST_SUITE_P(conformance, SimAndLive, ::testing::ValuesIn(builtin_policy_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(given, SimAndLive, ::testing::ValuesIn(given_policy_cases()), case_name);
+
+// ---- A trained model, deployed: `model=FILE,learn=false` decides alike in both runtimes.
+
+// A model file written for one test, removed after it.
+class ModelFile {
+ public:
+  ModelFile(const std::string& name, const LearnedModel& model)
+      : path_(std::filesystem::temp_directory_path() / fmt::format("fogsched-{}-{}.json", name, ::getpid())) {
+    write_learned_model(path_, model);
+  }
+  ~ModelFile() { std::filesystem::remove(path_); }
+  ModelFile(const ModelFile&) = delete;
+  ModelFile& operator=(const ModelFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// One training episode of `spec` on the conformance scenario, from a run seed the
+// replay never uses, as `fogsched train` would write it.
+LearnedModel train_on_conformance_scenario(const PolicyRegistry& registry, std::string_view spec) {
+  const Scenario scenario = conformance_scenario();
+  const PolicyConfig config = registry.parse(spec);
+  const sim::ReplicationResult trained =
+      sim::simulate_replication(scenario, config, sim::episode_seed(scenario.seed, 0));
+  LearnedModel model;
+  model.policy = config.canonical;
+  model.episodes = 1;
+  std::vector<const LearnedTable*> tables;
+  for (std::uint32_t camera = 0; camera < trained.learned.size(); ++camera) {
+    if (!trained.learned[camera]) continue;
+    tables.push_back(&model.nodes.emplace(camera, *trained.learned[camera]).first->second);
+  }
+  if (!tables.empty()) model.shared = merge_tables(tables);
+  return model;
+}
+
+TEST(conformance, ATrainedModelDecidesAlikeLiveAndSimulated) {
+  PolicyRegistry registry = PolicyRegistry::with_builtins();
+  registry.read_files_with(read_text_file);
+  const LearnedModel trained = train_on_conformance_scenario(registry, "sarsa(epsilon=0.5)");
+  ASSERT_EQ(trained.nodes.size(), kCameras);
+  ASSERT_GT(trained.shared.total_visits(), 0u);
+  const ModelFile file("conformance-model", trained);
+  const PolicyConfig config = registry.parse(fmt::format("sarsa(model={},learn=false)", file.path().string()));
+
+  const PolicyLog sim_log = record_simulation(config);
+  ASSERT_EQ(sim_log.node_count(), kCameras);
+  const PathCounts paths = count_paths(sim_log);
+  EXPECT_GT(paths.run_local, 0u);
+  EXPECT_GT(paths.rejects + paths.forwards + paths.probes, 0u) << "the trained table only ever runs calls here";
+  PolicyLog live_log;
+  for (std::uint32_t node = 0; node < kCameras; ++node) {
+    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
+    replay_on_live(config, NodeId{node}, sim_calls, live_log);
+    if (HasFatalFailure()) return;
+    if (const auto difference = first_difference(NodeId{node}, sim_calls, live_log.calls_of(NodeId{node}))) {
+      FAIL() << *difference;
+    }
+  }
+
+  // The table decides: a node replaying an untrained one answers the same calls otherwise.
+  LearnedModel untrained = trained;
+  for (auto& [camera, table] : untrained.nodes) table = LearnedTable::zeros(table.shape);
+  const ModelFile untrained_file("conformance-untrained-model", untrained);
+  const PolicyConfig untrained_config =
+      registry.parse(fmt::format("sarsa(model={},learn=false)", untrained_file.path().string()));
+  bool differs = false;
+  PolicyLog untrained_log;
+  for (std::uint32_t node = 0; node < kCameras && !differs; ++node) {
+    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
+    replay_on_live(untrained_config, NodeId{node}, sim_calls, untrained_log);
+    differs = first_difference(NodeId{node}, sim_calls, untrained_log.calls_of(NodeId{node})).has_value();
+  }
+  EXPECT_TRUE(differs);
+}
 
 // ---- The contract checks: every runtime refuses the same breaches, with core's text.
 
