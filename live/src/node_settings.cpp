@@ -244,8 +244,8 @@ const std::vector<Setting>& settings() {
        },
        [](const NodeConfig& c) { return policy_text(c.policy); }},
       {"policy.save", "FOGSCHED_POLICY_SAVE", "--policy-save", "FILE",
-       "Learned model file a learning policy's table is saved to, every policy.save_interval and on SIGTERM "
-       "(in a file: relative to it); none when empty",
+       "Learned model file a learning policy's table is saved to, every policy.save_interval and on SIGTERM; "
+       "none when empty. In a file: a key of the policy's map, relative to the file",
        [](NodeConfig& c, std::string_view v, Where) {
          c.policy_save = trim(v).empty() ? std::nullopt : std::optional<std::filesystem::path>(std::string(trim(v)));
        },
