@@ -8,7 +8,8 @@
 // with peer_buckets > 0, the lowest load (as a fraction of slots + queue) this node
 // last heard from a peer by gossip, in peer_buckets buckets plus one for "never heard".
 // Actions: run here, forward to a uniform peer, probe d peers then forward to the
-// least loaded that can accept (else run here, else reject), reject. Running here
+// least loaded that can accept when it is less loaded than this node or this node
+// cannot accept (else run here, else reject), reject. Running here
 // is not offered when the node cannot accept, forwarding and probing not when it has
 // no peers.
 //
