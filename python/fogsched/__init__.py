@@ -7,10 +7,12 @@
     >>> results.summary()[["policy", "rejection_probability_mean", "rejection_probability_ci95"]]
 
 :func:`analyze` sets exact values (Erlang-B, Markov chains, mean-field) beside
-the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
-A policy written in Python (:class:`Policy`) runs in :func:`run` and :func:`sweep`
-beside the built-in ones; :func:`train` trains a learning policy (``sarsa``, ``q_learning``) and
-gives the spec that replays its model. :mod:`fogsched.testing` unit-tests it. :mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
+the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario
+variants (locally or on a Dask cluster). A policy written in Python
+(:class:`Policy`) runs in :func:`run` and :func:`sweep` beside the built-in ones;
+:mod:`fogsched.testing` unit-tests it. :func:`train` trains a learning policy
+(``sarsa``, ``q_learning``) and gives the spec that replays its model.
+:mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
 self-contained HTML report. Both submodules import matplotlib, so they are loaded
 on first use only.
 """
