@@ -100,7 +100,7 @@ class TabularLearner : public Policy {
   Action choose(std::uint32_t state, std::uint8_t allowed, NodeContext& ctx);
   Action greedy(std::uint32_t state, std::uint8_t allowed) const;
   Decision carry_out(const Invocation& invocation, Action action, NodeContext& ctx);
-  void learn_from(std::map<std::uint64_t, Step>::iterator step);
+  void learn_from(std::map<std::uint64_t, Step>::iterator it);
   double& value(std::uint32_t state, Action action) { return table_.values[state * kActions + action]; }
   double value(std::uint32_t state, Action action) const { return table_.values[state * kActions + action]; }
 
