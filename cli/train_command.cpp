@@ -41,6 +41,7 @@ std::string format_row(const app::EpisodeReport& r) {
 int train_command(const TrainArgs& args) {
   if (args.policies.size() != 1) throw InputError("--policy: give exactly one policy to train");
   const app::PreparedRun prepared = prepare_run(args);
+  app::trainable_policy(args.policies.front(), prepared.registry);
   const std::filesystem::path curve_path =
       args.curve ? std::filesystem::path(*args.curve) : default_curve_path(args.out);
   // Opened first, so an unwritable path is reported before minutes of training.

@@ -27,7 +27,9 @@
 #include "fogsched/analysis/ctmc.h"
 #include "fogsched/analysis/markov_model.h"
 #include "fogsched/analysis/mean_field.h"
+#include "fogsched/analysis/optimal.h"
 #include "fogsched/app/model_comparison.h"
+#include "fogsched/core/optimal_table.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
@@ -129,6 +131,41 @@ TEST(SimulatorAgainstExactChain, EveryMarkovianPolicyWithinThreeStandardErrors) 
       check("forwarded", simulated.forwarded, exact.metrics.forwarded_fraction);
       check("mean busy", simulated.mean_busy, exact.metrics.mean_busy);
     }
+  }
+}
+
+// --- the optimum's decision table, simulated ----------------------------------------------
+
+TEST(SimulatorAgainstOptimum, ReplayedTableWithinThreeStandardErrorsOfTheMdpsValue) {
+  // The optimum of two clusters (one with queues), forwards costing 0.1 rejection,
+  // exported as a table file and replayed by `table` (which probes every peer: with no
+  // network delay it sees the exact state). Seed 20261206, 30 replications of 20 200 s
+  // (200 s warm-up); 2 clusters x 2 metrics, each failing by chance with probability
+  // P(|t_29| > 3) = 0.55 %; the seed is fixed, so the outcome is too.
+  constexpr double kStandardErrors = 3;
+  for (const ClusterCase& c : {kClusters[0], kClusters[1]}) {
+    const Scenario scenario = small_cluster(c.slots, c.queue, c.rates, 20261206, "20200s", 30);
+    const OptimalSolution optimum = solve_optimal(cluster_nodes(scenario), {.forward = 0.1, .probe = 0});
+    OptimalTable table{.forward_cost = 0.1, .nodes = {}, .actions = optimum.actions};
+    for (const NodeModel& node : cluster_nodes(scenario)) {
+      table.nodes.push_back({.slots = node.slots,
+                             .queue = node.queue,
+                             .arrival_rate_per_s = node.arrival_rate_per_s,
+                             .service_rate_per_s = node.service_rate_per_s});
+    }
+    const std::string text = to_json_text(table);
+    PolicyRegistry registry = PolicyRegistry::with_builtins();
+    registry.read_files_with([&](const std::filesystem::path&) { return text; });
+    const Simulated simulated = simulate(scenario, registry.parse("table(file=optimal.json)"));
+    const std::string label = fmt::format("K={} Q={}", c.slots, c.queue);
+    EXPECT_LE(std::abs(simulated.rejection.mean - optimum.rejection_probability),
+              kStandardErrors * simulated.rejection.standard_error)
+        << label << ": simulated " << simulated.rejection.mean << " +- " << simulated.rejection.standard_error
+        << " (se), optimum " << optimum.rejection_probability;
+    EXPECT_LE(std::abs(simulated.forwarded.mean - optimum.forwarded_fraction),
+              kStandardErrors * simulated.forwarded.standard_error)
+        << label << ": simulated " << simulated.forwarded.mean << " +- " << simulated.forwarded.standard_error
+        << " (se), optimum " << optimum.forwarded_fraction;
   }
 }
 

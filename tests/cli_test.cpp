@@ -177,6 +177,44 @@ TEST_F(CliTest, PoliciesListsEveryBuiltInPolicyWithItsParameters) {
   EXPECT_THAT(r.out, HasSubstr("default"));
 }
 
+TEST_F(CliTest, TrainWritesTheModelAndCurveThatRunReplays) {
+  const std::string markov_small = (kScenarios / "markov-small.yaml").string();
+  const fs::path model = dir_ / "model.json";
+  const CliResult trained = run({"train", markov_small, "--policy", "q_learning(epsilon=0.3)", "--episodes", "3",
+                                 "--out", model.string(), "--duration", "5min", "--replications", "2"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.out, HasSubstr("training q_learning(model=none,learn=true,"));
+  EXPECT_THAT(trained.out, HasSubstr("model: " + model.string() + " (3 episodes"));
+  EXPECT_THAT(read_file(model), HasSubstr("\"format\": \"fogsched-learned-model\""));
+  const std::string curve = read_file(dir_ / "model.curve.csv");
+  EXPECT_EQ(std::count(curve.begin(), curve.end(), '\n'), 4) << curve;  // header and 3 episodes
+
+  const CliResult replayed =
+      run(concat({"run", markov_small, "--policy", "q_learning(model=" + model.string() + ",learn=false)"}, kShortRun));
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_THAT(replayed.out, HasSubstr("q_learning(model=" + model.string() + ",learn=false,"));
+}
+
+TEST_F(CliTest, TrainRefusesWhatItCannotTrainBeforeTraining) {
+  const std::string markov_small = (kScenarios / "markov-small.yaml").string();
+  const std::string out = (dir_ / "m.json").string();
+  const CliResult local = run({"train", markov_small, "--policy", "local", "--out", out});
+  EXPECT_EQ(local.exit_code, 2);
+  EXPECT_EQ(local.out, "");
+  EXPECT_THAT(local.err, HasSubstr("'local' cannot be trained"));
+  const CliResult two = run({"train", markov_small, "--policy", "sarsa", "--policy", "q_learning", "--out", out});
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_THAT(two.err, HasSubstr("--policy: give exactly one policy to train"));
+  const CliResult no_out = run({"train", markov_small, "--policy", "sarsa"});
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_THAT(no_out.err, HasSubstr("--out is required"));
+  const std::string absent = (dir_ / "none.json").string();
+  const CliResult missing = run({"run", markov_small, "--policy", "sarsa(model=" + absent + ")"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("parameter 'model' of sarsa: cannot read '" + absent + "': no such file"));
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(CliTest, VersionAndHelpExitZero) {
   const CliResult version = run({"--version"});
   EXPECT_EQ(version.exit_code, 0);

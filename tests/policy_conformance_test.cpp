@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -31,9 +32,11 @@
 
 #include <fmt/format.h>
 
+#include "fogsched/analysis/optimal.h"
 #include "fogsched/core/decision_rules.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/learned_model.h"
+#include "fogsched/core/optimal_table.h"
 #include "fogsched/core/text_file.h"
 #include "fogsched/live/live_context.h"
 #include "fogsched/plugins/plugin.h"
@@ -301,9 +304,31 @@ std::vector<std::string> split_env(const char* name, char separator) {
   return items;
 }
 
+// The file `table` replays in its case: the optimal decisions of the conformance
+// cluster (kCameras loss nodes of 2 slots at 1.6/s, service rate 1/s) with forwards
+// costing a tenth of a rejection, so the table runs, forwards and rejects.
+constexpr std::string_view kConformanceTable = "conformance-table.json";
+
+std::string conformance_table_text() {
+  const std::vector<analysis::NodeModel> nodes(
+      kCameras, analysis::NodeModel{.arrival_rate_per_s = 1.6, .service_rate_per_s = 1, .slots = 2, .queue = 0});
+  const analysis::OptimalSolution optimum = analysis::solve_optimal(nodes, {.forward = 0.1, .probe = 0});
+  OptimalTable table{.forward_cost = 0.1, .nodes = {}, .actions = optimum.actions};
+  for (const analysis::NodeModel& node : nodes) {
+    table.nodes.push_back({.slots = node.slots,
+                           .queue = node.queue,
+                           .arrival_rate_per_s = node.arrival_rate_per_s,
+                           .service_rate_per_s = node.service_rate_per_s});
+  }
+  return to_json_text(table);
+}
+
 const PolicyRegistry& conformance_registry() {
   static const PolicyRegistry registry = [] {
     PolicyRegistry r = PolicyRegistry::with_builtins();
+    r.read_files_with([](const std::filesystem::path& path) {
+      return path == kConformanceTable ? conformance_table_text() : read_text_file(path);
+    });
     for (const std::string& plugin : split_env("FOGSCHED_CHECK_PLUGINS", ':')) load_plugin(r, plugin);
     return r;
   }();
@@ -369,7 +394,8 @@ std::vector<PolicyCase> builtin_policy_cases() {
           // Exploring from the start, so every action (and the updates on_complete
           // makes) shows within the recorded calls.
           PolicyCase{"sarsa(epsilon=0.5)", kProbes | kForwards},
-          PolicyCase{"q_learning(epsilon=0.5,peer_buckets=2,gossip=200ms)", kProbes | kForwards | kGossipToAll}};
+          PolicyCase{"q_learning(epsilon=0.5,peer_buckets=2,gossip=200ms)", kProbes | kForwards | kGossipToAll},
+          PolicyCase{"table(file=conformance-table.json)", kProbes | kForwards}};
 }
 
 INSTANTIATE_TEST_SUITE_P(conformance, SimAndLive, ::testing::ValuesIn(builtin_policy_cases()), case_name);
@@ -413,8 +439,7 @@ LearnedModel train_on_conformance_scenario(const PolicyRegistry& registry, std::
 }
 
 TEST(conformance, ATrainedModelDecidesAlikeLiveAndSimulated) {
-  PolicyRegistry registry = PolicyRegistry::with_builtins();
-  registry.read_files_with(read_text_file);
+  const PolicyRegistry& registry = conformance_registry();
   const LearnedModel trained = train_on_conformance_scenario(registry, "sarsa(epsilon=0.5)");
   ASSERT_EQ(trained.nodes.size(), kCameras);
   ASSERT_GT(trained.shared.total_visits(), 0u);
@@ -586,7 +611,7 @@ INSTANTIATE_TEST_SUITE_P(conformance, ContractChecks,
 
 // Every built-in policy is in the suite above.
 TEST(conformance, CoversEveryBuiltinPolicy) {
-  const PolicyRegistry registry = PolicyRegistry::with_builtins();
+  const PolicyRegistry& registry = conformance_registry();
   std::vector<std::string> covered;
   for (const PolicyCase& c : builtin_policy_cases()) covered.push_back(registry.parse(c.spec).name);
   for (const PolicyInfo* info : registry.all()) {

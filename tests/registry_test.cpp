@@ -1,6 +1,7 @@
 // The policy registry: the built-in catalogue, spec parsing, canonical names and
 // every configuration error's message.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,11 +9,12 @@
 #include <gtest/gtest.h>
 
 #include "fogsched/core/errors.h"
+#include "fogsched/core/optimal_table.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/units.h"
 #include "fogsched/policies/least_loaded.h"
-#include "fogsched/policies/power_of_d.h"
 #include "fogsched/policies/policy_definition.h"
+#include "fogsched/policies/power_of_d.h"
 #include "fogsched/policies/registry.h"
 #include "fogsched/policies/threshold_random.h"
 
@@ -70,6 +72,11 @@ TEST(PolicyRegistry, EveryPolicyAndParameterIsDocumentedAndItsDefaultsConfigure)
       EXPECT_FALSE(param.doc.empty()) << param.name;
       EXPECT_EQ(param.doc.find('\n'), std::string::npos) << param.name;
       EXPECT_LE(param.min, param.max) << param.name;
+    }
+    // The one policy that cannot run on its defaults: it replays a file, named or refused.
+    if (info->name == "table") {
+      EXPECT_EQ(policy_error([&] { registry().parse(info->name); }), "name the table with file=FILE");
+      continue;
     }
     const PolicyConfig config = registry().parse(info->name);
     ASSERT_TRUE(config.make);
@@ -239,7 +246,7 @@ TEST(PolicyRegistry, TypedValueErrors) {
 TEST(PolicyRegistryErrors, UnknownPolicyListsTheKnownOnes) {
   EXPECT_EQ(parse_error("foo"),
             "unknown policy 'foo' (known: cloud_offload, least_loaded, local, power_of_d, q_learning, random, "
-            "round_robin, sarsa, threshold_random)");
+            "round_robin, sarsa, table, threshold_random)");
   EXPECT_EQ(parse_error("foo(d=2)"), parse_error("foo"));
 }
 
@@ -285,7 +292,7 @@ TEST(PolicyRegistryErrors, ScenarioEntryErrorsStartWithTheEntrysLocation) {
   const PolicySpec unknown{.name = "foo", .params = {}, .where = {.file = "city.yaml", .line = 12, .column = 5}};
   EXPECT_EQ(policy_error([&] { registry().configure(unknown); }),
             "city.yaml:12: policies: unknown policy 'foo' (known: cloud_offload, least_loaded, local, "
-            "power_of_d, q_learning, random, round_robin, sarsa, threshold_random)");
+            "power_of_d, q_learning, random, round_robin, sarsa, table, threshold_random)");
   const PolicySpec out_of_range{
       .name = "power_of_d", .params = {{"d", "0"}}, .where = {.file = "city.yaml", .line = 14, .column = 0}};
   EXPECT_EQ(policy_error([&] { registry().configure(out_of_range); }),
@@ -362,6 +369,45 @@ TEST(PolicyDefinition, RefusesARangeItsFieldCannotHoldAndChecksRulesAcrossParame
                          .info());
   EXPECT_NO_THROW(local_registry.parse("every_type(count=10)"));
   EXPECT_EQ(policy_error([&] { local_registry.parse("every_type(count=11)"); }), "eager needs count <= 10");
+}
+
+// ---- File parameters: the front-end reads the file, the policy gets its text.
+
+TEST(FileParameters, AreReadByTheFrontEndsReader) {
+  PolicyRegistry files = PolicyRegistry::with_builtins();
+  std::vector<std::filesystem::path> asked;
+  // One camera that runs while it can.
+  const std::string table = to_json_text(OptimalTable{.nodes = {{.slots = 1}}, .actions = {0, -1}});
+  files.read_files_with([&](const std::filesystem::path& path) {
+    asked.push_back(path);
+    return table;
+  });
+  // A spec given as text: the path as written (from the working directory).
+  const PolicyConfig text_spec = files.parse("table(file=tables/t.json)");
+  EXPECT_EQ(text_spec.canonical, "table(file=tables/t.json)");
+  EXPECT_EQ(*text_spec.values.file("file").contents, table);
+  // A scenario's entry: from the scenario's folder; an absolute path as it is.
+  files.configure(PolicySpec{"table", {{"file", "t.json"}}, SourceLocation{"/srv/scenarios/city.yaml", 3, 1}});
+  files.configure(PolicySpec{"table", {{"file", "/abs/t.json"}}, SourceLocation{"/srv/scenarios/city.yaml", 3, 1}});
+  EXPECT_EQ(asked, (std::vector<std::filesystem::path>{"tables/t.json", "/srv/scenarios/t.json", "/abs/t.json"}));
+}
+
+TEST(FileParameters, LeftOutAreNoneAndTheCanonicalSpecReadsBack) {
+  const PolicyConfig config = registry().parse("sarsa");
+  EXPECT_FALSE(config.values.file("model").given());
+  EXPECT_THAT(config.canonical, ::testing::StartsWith("sarsa(model=none,learn=true,"));
+  EXPECT_EQ(registry().parse(config.canonical).canonical, config.canonical);
+}
+
+TEST(FileParameters, ErrorsNameTheParameterAndTheFile) {
+  // No reader: this front-end gives policies no files.
+  EXPECT_EQ(policy_error([] { PolicyRegistry::with_builtins().parse("table(file=t.json)"); }),
+            "parameter 'file' of table: this program reads no files for policies");
+  PolicyRegistry files = PolicyRegistry::with_builtins();
+  files.read_files_with([](const std::filesystem::path&) -> std::string { throw std::runtime_error("no such file"); });
+  EXPECT_EQ(policy_error([&] { files.parse("table(file=missing.json)"); }),
+            "parameter 'file' of table: cannot read 'missing.json': no such file");
+  EXPECT_EQ(policy_error([&] { files.parse("table"); }), "name the table with file=FILE");
 }
 
 }  // namespace

@@ -48,19 +48,26 @@ std::string scenario_hash(const ScenarioDocument& document) {
   return boost::uuids::to_string(generate(document.to_yaml()));
 }
 
-TrainingResult train(const ScenarioDocument& document, const Scenario& scenario, std::string_view policy_spec,
-                     const PolicyRegistry& registry, const TrainingSettings& settings) {
-  const PolicySpec spec = split_policy_spec(policy_spec);
-  const PolicyConfig first = registry.configure(spec.name, spec.params);
-  const PolicyInfo& info = *registry.find(first.name);
+PolicyConfig trainable_policy(std::string_view policy_spec, const PolicyRegistry& registry) {
+  PolicyConfig config = registry.parse(policy_spec);
+  const PolicyInfo& info = *registry.find(config.name);
   if (!declares(info, "model", ParamType::file) || !declares(info, "learn", ParamType::boolean)) {
     throw PolicyError(
         fmt::format("'{}' cannot be trained: a trainable policy takes a file parameter 'model' and a "
                     "boolean 'learn' (sarsa and q_learning do)",
-                    first.name));
+                    config.name));
   }
-  if (!first.values.boolean("learn"))
-    throw PolicyError(fmt::format("'{}': training needs learn=true", first.canonical));
+  if (!config.values.boolean("learn")) {
+    throw PolicyError(fmt::format("'{}': training needs learn=true", config.canonical));
+  }
+  return config;
+}
+
+TrainingResult train(const ScenarioDocument& document, const Scenario& scenario, std::string_view policy_spec,
+                     const PolicyRegistry& registry, const TrainingSettings& settings) {
+  const PolicySpec spec = split_policy_spec(policy_spec);
+  const PolicyConfig first = trainable_policy(policy_spec, registry);
+  const PolicyInfo& info = *registry.find(first.name);
   if (settings.out.empty()) throw std::invalid_argument("training needs a model file to write (out)");
   const auto real_param = [&](const char* name) {
     return declares(info, name, ParamType::real) ? first.values.real(name) : 0.0;

@@ -186,7 +186,8 @@ Decision TabularLearner::decide(const Invocation& invocation, NodeContext& ctx) 
     for (const ProbeAnswer& answer : ctx.probe_answers()) {
       if (answer.peer != ctx.self() && answer.load.can_accept()) best.offer(answer.peer, answer.load.load(), ctx.rng());
     }
-    if (!best.peer()) return detail::run_here_or_reject(ctx);
+    const LoadReport load = ctx.local_load();
+    if (!best.peer() || (load.can_accept() && best.load() >= load.load())) return detail::run_here_or_reject(ctx);
     if (config_.learn) {
       const auto it = pending_.find(invocation.id.value);
       if (it != pending_.end()) it->second.forwarded = true;

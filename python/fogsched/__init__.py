@@ -7,9 +7,12 @@
     >>> results.summary()[["policy", "rejection_probability_mean", "rejection_probability_ci95"]]
 
 :func:`analyze` sets exact values (Erlang-B, Markov chains, mean-field) beside
-the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario variants (locally or on a Dask cluster),
-A policy written in Python (:class:`Policy`) runs in :func:`run` and :func:`sweep`
-beside the built-in ones; :mod:`fogsched.testing` unit-tests it. :mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
+the simulated ones for Markovian scenarios. :func:`sweep` runs a grid of scenario
+variants (locally or on a Dask cluster). A policy written in Python
+(:class:`Policy`) runs in :func:`run` and :func:`sweep` beside the built-in ones;
+:mod:`fogsched.testing` unit-tests it. :func:`train` trains a learning policy
+(``sarsa``, ``q_learning``) and gives the spec that replays its model.
+:mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
 self-contained HTML report. Both submodules import matplotlib, so they are loaded
 on first use only.
 """
@@ -42,6 +45,7 @@ from ._policy import Policy
 from ._results import Results, flatten_metrics, load_plugin, policies, policy_spec, run
 from ._scenario import Scenario
 from ._sweep import ALIASES, grid_points, sweep
+from ._train import TrainingResult, plot_learning_curve, train
 
 __all__ = [
     "ALIASES",
@@ -67,14 +71,17 @@ __all__ = [
     "RunLocal",
     "Scenario",
     "ScenarioError",
+    "TrainingResult",
     "analyze",
     "flatten_metrics",
     "grid_points",
     "load_plugin",
+    "plot_learning_curve",
     "policies",
     "policy_spec",
     "run",
     "sweep",
+    "train",
 ]
 
 # The classes are defined by the extension; give them their public home.

@@ -251,5 +251,26 @@ def analyze(
     """Simulates with the GIL released and sets the exact models (and with `optimal` the optimum) beside it; the
     JSON of `fogsched analyze --json`."""
 
+class TrainOutput(TypedDict):
+    policy: str
+    curve_csv: str
+    episodes: int
+    updates: int
+
+def train(
+    document: ScenarioDocument,
+    policy: str,
+    episodes: int,
+    out: str,
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    duration: Optional[str] = None,
+) -> TrainOutput:
+    """Trains a learning policy with the GIL released, rewriting the model file `out` after every episode."""
+
+def split_policy_spec(spec: str) -> tuple[str, list[tuple[str, str]]]:
+    """A policy spec as (name, [(parameter, value text), ...])."""
+
 def format_table(json: str) -> str:
     """The CLI's comparison table for a results JSON document."""

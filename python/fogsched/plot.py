@@ -126,4 +126,26 @@ def bars(df: pd.DataFrame, metric: str = "rejection_probability", *, ax: Optiona
     return axes.figure
 
 
-__all__ = ["METRIC_LABELS", "bars", "compare", "compare_metrics", "label", "metric_columns"]
+def learning_curve(curve: pd.DataFrame, *, ax: Optional[Axes] = None) -> Figure:
+    """The rejection probability (left axis) and the reward per invocation (right
+    axis) of each training episode, from :attr:`fogsched.TrainingResult.curve` (or
+    a ``fogsched train --curve`` CSV read with pandas)."""
+    for column in ("episode", "rejection_probability", "reward_per_invocation"):
+        if column not in curve.columns:
+            raise KeyError(f"no column {column!r}: expected a learning curve (fogsched.train(...).curve)")
+    axes = _axes(ax, (6.0, 3.5))
+    rejection = axes.plot(curve["episode"], curve["rejection_probability"], marker="o", markersize=3,
+                          color="tab:red", label=label("rejection_probability"))
+    axes.set_xlabel("episode")
+    axes.set_ylabel(label("rejection_probability"))
+    axes.grid(True, alpha=0.3)
+    reward_axes = axes.twinx()
+    reward = reward_axes.plot(curve["episode"], curve["reward_per_invocation"], marker="s", markersize=3,
+                              color="tab:blue", label="reward per invocation")
+    reward_axes.set_ylabel("reward per invocation")
+    lines = rejection + reward
+    axes.legend(lines, [line.get_label() for line in lines], fontsize="small")
+    return axes.figure
+
+
+__all__ = ["METRIC_LABELS", "bars", "compare", "compare_metrics", "label", "learning_curve", "metric_columns"]

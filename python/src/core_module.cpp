@@ -21,6 +21,7 @@
 #include "fogsched/analysis/optimal.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
+#include "fogsched/app/training.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario_yaml.h"
@@ -68,21 +69,17 @@ py::list registered_policies() {
   return out;
 }
 
-// Runs the simulation on a worker thread with the GIL released; the calling thread
-// wakes every kSignalPollInterval to run Python's signal handlers. When one raises
-// (Ctrl-C: KeyboardInterrupt), the run is cancelled, joined, and the exception
+// Runs `work` on a worker thread with the GIL released; the calling thread wakes
+// every kSignalPollInterval to run Python's signal handlers. When one raises
+// (Ctrl-C: KeyboardInterrupt), `cancel` is set, the work joined, and the exception
 // propagates.
-// A Python policy that raises cancels the run through `failure`, whose error then
-// wins over the Cancelled of the replications it stopped.
-sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options, RunFailure& failure) {
-  std::atomic<bool>& cancel = failure.cancel();
-  options.cancel = &cancel;
-  std::future<sim::RunOutput> result;
+template <class Work>
+auto call_interruptibly(std::atomic<bool>& cancel, Work work) -> decltype(work()) {
+  std::future<decltype(work())> result;
   bool interrupted = false;
   {
     py::gil_scoped_release release;
-    result = std::async(std::launch::async,
-                        [&] { return sim::run_scenario(prepared.scenario, prepared.policies, options); });
+    result = std::async(std::launch::async, std::move(work));
     while (result.wait_for(kSignalPollInterval) != std::future_status::ready) {
       py::gil_scoped_acquire acquire;
       if (PyErr_CheckSignals() != 0) {
@@ -100,8 +97,17 @@ sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptio
     }
     throw py::error_already_set();
   }
+  return result.get();
+}
+
+// The simulation, run interruptibly.
+// A Python policy that raises cancels the run through `failure`, whose error then
+// wins over the Cancelled of the replications it stopped.
+sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options, RunFailure& failure) {
+  std::atomic<bool>& cancel = failure.cancel();
+  options.cancel = &cancel;
   try {
-    return result.get();
+    return call_interruptibly(cancel, [&] { return sim::run_scenario(prepared.scenario, prepared.policies, options); });
   } catch (const sim::Cancelled&) {
     failure.rethrow_if_any();
     throw;
@@ -259,6 +265,34 @@ std::string analyze(const ScenarioDocument& document, const std::optional<std::v
   return app::to_json(app::compare_with_models(prepared.scenario, std::move(analyses), output, std::move(optimum)));
 }
 
+// `fogsched train`: the policy trained episode after episode, the model rewritten
+// at `out` after each; returns the trained policy's canonical spec and the learning
+// curve as the CLI's CSV.
+py::dict train(const ScenarioDocument& document, const std::string& policy, std::uint32_t episodes,
+               const std::string& out, std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed,
+               std::uint32_t threads, const std::optional<std::string>& duration) {
+  if (episodes == 0) throw py::value_error("episodes: must be at least 1");
+  const app::PreparedRun prepared =
+      prepare_run(document, std::vector<std::string>{policy}, replications, seed, duration, module_registry());
+  std::atomic<bool> cancel{false};
+  app::TrainingSettings settings;
+  settings.episodes = episodes;
+  settings.replications = prepared.scenario.replications;
+  settings.threads = threads;
+  settings.out = out;
+  settings.cancel = &cancel;
+  const app::TrainingResult result = call_interruptibly(
+      cancel, [&] { return app::train(prepared.document, prepared.scenario, policy, prepared.registry, settings); });
+  return py::dict("policy"_a = prepared.policies.front().canonical,
+                  "curve_csv"_a = app::learning_curve_csv(result.curve), "episodes"_a = result.model.episodes,
+                  "updates"_a = result.model.shared.total_visits());
+}
+
+py::tuple split_spec(const std::string& spec) {
+  const PolicySpec split = split_policy_spec(spec);
+  return py::make_tuple(split.name, split.params);
+}
+
 }  // namespace
 }  // namespace fogsched::python
 
@@ -342,6 +376,12 @@ PYBIND11_MODULE(_core, m) {
         "Simulates with the GIL released and sets the exact models (Erlang-B, Markov chain, mean-field) "
         "beside it, and with `optimal` the optimal policy; returns the JSON document of "
         "`fogsched analyze --json`.");
+  m.def("train", &train, "document"_a, "policy"_a, "episodes"_a, "out"_a, "replications"_a = py::none(),
+        "seed"_a = py::none(), "threads"_a = 0, "duration"_a = py::none(),
+        "Trains a learning policy with the GIL released, rewriting the model file `out` after every episode; "
+        "returns the policy's canonical spec, the learning curve as CSV, and the model's episodes and updates.");
+  m.def("split_policy_spec", &split_spec, "spec"_a,
+        "A policy spec as (name, [(parameter, value text), ...]), as the registry reads it.");
   m.def(
       "format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
       "The CLI's comparison table for a results JSON document.");

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,3 +55,32 @@ def cli_json(run_cli):
         return json.loads(completed.stdout)
 
     return run
+
+
+def assert_sigint_stops(call: Callable[[], object]) -> None:
+    """Sends this process SIGINT 0.5 s into `call` and checks that it raised
+    KeyboardInterrupt within 2 s of the signal. Give `call` seconds of work: it is
+    bounded even if the GIL were held, as the timer thread could then only fire after
+    the call, and the assertions fail."""
+    sent_at: list[float] = []
+
+    def interrupt() -> None:
+        sent_at.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    # Python's own handler, whatever this process inherited: a shell's background job
+    # starts with SIGINT ignored, and Python then leaves it ignored.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, interrupt)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+        stopped = time.monotonic()
+        signal.signal(signal.SIGINT, inherited)
+    assert sent_at, "the call ended before it could be interrupted"
+    assert stopped - sent_at[0] < 2.0
+    assert stopped - started < 5.0

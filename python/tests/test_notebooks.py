@@ -80,3 +80,12 @@ def test_validate_executes_and_agrees_with_erlang_b(kernel_env):
     assert any("Erlang-B values lie inside the simulated 95 % interval" in text
                for text in outputs(notebook, "text/plain"))
     assert outputs(notebook, "image/png"), "the validation plot was not drawn"
+
+
+def test_learning_executes_and_states_where_learning_wins(kernel_env):
+    notebook = execute("learning.ipynb")
+    (text,) = outputs(notebook, "text/markdown")
+    for scenario in ("markov-small", "city-default", "city-rush-hour"):
+        assert f"On **{scenario}**" in text
+    assert "The exact optimum rejects" in text
+    assert len(outputs(notebook, "image/png")) == 2, "the learning curves and the comparison were not both drawn"

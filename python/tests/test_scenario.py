@@ -85,7 +85,7 @@ def test_policies_lists_every_builtin_with_documented_parameters():
     # Plugins other tests load are listed too, with their file as source.
     listed = {p["name"]: p for p in fogsched.policies() if p["source"] == "built in"}
     assert set(listed) == {"local", "random", "round_robin", "threshold_random", "power_of_d", "least_loaded",
-                           "cloud_offload"}
+                           "cloud_offload", "sarsa", "q_learning", "table"}
     assert all(p["doc"] for p in listed.values())
     power_of_d = {param["name"]: param for param in listed["power_of_d"]["params"]}
     assert {"d", "threshold"} <= set(power_of_d)

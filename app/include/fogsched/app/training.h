@@ -62,6 +62,9 @@ struct TrainingResult {
 // YAML as it runs.
 std::string scenario_hash(const ScenarioDocument& document);
 
+// `policy_spec` configured, when it can be trained; throws PolicyError naming why not.
+PolicyConfig trainable_policy(std::string_view policy_spec, const PolicyRegistry& registry);
+
 // Trains `policy_spec` (text form) on `scenario`. Throws PolicyError when the policy
 // cannot be trained, std::runtime_error when the model file cannot be written,
 // sim::Cancelled when cancelled.

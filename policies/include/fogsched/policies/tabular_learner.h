@@ -8,7 +8,8 @@
 // with peer_buckets > 0, the lowest load (as a fraction of slots + queue) this node
 // last heard from a peer by gossip, in peer_buckets buckets plus one for "never heard".
 // Actions: run here, forward to a uniform peer, probe d peers then forward to the
-// least loaded that can accept (else run here, else reject), reject. Running here
+// least loaded that can accept when it is less loaded than this node or this node
+// cannot accept (else run here, else reject), reject. Running here
 // is not offered when the node cannot accept, forwarding and probing not when it has
 // no peers.
 //
@@ -99,7 +100,7 @@ class TabularLearner : public Policy {
   Action choose(std::uint32_t state, std::uint8_t allowed, NodeContext& ctx);
   Action greedy(std::uint32_t state, std::uint8_t allowed) const;
   Decision carry_out(const Invocation& invocation, Action action, NodeContext& ctx);
-  void learn_from(std::map<std::uint64_t, Step>::iterator step);
+  void learn_from(std::map<std::uint64_t, Step>::iterator it);
   double& value(std::uint32_t state, Action action) { return table_.values[state * kActions + action]; }
   double value(std::uint32_t state, Action action) const { return table_.values[state * kActions + action]; }
 
