@@ -626,6 +626,14 @@ std::optional<LearnedModel> learned_model_within(const std::filesystem::path& fi
   return std::nullopt;
 }
 
+// Drains `node`; whether it has drained within `limit`.
+bool drains_within(SchedulerNode& node, std::chrono::seconds limit) {
+  auto drained = std::make_shared<std::promise<void>>();
+  auto future = drained->get_future();
+  node.drain([drained] { drained->set_value(); });
+  return future.wait_for(limit) == std::future_status::ready;
+}
+
 std::string sarsa_canonical() { return PolicyRegistry::with_builtins().parse("sarsa(epsilon=0.5)").canonical; }
 
 TEST(SchedulerNode, ALearningPolicysTableIsSavedEveryInterval) {
@@ -656,10 +664,7 @@ TEST(SchedulerNode, ALearningPolicysTableIsSavedWhenTheNodeDrains) {
   });
   for (int i = 0; i < 10; ++i) cluster.send(0, call(http::verb::post, "/function/f"));
   EXPECT_FALSE(std::filesystem::exists(file)) << "saved before its first interval";
-  std::promise<void> drained;
-  auto drained_future = drained.get_future();
-  cluster.nodes[0]->drain([&] { drained.set_value(); });
-  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+  ASSERT_TRUE(drains_within(*cluster.nodes[0], 10s));
   const std::optional<LearnedModel> saved = learned_model_within(file, 1s);
   ASSERT_TRUE(saved) << "no model with visits in " << file;
   EXPECT_EQ(saved->policy, sarsa_canonical());
@@ -677,10 +682,7 @@ TEST(SchedulerNode, ASaveThatFailsLeavesTheNodeServing) {
     const Response response = cluster.send(0, call(http::verb::post, "/function/f"));
     EXPECT_NE(response.result(), http::status::internal_server_error);
   }
-  std::promise<void> drained;
-  auto drained_future = drained.get_future();
-  cluster.nodes[0]->drain([&] { drained.set_value(); });
-  ASSERT_EQ(drained_future.wait_for(10s), std::future_status::ready);
+  ASSERT_TRUE(drains_within(*cluster.nodes[0], 10s));
   EXPECT_FALSE(std::filesystem::exists(file));
 }
 

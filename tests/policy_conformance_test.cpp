@@ -281,6 +281,21 @@ void replay_on_live(const PolicyConfig& live_config, NodeId node, const std::vec
   EXPECT_EQ(timers_armed, timer_calls) << "node " << node.value << ": timers reaching Effects::set_timer";
 }
 
+// Replays every node's simulated calls into live mode running `live_config`; the
+// first difference, or none. Stops at a replay that failed fatally.
+std::optional<std::string> replay_difference(const PolicyConfig& live_config, const PolicyLog& sim_log) {
+  PolicyLog live_log;
+  for (std::uint32_t node = 0; node < sim_log.node_count(); ++node) {
+    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
+    replay_on_live(live_config, NodeId{node}, sim_calls, live_log);
+    if (::testing::Test::HasFatalFailure()) return std::nullopt;
+    if (auto difference = first_difference(NodeId{node}, sim_calls, live_log.calls_of(NodeId{node}))) {
+      return difference;
+    }
+  }
+  return std::nullopt;
+}
+
 // The simulator's recording of `config` on the conformance scenario.
 PolicyLog record_simulation(const PolicyConfig& config) {
   const Scenario scenario = conformance_scenario();
@@ -369,15 +384,9 @@ TEST_P(SimAndLive, SameQueriesAnswersEffectsAndDecisions) {
     EXPECT_GT(paths.timers, 0u);
   }
 
-  PolicyLog live_log;
-  for (std::uint32_t node = 0; node < kCameras; ++node) {
-    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
-    replay_on_live(config, NodeId{node}, sim_calls, live_log);
-    if (HasFatalFailure()) return;
-    if (const auto difference = first_difference(NodeId{node}, sim_calls, live_log.calls_of(NodeId{node}))) {
-      FAIL() << c.spec << ": " << *difference;
-    }
-  }
+  const std::optional<std::string> difference = replay_difference(config, sim_log);
+  if (HasFatalFailure()) return;
+  if (difference) FAIL() << c.spec << ": " << *difference;
 }
 
 // The built-in policies' cases: a new built-in adds its case here (the test after
@@ -451,15 +460,9 @@ TEST(conformance, ATrainedModelDecidesAlikeLiveAndSimulated) {
   const PathCounts paths = count_paths(sim_log);
   EXPECT_GT(paths.run_local, 0u);
   EXPECT_GT(paths.rejects + paths.forwards + paths.probes, 0u) << "the trained table only ever runs calls here";
-  PolicyLog live_log;
-  for (std::uint32_t node = 0; node < kCameras; ++node) {
-    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
-    replay_on_live(config, NodeId{node}, sim_calls, live_log);
-    if (HasFatalFailure()) return;
-    if (const auto difference = first_difference(NodeId{node}, sim_calls, live_log.calls_of(NodeId{node}))) {
-      FAIL() << *difference;
-    }
-  }
+  const std::optional<std::string> difference = replay_difference(config, sim_log);
+  if (HasFatalFailure()) return;
+  if (difference) FAIL() << *difference;
 
   // The table decides: a node replaying an untrained one answers the same calls otherwise.
   LearnedModel untrained = trained;
@@ -467,14 +470,7 @@ TEST(conformance, ATrainedModelDecidesAlikeLiveAndSimulated) {
   const ModelFile untrained_file("conformance-untrained-model", untrained);
   const PolicyConfig untrained_config =
       registry.parse(fmt::format("sarsa(model={},learn=false)", untrained_file.path().string()));
-  bool differs = false;
-  PolicyLog untrained_log;
-  for (std::uint32_t node = 0; node < kCameras && !differs; ++node) {
-    const std::vector<PolicyCall>& sim_calls = sim_log.calls_of(NodeId{node});
-    replay_on_live(untrained_config, NodeId{node}, sim_calls, untrained_log);
-    differs = first_difference(NodeId{node}, sim_calls, untrained_log.calls_of(NodeId{node})).has_value();
-  }
-  EXPECT_TRUE(differs);
+  EXPECT_TRUE(replay_difference(untrained_config, sim_log).has_value());
 }
 
 // ---- The contract checks: every runtime refuses the same breaches, with core's text.
