@@ -636,17 +636,35 @@ bool drains_within(SchedulerNode& node, std::chrono::seconds limit) {
 
 std::string sarsa_canonical() { return PolicyRegistry::with_builtins().parse("sarsa(epsilon=0.5)").canonical; }
 
-TEST(SchedulerNode, ALearningPolicysTableIsSavedEveryInterval) {
+// One node learning with sarsa(epsilon=0.5), its table saved to `file` (in a
+// folder of its own) every `interval`.
+struct LearningNode {
+  explicit LearningNode(Duration interval, const std::string& file_name = "model.json")
+      : file(dir.path() / file_name),
+        cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
+          config.policy_save = file;
+          config.policy_save_interval = interval;
+        }) {}
+  // Calls one after another, each answered: every call but the last has its update.
+  void send_calls(int count) {
+    for (int i = 0; i < count; ++i) {
+      const Response response = cluster.send(0, call(http::verb::post, "/function/f"));
+      EXPECT_TRUE(response.result() == http::status::created || response.result() == http::status::too_many_requests)
+          << response.result();
+    }
+  }
+
   Loop loop;
   TempDir dir;
-  const std::filesystem::path file = dir.path() / "model.json";
-  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
-    config.policy_save = file;
-    config.policy_save_interval = 20ms;
-  });
-  for (int i = 0; i < 10; ++i) cluster.send(0, call(http::verb::post, "/function/f"));
-  const std::optional<LearnedModel> saved = learned_model_within(file, 10s);
-  ASSERT_TRUE(saved) << "no model with visits in " << file;
+  std::filesystem::path file;
+  Cluster cluster;
+};
+
+TEST(SchedulerNode, ALearningPolicysTableIsSavedEveryInterval) {
+  LearningNode node(20ms);
+  node.send_calls(10);
+  const std::optional<LearnedModel> saved = learned_model_within(node.file, 10s);
+  ASSERT_TRUE(saved) << "no model with visits in " << node.file;
   EXPECT_EQ(saved->policy, sarsa_canonical());
   EXPECT_EQ(saved->episodes, 0u);
   EXPECT_EQ(saved->scenario_name, "");
@@ -655,35 +673,20 @@ TEST(SchedulerNode, ALearningPolicysTableIsSavedEveryInterval) {
 }
 
 TEST(SchedulerNode, ALearningPolicysTableIsSavedWhenTheNodeDrains) {
-  Loop loop;
-  TempDir dir;
-  const std::filesystem::path file = dir.path() / "model.json";
-  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
-    config.policy_save = file;
-    config.policy_save_interval = std::chrono::hours(1);
-  });
-  for (int i = 0; i < 10; ++i) cluster.send(0, call(http::verb::post, "/function/f"));
-  EXPECT_FALSE(std::filesystem::exists(file)) << "saved before its first interval";
-  ASSERT_TRUE(drains_within(*cluster.nodes[0], 10s));
-  const std::optional<LearnedModel> saved = learned_model_within(file, 1s);
-  ASSERT_TRUE(saved) << "no model with visits in " << file;
+  LearningNode node(std::chrono::hours(1));
+  node.send_calls(10);
+  EXPECT_FALSE(std::filesystem::exists(node.file)) << "saved before its first interval";
+  ASSERT_TRUE(drains_within(*node.cluster.nodes[0], 10s));
+  const std::optional<LearnedModel> saved = learned_model_within(node.file, 1s);
+  ASSERT_TRUE(saved) << "no model with visits in " << node.file;
   EXPECT_EQ(saved->policy, sarsa_canonical());
 }
 
 TEST(SchedulerNode, ASaveThatFailsLeavesTheNodeServing) {
-  Loop loop;
-  TempDir dir;
-  const std::filesystem::path file = dir.path() / "no-such-folder" / "model.json";
-  Cluster cluster(loop, 1, policy("sarsa", {{"epsilon", "0.5"}}), 4, {"f"}, [&](NodeConfig& config) {
-    config.policy_save = file;
-    config.policy_save_interval = 1ms;
-  });
-  for (int i = 0; i < 10; ++i) {
-    const Response response = cluster.send(0, call(http::verb::post, "/function/f"));
-    EXPECT_NE(response.result(), http::status::internal_server_error);
-  }
-  ASSERT_TRUE(drains_within(*cluster.nodes[0], 10s));
-  EXPECT_FALSE(std::filesystem::exists(file));
+  LearningNode node(1ms, "no-such-folder/model.json");
+  node.send_calls(10);
+  ASSERT_TRUE(drains_within(*node.cluster.nodes[0], 10s));
+  EXPECT_FALSE(std::filesystem::exists(node.file));
 }
 
 }  // namespace
