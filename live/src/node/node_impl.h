@@ -152,7 +152,7 @@ struct SchedulerNode::Impl : std::enable_shared_from_this<SchedulerNode::Impl> {
   // Whether the policy learns (has a table to save): known once it is made.
   bool policy_learns = false;
   asio::steady_timer save_timer;  // policy.save_interval's
-  std::mutex save_mutex;          // one writer of policy.save at a time
+  std::mutex save_mutex;          // one save at a time; taken before `mutex`, never under it
 
   // The cloud tier (cloud_tier.cpp), when cloud.url is set.
   std::optional<BasicAuthCredentials> cloud_credentials;  // for its /system API

@@ -27,6 +27,9 @@ void SchedulerNode::Impl::warn_about_policy_save() const {
 
 void SchedulerNode::Impl::save_policy() {
   if (!policy_learns || !config.policy_save) return;
+  // The periodic save and the one at drain may meet: one at a time, so the table
+  // copied last is the one written last.
+  std::lock_guard saving(save_mutex);
   std::optional<LearnedTable> table;
   NodeId self{0};
   {
@@ -41,8 +44,6 @@ void SchedulerNode::Impl::save_policy() {
   // Live, the episodes of a model the policy started from are not carried on: 0.
   model.shared = *table;
   model.nodes.emplace(self.value, std::move(*table));
-  // The periodic save and the one at drain may meet: one writer at a time.
-  std::lock_guard writing(save_mutex);
   try {
     write_learned_model(*config.policy_save, model);
   } catch (const std::exception& error) {
