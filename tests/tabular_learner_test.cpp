@@ -79,6 +79,33 @@ TEST(TabularLearner, ReplaysTheGreedyActionOfItsModel) {
   EXPECT_TRUE(std::holds_alternative<RunLocal>(alone.decide(1)));
 }
 
+TEST(TabularLearner, StartsFromTheTableOfTheCameraItStandsFor) {
+  // Camera 0 learned to run at load 0, camera 1 to forward; the node is node 0, as
+  // every live node is to its policy.
+  LearnedTable runs = LearnedTable::zeros({kLevels, TabularLearner::kActions});
+  q(runs, 0, TabularLearner::forward) = -1;
+  q(runs, 0, TabularLearner::probe) = -1;
+  q(runs, 0, TabularLearner::reject) = -2;
+  LearnedTable forwards = LearnedTable::zeros({kLevels, TabularLearner::kActions});
+  q(forwards, 0, TabularLearner::run_here) = -1;
+  q(forwards, 0, TabularLearner::probe) = -1;
+  q(forwards, 0, TabularLearner::reject) = -2;
+  LearnedModel model = model_of(merge_tables({&runs, &forwards}));
+  model.nodes.emplace(0, runs);
+  model.nodes.emplace(1, forwards);
+  const auto first_decision = [&](const std::string& spec) {
+    Node node(configure(spec, &model));
+    node.ctx.set_peers({NodeId{1}, NodeId{2}});
+    return node.decide(1);
+  };
+  EXPECT_TRUE(std::holds_alternative<RunLocal>(first_decision("sarsa(model=model.json,learn=false,levels=3)")));
+  EXPECT_TRUE(std::holds_alternative<Forward>(first_decision("sarsa(model=model.json,learn=false,levels=3,camera=1)")));
+  // A camera the model does not have starts from the shared table (run and forward
+  // tie at -0.5 there, above probe and reject; running comes first).
+  EXPECT_TRUE(
+      std::holds_alternative<RunLocal>(first_decision("sarsa(model=model.json,learn=false,levels=3,camera=9)")));
+}
+
 TEST(TabularLearner, ARejectionTeachesItsStateAndAction) {
   Node node(configure("sarsa(epsilon=0,epsilon_min=0,levels=3)"));
   node.ctx.set_local_load({.running = 2, .queued = 0, .slots = 2, .queue_capacity = 0});  // full, no peers

@@ -37,6 +37,8 @@ PolicyInfo TabularLearner::define(std::string name, std::string doc) {
       .param("model", &Config::model, {}, "learned model to start from (fogsched train --out); none: from zero")
       .param("learn", &Config::learn, {0, 1}, "explore and update the table; false replays it greedily")
       .param("shared", &Config::shared, {0, 1}, "start from the model's table shared by all cameras")
+      .param("camera", &Config::camera, {-1, 1e6},
+             "camera of the model whose table to start from; -1: this node's id (live, every node is 0)")
       .param("levels", &Config::levels, {2, 64}, "levels of this node's load; the top one means full")
       .param("peer_buckets", &Config::peer_buckets, {0, 16},
              "buckets of the lowest peer load heard by gossip (0: own load only)")
@@ -88,7 +90,10 @@ TabularLearner::TabularLearner(Rule rule, Config config)
     : rule_(rule), config_(std::move(config)), table_(LearnedTable::zeros({config_.states(), kActions})) {}
 
 void TabularLearner::on_start(NodeContext& ctx) {
-  if (config_.start) table_ = config_.start->table_for(ctx.self().value, config_.shared);
+  if (config_.start) {
+    const auto camera = config_.camera >= 0 ? static_cast<std::uint32_t>(config_.camera) : ctx.self().value;
+    table_ = config_.start->table_for(camera, config_.shared);
+  }
   decisions_ = table_.total_visits();
   if (config_.gossip > Duration::zero()) ctx.set_timer(config_.gossip);
 }

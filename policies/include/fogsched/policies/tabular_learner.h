@@ -41,9 +41,10 @@ class TabularLearner : public Policy {
   static constexpr std::uint32_t kActions = 4;
 
   struct Config {
-    PolicyFile model;     // start from this learned model (none: from zero)
-    bool learn = true;    // explore and update; false replays the table greedily
-    bool shared = false;  // start from the model's table shared by all cameras
+    PolicyFile model;          // start from this learned model (none: from zero)
+    bool learn = true;         // explore and update; false replays the table greedily
+    bool shared = false;       // start from the model's table shared by all cameras
+    std::int64_t camera = -1;  // start from this camera's table; -1: this node's own id
     std::uint32_t levels = 8;
     std::uint32_t peer_buckets = 0;
     Duration gossip{};    // how often to send this node's load to every peer; 0: never
