@@ -66,14 +66,16 @@ int train_command(const TrainArgs& args) {
                            prepared.scenario.replications, prepared.scenario.seed)
             << "episode  invocations  rejection  deadline  forwarded  probes    reward  wall s\n"
             << std::flush;
-  std::vector<app::EpisodeReport> rows;
+  // Row by row, like the model after each episode: Ctrl-C leaves both at the last
+  // finished episode.
+  curve << app::learning_curve_header() << std::flush;
   settings.on_episode = [&](const app::EpisodeReport& row) {
-    rows.push_back(row);
+    curve << app::learning_curve_row(row) << std::flush;
+    if (!curve) throw InputError(fmt::format("cannot write {}", curve_path.string()));
     std::cout << format_row(row) << "\n" << std::flush;
   };
   const app::TrainingResult result =
       app::train(prepared.document, prepared.scenario, args.policies.front(), prepared.registry, settings);
-  curve << app::learning_curve_csv(result.curve);
   curve.close();
   if (!curve) throw InputError(fmt::format("cannot write {}", curve_path.string()));
   std::cout << fmt::format("model: {} ({} episodes, {} updates); learning curve: {}\n", args.out, result.model.episodes,

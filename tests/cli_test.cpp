@@ -195,6 +195,25 @@ TEST_F(CliTest, TrainWritesTheModelAndCurveThatRunReplays) {
   EXPECT_THAT(replayed.out, HasSubstr("q_learning(model=" + model.string() + ",learn=false,"));
 }
 
+TEST_F(CliTest, InterruptedTrainingLeavesTheModelAndCurveAtTheSameEpisode) {
+  // Stopped by SIGINT after 2 s of a training that would take hours: the model file and
+  // the curve both hold the episodes finished by then (however many that was).
+  const std::string markov_small = (kScenarios / "markov-small.yaml").string();
+  const fs::path model = dir_ / "model.json";
+  const CliResult r = run({"train", markov_small, "--policy", "sarsa", "--episodes", "1000000", "--out", model.string(),
+                           "--duration", "2min", "--replications", "2"},
+                          "timeout -s INT 2 ");
+  EXPECT_NE(r.exit_code, 0);
+  const std::string curve = read_file(dir_ / "model.curve.csv");
+  ASSERT_THAT(curve, ::testing::StartsWith("episode,seed,"));
+  const auto rows = std::count(curve.begin(), curve.end(), '\n') - 1;
+  if (fs::exists(model)) {
+    EXPECT_EQ(nlohmann::json::parse(read_file(model))["episodes"].get<long>(), rows);
+  } else {
+    EXPECT_EQ(rows, 0);
+  }
+}
+
 TEST_F(CliTest, TrainRefusesWhatItCannotTrainBeforeTraining) {
   const std::string markov_small = (kScenarios / "markov-small.yaml").string();
   const std::string out = (dir_ / "m.json").string();

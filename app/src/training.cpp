@@ -147,15 +147,20 @@ TrainingResult train(const ScenarioDocument& document, const Scenario& scenario,
   return result;
 }
 
+std::string learning_curve_header() {
+  return "episode,seed,invocations,rejection_probability,deadline_miss_rate,forwarded_fraction,"
+         "probes_per_invocation,reward_per_invocation,updates,wall_seconds\n";
+}
+
+std::string learning_curve_row(const EpisodeReport& r) {
+  return fmt::format("{},{},{},{},{},{},{},{},{},{:.3f}\n", r.episode, r.seed, r.invocations, r.rejection_probability,
+                     r.deadline_miss_rate, r.forwarded_fraction, r.probes_per_invocation, r.reward_per_invocation,
+                     r.updates, r.wall_seconds);
+}
+
 std::string learning_curve_csv(const std::vector<EpisodeReport>& curve) {
-  std::string csv =
-      "episode,seed,invocations,rejection_probability,deadline_miss_rate,forwarded_fraction,"
-      "probes_per_invocation,reward_per_invocation,updates,wall_seconds\n";
-  for (const EpisodeReport& r : curve) {
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f}\n", r.episode, r.seed, r.invocations, r.rejection_probability,
-                       r.deadline_miss_rate, r.forwarded_fraction, r.probes_per_invocation, r.reward_per_invocation,
-                       r.updates, r.wall_seconds);
-  }
+  std::string csv = learning_curve_header();
+  for (const EpisodeReport& r : curve) csv += learning_curve_row(r);
   return csv;
 }
 

@@ -71,7 +71,10 @@ PolicyConfig trainable_policy(std::string_view policy_spec, const PolicyRegistry
 TrainingResult train(const ScenarioDocument& document, const Scenario& scenario, std::string_view policy_spec,
                      const PolicyRegistry& registry, const TrainingSettings& settings);
 
-// The learning curve as CSV: a header, then one row per episode.
+// The learning curve as CSV: a header, then one row per episode (each line ends
+// with a newline).
 std::string learning_curve_csv(const std::vector<EpisodeReport>& curve);
+std::string learning_curve_header();
+std::string learning_curve_row(const EpisodeReport& row);
 
 }  // namespace fogsched::app
