@@ -29,6 +29,7 @@
 #include "fogsched/analysis/mean_field.h"
 #include "fogsched/analysis/optimal.h"
 #include "fogsched/app/model_comparison.h"
+#include "fogsched/app/optimal_table.h"
 #include "fogsched/core/optimal_table.h"
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/sim/city.h"
@@ -145,15 +146,10 @@ TEST(SimulatorAgainstOptimum, ReplayedTableWithinThreeStandardErrorsOfTheMdpsVal
   constexpr double kStandardErrors = 3;
   for (const ClusterCase& c : {kClusters[0], kClusters[1]}) {
     const Scenario scenario = small_cluster(c.slots, c.queue, c.rates, 20261206, "20200s", 30);
-    const OptimalSolution optimum = solve_optimal(cluster_nodes(scenario), {.forward = 0.1, .probe = 0});
-    OptimalTable table{.forward_cost = 0.1, .nodes = {}, .actions = optimum.actions};
-    for (const NodeModel& node : cluster_nodes(scenario)) {
-      table.nodes.push_back({.slots = node.slots,
-                             .queue = node.queue,
-                             .arrival_rate_per_s = node.arrival_rate_per_s,
-                             .service_rate_per_s = node.service_rate_per_s});
-    }
-    const std::string text = to_json_text(table);
+    const std::vector<NodeModel> nodes = cluster_nodes(scenario);
+    const OptimalCosts costs{.forward = 0.1, .probe = 0};
+    const OptimalSolution optimum = solve_optimal(nodes, costs);
+    const std::string text = to_json_text(app::optimal_table(nodes, costs, optimum));
     PolicyRegistry registry = PolicyRegistry::with_builtins();
     registry.read_files_with([&](const std::filesystem::path&) { return text; });
     const Simulated simulated = simulate(scenario, registry.parse("table(file=optimal.json)"));

@@ -33,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/analysis/optimal.h"
+#include "fogsched/app/optimal_table.h"
 #include "fogsched/core/decision_rules.h"
 #include "fogsched/core/errors.h"
 #include "fogsched/core/learned_model.h"
@@ -327,15 +328,8 @@ constexpr std::string_view kConformanceTable = "conformance-table.json";
 std::string conformance_table_text() {
   const std::vector<analysis::NodeModel> nodes(
       kCameras, analysis::NodeModel{.arrival_rate_per_s = 1.6, .service_rate_per_s = 1, .slots = 2, .queue = 0});
-  const analysis::OptimalSolution optimum = analysis::solve_optimal(nodes, {.forward = 0.1, .probe = 0});
-  OptimalTable table{.forward_cost = 0.1, .nodes = {}, .actions = optimum.actions};
-  for (const analysis::NodeModel& node : nodes) {
-    table.nodes.push_back({.slots = node.slots,
-                           .queue = node.queue,
-                           .arrival_rate_per_s = node.arrival_rate_per_s,
-                           .service_rate_per_s = node.service_rate_per_s});
-  }
-  return to_json_text(table);
+  const analysis::OptimalCosts costs{.forward = 0.1, .probe = 0};
+  return to_json_text(app::optimal_table(nodes, costs, analysis::solve_optimal(nodes, costs)));
 }
 
 const PolicyRegistry& conformance_registry() {
