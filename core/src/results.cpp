@@ -3,11 +3,14 @@
 #include "fogsched/core/results.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,6 +20,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fogsched/core/quote_input.h"
+#include "fogsched/core/result_text.h"
 #include "text_table.h"
 
 namespace fogsched {
@@ -288,62 +293,146 @@ RunReport run_report_from_json(const std::string& text) {
 
 namespace {
 
-// "mean ± half-width"; the half-width is left out when there is no interval.
-std::string format_estimate(const Estimate& e, int decimals, double scale = 1.0) {
-  if (!std::isfinite(e.mean)) return "n/a";
-  if (!std::isfinite(e.ci95)) return fmt::format("{:.{}f}", e.mean * scale, decimals);
-  return fmt::format("{:.{}f} ± {:.{}f}", e.mean * scale, decimals, e.ci95 * scale, decimals);
+bool any_nonzero(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
+  return std::any_of(results.begin(), results.end(), [&](const PolicyResult& r) {
+    const double mean = (r.*metric.estimate).mean;
+    return std::isfinite(mean) && mean != 0;
+  });
 }
 
-bool any_positive(const std::vector<PolicyResult>& results, Estimate PolicyResult::*metric) {
-  return std::any_of(results.begin(), results.end(), [metric](const PolicyResult& r) { return (r.*metric).mean > 0; });
+// One column's cells, header first. The best policies' cells end in '*', the
+// others in a space, so the digits of a column still line up.
+std::vector<std::string> column_cells(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
+  const std::optional<std::size_t> best = best_policy(results, metric);
+  const std::string no_mark = best ? " " : "";
+  std::vector<std::string> cells{std::string(metric.header) + no_mark};
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    cells.push_back(round_to_interval(results[i].*metric.estimate, metric.scale).joined() +
+                    (best == i ? "*" : no_mark));
+  }
+  return cells;
 }
+
+std::size_t cells_width(const std::vector<std::string>& cells) {
+  std::size_t width = 0;
+  for (const std::string& cell : cells) width = std::max(width, detail::display_width(cell));
+  return width;
+}
+
+struct ChosenColumns {
+  std::vector<const MetricColumn*> shown;    // in catalogue order
+  std::vector<const MetricColumn*> omitted;  // left out to fit the width
+};
+
+// The columns a table shows. Without a choice of metrics: the catalogue's columns
+// that apply (those shown only when non-zero, only then), taken in `priority` order
+// while the table stays within `width`; the first always goes in.
+ChosenColumns choose_columns(const std::vector<PolicyResult>& results, std::span<const MetricColumn> catalogue,
+                             std::span<const std::string_view> priority, const TableOptions& options) {
+  ChosenColumns chosen;
+  std::vector<const MetricColumn*> applicable;
+  for (const MetricColumn& metric : catalogue) {
+    if (!metric.shown_when_nonzero || any_nonzero(results, metric)) applicable.push_back(&metric);
+  }
+  if (options.wide) {
+    chosen.shown = applicable;
+    return chosen;
+  }
+  std::vector<std::string> policy_cells{"policy"};
+  for (const PolicyResult& r : results) policy_cells.push_back(r.policy);
+  std::size_t total = cells_width(policy_cells);
+  bool full = false;
+  for (const std::string_view name : priority) {
+    const auto metric =
+        std::find_if(applicable.begin(), applicable.end(), [name](const MetricColumn* m) { return m->name == name; });
+    if (metric == applicable.end()) continue;
+    const std::size_t width = detail::kColumnGap + cells_width(column_cells(results, **metric));
+    full = full || (!chosen.shown.empty() && total + width > options.width);
+    if (full) {
+      chosen.omitted.push_back(*metric);
+      continue;
+    }
+    total += width;
+    chosen.shown.push_back(*metric);
+  }
+  const auto catalogue_order = [&](const MetricColumn* a, const MetricColumn* b) {
+    return std::find(applicable.begin(), applicable.end(), a) < std::find(applicable.begin(), applicable.end(), b);
+  };
+  std::sort(chosen.shown.begin(), chosen.shown.end(), catalogue_order);
+  std::sort(chosen.omitted.begin(), chosen.omitted.end(), catalogue_order);
+  return chosen;
+}
+
+std::string metric_table(const std::vector<PolicyResult>& results, const std::vector<const MetricColumn*>& columns) {
+  std::vector<std::vector<std::string>> rows(results.size() + 1);
+  rows[0].push_back("policy");
+  for (std::size_t i = 0; i < results.size(); ++i) rows[i + 1].push_back(results[i].policy);
+  for (const MetricColumn* metric : columns) {
+    std::vector<std::string> cells = column_cells(results, *metric);
+    for (std::size_t row = 0; row < rows.size(); ++row) rows[row].push_back(std::move(cells[row]));
+  }
+  return detail::aligned_table(rows);
+}
+
+std::string names_of(const std::vector<const MetricColumn*>& columns) {
+  std::vector<std::string_view> names;
+  names.reserve(columns.size());
+  for (const MetricColumn* metric : columns) names.push_back(metric->name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Most telling first: what the policy achieves, what it costs, then the rest.
+constexpr std::array<std::string_view, 12> kComparisonPriority{"rejection",     "forwarded", "probes",      "resp_p95",
+                                                               "deadline_miss", "failed",    "utilization", "resp_mean",
+                                                               "resp_p99",      "jain",      "timeouts",    "resp_p50"};
+constexpr std::array<std::string_view, 3> kAlertTriggers{"alerts", "blacklisted_missed", "uplink_utilization"};
+constexpr std::array<std::string_view, 6> kAlertPriority{"alerts",     "alert_p95",          "blacklisted_missed",
+                                                         "alert_mean", "uplink_utilization", "alert_p99"};
 
 }  // namespace
 
-std::string format_table(const RunReport& report) {
-  constexpr double kMilliseconds = 1000.0;
-  const std::vector<PolicyResult>& results = report.results;
-  // Columns and tables for faults and alerts appear only when a scenario has them,
-  // so scenarios without either print the table they always did.
-  const bool show_failed = any_positive(results, &PolicyResult::failed_fraction);
-  const bool show_alerts = any_positive(results, &PolicyResult::alerts_delivered) ||
-                           any_positive(results, &PolicyResult::blacklisted_missed_fraction) ||
-                           any_positive(results, &PolicyResult::uplink_utilization);
-
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"policy", "rejection", "forwarded", "probes/inv", "resp mean [ms]", "resp p95 [ms]", "resp p99 [ms]",
-                  "deadline miss"});
-  if (show_failed) rows.back().push_back("failed");
-  rows.back().insert(rows.back().end(), {"utilization", "jain"});
-  for (const PolicyResult& r : results) {
-    rows.push_back({r.policy, format_estimate(r.rejection_probability, 4), format_estimate(r.forwarded_fraction, 4),
-                    format_estimate(r.probes_per_invocation, 3), format_estimate(r.response_mean_s, 1, kMilliseconds),
-                    format_estimate(r.response_p95_s, 1, kMilliseconds),
-                    format_estimate(r.response_p99_s, 1, kMilliseconds), format_estimate(r.deadline_miss_rate, 4)});
-    if (show_failed) rows.back().push_back(format_estimate(r.failed_fraction, 4));
-    rows.back().insert(rows.back().end(), {format_estimate(r.utilization, 3), format_estimate(r.jain_fairness, 3)});
-  }
-
-  const std::uint32_t replications = results.empty() ? 0 : results.front().replications;
-  std::string out = fmt::format(
-      "scenario {}, seed {}, {} replication{} per policy; ± is the 95 % confidence "
-      "half-width (Student t over replications)\n\n",
-      report.scenario, report.seed, replications, replications == 1 ? "" : "s");
-  out += detail::aligned_table(rows);
-
-  if (show_alerts) {
-    std::vector<std::vector<std::string>> alert_rows;
-    alert_rows.push_back({"policy", "alerts delivered", "alert mean [s]", "alert p95 [s]", "alert p99 [s]",
-                          "blacklisted missed", "uplink utilization"});
-    for (const PolicyResult& r : results) {
-      alert_rows.push_back(
-          {r.policy, format_estimate(r.alerts_delivered, 1), format_estimate(r.alert_latency_mean_s, 3),
-           format_estimate(r.alert_latency_p95_s, 3), format_estimate(r.alert_latency_p99_s, 3),
-           format_estimate(r.blacklisted_missed_fraction, 4), format_estimate(r.uplink_utilization, 4)});
+std::vector<const MetricColumn*> metrics_named(const std::vector<std::string>& names) {
+  std::vector<const MetricColumn*> columns;
+  for (const std::string& name : names) {
+    const MetricColumn* metric = find_metric(name);
+    if (metric == nullptr) {
+      std::vector<std::string_view> known;
+      for (const auto catalogue : {comparison_metrics(), alert_metrics()}) {
+        for (const MetricColumn& m : catalogue) known.push_back(m.name);
+      }
+      throw std::invalid_argument(
+          fmt::format("unknown metric {} (expected one of {})", quote_input(name), fmt::join(known, ", ")));
     }
-    out += "\nblacklist alerts\n" + detail::aligned_table(alert_rows);
+    columns.push_back(metric);
   }
+  return columns;
+}
+
+std::string format_table(const RunReport& report, const TableOptions& options) {
+  const std::vector<PolicyResult>& results = report.results;
+  const std::uint32_t replications = results.empty() ? 0 : results.front().replications;
+  std::string out = fmt::format("scenario {}, seed {}, {} replication{} per policy\n\n", report.scenario, report.seed,
+                                replications, replications == 1 ? "" : "s");
+
+  std::vector<const MetricColumn*> omitted;
+  if (!options.metrics.empty()) {
+    out += metric_table(results, metrics_named(options.metrics));
+  } else {
+    ChosenColumns main = choose_columns(results, comparison_metrics(), kComparisonPriority, options);
+    out += metric_table(results, main.shown);
+    omitted = std::move(main.omitted);
+    // The alert table only when a scenario has blacklisted traffic (latencies
+    // cannot occur without delivered alerts).
+    if (std::any_of(kAlertTriggers.begin(), kAlertTriggers.end(),
+                    [&](std::string_view name) { return any_nonzero(results, *find_metric(name)); })) {
+      ChosenColumns alert = choose_columns(results, alert_metrics(), kAlertPriority, options);
+      out += "\nblacklist alerts\n" + metric_table(results, alert.shown);
+      omitted.insert(omitted.end(), alert.omitted.begin(), alert.omitted.end());
+    }
+  }
+  out += "\nmean ± 95 % confidence half-width (Student t over replications), rounded to the digits it supports\n";
+  if (results.size() > 1) out += "* the best in its column, when one policy is\n";
+  if (!omitted.empty()) out += fmt::format("not shown: {} (--wide: all; --metrics: a choice)\n", names_of(omitted));
   return out;
 }
 

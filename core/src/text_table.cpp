@@ -20,13 +20,13 @@ std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
     for (std::size_t c = 0; c < rows[r].size(); ++c) {
       const std::string& cell = rows[r][c];
       const std::string padding(widths[c] - display_width(cell), ' ');
-      if (c > 0) line += "  ";
+      if (c > 0) line += std::string(kColumnGap, ' ');
       line += c == 0 ? cell + padding : padding + cell;
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + '\n';
     if (r == 0) {
-      std::size_t total = 2 * (widths.size() - 1);
+      std::size_t total = kColumnGap * (widths.size() - 1);
       for (const std::size_t w : widths) total += w;
       out += std::string(total, '-') + '\n';
     }

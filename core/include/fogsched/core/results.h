@@ -2,6 +2,7 @@
 // The result model shared by the simulator and live mode: per-invocation records,
 // per-replication metrics, summaries with confidence intervals, and their JSON, CSV
 // and table forms.
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -145,8 +146,20 @@ struct RunReport {
 // The JSON document of `fogsched run --json` (schema in docs/results.md); NaN is null.
 std::string to_json(const RunReport& report, int indent = 2);
 RunReport run_report_from_json(const std::string& text);
-// An aligned, human-readable comparison table, one row per policy.
-std::string format_table(const RunReport& report);
+struct MetricColumn;  // result_text.h
+
+// What the comparison table shows.
+struct TableOptions {
+  std::vector<std::string> metrics;  // these columns in this order (result_text.h names); empty: chosen
+  bool wide = false;                 // every column that applies, whatever the width
+  std::size_t width = 120;           // otherwise the columns that fit, most telling first
+};
+// An aligned, human-readable comparison table, one row per policy, each value rounded
+// to the digits its interval supports and the best per metric marked (result_text.h).
+// Names the columns it left out. Throws std::invalid_argument for an unknown metric.
+std::string format_table(const RunReport& report, const TableOptions& options = {});
+// The columns called `names`; throws std::invalid_argument naming an unknown one.
+std::vector<const MetricColumn*> metrics_named(const std::vector<std::string>& names);
 
 // Trace CSV: a header line, then one row per record.
 void write_trace_header(std::ostream& out);
