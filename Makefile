@@ -7,6 +7,7 @@ FUZZ_BUILD_DIR := build-fuzz
 JOBS           := $(shell nproc 2>/dev/null || echo 2)
 # Debian's interpreter: the one the module is built for and python3-* installs into.
 PYTHON         := /usr/bin/python3
+comma          := ,
 
 # configure(dir, build type, extra flags): Ninja when available, for a new build dir
 # only (CMake refuses to switch the generator of an existing one).
@@ -18,15 +19,35 @@ endef
 
 .PHONY: deps build demo live-demo install check-policy test test-python test-asan test-tsan bench clean
 
+# Everything: the command, the tests, the benchmarks and the Python module. Named
+# on every configure, since `make demo` configures the same build without them.
+FULL_BUILD := -DFOGSCHED_BUILD_TESTS=ON -DFOGSCHED_BUILD_BENCH=ON -DFOGSCHED_BUILD_PYTHON=ON
+DEMO_BUILD := -DFOGSCHED_BUILD_TESTS=OFF -DFOGSCHED_BUILD_BENCH=OFF -DFOGSCHED_BUILD_PYTHON=OFF
+
 deps:
 	./scripts/install-deps.sh
 
 build: deps
-	$(call configure,$(BUILD_DIR),Release,)
+	$(call configure,$(BUILD_DIR),Release,$(FULL_BUILD))
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
-	$(BUILD_DIR)/cli/fogsched run scenarios/city-default.yaml
+# The first run: only the packages and the target the command needs, each step
+# announced, then the comparison of the city scenario and where to go next.
+DEMO_SCENARIO := scenarios/city-default.yaml
+DEMO_REPORT   := $(BUILD_DIR)/demo-report.html
+step = @printf '\n==> %s\n' "$(1)"
+
+demo:
+	$(call step,1/3 packages the command needs (scripts/install-deps.sh --demo))
+	./scripts/install-deps.sh --demo
+	$(call step,2/3 building the fogsched command (Release$(comma) $(BUILD_DIR)/))
+	if [ ! -f $(BUILD_DIR)/CMakeCache.txt ]; then $(call configure,$(BUILD_DIR),Release,$(DEMO_BUILD)); fi
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target fogsched
+	$(call step,3/3 every built-in policy on $(DEMO_SCENARIO))
+	$(BUILD_DIR)/cli/fogsched run $(DEMO_SCENARIO)
+	@echo
+	@echo "Next: python/notebooks/compare_policies.ipynb makes your own plots; docs/policies.md shows how to write"
+	@echo "      a policy; docs/live.md runs one beside OpenFaaS (make live-demo replays a scenario on local nodes)."
 
 # The command, the policy SDK (headers, libraries, the CMake package fogsched) and
 # the Python package; `make install PREFIX=/opt/fogsched DESTDIR=/tmp/stage` as usual.
@@ -68,6 +89,13 @@ test-python: build
 test-swarm:
 	./scripts/test-swarm.sh
 
+# `make demo` on a fresh machine: a Debian 12 minbase root with only `make` added,
+# a clean clone of HEAD in it, `make demo` through chroot; prints the time of each
+# step and checks the output's width, next steps and report. As root.
+.PHONY: test-demo
+test-demo:
+	./scripts/test-demo.sh
+
 test-asan: deps
 	$(call configure,$(ASAN_BUILD_DIR),Debug,-DFOGSCHED_SANITIZE=address -DFOGSCHED_BUILD_PYTHON=OFF)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
@@ -91,7 +119,7 @@ test-tsan: deps
 MICRO_BENCHMARKS := bench_engine bench_traffic bench_policies bench_optimal bench_learning
 
 bench: deps
-	$(call configure,$(BUILD_DIR),Release,)
+	$(call configure,$(BUILD_DIR),Release,$(FULL_BUILD))
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(MICRO_BENCHMARKS) bench_macro
 	for benchmark in $(MICRO_BENCHMARKS); do $(BUILD_DIR)/bench/$$benchmark || exit 1; done
 	$(BUILD_DIR)/bench/bench_macro --all
@@ -101,7 +129,7 @@ bench: deps
 # and `power_of_d`, 1 000 connections. Installs wrk and nginx when missing.
 bench-live:
 	./scripts/install-deps.sh --bench-live
-	$(call configure,$(BUILD_DIR),Release,)
+	$(call configure,$(BUILD_DIR),Release,$(FULL_BUILD))
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target fogsched bench_live_latency
 	$(PYTHON) bench/live/bench_live.py --build-dir $(BUILD_DIR)
 
@@ -152,6 +180,6 @@ RUN_CLANG_TIDY := run-clang-tidy-14
 
 lint:
 	git ls-files '*.cpp' '*.h' | xargs $(CLANG_FORMAT) --dry-run -Werror
-	$(call configure,$(BUILD_DIR),Release,-DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
+	$(call configure,$(BUILD_DIR),Release,$(FULL_BUILD) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
 	$(RUN_CLANG_TIDY) -p $(BUILD_DIR) -clang-tidy-binary $(CLANG_TIDY) -quiet -j $(JOBS) \
 	  -extra-arg=-Wno-unknown-warning-option -extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1

@@ -26,7 +26,7 @@ mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 RUN_DIR=$STATE/run         # removed at the end: socket, exec root, secrets, client
 DATA_ROOT=$STATE/docker    # kept: images and build cache
-BASE_TAR=$STATE/debian-bookworm-minbase.tar
+BASE_TAR=$REPO/build/debian-bookworm-minbase.tar   # shared with make test-demo
 BASE_IMAGE=fogsched-base:bookworm
 IMAGE=fogsched:0.1.0
 PYTHON=/usr/bin/python3
@@ -142,29 +142,10 @@ dockerd_pid=$(cat "$RUN_DIR/dockerd.pid")
 # Images: a Debian 12 base from Debian's mirror, then the node as a user builds it
 # ---------------------------------------------------------------------------------
 
-debian_mirror() {  # the mirror apt uses for Debian itself
-  local uri
-  uri=$(sed -n 's|^URIs:[[:space:]]*\([^[:space:]]*/debian\)/\{0,1\}[[:space:]]*$|\1|p' \
-          /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-  [[ -n $uri ]] || uri=$(awk '$1 == "deb" && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
 cd "$REPO"
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  if [[ ! -f $BASE_TAR ]]; then
-    mirror=${FOGSCHED_DEBIAN_MIRROR:-$(debian_mirror)}
-    say "debootstrap bookworm from $mirror"
-    rootfs=$STATE/rootfs
-    rm -rf "$rootfs"
-    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" > "$STATE/debootstrap.log" 2>&1 ||
-      fail "debootstrap failed: see $STATE/debootstrap.log"
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
-    cp tests/swarm/apt-docker-clean.conf "$rootfs"/etc/apt/apt.conf.d/docker-clean
-    tar -C "$rootfs" -c . > "$BASE_TAR.part"
-    mv "$BASE_TAR.part" "$BASE_TAR"
-    rm -rf "$rootfs"
-  fi
+  say "a Debian 12 base ($BASE_TAR)"
+  "$REPO/scripts/debian-minbase.sh" "$BASE_TAR"
   say "importing $BASE_TAR as $BASE_IMAGE"
   docker import - fogsched-base:bookworm < "$BASE_TAR" >/dev/null
 fi
