@@ -1,6 +1,7 @@
 // The result model: outcome counting, per-replication definitions, the JSON schema
 // of `fogsched run --json`, the comparison table and the trace CSV.
 #include "fogsched/core/results.h"
+#include "fogsched/core/result_text.h"
 
 #include <algorithm>
 #include <chrono>
@@ -497,46 +498,128 @@ void expect_aligned(const std::vector<std::string>& lines, std::size_t first, st
   for (std::size_t i = first + 1; i < last; ++i) EXPECT_EQ(columns(lines[i]), width) << lines[i];
 }
 
-TEST(ResultTable, OneAlignedRowPerPolicy) {
+// The line that starts with `prefix`, or the end.
+std::size_t line_starting(const std::vector<std::string>& lines, std::string_view prefix, std::size_t from = 0) {
+  for (std::size_t i = from; i < lines.size(); ++i) {
+    if (lines[i].rfind(prefix, 0) == 0) return i;
+  }
+  return lines.size();
+}
+
+// A city's worth of policies with long specs, as the demo prints them.
+RunReport long_names_report() {
+  RunReport report = sample_report();
+  const std::vector<std::string> names{"random", "round_robin", "threshold_random(threshold=3)",
+                                       "least_loaded(gossip_interval=1s,fanout=0)", "cloud_offload(threshold=4)"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    PolicyResult r = report.results[i % 2];
+    r.policy = names[i];
+    r.rejection_probability = {0.0837 + 0.01 * static_cast<double>(i), 0.00042};
+    r.forwarded_fraction = {0.998341, 0.0000876};
+    report.results.push_back(r);
+  }
+  return report;
+}
+
+TEST(ResultTable, OneAlignedRowPerPolicyRoundedToItsInterval) {
   const std::vector<std::string> lines = lines_of(format_table(sample_report()));
 
-  // Title, blank line, header, rule, then one row per policy in order.
-  ASSERT_EQ(lines.size(), 6u);
-  EXPECT_THAT(lines[0], HasSubstr("city-default"));
+  // Title, blank line, header, rule, then one row per policy in order, then the legend.
+  ASSERT_GE(lines.size(), 8u);
+  EXPECT_EQ(lines[0], "scenario city-default, seed 42, 3 replications per policy");
+  EXPECT_EQ(lines[1], "");
   EXPECT_THAT(lines[2], HasSubstr("rejection"));
-  EXPECT_THAT(lines[2], HasSubstr("[ms]"));
   EXPECT_EQ(lines[4].rfind("local ", 0), 0u);
   EXPECT_EQ(lines[5].rfind("power_of_d(d=2,threshold=3) ", 0), 0u);
+  EXPECT_EQ(lines[6], "");
+  EXPECT_THAT(lines[7], HasSubstr("95 % confidence half-width"));
+  // round_to_interval's digits (result_text_test has the rule's cases).
   EXPECT_THAT(lines[4], HasSubstr("0.1250 ± 0.0031"));
-  EXPECT_THAT(lines[4], HasSubstr("1000.0 ± 20.0"));  // mean response in ms
-  EXPECT_THAT(lines[4], HasSubstr("4600.0  "));       // no interval: the mean alone
-
-  expect_aligned(lines, 2, lines.size());
+  EXPECT_THAT(lines[5], HasSubstr("0.0200 ± 0.0010*"));  // the lower rejection is marked
+  EXPECT_THAT(lines[5], HasSubstr("1.20 ± 0.05"));       // probes per invocation
+  expect_aligned(lines, 2, 6);
   // The second column starts at the same place on every row.
   const std::size_t policy_column = std::string("power_of_d(d=2,threshold=3)").size();
-  for (std::size_t i = 4; i < lines.size(); ++i) EXPECT_EQ(lines[i].substr(policy_column, 2), "  ") << lines[i];
+  for (std::size_t i = 4; i < 6; ++i) EXPECT_EQ(lines[i].substr(policy_column, 2), "  ") << lines[i];
   // Without faults or alerts there is no failed column and no alert table.
-  EXPECT_THAT(lines[2], Not(HasSubstr("failed")));
+  EXPECT_THAT(format_table(sample_report(), {.wide = true}), Not(HasSubstr("failed")));
+  EXPECT_THAT(format_table(sample_report(), {.wide = true}), Not(HasSubstr("blacklist")));
+}
+
+TEST(ResultTable, TheBestPerMetricIsMarkedAndTheDigitsStillLineUp) {
+  const std::vector<std::string> lines = lines_of(format_table(sample_report(), {.metrics = {"rejection", "probes"}}));
+  ASSERT_GE(lines.size(), 6u);
+  EXPECT_EQ(lines[2], "policy                             rejection    probes/inv");
+  EXPECT_EQ(lines[4], "local                        0.1250 ± 0.0031         0 ± 0*");
+  EXPECT_EQ(lines[5], "power_of_d(d=2,threshold=3)  0.0200 ± 0.0010*  1.20 ± 0.05");
+  EXPECT_NE(line_starting(lines, "* the best in its column"), lines.size());
+}
+
+TEST(ResultTable, FitsItsWidthAndNamesTheColumnsLeftOut) {
+  const RunReport report = long_names_report();
+  const std::vector<std::string> lines = lines_of(format_table(report));
+  for (const std::string& line : lines) EXPECT_LE(columns(line), 120u) << line;
+  const std::size_t not_shown = line_starting(lines, "not shown: ");
+  ASSERT_NE(not_shown, lines.size());
+  // The most telling columns go in first; the rest are named.
+  EXPECT_THAT(lines[2], HasSubstr("rejection"));
+  EXPECT_THAT(lines[2], HasSubstr("forwarded"));
+  EXPECT_THAT(lines[2], Not(HasSubstr("jain")));
+  EXPECT_THAT(lines[not_shown], HasSubstr("jain"));
+
+  // A narrower width keeps fewer columns, but always the first.
+  const std::vector<std::string> narrow = lines_of(format_table(report, {.width = 40}));
+  EXPECT_THAT(narrow[2], HasSubstr("rejection"));
+  EXPECT_THAT(narrow[2], Not(HasSubstr("forwarded")));
+
+  // --wide: every column, whatever the width; nothing left out.
+  const std::string wide = format_table(report, {.wide = true});
+  for (const MetricColumn& metric : comparison_metrics()) {
+    if (!metric.shown_when_nonzero) EXPECT_THAT(wide, HasSubstr(std::string(metric.header))) << metric.name;
+  }
+  EXPECT_THAT(wide, Not(HasSubstr("not shown")));
+}
+
+TEST(ResultTable, ChosenMetricsInTheirOrder) {
+  const std::vector<std::string> lines =
+      lines_of(format_table(long_names_report(), {.metrics = {"jain", "resp_p99", "alerts"}}));
+  const std::size_t jain = lines[2].find("jain");
+  const std::size_t p99 = lines[2].find("resp p99 [ms]");
+  ASSERT_NE(jain, std::string::npos);
+  ASSERT_NE(p99, std::string::npos);
+  EXPECT_LT(jain, p99);
+  EXPECT_THAT(lines[2], HasSubstr("alerts delivered"));
+  EXPECT_THAT(lines[2], Not(HasSubstr("rejection")));
+  EXPECT_EQ(line_starting(lines, "not shown"), lines.size());
+  try {
+    format_table(sample_report(), {.metrics = {"rejection", "latency"}});
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unknown metric 'latency'"));
+    EXPECT_THAT(e.what(), HasSubstr("resp_p95"));
+  }
 }
 
 TEST(ResultTable, FailedColumnOnlyWhenSomethingFailed) {
   RunReport report = sample_report();
   report.results[1].failed_fraction = {0.0625, 0.0125};
-  const std::vector<std::string> lines = lines_of(format_table(report));
-  ASSERT_EQ(lines.size(), 6u);  // still one table
+  const std::vector<std::string> lines = lines_of(format_table(report, {.wide = true}));
   // The column sits between the deadline misses and the utilisation.
   const std::size_t failed_column = lines[2].find(" failed ");
   ASSERT_NE(failed_column, std::string::npos);
   EXPECT_LT(lines[2].find("deadline miss"), failed_column);
   EXPECT_GT(lines[2].find("utilization"), failed_column);
-  EXPECT_THAT(lines[4], HasSubstr("0.0000 ± 0.0000"));  // local did not fail, but has the column
-  EXPECT_THAT(lines[5], HasSubstr("0.0625 ± 0.0125"));
-  expect_aligned(lines, 2, lines.size());
+  EXPECT_THAT(lines[4], HasSubstr("0 ± 0*"));  // local did not fail, but has the column
+  EXPECT_THAT(lines[5], HasSubstr("0.062 ± 0.013"));
+  expect_aligned(lines, 2, 6);
+  EXPECT_THAT(format_table(report), HasSubstr(" failed "));  // also among the default columns
 
-  // Timeouts alone (no invocation failed) do not add the column.
+  // Timeouts alone (no invocation failed) add their own column, not this one.
   report.results[1].failed_fraction = {0, 0};
   report.results[1].timeouts_per_invocation = {0.5, 0.1};
-  EXPECT_THAT(format_table(report), Not(HasSubstr("failed")));
+  const std::string with_timeouts = format_table(report, {.wide = true});
+  EXPECT_THAT(with_timeouts, Not(HasSubstr(" failed ")));
+  EXPECT_THAT(with_timeouts, HasSubstr("timeouts/inv"));
 }
 
 class AlertTable : public ::testing::TestWithParam<Estimate PolicyResult::*> {};
@@ -548,25 +631,23 @@ TEST_P(AlertTable, AppearsUnderTheMainTable) {
   report.results[1].alert_latency_mean_s = {2.5, 0.25};
   report.results[1].alert_latency_p95_s = {4.25, 0.5};
   report.results[1].alert_latency_p99_s = {5.5, kNaN};
-  const std::vector<std::string> lines = lines_of(format_table(report));
+  const std::vector<std::string> lines = lines_of(format_table(report, {.wide = true}));
 
-  // The main table (6 lines), a blank line, the title, header, rule, one row per policy.
-  ASSERT_EQ(lines.size(), 12u);
-  EXPECT_EQ(lines[0].rfind("scenario city-default", 0), 0u);
-  EXPECT_EQ(lines[6], "");
-  EXPECT_EQ(lines[7], "blacklist alerts");
+  const std::size_t title = line_starting(lines, "blacklist alerts");
+  ASSERT_LT(title + 5, lines.size());
+  EXPECT_EQ(lines[title - 1], "");
   for (const char* column : {"alerts delivered", "alert mean [s]", "alert p95 [s]", "alert p99 [s]",
                              "blacklisted missed", "uplink utilization"}) {
-    EXPECT_THAT(lines[8], HasSubstr(column));
+    EXPECT_THAT(lines[title + 1], HasSubstr(column));
   }
-  EXPECT_EQ(lines[8].rfind("policy ", 0), 0u);
-  EXPECT_EQ(lines[10].rfind("local ", 0), 0u);
-  EXPECT_EQ(lines[11].rfind("power_of_d(d=2,threshold=3) ", 0), 0u);
-  EXPECT_THAT(lines[11], HasSubstr("2.500 ± 0.250"));
-  EXPECT_THAT(lines[11], HasSubstr("4.250 ± 0.500"));
-  EXPECT_THAT(lines[11], HasSubstr("5.500  "));  // no interval: the mean alone
+  EXPECT_EQ(lines[title + 1].rfind("policy ", 0), 0u);
+  EXPECT_EQ(lines[title + 3].rfind("local ", 0), 0u);
+  EXPECT_EQ(lines[title + 4].rfind("power_of_d(d=2,threshold=3) ", 0), 0u);
+  EXPECT_THAT(lines[title + 4], HasSubstr("2.50 ± 0.25"));
+  EXPECT_THAT(lines[title + 4], HasSubstr("4.2 ± 0.5"));
+  EXPECT_THAT(lines[title + 4], HasSubstr("5.500"));  // no interval: four significant digits
   expect_aligned(lines, 2, 6);
-  expect_aligned(lines, 8, lines.size());
+  expect_aligned(lines, title + 1, title + 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Triggers, AlertTable,
@@ -577,9 +658,7 @@ TEST(ResultTable, NoAlertTableWithoutBlacklistedTraffic) {
   RunReport report = sample_report();
   // Latencies alone cannot occur without delivered alerts, and do not count.
   report.results[0].alert_latency_mean_s = {1.0, 0.1};
-  const std::string table = format_table(report);
-  EXPECT_THAT(table, Not(HasSubstr("blacklist")));
-  EXPECT_EQ(lines_of(table).size(), 6u);
+  EXPECT_THAT(format_table(report, {.wide = true}), Not(HasSubstr("blacklist")));
 }
 
 TEST(TraceCsv, HeaderAndExactRows) {

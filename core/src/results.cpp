@@ -382,9 +382,9 @@ std::string names_of(const std::vector<const MetricColumn*>& columns) {
 }
 
 // Most telling first: what the policy achieves, what it costs, then the rest.
-constexpr std::array<std::string_view, 12> kComparisonPriority{"rejection",     "forwarded", "probes",      "resp_p95",
-                                                               "deadline_miss", "failed",    "utilization", "resp_mean",
-                                                               "resp_p99",      "jain",      "timeouts",    "resp_p50"};
+constexpr std::array<std::string_view, 12> kComparisonPriority{"rejection", "failed",        "forwarded", "probes",
+                                                               "resp_p95",  "deadline_miss", "timeouts",  "utilization",
+                                                               "resp_mean", "resp_p99",      "jain",      "resp_p50"};
 constexpr std::array<std::string_view, 3> kAlertTriggers{"alerts", "blacklisted_missed", "uplink_utilization"};
 constexpr std::array<std::string_view, 6> kAlertPriority{"alerts",     "alert_p95",          "blacklisted_missed",
                                                          "alert_mean", "uplink_utilization", "alert_p99"};
