@@ -64,22 +64,19 @@ std::string breakable(std::string_view policy) {
   return out;
 }
 
-std::string_view direction_mark(Better better) {
-  switch (better) {
-    case Better::lower: return " ↓";
-    case Better::higher: return " ↑";
-    case Better::neither: break;
-  }
-  return "";
-}
+// Which way a metric is better: the arrow after its header and the words saying it.
+struct Direction {
+  std::string_view mark;
+  std::string_view text;
+};
 
-std::string_view direction_text(Better better) {
+Direction direction(Better better) {
   switch (better) {
-    case Better::lower: return "lower is better";
-    case Better::higher: return "higher is better";
+    case Better::lower: return {" ↓", "lower is better"};
+    case Better::higher: return {" ↑", "higher is better"};
     case Better::neither: break;
   }
-  return "neither higher nor lower is better";
+  return {"", "neither higher nor lower is better"};
 }
 
 std::vector<const MetricColumn*> applicable(const std::vector<PolicyResult>& results,
@@ -96,8 +93,8 @@ std::string table_html(std::string_view id, const std::vector<PolicyResult>& res
   std::string html = fmt::format(R"(<div class="table-box"><table id="{}"><thead><tr><th>policy</th>)", id);
   std::vector<std::optional<std::size_t>> best;
   for (const MetricColumn* metric : columns) {
-    html += fmt::format(R"(<th title="{}">{}{}</th>)", direction_text(metric->better), html_escape(metric->header),
-                        direction_mark(metric->better));
+    const Direction better = direction(metric->better);
+    html += fmt::format(R"(<th title="{}">{}{}</th>)", better.text, html_escape(metric->header), better.mark);
     best.push_back(best_policy(results, *metric));
   }
   html += "</tr></thead>\n<tbody>\n";
@@ -194,7 +191,7 @@ std::string bar_chart(const std::vector<PolicyResult>& results, const MetricColu
   return fmt::format(
       "<figure id=\"chart-{}\">{}<figcaption>{}, mean and 95 % confidence interval; {}</figcaption>"
       "</figure>\n",
-      metric.name, svg, label, direction_text(metric.better));
+      metric.name, svg, label, direction(metric.better).text);
 }
 
 std::string replications_text(const std::vector<PolicyResult>& results) {
