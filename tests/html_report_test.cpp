@@ -266,6 +266,8 @@ TEST(HtmlReport, TheSameReportGivesTheSameBytesWithFixedPrecisionNumbers) {
 TEST(HtmlReport, SaysWhatThePlusMinusMeans) {
   const std::string page = html_report(three_policies());
   EXPECT_THAT(page, HasSubstr("Scenario <b>city-default</b>, seed 42, 5 replications per policy."));
+  EXPECT_THAT(html_report({.scenario = "s", .seed = 1, .results = {}}),
+              HasSubstr("Scenario <b>s</b>, seed 1, no policy."));
   EXPECT_THAT(page, HasSubstr("± the half-width of its 95 % confidence interval (Student t), rounded to the digits "
                               "the interval supports"));
 }

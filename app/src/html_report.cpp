@@ -197,6 +197,7 @@ std::string bar_chart(const std::vector<PolicyResult>& results, const MetricColu
 std::string replications_text(const std::vector<PolicyResult>& results) {
   std::set<std::uint32_t> counts;
   for (const PolicyResult& r : results) counts.insert(r.replications);
+  if (counts.empty()) return "no policy";
   const bool one = counts.size() == 1 && *counts.begin() == 1;
   return fmt::format("{} replication{} per policy", fmt::join(counts, " or "), one ? "" : "s");
 }
