@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "command_exit.h"
+#include "fogsched/app/html_report.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/quote_input.h"
 #include "fogsched/core/results.h"
@@ -46,6 +47,7 @@ struct LoadArgs {
   bool no_service_times = false;
   std::optional<std::string> json_path;
   std::optional<std::string> trace_path;
+  std::optional<std::string> report_path;
 };
 
 // Bad input found here; reported as one line and exit code 2.
@@ -159,8 +161,10 @@ int run_load(const LoadArgs& args) {
 
   std::optional<std::ofstream> json_out;
   std::optional<std::ofstream> trace_out;
+  std::optional<std::ofstream> report_out;
   if (args.json_path) json_out = open_for_writing(*args.json_path);
   if (args.trace_path) trace_out = open_for_writing(*args.trace_path);
+  if (args.report_path) report_out = open_for_writing(*args.report_path);
 
   const live::LoadPlan plan = plan_arrivals(scenario, args.replication);
   const std::vector<live::NodeIdentity> nodes = live::discover_nodes(options.nodes, options.status_timeout);
@@ -194,6 +198,10 @@ int run_load(const LoadArgs& args) {
     write_trace_header(*trace_out);
     write_trace_rows(*trace_out, policy, args.replication, live::measured_trace(plan, replay.invocations));
     finish_writing(*trace_out, *args.trace_path);
+  }
+  if (report_out) {
+    *report_out << app::html_report(report);
+    finish_writing(*report_out, *args.report_path);
   }
   std::cout << fmt::format(
                    "live run of replication {} against {} node{} at speedup {}; the {} \"replications\" "
@@ -252,6 +260,8 @@ void add_load_command(CLI::App& app) {
   load->add_option("--json", args->json_path, "Write the results as `fogsched run --json` does")->type_name("FILE");
   load->add_option("--trace", args->trace_path, "Write every measured invocation as `fogsched run --trace` does")
       ->type_name("FILE.csv");
+  load->add_option("--report", args->report_path, "Write the HTML report as `fogsched run --report` does")
+      ->type_name("FILE.html");
   load->callback([args] {
     int exit_code = 2;
     try {

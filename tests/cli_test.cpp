@@ -557,6 +557,35 @@ TEST_F(CliTest, OutDirectoryHoldsResultsSummaryScenarioAndTrace) {
   EXPECT_GT(row_count, 0);
 }
 
+TEST_F(CliTest, RunReportWritesTheHtmlPageAndOutHoldsItToo) {
+  const fs::path report = dir_ / "report.html";
+  const fs::path out = dir_ / "results";
+  const CliResult r = run(concat({"run", kErlangB, "--policy", "local", "--policy", "threshold_random(threshold=1)",
+                                  "--report", report.string(), "--out", out.string()},
+                                 kShortRun));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = read_file(report);
+  EXPECT_THAT(page, StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(page, HasSubstr("<table id=\"comparison\">"));
+  EXPECT_THAT(page, HasSubstr("<td>threshold_random(<wbr>threshold=1)</td>"));
+  EXPECT_THAT(page, HasSubstr("<svg "));
+  EXPECT_EQ(read_file(out / "report.html"), page);
+}
+
+// A run that would take years, or nodes that do not answer: only refusing the path
+// before the work starts ends these within the timeout.
+TEST_F(CliTest, AnUnwritableReportIsRefusedBeforeTheWork) {
+  const std::string unwritable = (dir_ / "no-such-directory" / "report.html").string();
+  const CliResult ran = run({"run", kErlangB, "--set", "workload.0.arrivals.rate=1e9/s", "--report", unwritable},
+                            "timeout --preserve-status -s INT 20 ");
+  EXPECT_EQ(ran.exit_code, 2) << ran.err;
+  EXPECT_EQ(ran.err, "fogsched: cannot write " + unwritable + "\n");
+  const CliResult loaded = run({"load", kErlangB, "--nodes", "http://127.0.0.1:9", "--report", unwritable},
+                               "timeout --preserve-status -s INT 20 ");
+  EXPECT_EQ(loaded.exit_code, 2) << loaded.err;
+  EXPECT_EQ(loaded.err, "fogsched: cannot write " + unwritable + "\n");
+}
+
 TEST_F(CliTest, EveryShippedScenarioValidatesAndRuns) {
   std::vector<fs::path> scenarios;
   for (const auto& entry : fs::directory_iterator(kScenarios)) {

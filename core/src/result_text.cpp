@@ -102,6 +102,28 @@ const MetricColumn* find_metric(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+bool any_nonzero(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
+  return std::any_of(results.begin(), results.end(), [&](const PolicyResult& r) {
+    const double mean = (r.*metric.estimate).mean;
+    return std::isfinite(mean) && mean != 0;
+  });
+}
+
+constexpr std::array<std::string_view, 3> kAlertTriggers{"alerts", "blacklisted_missed", "uplink_utilization"};
+
+}  // namespace
+
+bool metric_applies(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
+  return !metric.shown_when_nonzero || any_nonzero(results, metric);
+}
+
+bool has_alerts(const std::vector<PolicyResult>& results) {
+  return std::any_of(kAlertTriggers.begin(), kAlertTriggers.end(),
+                     [&](std::string_view name) { return any_nonzero(results, *find_metric(name)); });
+}
+
 std::optional<std::size_t> best_policy(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
   if (metric.better == Better::neither || results.size() < 2) return std::nullopt;
   std::optional<std::size_t> best;

@@ -293,13 +293,6 @@ RunReport run_report_from_json(const std::string& text) {
 
 namespace {
 
-bool any_nonzero(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
-  return std::any_of(results.begin(), results.end(), [&](const PolicyResult& r) {
-    const double mean = (r.*metric.estimate).mean;
-    return std::isfinite(mean) && mean != 0;
-  });
-}
-
 // One column's cells, header first. The best policies' cells end in '*', the
 // others in a space, so the digits of a column still line up.
 std::vector<std::string> column_cells(const std::vector<PolicyResult>& results, const MetricColumn& metric) {
@@ -332,7 +325,7 @@ ChosenColumns choose_columns(const std::vector<PolicyResult>& results, std::span
   ChosenColumns chosen;
   std::vector<const MetricColumn*> applicable;
   for (const MetricColumn& metric : catalogue) {
-    if (!metric.shown_when_nonzero || any_nonzero(results, metric)) applicable.push_back(&metric);
+    if (metric_applies(results, metric)) applicable.push_back(&metric);
   }
   if (options.wide) {
     chosen.shown = applicable;
@@ -385,7 +378,6 @@ std::string names_of(const std::vector<const MetricColumn*>& columns) {
 constexpr std::array<std::string_view, 12> kComparisonPriority{"rejection", "failed",        "forwarded", "probes",
                                                                "resp_p95",  "deadline_miss", "timeouts",  "utilization",
                                                                "resp_mean", "resp_p99",      "jain",      "resp_p50"};
-constexpr std::array<std::string_view, 3> kAlertTriggers{"alerts", "blacklisted_missed", "uplink_utilization"};
 constexpr std::array<std::string_view, 6> kAlertPriority{"alerts",     "alert_p95",          "blacklisted_missed",
                                                          "alert_mean", "uplink_utilization", "alert_p99"};
 
@@ -421,10 +413,7 @@ std::string format_table(const RunReport& report, const TableOptions& options) {
     ChosenColumns main = choose_columns(results, comparison_metrics(), kComparisonPriority, options);
     out += metric_table(results, main.shown);
     omitted = std::move(main.omitted);
-    // The alert table only when a scenario has blacklisted traffic (latencies
-    // cannot occur without delivered alerts).
-    if (std::any_of(kAlertTriggers.begin(), kAlertTriggers.end(),
-                    [&](std::string_view name) { return any_nonzero(results, *find_metric(name)); })) {
+    if (has_alerts(results)) {
       ChosenColumns alert = choose_columns(results, alert_metrics(), kAlertPriority, options);
       out += "\nblacklist alerts\n" + metric_table(results, alert.shown);
       omitted.insert(omitted.end(), alert.omitted.begin(), alert.omitted.end());

@@ -12,9 +12,9 @@ variants (locally or on a Dask cluster). A policy written in Python
 (:class:`Policy`) runs in :func:`run` and :func:`sweep` beside the built-in ones;
 :mod:`fogsched.testing` unit-tests it. :func:`train` trains a learning policy
 (``sarsa``, ``q_learning``) and gives the spec that replays its model.
-:mod:`fogsched.plot` draws the comparisons and :mod:`fogsched.report` writes a
-self-contained HTML report. Both submodules import matplotlib, so they are loaded
-on first use only.
+:mod:`fogsched.report` writes the self-contained HTML report of
+``fogsched run --report``. :mod:`fogsched.plot` draws the comparisons; it imports
+matplotlib, so ``import fogsched`` leaves it to be imported when needed.
 """
 
 from __future__ import annotations

@@ -274,3 +274,6 @@ def split_policy_spec(spec: str) -> tuple[str, list[tuple[str, str]]]:
 
 def format_table(json: str) -> str:
     """The CLI's comparison table for a results JSON document."""
+
+def html_report(json: str, title: str = "") -> str:
+    """The self-contained HTML report of `fogsched run --report` for a results JSON document."""

@@ -19,6 +19,7 @@
 
 #include "context_view.h"
 #include "fogsched/analysis/optimal.h"
+#include "fogsched/app/html_report.h"
 #include "fogsched/app/model_comparison.h"
 #include "fogsched/app/run_settings.h"
 #include "fogsched/app/training.h"
@@ -385,4 +386,12 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
       "The CLI's comparison table for a results JSON document.");
+  m.def(
+      "html_report",
+      [](const std::string& json, const std::string& title) {
+        return app::html_report(run_report_from_json(json), title);
+      },
+      "json"_a, "title"_a = "",
+      "The self-contained HTML report of `fogsched run --report` for a results JSON document; an empty title "
+      "reads \"fogsched: <scenario>\".");
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import copy
 import os
 import shutil
 import subprocess
@@ -22,7 +22,6 @@ import fogsched.report  # noqa: E402
 from conftest import SCENARIOS  # noqa: E402
 
 CITY = SCENARIOS / "city-default.yaml"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +67,12 @@ def test_compare_metrics_has_one_plot_per_metric(load_sweep):
 
 
 class _ReportParser(HTMLParser):
-    """Collects the images and the comparison table's rows of a report page."""
+    """Collects the charts and the comparison table's rows of a report page."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.images: list[dict[str, str]] = []
+        self.charts: list[dict[str, str]] = []
+        self.body: dict[str, str] = {}
         self.table_rows: list[list[str]] = []
         self._in_table = False
         self._row: list[str] | None = None
@@ -80,8 +80,10 @@ class _ReportParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
-        if tag == "img":
-            self.images.append(attributes)
+        if tag == "svg":
+            self.charts.append(attributes)
+        elif tag == "body":
+            self.body = attributes
         elif tag == "table" and attributes.get("id") == "comparison":
             self._in_table = True
         elif self._in_table and tag == "tr":
@@ -93,7 +95,9 @@ class _ReportParser(HTMLParser):
         if tag == "table":
             self._in_table = False
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell).strip())
+            # A policy's name is one text broken by <wbr>; a value is its mean and "± half-width".
+            joiner = "" if not self._row else " "
+            self._row.append(joiner.join(part.strip() for part in self._cell))
             self._cell = None
         elif tag == "tr" and self._row is not None:
             self.table_rows.append(self._row)
@@ -110,19 +114,26 @@ def parse(html_text: str) -> _ReportParser:
     return parser
 
 
-def test_report_is_self_contained_with_table_and_plots(results, tmp_path):
+def test_report_is_self_contained_with_table_and_charts(results, tmp_path):
     path = fogsched.report.write_html(results, tmp_path / "report.html")
-    page = parse(path.read_text())
-    assert page.table_rows[0][:3] == ["policy", "replications", "invocations"]
+    text = path.read_text()
+    page = parse(text)
+    assert page.table_rows[0][0] == "policy"
     assert [row[0] for row in page.table_rows[1:]] == results.policies
-    power_of_d = results.report["results"][1]["rejection_probability"]
-    assert page.table_rows[2][3] == f"{power_of_d['mean']:.4g} ± {power_of_d['ci95']:.4g}"
-    assert len(page.images) == len(fogsched.report.shown_metrics(results.summary()))
-    for image in page.images:
-        prefix = "data:image/png;base64,"
-        assert image["src"].startswith(prefix)  # nothing to fetch
-        assert base64.b64decode(image["src"][len(prefix):]).startswith(PNG_SIGNATURE)
-    assert "http://" not in path.read_text() and "https://" not in path.read_text()
+    # Rounded as the CLI's table rounds (the same C++ code): rejection, forwarded and
+    # probes, which that table always shows, read the same there.
+    table = results.table()
+    assert page.table_rows[0][1:4] == ["rejection ↓", "forwarded ↓", "probes/inv ↓"]
+    assert "±" in page.table_rows[2][1]
+    for row in page.table_rows[1:]:
+        for cell in row[1:4]:
+            assert cell in table, cell
+    assert len(page.charts) == len(page.table_rows[0]) - 1  # one per metric
+    assert "<img" not in text and "<script" not in text
+    assert "http://" not in text and "https://" not in text
+    assert fogsched.report.render_html(results.report, title="a <b>") == fogsched.report.render_html(
+        results.to_json(), title="a <b>")
+    assert "<title>a &lt;b&gt;</title>" in fogsched.report.render_html(results, title="a <b>")
 
 
 def test_report_command_line(results, tmp_path):
@@ -136,20 +147,55 @@ def test_report_command_line(results, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "fogsched.report", str(tmp_path / "none.json")],
                              capture_output=True, text=True, timeout=120, check=False)
     assert missing.returncode == 2 and "none.json" in missing.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"scenario": "x"}')
+    refused = subprocess.run([sys.executable, "-m", "fogsched.report", str(broken)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == 2 and "missing" in refused.stderr
 
 
-# Appended to a copy of the report: after loading, records on each image whether it
-# decoded (naturalWidth) and how wide it is laid out, for --dump-dom to show.
+# Appended to a copy of the report: after loading, records on <body> the widths that
+# tell whether the tables fit the page and whether the charts are laid out, for
+# --dump-dom to show.
 _PROBE = """<script>
 window.addEventListener("load", () => {
-  for (const image of document.images) {
-    image.dataset.naturalWidth = image.naturalWidth;
-    image.dataset.renderedWidth = Math.round(image.getBoundingClientRect().width);
-  }
+  const data = document.body.dataset;
   const table = document.getElementById("comparison");
-  document.body.dataset.tableHeight = table ? Math.round(table.getBoundingClientRect().height) : 0;
+  data.tableWidth = table.scrollWidth;
+  data.boxScrollWidth = table.parentElement.scrollWidth;
+  data.boxWidth = table.parentElement.clientWidth;
+  data.tableHeight = Math.round(table.getBoundingClientRect().height);
+  data.pageWidth = document.documentElement.scrollWidth;
+  data.windowWidth = window.innerWidth;
+  data.chartWidths = Array.from(document.querySelectorAll("svg"),
+                                (svg) => Math.round(svg.getBoundingClientRect().width)).join(" ");
 });
 </script>"""
+
+# Seven long policy specs, each with faults, so every column of the table is shown.
+_LONG_NAMES = [
+    "least_loaded(gossip_interval=1s,fanout=0)",
+    "least_loaded(gossip_interval=250ms,fanout=3)",
+    "power_of_d(d=2,threshold=3)",
+    "cloud_offload(threshold=4)",
+    "threshold_random(threshold=2,attempts=3)",
+    "sarsa(model=models/city-default.json,learn=false,levels=8,peer_buckets=4,gossip=1s)",
+    "q_learning(model=models/city-default.json,learn=false,shared=true,camera=3)",
+]
+
+
+def wide_report(results) -> dict:
+    report = copy.deepcopy(results.report)
+    template = report["results"][1]
+    report["results"] = []
+    for i, name in enumerate(_LONG_NAMES):
+        entry = copy.deepcopy(template)
+        entry["policy"] = name
+        entry["failed_fraction"] = {"mean": 0.001234 * (i + 1), "ci95": 0.000987}
+        entry["timeouts_per_invocation"] = {"mean": 0.01234 * (i + 1), "ci95": 0.00123}
+        entry["response_time_s"]["p99"] = {"mean": 12.3456 + i, "ci95": 0.0123}
+        report["results"].append(entry)
+    return report
 
 
 def chromium() -> str:
@@ -161,22 +207,31 @@ def chromium() -> str:
     return found
 
 
-def test_report_renders_in_headless_chromium(results, tmp_path):
-    browser = chromium()
-    html_text = fogsched.report.render_html(results)
+def render_in_chromium(html_text: str, tmp_path) -> _ReportParser:
     probed = tmp_path / "probed.html"
     probed.write_text(html_text.replace("</body>", _PROBE + "</body>"))
     completed = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
-         probed.as_uri()],
+         "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000",
+         "--dump-dom", probed.as_uri()],
         capture_output=True, text=True, timeout=90, check=False)
     assert completed.returncode == 0, completed.stderr[-2000:]
-    dom = parse(completed.stdout)
-    assert len(dom.images) == len(parse(html_text).images) > 0
-    for image in dom.images:
-        assert int(image["data-natural-width"]) > 100, image["alt"]  # decoded
-        assert int(image["data-rendered-width"]) > 100, image["alt"]  # laid out, visible
-    assert [row[0] for row in dom.table_rows[1:]] == results.policies
-    assert 'data-table-height="0"' not in completed.stdout and "data-table-height" in completed.stdout
+    return parse(completed.stdout)
+
+
+def test_report_renders_in_headless_chromium_and_the_table_fits_the_page(results, tmp_path):
+    report = wide_report(results)
+    html_text = fogsched.report.render_html(report)
+    dom = render_in_chromium(html_text, tmp_path)
+    assert [row[0] for row in dom.table_rows[1:]] == _LONG_NAMES
+    assert len(dom.table_rows[0]) == 13  # the policy and all twelve metrics
+    body = dom.body
+    assert int(body["data-table-height"]) > 0
+    assert int(body["data-window-width"]) == 1280
+    assert int(body["data-table-width"]) <= int(body["data-box-width"]), body
+    assert int(body["data-box-scroll-width"]) <= int(body["data-box-width"]), body
+    assert int(body["data-page-width"]) <= int(body["data-window-width"]), body
+    widths = [int(w) for w in body["data-chart-widths"].split()]
+    assert len(widths) == len(parse(html_text).charts) == 12
+    assert all(width > 300 for width in widths), widths  # laid out, visible

@@ -48,6 +48,13 @@ std::span<const MetricColumn> alert_metrics();
 // The column called `name` in either catalogue, or nothing.
 const MetricColumn* find_metric(std::string_view name);
 
+// Whether a table of `results` has the column at all: always, or for a column shown
+// only when non-zero, when some policy's mean is a non-zero number.
+bool metric_applies(const std::vector<PolicyResult>& results, const MetricColumn& metric);
+// Whether the alert table is shown: the scenario has blacklisted traffic (latencies
+// cannot occur without delivered alerts).
+bool has_alerts(const std::vector<PolicyResult>& results);
+
 // The policy (index into `results`) with the best mean of a metric, when exactly one
 // has it: nothing for a tie (six policies that never probe have no best among them),
 // for a metric with no better direction, or for fewer than two policies.
