@@ -26,6 +26,7 @@
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/runner.h"
 #include "fogsched/sim/workload_sources.h"
+#include "table_options.h"
 
 namespace fogsched::cli {
 namespace {
@@ -48,6 +49,7 @@ struct LoadArgs {
   std::optional<std::string> json_path;
   std::optional<std::string> trace_path;
   std::optional<std::string> report_path;
+  TableOptions table;
 };
 
 // Bad input found here; reported as one line and exit code 2.
@@ -207,7 +209,7 @@ int run_load(const LoadArgs& args) {
                    "live run of replication {} against {} node{} at speedup {}; the {} \"replications\" "
                    "below are batch means over equal time batches of the measurement window\n",
                    args.replication, nodes.size(), nodes.size() == 1 ? "" : "s", args.speedup, options.batches)
-            << format_table(report) << std::flush;
+            << format_table(report, args.table) << std::flush;
   return 0;
 }
 
@@ -257,6 +259,7 @@ void add_load_command(CLI::App& app) {
   load->add_flag("--no-service-times", args->no_service_times,
                  "Do not name each call's simulated service demand (header X-Synthetic-Service-Seconds, which "
                  "fogsched host's synthetic functions honour); let the functions draw their own");
+  add_table_options(*load, args->table);
   load->add_option("--json", args->json_path, "Write the results as `fogsched run --json` does")->type_name("FILE");
   load->add_option("--trace", args->trace_path, "Write every measured invocation as `fogsched run --trace` does")
       ->type_name("FILE.csv");

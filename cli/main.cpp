@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -27,9 +28,9 @@
 #include "load_command.h"
 #include "policies_command.h"
 #include "run_command.h"
-#include "train_command.h"
 #include "run_control.h"
 #include "serve_command.h"
+#include "train_command.h"
 #include "validate_command.h"
 
 namespace fogsched::cli {
@@ -52,6 +53,43 @@ std::string allocator_in_use() {
 #else
   return "system malloc";
 #endif
+}
+
+// One example per command, shown under a command line error with the command's
+// usage line (docs/cli.md has more).
+constexpr std::pair<std::string_view, std::string_view> kExamples[] = {
+    {"run",
+     "fogsched run scenarios/city-default.yaml --policy local --policy 'power_of_d(d=2,threshold=3)' "
+     "--report report.html"},
+    {"validate", "fogsched validate scenarios/city-default.yaml"},
+    {"analyze", "fogsched analyze scenarios/markov-small.yaml --optimal"},
+    {"policies", "fogsched policies"},
+    {"serve", "fogsched serve --config node.yaml   (the file's keys: docs/live.md)"},
+    {"host", "fogsched host --config functions.yaml --listen 127.0.0.1:8080"},
+    {"load", "fogsched load scenarios/live-demo.yaml --nodes http://127.0.0.1:18080,http://127.0.0.1:18081"},
+    {"compare", "fogsched compare simulated.json live.json"},
+    {"train", "fogsched train scenarios/markov-small.yaml --policy 'sarsa(forward_cost=0.1)' --out model.json"},
+};
+
+// A command line error: the message, then the usage line and an example of the
+// command it was for (or of fogsched itself), and where the full help is.
+int usage_error(CLI::App& app, std::string_view message) {
+  report(kExitBadInput, message);
+  const std::vector<CLI::App*> parsed = app.get_subcommands();
+  if (parsed.empty()) {
+    std::cerr << "Usage: fogsched COMMAND [OPTIONS] ...\n"
+                 "Example: fogsched run scenarios/city-default.yaml\n"
+                 "`fogsched --help` lists the commands\n";
+    return kExitBadInput;
+  }
+  const CLI::App& command = *parsed.front();
+  const std::string name = "fogsched " + command.get_name();
+  std::cerr << CLI::Formatter().make_usage(&command, name);
+  for (const auto& [command_name, example] : kExamples) {
+    if (command_name == command.get_name()) std::cerr << "Example: " << example << '\n';
+  }
+  std::cerr << fmt::format("`{} --help` lists every option\n", name);
+  return kExitBadInput;
 }
 
 int run_cli(int argc, char** argv) {
@@ -77,8 +115,8 @@ int run_cli(int argc, char** argv) {
     std::vector<std::string> names;
     names.reserve(commands.size());
     for (const CLI::App* command : commands) names.push_back(command->get_name());
-    return report(kExitBadInput,
-                  fmt::format("unknown command {} (expected {})", quote_input(argv[1]), fmt::join(names, ", ")));
+    return usage_error(app,
+                       fmt::format("unknown command {} (expected {})", quote_input(argv[1]), fmt::join(names, ", ")));
   }
   try {
     app.parse(argc, argv);
@@ -91,7 +129,7 @@ int run_cli(int argc, char** argv) {
   } catch (const CommandExit& e) {
     return e.code;
   } catch (const CLI::ParseError& e) {
-    return report(kExitBadInput, fmt::format("{} (see fogsched --help)", e.what()));
+    return usage_error(app, e.what());
   }
   return report(kExitInternalError, "no subcommand ran");
 }

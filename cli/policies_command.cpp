@@ -34,8 +34,9 @@ int policies_command(const std::vector<std::string>& plugins) {
   std::size_t default_width = 0;
   std::size_t range_width = 0;
   const auto range_of = [](const ParamSpec& p) {
-    return p.type == ParamType::boolean || p.type == ParamType::file ? std::string("-")
-                                        : fmt::format("[{}, {}]", format_bound(p, p.min), format_bound(p, p.max));
+    return p.type == ParamType::boolean || p.type == ParamType::file
+               ? std::string("-")
+               : fmt::format("[{}, {}]", format_bound(p, p.min), format_bound(p, p.max));
   };
   for (const PolicyInfo* policy : all) {
     name_width = std::max(name_width, policy->name.size());

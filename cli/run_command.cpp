@@ -20,6 +20,7 @@
 #include "fogsched/sim/runner.h"
 #include "run_control.h"
 #include "simulation_args.h"
+#include "table_options.h"
 
 namespace fogsched::cli {
 namespace {
@@ -28,6 +29,7 @@ struct RunArgs : SimulationArgs {
   std::optional<std::string> trace_path;
   std::optional<std::string> report_path;
   std::optional<std::string> out_dir;
+  TableOptions table;
 };
 
 // Opened before the run, so an unwritable path is reported before minutes of work.
@@ -82,7 +84,7 @@ int run_command(const RunArgs& args) {
   progress.reset();
 
   const std::string json = to_json(output.report) + "\n";
-  const std::string table = format_table(output.report);
+  const std::string table = format_table(output.report, args.table);
   const std::string html = app::html_report(output.report);
   if (args.trace_path) write_trace(trace, *args.trace_path, output, prepared.policies);
   if (args.report_path) finish_writing(report, *args.report_path, html);
@@ -110,6 +112,7 @@ void add_run_command(CLI::App& app) {
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario with every policy and compare them");
   add_simulation_args(*run, *args, "to run");
   run->add_flag("--json", args->json, "Print the results as JSON instead of a table");
+  add_table_options(*run, args->table);
   run->add_option("--trace", args->trace_path, "Write every invocation to this CSV file")->type_name("FILE.csv");
   run->add_option("--report", args->report_path,
                   "Write a self-contained HTML report (the comparison table and a bar chart per metric)")

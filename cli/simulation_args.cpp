@@ -1,6 +1,7 @@
 #include "simulation_args.h"
 
 #include <charconv>
+#include <filesystem>
 #include <system_error>
 #include <utility>
 
@@ -28,10 +29,24 @@ CLI::Validator unsigned_integer() {
       "");
 }
 
+// A path that names a file, checked with the other arguments so that a wrong one
+// is answered with the command's usage.
+CLI::Validator existing_file() {
+  return CLI::Validator(
+      [](std::string& path) {
+        std::error_code error;
+        return std::filesystem::exists(path, error) ? std::string() : fmt::format("{}: no such file", path);
+      },
+      "");
+}
+
 }  // namespace
 
 void add_scenario_args(CLI::App& command, ScenarioArgs& args) {
-  command.add_option("scenario", args.path, "Scenario file (YAML)")->type_name("SCENARIO")->required();
+  command.add_option("scenario", args.path, "Scenario file (YAML)")
+      ->type_name("SCENARIO")
+      ->required()
+      ->check(existing_file());
   command.add_option("--set", args.overrides, "Override a scenario value, e.g. --set cluster.cameras.slots=8")
       ->type_name("KEY.PATH=VALUE")
       ->allow_extra_args(false);

@@ -25,6 +25,7 @@ debian_mirror() {  # the mirror apt uses for Debian itself
 mirror=${FOGSCHED_DEBIAN_MIRROR:-$(debian_mirror)}
 echo "debian-minbase: debootstrap bookworm from $mirror"
 rootfs=$(mktemp -d "$(dirname "$out")/rootfs.XXXXXX")
+chmod 755 "$rootfs"   # the root of a machine, not a private temporary directory
 trap 'rm -rf "$rootfs" "$out.part"' EXIT
 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" > "$out.log" 2>&1 ||
   { echo "debian-minbase: debootstrap failed: see $out.log" >&2; exit 1; }

@@ -21,6 +21,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
@@ -247,6 +248,25 @@ TEST_F(CliTest, VersionAndHelpExitZero) {
   EXPECT_THAT(help.out, HasSubstr("--policy"));
 }
 
+TEST_F(CliTest, HelpListsTheCommandsOneLineEach) {
+  const CliResult help = run({"--help"});
+  ASSERT_EQ(help.exit_code, 0);
+  std::istringstream lines(help.out);
+  std::vector<std::string> commands;
+  bool in_commands = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "Subcommands:") {
+      in_commands = true;
+    } else if (in_commands && !line.empty()) {
+      // "  NAME   description": a name, then its description on the same line.
+      EXPECT_THAT(line, MatchesRegex("  [a-z]+ +[A-Z].*")) << "a command's line wrapped";
+      commands.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
+  EXPECT_THAT(commands,
+              ElementsAre("run", "validate", "analyze", "policies", "serve", "host", "load", "compare", "train"));
+}
+
 // --- bad input: exit 2 and one precise line on stderr ------------------------------------
 
 TEST_F(CliTest, MalformedYamlNamesFileAndLine) {
@@ -327,16 +347,16 @@ TEST_F(CliTest, OutOfRangePolicyParameterIsBadInput) {
   EXPECT_THAT(r.err, HasSubstr("-1"));
 }
 
-TEST_F(CliTest, CommandLineMistakesAreBadInput) {
+// Missing, unknown or ill-formed arguments: the error, then how the command is used.
+TEST_F(CliTest, CommandLineMistakesAreBadInputAnsweredWithTheUsage) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {},
            {"fly"},
            {"run"},
+           {"run", "--frob", kErlangB},
            {"run", kErlangB, "--replications", "0"},
            {"run", kErlangB, "--threads", "two"},
            {"run", kErlangB, "--seed", "-3"},
-           {"run", kErlangB, "--duration", "10 parsecs"},
-           {"run", kErlangB, "--set", "no-equals-sign"},
        }) {
     std::string joined;
     for (const auto& a : args) joined += a + " ";
@@ -344,6 +364,26 @@ TEST_F(CliTest, CommandLineMistakesAreBadInput) {
     const CliResult r = run(args);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_THAT(r.err, StartsWith("fogsched: "));
+    const std::string command = !args.empty() && args[0] == "run" ? "run" : "COMMAND";
+    EXPECT_THAT(r.err, HasSubstr("\nUsage: fogsched " + command));
+    EXPECT_THAT(r.err, HasSubstr(command == "run" ? "\nExample: fogsched run scenarios/city-default.yaml"
+                                                  : "\nExample: fogsched run "));
+    EXPECT_THAT(r.err, HasSubstr("--help` lists"));
+  }
+}
+
+// A value the command read but cannot use: one line that names it is the answer.
+TEST_F(CliTest, UnusableValuesAreBadInputInOneLine) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", kErlangB, "--duration", "10 parsecs"},
+           {"run", kErlangB, "--set", "no-equals-sign"},
+       }) {
+    SCOPED_TRACE(args.back());
+    const CliResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, StartsWith("fogsched: --"));
+    EXPECT_THAT(r.err, HasSubstr(args.back()));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
   }
 }
 
@@ -351,7 +391,8 @@ TEST_F(CliTest, MissingAndEmptyFilesAreBadInput) {
   const fs::path missing = dir_ / "missing.yaml";
   const CliResult r = run({"validate", missing.string()});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, StartsWith("fogsched: " + missing.string()));
+  EXPECT_THAT(r.err, StartsWith("fogsched: scenario: " + missing.string() + ": no such file\n"));
+  EXPECT_THAT(r.err, HasSubstr("\nExample: fogsched validate scenarios/"));  // a wrong argument, so the usage
 
   const fs::path empty = dir_ / "empty.yaml";
   write_file(empty, "");
@@ -506,6 +547,31 @@ TEST_F(CliTest, TableHasOneRowPerPolicy) {
   EXPECT_THAT(r.out, MatchesRegex("(.*\n)*local .*±.*\n(.*\n)*"));
   EXPECT_THAT(r.out, MatchesRegex("(.*\n)*threshold_random\\(.*±.*\n(.*\n)*"));
   EXPECT_THAT(r.out, HasSubstr("[ms]"));
+}
+
+TEST_F(CliTest, TheDemosTableFitsAnHundredAndTwentyColumnsAndWideOrMetricsShowTheRest) {
+  const std::vector<std::string> short_demo = concat({"run", kCityDefault}, kShortRun);
+  const CliResult fitted = run(short_demo);
+  ASSERT_EQ(fitted.exit_code, 0) << fitted.err;
+  std::istringstream lines(fitted.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto cells = std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    EXPECT_LE(cells, 120) << line;
+  }
+  EXPECT_THAT(fitted.out, HasSubstr("\nnot shown: "));
+
+  const CliResult wide = run(concat(short_demo, {"--wide"}));
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_THAT(wide.out, HasSubstr("jain"));
+  EXPECT_THAT(wide.out, Not(HasSubstr("not shown")));
+
+  const CliResult chosen = run(concat(short_demo, {"--metrics", "probes,rejection"}));
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_THAT(chosen.out, MatchesRegex("(.*\n)*policy +probes/inv +rejection\n(.*\n)*"));
+
+  const CliResult unknown = run(concat(short_demo, {"--metrics", "rejection,latency"}));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown metric 'latency' (expected one of rejection, "));
 }
 
 TEST_F(CliTest, SameSeedSameJsonWhateverTheThreadCount) {

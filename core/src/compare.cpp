@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "estimate_json.h"
 #include "text_table.h"
 
 namespace fogsched {
@@ -39,7 +40,7 @@ constexpr MetricInfo kMetrics[] = {
     {"failed_fraction", "failed fraction", &PolicyResult::failed_fraction, 1, 4},
 };
 
-const MetricInfo* find_metric(std::string_view key) {
+const MetricInfo* metric_info(std::string_view key) {
   const auto it =
       std::find_if(std::begin(kMetrics), std::end(kMetrics), [key](const MetricInfo& m) { return key == m.key; });
   return it == std::end(kMetrics) ? nullptr : it;
@@ -59,18 +60,12 @@ std::string format_signed(double value, const MetricInfo& info) {
   return std::isfinite(value) ? fmt::format("{:+.{}f}", value * info.scale, info.decimals) : "n/a";
 }
 
-using Json = nlohmann::ordered_json;
-
-Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+using Json = detail::OrderedJson;
 
 double number_from(const Json& j) { return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>(); }
 
-Json estimate_json(const Estimate& e) {
-  Json j = Json::object();
-  j["mean"] = number_or_null(e.mean);
-  j["ci95"] = number_or_null(e.ci95);
-  return j;
-}
+using detail::estimate_json;
+using detail::number_or_null;
 
 Estimate estimate_from(const Json& j) { return {number_from(j.at("mean")), number_from(j.at("ci95"))}; }
 
@@ -127,7 +122,7 @@ std::string format_comparison(const ReportComparison& comparison) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"metric", "A", "B", "B - A", "combined", "within"});
     for (const MetricComparison& m : policy.metrics) {
-      const MetricInfo* info = find_metric(m.metric);
+      const MetricInfo* info = metric_info(m.metric);
       const MetricInfo shown = info ? *info : MetricInfo{"", m.metric.c_str(), nullptr, 1, 4};
       rows.push_back({shown.label, format_estimate(m.a, shown), format_estimate(m.b, shown),
                       format_signed(m.difference, shown), format_number(m.combined_ci95, shown),

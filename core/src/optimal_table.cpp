@@ -14,8 +14,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::string_view kFormat = "fogsched-optimal-table";
-constexpr int kVersion = 1;
+constexpr std::string_view kTableFormat = "fogsched-optimal-table";
+constexpr int kTableVersion = 1;
 // A bound on the rows a file may claim, so a bad "nodes" cannot ask for the moon.
 constexpr std::uint64_t kMaxStates = 100'000'000;
 
@@ -29,8 +29,8 @@ std::string to_json_text(const OptimalTable& table) {
                      {"arrival_rate_per_s", node.arrival_rate_per_s},
                      {"service_rate_per_s", node.service_rate_per_s}});
   }
-  const Json head = {{"format", kFormat},
-                     {"version", kVersion},
+  const Json head = {{"format", kTableFormat},
+                     {"version", kTableVersion},
                      {"costs", {{"forward", table.forward_cost}, {"probe", table.probe_cost}}},
                      {"cost_per_arrival", table.cost_per_arrival},
                      {"rejection_probability", table.rejection_probability},
@@ -88,11 +88,11 @@ OptimalTable parse_optimal_table(std::string_view text, std::string_view source)
   }
   if (!document.is_object()) fail("(document)", "is not a JSON object (a fogsched optimal table)");
   const Json& format = member(document, "format");
-  if (!format.is_string() || format.get<std::string>() != kFormat) {
-    fail("format", fmt::format("{} is not \"{}\"", format.dump(), kFormat));
+  if (!format.is_string() || format.get<std::string>() != kTableFormat) {
+    fail("format", fmt::format("{} is not \"{}\"", format.dump(), kTableFormat));
   }
   const Json& version = member(document, "version");
-  if (version != kVersion) fail("version", fmt::format("{} is not {}", version.dump(), kVersion));
+  if (version != kTableVersion) fail("version", fmt::format("{} is not {}", version.dump(), kTableVersion));
 
   OptimalTable table;
   const Json& costs = member(document, "costs");

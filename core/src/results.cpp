@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "estimate_json.h"
 #include "fogsched/core/quote_input.h"
 #include "fogsched/core/result_text.h"
 #include "text_table.h"
@@ -156,17 +157,10 @@ PolicyResult summarize_policy(std::string policy, const std::vector<ReplicationS
 
 namespace {
 
-// Keys keep the schema's order, so the document reads as docs/results.md shows it.
-using Json = nlohmann::ordered_json;
+using Json = detail::OrderedJson;
 
-Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
-
-Json estimate_json(const Estimate& e) {
-  Json j = Json::object();
-  j["mean"] = number_or_null(e.mean);
-  j["ci95"] = number_or_null(e.ci95);
-  return j;
-}
+using detail::estimate_json;
+using detail::number_or_null;
 
 double number_from_json(const Json& j, std::string_view where) {
   if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();

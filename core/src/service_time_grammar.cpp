@@ -71,8 +71,7 @@ void read_samples(const ConfigReader& reader, const YAML::Node& node, const std:
                 fmt::format("cannot read {} (no such file: '{}')", quote_input(written), spec.samples_file));
   }
   std::ifstream in(resolved);
-  if (!in)
-    reader.fail(node, path, fmt::format("cannot read {} ('{}')", quote_input(written), spec.samples_file));
+  if (!in) reader.fail(node, path, fmt::format("cannot read {} ('{}')", quote_input(written), spec.samples_file));
 
   std::string line;
   int line_number = 0;

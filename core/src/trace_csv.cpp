@@ -14,6 +14,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "fogsched/core/config_reader.h"  // trim
 #include "fogsched/core/units.h"
 
 namespace fogsched {
@@ -22,14 +23,6 @@ namespace {
 constexpr std::string_view kHeaderWithoutPayload = "time,camera,function";
 constexpr std::string_view kHeaderWithPayload = "time,camera,function,payload_bytes";
 constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
 
 // Fields of one record, split at every comma and trimmed.
 std::vector<std::string_view> split_fields(std::string_view record) {

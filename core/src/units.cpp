@@ -4,6 +4,7 @@
 // suffix up in a small table and scales. Durations are scaled in exact integer
 // arithmetic so that "0.1s" or "9223372036.854775807s" land on the exact nanosecond.
 #include "fogsched/core/units.h"
+#include "fogsched/core/config_reader.h"  // trim
 #include "fogsched/core/quote_input.h"
 
 #include <fmt/format.h>
@@ -51,14 +52,6 @@ constexpr std::array<Unit<double>, 7> kByteUnits{{
 constexpr std::array<Unit<double>, 4> kBandwidthUnits{{{"bps", 1.0}, {"kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9}}};
 constexpr std::array<Unit<double>, 2> kDistanceUnits{{{"m", 1.0}, {"km", 1e3}}};
 constexpr std::array<Unit<double>, 2> kSpeedUnits{{{"m/s", 1.0}, {"km/h", 1.0 / 3.6}}};
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
 
 // What a quantity is called in messages, with an example of the right form.
 struct Kind {

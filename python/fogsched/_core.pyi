@@ -272,8 +272,9 @@ def train(
 def split_policy_spec(spec: str) -> tuple[str, list[tuple[str, str]]]:
     """A policy spec as (name, [(parameter, value text), ...])."""
 
-def format_table(json: str) -> str:
-    """The CLI's comparison table for a results JSON document."""
+def format_table(json: str, metrics: list[str] = ..., wide: bool = False) -> str:
+    """The CLI's comparison table for a results JSON document: the columns that fit 120
+    columns, ``metrics`` (names as ``fogsched run --metrics``) or, with ``wide``, every column."""
 
 def html_report(json: str, title: str = "") -> str:
     """The self-contained HTML report of `fogsched run --report` for a results JSON document."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -132,9 +132,11 @@ class Results:
         """Writes the results JSON document, as ``fogsched run --out`` writes ``results.json``."""
         Path(path).write_text(self._json + "\n", encoding="utf-8")
 
-    def table(self) -> str:
-        """The comparison table ``fogsched run`` prints."""
-        return _core.format_table(self._json)
+    def table(self, metrics: Optional[Sequence[str]] = None, wide: bool = False) -> str:
+        """The comparison table ``fogsched run`` prints: the columns that fit 120 columns,
+        ``metrics`` (names as ``fogsched run --metrics``, in that order) or, with ``wide``,
+        every column. An unknown metric raises :class:`ValueError`."""
+        return _core.format_table(self._json, list(metrics or []), wide)
 
     def summary(self) -> pd.DataFrame:
         """One row per policy; columns as in :func:`flatten_metrics`.

@@ -384,8 +384,16 @@ PYBIND11_MODULE(_core, m) {
   m.def("split_policy_spec", &split_spec, "spec"_a,
         "A policy spec as (name, [(parameter, value text), ...]), as the registry reads it.");
   m.def(
-      "format_table", [](const std::string& json) { return format_table(run_report_from_json(json)); }, "json"_a,
-      "The CLI's comparison table for a results JSON document.");
+      "format_table",
+      [](const std::string& json, std::vector<std::string> metrics, bool wide) {
+        TableOptions options;
+        options.metrics = std::move(metrics);
+        options.wide = wide;
+        return format_table(run_report_from_json(json), options);
+      },
+      "json"_a, "metrics"_a = std::vector<std::string>{}, "wide"_a = false,
+      "The CLI's comparison table for a results JSON document: the columns that fit 120 columns, "
+      "`metrics` (names as `fogsched run --metrics`) or, with `wide`, every column.");
   m.def(
       "html_report",
       [](const std::string& json, const std::string& title) {

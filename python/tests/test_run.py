@@ -124,3 +124,12 @@ def test_saved_results_load_back_and_tabulate(city_results, tmp_path):
     loaded = fogsched.Results.load(path)
     pd.testing.assert_frame_equal(loaded.summary(), city_results.summary())
     assert "power_of_d(d=2,threshold=3)" in loaded.table()
+
+
+def test_table_columns_as_the_command_chooses_them(city_results):
+    header = city_results.table(metrics=["probes", "rejection"]).splitlines()[2]
+    assert header.split() == ["policy", "probes/inv", "rejection"]
+    assert "jain" in city_results.table(wide=True)
+    assert "not shown" not in city_results.table(wide=True)
+    with pytest.raises(ValueError, match="unknown metric 'latency'"):
+        city_results.table(metrics=["latency"])

@@ -69,8 +69,6 @@ bool too_big(const YAML::Node& node) {
   return too_big(node, 0, budget);
 }
 
-enum class Bound : std::uint8_t { any, non_negative, positive };
-
 using OrderedJson = nlohmann::ordered_json;
 
 OrderedJson scalar_to_json(const YAML::Node& node) {

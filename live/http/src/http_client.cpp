@@ -42,8 +42,8 @@ namespace {
 
 // A connection with the buffer its answers are read into, kept with it so that
 // reading needs no new allocation each time.
-struct Connection {
-  explicit Connection(asio::io_context& context) : stream(context.get_executor()) {}
+struct ClientConnection {
+  explicit ClientConnection(asio::io_context& context) : stream(context.get_executor()) {}
   TcpStream stream;
   beast::flat_buffer buffer;
 };
@@ -57,12 +57,12 @@ struct HttpClient::Pool {
 
   asio::io_context& context;
   mutable std::mutex mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // by origin
+  std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle;  // by origin
   bool closed = false;
 
   // The most recently used idle connection that is still open; those found closed
   // or holding bytes are dropped on the way.
-  std::unique_ptr<Connection> take(const std::string& origin) {
+  std::unique_ptr<ClientConnection> take(const std::string& origin) {
     std::lock_guard lock(mutex);
     auto it = idle.find(origin);
     if (it == idle.end()) return nullptr;
@@ -76,13 +76,13 @@ struct HttpClient::Pool {
 
   // A non-blocking peek: an idle connection must have nothing to read. EOF means the
   // server closed it; bytes would be read as the next request's answer.
-  static bool still_open(Connection& connection) {
+  static bool still_open(ClientConnection& connection) {
     char byte = 0;
     const auto n = ::recv(connection.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
-  void give_back(const std::string& origin, std::unique_ptr<Connection> connection, std::size_t max_idle) {
+  void give_back(const std::string& origin, std::unique_ptr<ClientConnection> connection, std::size_t max_idle) {
     std::lock_guard lock(mutex);
     auto& connections = idle[origin];
     if (closed || connections.size() >= max_idle) return;  // closes as it goes
@@ -112,7 +112,7 @@ ClientFailure classify(const beast::error_code& ec) {
   return ClientFailure::io;
 }
 
-asio::awaitable<Exchange> exchange(Connection& connection, Request& request, const ClientOptions& options,
+asio::awaitable<Exchange> exchange(ClientConnection& connection, Request& request, const ClientOptions& options,
                                    std::chrono::steady_clock::time_point deadline) {
   Exchange result;
   TcpStream& stream = connection.stream;
@@ -176,7 +176,7 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
   // A second attempt, on a new connection, only when the first one was a reused
   // connection and the request provably did not run or may run again.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Connection> connection = attempt == 0 ? pool->take(origin) : nullptr;
+    std::unique_ptr<ClientConnection> connection = attempt == 0 ? pool->take(origin) : nullptr;
     const bool reused = connection != nullptr;
     if (!connection) {
       tcp::resolver resolver(pool->context);
@@ -188,7 +188,7 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
         result.message = "cannot resolve " + to.host + ": " + ec.message();
         co_return result;
       }
-      connection = std::make_unique<Connection>(pool->context);
+      connection = std::make_unique<ClientConnection>(pool->context);
       ec = co_await connect(connection->stream, endpoints, deadline, options_.connect_timeout);
       if (ec) {
         // Timed out or not, the request was never sent.
@@ -219,7 +219,7 @@ asio::awaitable<ClientResult> HttpClient::send(Url to, Request request, SteadyDu
 
 void HttpClient::close_idle() {
   for (const auto& pool : pools_) {
-    std::vector<std::unique_ptr<Connection>> connections;
+    std::vector<std::unique_ptr<ClientConnection>> connections;
     {
       std::lock_guard lock(pool->mutex);
       pool->closed = true;
