@@ -44,9 +44,10 @@ demo:
 	if [ ! -f $(BUILD_DIR)/CMakeCache.txt ]; then $(call configure,$(BUILD_DIR),Release,$(DEMO_BUILD)); fi
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target fogsched
 	$(call step,3/3 every built-in policy on $(DEMO_SCENARIO))
-	$(BUILD_DIR)/cli/fogsched run $(DEMO_SCENARIO)
+	$(BUILD_DIR)/cli/fogsched run $(DEMO_SCENARIO) --report $(DEMO_REPORT)
 	@echo
-	@echo "Next: python/notebooks/compare_policies.ipynb makes your own plots; docs/policies.md shows how to write"
+	@echo "Next: $(DEMO_REPORT) is this comparison with charts (fogsched run SCENARIO --report FILE);"
+	@echo "      python/notebooks/compare_policies.ipynb makes your own plots; docs/policies.md shows how to write"
 	@echo "      a policy; docs/live.md runs one beside OpenFaaS (make live-demo replays a scenario on local nodes)."
 
 # The command, the policy SDK (headers, libraries, the CMake package fogsched) and

@@ -11,8 +11,9 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=${1:?usage: scripts/debian-minbase.sh OUT.tar}
+out=$(realpath -m "${1:?usage: scripts/debian-minbase.sh OUT.tar}")
 [[ -f $out ]] && exit 0
+cd "$REPO"
 
 debian_mirror() {  # the mirror apt uses for Debian itself
   local uri
@@ -30,6 +31,6 @@ trap 'rm -rf "$rootfs" "$out.part"' EXIT
 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" > "$out.log" 2>&1 ||
   { echo "debian-minbase: debootstrap failed: see $out.log" >&2; exit 1; }
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
-cp "$REPO/tests/swarm/apt-docker-clean.conf" "$rootfs"/etc/apt/apt.conf.d/docker-clean
+cp tests/swarm/apt-docker-clean.conf "$rootfs"/etc/apt/apt.conf.d/docker-clean
 tar -C "$rootfs" -c . > "$out.part"
 mv "$out.part" "$out"

@@ -32,7 +32,7 @@ done
 
 # The fogsched command: compiler, build tools and the libraries it links.
 packages=(
-  build-essential cmake ninja-build
+  build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev libeigen3-dev
   libmimalloc-dev
 )

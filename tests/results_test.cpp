@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -585,10 +586,15 @@ TEST(ResultTable, FitsItsWidthAndNamesTheColumnsLeftOut) {
   EXPECT_THAT(lines[2], Not(HasSubstr("jain")));
   EXPECT_THAT(lines[not_shown], HasSubstr("jain"));
 
-  // A narrower width keeps fewer columns, but always the first.
-  const std::vector<std::string> narrow = lines_of(format_table(report, table_within(40)));
+  // A narrower width keeps fewer columns, but always the first; the names of the
+  // others wrap to that width.
+  const std::vector<std::string> narrow = lines_of(format_table(report, table_within(60)));
   EXPECT_THAT(narrow[2], HasSubstr("rejection"));
   EXPECT_THAT(narrow[2], Not(HasSubstr("forwarded")));
+  const std::size_t narrow_not_shown = line_starting(narrow, "not shown: ");
+  ASSERT_LT(narrow_not_shown + 1, narrow.size());
+  EXPECT_THAT(narrow[narrow_not_shown + 1], StartsWith(" "));
+  for (std::size_t i = narrow_not_shown; i < narrow.size(); ++i) EXPECT_LE(columns(narrow[i]), 60u) << narrow[i];
 
   // --wide: every column, whatever the width; nothing left out.
   const std::string wide = format_table(report, wide_table());

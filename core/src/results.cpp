@@ -361,11 +361,28 @@ std::string metric_table(const std::vector<PolicyResult>& results, const std::ve
   return detail::aligned_table(rows);
 }
 
-std::string names_of(const std::vector<const MetricColumn*>& columns) {
-  std::vector<std::string_view> names;
-  names.reserve(columns.size());
-  for (const MetricColumn* metric : columns) names.push_back(metric->name);
-  return fmt::format("{}", fmt::join(names, ", "));
+// "not shown: a, b, c (...)", wrapped at spaces to lines of at most `width`.
+std::string not_shown_line(const std::vector<const MetricColumn*>& columns, std::size_t width) {
+  std::vector<std::string> words{"not", "shown:"};
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    words.push_back(std::string(columns[i]->name) + (i + 1 < columns.size() ? "," : ""));
+  }
+  for (const char* word : {"(--wide:", "all;", "--metrics:", "a", "choice)"}) words.emplace_back(word);
+  std::string out;
+  std::size_t line = 0;
+  for (const std::string& word : words) {
+    if (line > 0 && line + 1 + word.size() > width) {
+      out += "\n ";
+      line = 1;
+    }
+    if (line > 0) {
+      out += ' ';
+      ++line;
+    }
+    out += word;
+    line += word.size();
+  }
+  return out + '\n';
 }
 
 // Most telling first: what the policy achieves, what it costs, then the rest.
@@ -415,7 +432,7 @@ std::string format_table(const RunReport& report, const TableOptions& options) {
   }
   out += "\nmean ± 95 % confidence half-width (Student t over replications), rounded to the digits it supports\n";
   if (results.size() > 1) out += "* the best in its column, when one policy is\n";
-  if (!omitted.empty()) out += fmt::format("not shown: {} (--wide: all; --metrics: a choice)\n", names_of(omitted));
+  if (!omitted.empty()) out += not_shown_line(omitted, options.width);
   return out;
 }
 
