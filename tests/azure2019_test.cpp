@@ -102,8 +102,10 @@ TEST_F(Azure2019, LoadingCountsRowsFunctionsAndInvocations) {
   EXPECT_EQ(t.functions_without_durations, 1u);
   EXPECT_EQ(t.apps, (std::vector<std::string>{"o1,a1", "o1,a2"}));
   EXPECT_EQ(t.invocations_expected, 20u);
-  // Minute-major counts of the kept functions, zeros left out.
-  EXPECT_EQ(t.minute_start, (std::vector<std::uint32_t>{0, 3, 5, 8}));
+  // Function-major counts of the kept functions, zeros left out.
+  EXPECT_EQ(t.function_start, (std::vector<std::uint64_t>{0, 2, 5, 8}));
+  EXPECT_EQ(t.counts[1].minute, 2u);
+  EXPECT_EQ(t.counts[1].count, 3u);
 }
 
 TEST_F(Azure2019, TheEvenRuleSpreadsEachMinutesCountExactly) {

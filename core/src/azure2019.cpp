@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 #include <unordered_map>
 
 #include "fogsched/core/azure_trace.h"
@@ -96,6 +98,16 @@ std::uint32_t read_invocations_header(AzureCsvReader& reader) {
   return static_cast<std::uint32_t>(fields.size() - kFirstMinute);
 }
 
+// The count in a minute column; the column is named only for an error, so a good
+// count costs no allocation.
+std::uint32_t minute_count(const AzureCsvReader& reader, std::string_view field, std::uint32_t minute) {
+  std::uint32_t value = 0;
+  const char* end = field.data() + field.size();
+  const auto [stop, error] = std::from_chars(field.data(), end, value);
+  if (!field.empty() && error == std::errc{} && stop == end) return value;
+  return reader.count(field, fmt::format("minute {}", minute + 1));
+}
+
 // The window's minutes, [first, last), within the file's.
 std::pair<std::uint32_t, std::uint32_t> window_minutes(const AzureSelection& selection, std::uint32_t minutes) {
   const auto first = static_cast<std::uint64_t>(selection.window_from / kMinute);
@@ -126,8 +138,9 @@ AzureInvocations2019 read_azure2019(const std::string& invocations_path, const s
 
   // First pass: check every row; tally the functions that have durations.
   struct Candidate {
-    std::uint64_t row = 0;  // data row, from 0
-    std::string app;        // "HashOwner,HashApp"
+    std::uint64_t row = 0;           // data row, from 0
+    std::uint32_t busy_minutes = 0;  // minutes of the window with invocations
+    std::string app;                 // "HashOwner,HashApp"
     const std::array<double, 7>* seconds = nullptr;
   };
   std::vector<Candidate> candidates;
@@ -143,15 +156,19 @@ AzureInvocations2019 read_azure2019(const std::string& invocations_path, const s
       reader.expect_columns(fields, kFirstMinute + trace.minutes);
       std::string key = checked_key(reader, fields);
       std::uint64_t in_window = 0;
+      std::uint32_t busy_minutes = 0;
       for (std::uint32_t m = 0; m < trace.minutes; ++m) {
-        const std::uint32_t n = reader.count(fields[kFirstMinute + m], fmt::format("minute {}", m + 1));
-        if (m >= first && m < last) in_window += n;
+        const std::uint32_t n = minute_count(reader, fields[kFirstMinute + m], m);
+        if (m >= first && m < last && n > 0) {
+          in_window += n;
+          ++busy_minutes;
+        }
       }
       const auto found = durations.by_function.find(key);
       if (found == durations.by_function.end()) {
         ++trace.functions_without_durations;
       } else {
-        candidates.push_back({trace.rows_read, key.substr(0, key.rfind(',')), &found->second.first});
+        candidates.push_back({trace.rows_read, busy_minutes, key.substr(0, key.rfind(',')), &found->second.first});
         hashes.emplace_back(fields[2]);
         counts.push_back(in_window);
       }
@@ -168,6 +185,7 @@ AzureInvocations2019 read_azure2019(const std::string& invocations_path, const s
   constexpr std::uint32_t kNotKept = ~std::uint32_t{0};
   std::vector<std::uint32_t> kept_of_row(trace.rows_read, kNotKept);
   std::unordered_map<std::string, std::uint32_t> app_index;
+  trace.function_start.push_back(0);
   for (const std::uint32_t c : choose_functions(counts, hashes, selection)) {
     kept_of_row[candidates[c].row] = static_cast<std::uint32_t>(trace.functions.size());
     trace.functions.push_back(hashes[c]);
@@ -176,28 +194,29 @@ AzureInvocations2019 read_azure2019(const std::string& invocations_path, const s
     if (added) trace.apps.push_back(candidates[c].app);
     trace.function_app.push_back(entry->second);
     trace.invocations_expected += counts[c];
+    trace.function_start.push_back(trace.function_start.back() + candidates[c].busy_minutes);
   }
 
-  // Second pass: the kept functions' non-zero counts in the window, minute-major.
+  // Second pass: the kept functions' non-zero counts in the window.
   AzureCsvReader reader(invocations_path);
   read_invocations_header(reader);
   const auto [first, last] = window_minutes(selection, trace.minutes);
-  std::vector<std::pair<std::uint32_t, MinuteCount>> by_function;  // (minute, count), in kept order
+  trace.counts.reserve(trace.function_start.back());
   std::vector<std::string_view> fields;
   for (std::uint64_t row = 0; reader.next(fields); ++row) {
     if (row >= kept_of_row.size() || kept_of_row[row] == kNotKept) continue;
     reader.expect_columns(fields, kFirstMinute + trace.minutes);
     for (std::uint32_t m = first; m < last; ++m) {
-      const std::uint32_t n = reader.count(fields[kFirstMinute + m], fmt::format("minute {}", m + 1));
-      if (n > 0) by_function.push_back({m, MinuteCount{kept_of_row[row], n}});
+      const std::uint32_t n = minute_count(reader, fields[kFirstMinute + m], m);
+      if (n > 0) trace.counts.push_back({m, n});
+    }
+    if (trace.counts.size() != trace.function_start[kept_of_row[row] + 1]) {
+      reader.fail("the row changed since the file was first read");
     }
   }
-  trace.minute_start.assign(trace.minutes + 1, 0);
-  for (const auto& [minute, count] : by_function) ++trace.minute_start[minute + 1];
-  for (std::uint32_t m = 0; m < trace.minutes; ++m) trace.minute_start[m + 1] += trace.minute_start[m];
-  trace.counts.resize(by_function.size());
-  std::vector<std::uint32_t> next(trace.minute_start.begin(), trace.minute_start.end() - 1);
-  for (const auto& [minute, count] : by_function) trace.counts[next[minute]++] = count;
+  if (trace.counts.size() != trace.function_start.back()) {
+    throw ScenarioError(SourceLocation{invocations_path, 0, 0}, kAzureKeyPath, "the file changed while it was read");
+  }
   return trace;
 }
 

@@ -48,7 +48,8 @@ Azure2019Replay::Azure2019Replay(const AzureSpec& spec, std::uint32_t function, 
       placement_(spec, std::move(cameras), spec.trace2019->function_app, streams.cameras),
       time_rng_(streams.times),
       service_rng_(streams.service),
-      carried_(spec.trace2019->functions.size(), 0.0) {}
+      carried_(spec.trace2019->functions.size(), 0.0),
+      next_count_(spec.trace2019->function_start.begin(), spec.trace2019->function_start.end() - 1) {}
 
 void Azure2019Replay::fill_next_minute() {
   const AzureInvocations2019& trace = *spec_->trace2019;
@@ -58,21 +59,22 @@ void Azure2019Replay::fill_next_minute() {
   while (minute_.empty() && next_minute_ < trace.minutes) {
     const std::uint32_t m = next_minute_++;
     const std::int64_t start_ns = m * kMinuteNs;
-    for (std::uint32_t i = trace.minute_start[m]; i < trace.minute_start[m + 1]; ++i) {
-      const MinuteCount& c = trace.counts[i];
+    for (std::uint32_t f = 0; f < next_count_.size(); ++f) {
+      if (next_count_[f] == trace.function_start[f + 1] || trace.counts[next_count_[f]].minute != m) continue;
+      const MinuteCount& c = trace.counts[next_count_[f]++];
       const double expected = c.count * spec_->scale;
       if (spec_->minute_rule == AzureMinuteRule::even) {
-        carried_[c.function] += expected;
-        const auto n = static_cast<std::int64_t>(std::floor(carried_[c.function]));
-        carried_[c.function] -= static_cast<double>(n);
-        for (std::int64_t k = 0; k < n; ++k) minute_.push_back({start_ns + k * kMinuteNs / n, c.function});
+        carried_[f] += expected;
+        const auto n = static_cast<std::int64_t>(std::floor(carried_[f]));
+        carried_[f] -= static_cast<double>(n);
+        for (std::int64_t k = 0; k < n; ++k) minute_.push_back({start_ns + k * kMinuteNs / n, f});
       } else {
         const double mean_gap_ns = static_cast<double>(kMinuteNs) / expected;
         double t = static_cast<double>(start_ns);
         for (;;) {
           t += time_rng_.exponential(mean_gap_ns);
           if (t >= static_cast<double>(start_ns + kMinuteNs)) break;
-          minute_.push_back({static_cast<std::int64_t>(t), c.function});
+          minute_.push_back({static_cast<std::int64_t>(t), f});
         }
       }
     }

@@ -48,7 +48,7 @@ class PercentileServiceTime {
 
 // A kept function's invocations in one minute.
 struct MinuteCount {
-  std::uint32_t function = 0;  // kept function
+  std::uint32_t minute = 0;  // from 0 (column "1")
   std::uint32_t count = 0;
 };
 
@@ -61,9 +61,10 @@ struct AzureInvocations2019 {
   std::vector<std::uint32_t> function_app;     // kept function -> index into apps
   std::vector<std::string> apps;               // the kept functions' apps, in order of first row
   std::vector<PercentileServiceTime> service;  // per kept function
-  // Minute-major: the counts of minute m are counts[minute_start[m] .. minute_start[m+1]),
-  // in order of kept function; minutes outside the window hold none.
-  std::vector<std::uint32_t> minute_start;
+  // Function-major: the non-zero counts of kept function f within the window are
+  // counts[function_start[f] .. function_start[f+1]), in minute order (sized exactly:
+  // the first pass counts them).
+  std::vector<std::uint64_t> function_start;
   std::vector<MinuteCount> counts;
   std::uint64_t rows_read = 0;  // invocation rows
   std::uint64_t duration_rows_read = 0;

@@ -85,8 +85,9 @@ class Azure2019Replay final : public ReplaySource {
   AzurePlacementRule placement_;
   Rng time_rng_;
   Rng service_rng_;
-  std::vector<double> carried_;  // even rule with a scale: per kept function
-  std::vector<Pending> minute_;  // the current minute's arrivals in time order
+  std::vector<double> carried_;            // even rule with a scale: per kept function
+  std::vector<std::uint64_t> next_count_;  // per kept function: its next entry of AzureInvocations2019::counts
+  std::vector<Pending> minute_;            // the current minute's arrivals in time order
   std::size_t taken_ = 0;
   std::uint32_t next_minute_ = 0;
 };
