@@ -77,12 +77,7 @@ class Azure2019 : public ScenarioFiles {
     return load_scenario(write("s.yaml", scenario_yaml(extra, cameras, duration)));
   }
   std::string error_of(const std::string& invocations, const std::string& durations, const std::string& extra = "") {
-    try {
-      load(invocations, durations, extra);
-    } catch (const ScenarioError& error) {
-      return error.what();
-    }
-    return "";
+    return testing::error_from([&] { load(invocations, durations, extra); });
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 };

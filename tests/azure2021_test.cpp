@@ -54,12 +54,7 @@ class Azure2021 : public ScenarioFiles {
     return load_scenario(write("s.yaml", scenario_yaml(arrivals_extra, workload_extra)));
   }
   std::string error_of(const std::string& trace, const std::string& arrivals_extra = "") {
-    try {
-      load(trace, arrivals_extra);
-    } catch (const ScenarioError& error) {
-      return error.what();
-    }
-    return "";
+    return testing::error_from([&] { load(trace, arrivals_extra); });
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 };
@@ -165,13 +160,8 @@ TEST_F(Azure2021, AnEmptyTraceOrAMissingFileIsReportedAtTheKey) {
         "name: azure\nduration: 10s\ncluster: {cameras: {count: 3}}\nfunctions:\n  fn: {service_time: "
         "{dist: exponential, mean: 1s}}\nworkload:\n  - function: fn\n    arrivals: {process: azure2021, "
         "file: missing.csv}\n");
-  try {
-    load_scenario(path("s.yaml"));
-    ADD_FAILURE() << "a missing trace loaded";
-  } catch (const ScenarioError& error) {
-    EXPECT_NE(std::string(error.what()).find("workload.0.arrivals.file: cannot read 'missing.csv'"), std::string::npos)
-        << error.what();
-  }
+  const std::string missing = testing::error_from([&] { load_scenario(path("s.yaml")); });
+  EXPECT_NE(missing.find("workload.0.arrivals.file: cannot read 'missing.csv'"), std::string::npos) << missing;
 }
 
 }  // namespace
