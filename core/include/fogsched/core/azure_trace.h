@@ -42,7 +42,7 @@ class AzureCsvReader {
 
   // ScenarioError at the current line.
   [[noreturn]] void fail(const std::string& problem) const;
-  // A finite decimal number (non-negative unless `negative_allowed`); `column` names it.
+  // A finite, non-negative decimal number; `column` names it.
   double number(std::string_view field, std::string_view column) const;
   // A non-negative decimal integer below 2^32.
   std::uint32_t count(std::string_view field, std::string_view column) const;
