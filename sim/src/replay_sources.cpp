@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <utility>
 
@@ -12,6 +13,14 @@ namespace fogsched::sim {
 namespace {
 
 constexpr std::int64_t kMinuteNs = std::chrono::nanoseconds(std::chrono::minutes(1)).count();
+
+// The k-th of n arrivals spread evenly over a minute: exact in nanoseconds, and
+// without overflow for counts beyond 2^63 / 60e9.
+std::int64_t even_offset_ns(std::int64_t k, std::int64_t n) {
+  constexpr std::int64_t kExactBelow = std::numeric_limits<std::int64_t>::max() / kMinuteNs;
+  if (k < kExactBelow) return k * kMinuteNs / n;
+  return static_cast<std::int64_t>(static_cast<double>(k) / static_cast<double>(n) * static_cast<double>(kMinuteNs));
+}
 
 // Trace time to run time.
 Time replayed_at(const AzureSpec& spec, std::int64_t since_window_ns) {
@@ -67,7 +76,7 @@ void Azure2019Replay::fill_next_minute() {
         carried_[f] += expected;
         const auto n = static_cast<std::int64_t>(std::floor(carried_[f]));
         carried_[f] -= static_cast<double>(n);
-        for (std::int64_t k = 0; k < n; ++k) minute_.push_back({start_ns + k * kMinuteNs / n, f});
+        for (std::int64_t k = 0; k < n; ++k) minute_.push_back({start_ns + even_offset_ns(k, n), f});
       } else {
         const double mean_gap_ns = static_cast<double>(kMinuteNs) / expected;
         double t = static_cast<double>(start_ns);
