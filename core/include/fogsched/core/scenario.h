@@ -191,8 +191,9 @@ struct AzureSpec {
   std::vector<double> weights;  // weighted: one per camera receiving the workload
   double speedup = 1;           // trace time runs this many times faster
   double scale = 1;             // azure2019: per-minute counts multiplied by this
-  // What the loader read, shared by every replication (the readers stream the file
-  // again for each replication; this holds per-function data only).
+  // What the loader read, shared by every replication: per function, never per
+  // invocation (2019: the kept functions' non-zero per-minute counts; 2021: their
+  // names, while each replication streams the file again).
   std::shared_ptr<const AzureInvocations2019> trace2019;
   std::shared_ptr<const AzureInvocations2021> trace2021;
 };
