@@ -44,6 +44,7 @@
 #include "fogsched/core/scenario_yaml.h"
 #include "fogsched/core/units.h"
 #include "fogsched/sim/runner.h"
+#include "process_memory.h"
 
 namespace {
 
@@ -77,25 +78,8 @@ double process_cpu_seconds() {
 
 // ---- Memory ------------------------------------------------------------------
 
-// A "kB" field of /proc/self/status (VmRSS: resident now, VmHWM: peak resident).
-std::uint64_t status_kib(std::string_view field) {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':') {
-      return std::stoull(line.substr(field.size() + 1));
-    }
-  }
-  throw std::runtime_error(fmt::format("no {} in /proc/self/status", field));
-}
-
-// Resets VmHWM to the current RSS (Linux >= 4.0). Without it a forked child's peak
-// starts at its parent's, which is small here: the parent only loads scenarios.
-bool reset_peak_rss() {
-  std::ofstream clear_refs("/proc/self/clear_refs");
-  clear_refs << "5";
-  clear_refs.flush();
-  return clear_refs.good();
-}
+using fogsched::bench::reset_peak_rss;
+using fogsched::bench::status_kib;
 
 // ---- Isolated runs -----------------------------------------------------------
 

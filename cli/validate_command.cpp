@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "command_exit.h"
+#include "fogsched/core/azure2019.h"
+#include "fogsched/core/azure2021.h"
 #include "fogsched/core/quote_input.h"
 #include "fogsched/core/scenario.h"
 #include "fogsched/core/trace_csv.h"
@@ -51,6 +53,23 @@ std::string describe_workload(const WorkloadSpec& w) {
       if (t.blacklisted_fraction > 0 || !t.blacklisted_vehicles.empty()) text += ", with blacklist alerts";
       if (!a.profile.empty()) text += fmt::format(", {}-step entry profile", a.profile.size());
       return text;
+    }
+    case ArrivalProcess::azure2019: {
+      const AzureInvocations2019& t = *a.azure.trace2019;
+      return fmt::format(
+          "{} replaying {} ({} and {}): {} read, {} kept ({} without durations), {} expected in the "
+          "window{}",
+          w.function, "the Azure Functions 2019 trace", t.invocations_file, t.durations_file,
+          plural(t.rows_read, "row"), plural(t.functions.size(), "function"), t.functions_without_durations,
+          plural(t.invocations_expected, "invocation"),
+          a.azure.scale == 1 ? "" : fmt::format(" (times {})", a.azure.scale));
+    }
+    case ArrivalProcess::azure2021: {
+      const AzureInvocations2021& t = *a.azure.trace2021;
+      return fmt::format("{} replaying {} ({}): {} read, {} of {} kept, {} expected in the window", w.function,
+                         "the Azure Functions 2021 trace", t.file, plural(t.rows_read, "row"),
+                         plural(t.functions.size(), "function"), t.functions_seen,
+                         plural(t.invocations_expected, "invocation"));
     }
     case ArrivalProcess::poisson:
     case ArrivalProcess::mmpp: break;

@@ -522,6 +522,16 @@ TEST_F(CliTest, ValidateErlangB) {
   EXPECT_EQ(r.err, "");
 }
 
+// An Azure trace workload: what was read, what is kept, what will arrive.
+TEST_F(CliTest, ValidateReportsWhatAnAzureTraceWorkloadRead) {
+  const CliResult r = run({"validate", (kScenarios / "azure-sample.yaml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string out = r.out;
+  std::replace(out.begin(), out.end(), '\n', ' ');  // validate wraps its paragraph
+  EXPECT_THAT(out, HasSubstr("16 rows read, 12 functions kept (0 without durations), 4182 invocations expected"));
+  EXPECT_THAT(out, HasSubstr("1085 rows read, 10 functions of 10 kept, 1085 invocations expected"));
+}
+
 TEST_F(CliTest, RunJsonFollowsTheSchema) {
   const CliResult r = run({"run", kErlangB, "--json", "--duration", "2min", "--replications", "2", "--policy", "local",
                            "--policy", "power_of_d(d=2,threshold=1)"});

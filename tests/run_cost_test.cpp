@@ -63,6 +63,7 @@ TEST(RunCost, TheSampledEventCountIsWithinAFactorOfTwoOfTheRun) {
       {"erlang-b.yaml", {}, settings(2, "20min", {})},
       {"bursty-mmpp.yaml", {}, settings(1, "20min", {})},
       {"trace-replay.yaml", {}, settings(1, {}, {})},
+      {"azure-sample.yaml", {}, settings(1, {}, {"local"})},
       {"city-rush-hour.yaml", {}, settings(1, {}, {"local"})},
       {"city-default.yaml", {"cluster.cameras.count=300"}, settings(1, "20s", {"least_loaded"})},
   };

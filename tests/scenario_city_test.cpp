@@ -77,8 +77,10 @@ using fogsched::testing::parse;
 // ---- process selection -----------------------------------------------------------
 
 TEST(CityScenarioErrors, UnknownProcess) {
-  EXPECT_EQ(error_of(with(kTraffic, "process: traffic", "process: bursty")),
-            "x.yaml:13: workload.0.arrivals.process: expected one of poisson, mmpp, trace, traffic, got 'bursty'");
+  EXPECT_EQ(
+      error_of(with(kTraffic, "process: traffic", "process: bursty")),
+      "x.yaml:13: workload.0.arrivals.process: expected one of poisson, mmpp, trace, traffic, azure2019, azure2021, "
+      "got 'bursty'");
 }
 
 TEST(CityScenarioErrors, KeysOfAnotherProcess) {
@@ -101,7 +103,7 @@ TEST(CityScenarioErrors, KeysOfAnotherProcess) {
             "x.yaml:11: workload.0.arrivals.profile: only used with process: poisson, mmpp or traffic (process is "
             "trace)");
   EXPECT_EQ(error_of(with(kPoisson, "{rate: 1/s}", "{rate: 1/s, file: t.csv}")),
-            "x.yaml:12: workload.0.arrivals.file: only used with process: trace (process is poisson)");
+            "x.yaml:12: workload.0.arrivals.file: only used with process: trace or azure2021 (process is poisson)");
 }
 
 // ---- mmpp ------------------------------------------------------------------------

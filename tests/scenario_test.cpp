@@ -330,7 +330,8 @@ TEST(ScenarioErrors, UnknownKeysEverywhere) {
   EXPECT_EQ(error_of(minimal_with("{rate: 1/s}", "{rate: 1/s, burst: 2}")),
             "x.yaml:12: workload.0.arrivals.burst: unknown key (expected one of: process, rate, load, hotspots, rates, "
             "profile, profile_period, states, transitions, file, entry_rate, speed, turns, view_radius, trigger, "
-            "frame_interval, roads, blacklist)");
+            "frame_interval, roads, blacklist, invocations, durations, within_minute, scale, functions, placement, "
+            "weights, window, speedup)");
   EXPECT_EQ(error_of(minimal_with("mean: 1s}", "mean: 1s, shape: 2}")),
             "x.yaml:9: functions.f.service_time.shape: unknown key (expected one of: dist, mean, cv, min, max, file)");
 }

@@ -26,6 +26,17 @@ inline std::string error_of(const std::string& yaml, const std::string& origin =
   return "";
 }
 
+// what() of the ScenarioError that `load()` throws; "" when it returns.
+template <typename Load>
+std::string error_from(Load&& load) {
+  try {
+    load();
+  } catch (const ScenarioError& error) {
+    return error.what();
+  }
+  return "";
+}
+
 // A fresh directory per test for scenario, trace and CSV files.
 class ScenarioFiles : public ::testing::Test {
  protected:

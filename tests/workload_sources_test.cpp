@@ -69,6 +69,10 @@ TEST(WorkloadSources, TraceReplayMatchesTheSimulator) {
   expect_simulator_sees_the_enumerated_arrivals(shipped("trace-replay", 45s), "random");
 }
 
+TEST(WorkloadSources, AzureTraceReplaysMatchTheSimulator) {
+  expect_simulator_sees_the_enumerated_arrivals(shipped("azure-sample", 3min), "power_of_d(d=2,threshold=2)");
+}
+
 TEST(WorkloadSources, TrafficTriggersMatchTheSimulator) {
   const Scenario scenario = shipped("city-rush-hour", 2min);
   expect_simulator_sees_the_enumerated_arrivals(scenario, "local");

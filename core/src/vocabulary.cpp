@@ -54,6 +54,8 @@ const char* to_string(ArrivalProcess p) noexcept {
     case ArrivalProcess::mmpp: return "mmpp";
     case ArrivalProcess::trace: return "trace";
     case ArrivalProcess::traffic: return "traffic";
+    case ArrivalProcess::azure2019: return "azure2019";
+    case ArrivalProcess::azure2021: return "azure2021";
   }
   return "?";
 }

@@ -73,6 +73,8 @@ def test_compare_policies_executes_and_names_the_winners(kernel_env):
     assert "rejects the fewest invocations" in text
     assert "From load 0.5" in text or "At load 0.5" in text
     assert outputs(notebook, "image/png"), "the comparison plot was not drawn"
+    assert any("On the Azure sample," in text and "rejects the fewest invocations" in text
+               for text in outputs(notebook, "text/plain")), "the Azure section named no winner"
 
 
 def test_validate_executes_and_agrees_with_erlang_b(kernel_env):

@@ -142,8 +142,9 @@ City::City(const Scenario& scenario)
     const WorkloadSpec& work = scenario.workload[w];
     const ArrivalSpec& arrivals = work.arrivals;
     profiles_.emplace_back(arrivals.profile, arrivals.profile_period);
-    // Traces and traffic bring their own arrivals: no per-camera streams.
-    if (arrivals.process == ArrivalProcess::trace || arrivals.process == ArrivalProcess::traffic) continue;
+    // Only Poisson and MMPP arrivals come in per-camera streams: the others bring
+    // their own arrivals.
+    if (arrivals.process != ArrivalProcess::poisson && arrivals.process != ArrivalProcess::mmpp) continue;
 
     std::vector<std::uint32_t> cameras = work.cameras;
     if (cameras.empty()) {

@@ -3,6 +3,8 @@
 // Changing a value changes every result for a seed: append, never renumber.
 #include <cstdint>
 
+#include "fogsched/core/azure_trace.h"
+
 namespace fogsched::sim::stream {
 
 inline constexpr std::uint64_t kLayout = 1;        // random camera positions (scenario seed)
@@ -17,5 +19,9 @@ inline constexpr std::uint64_t kTraffic = 9;       // per traffic workload (repl
 inline constexpr std::uint64_t kTraceWork = 10;    // service demands of trace arrivals (replication seed)
 inline constexpr std::uint64_t kUplink = 11;       // per camera uplink losses (replication seed)
 inline constexpr std::uint64_t kEpisode = 12;      // training episodes' run seeds from the run seed
+inline constexpr std::uint64_t kAzureSample = kAzureSampleStream;  // 13: functions sampled from an Azure trace
+                                                                   // (scenario seed; drawn when it is loaded)
+inline constexpr std::uint64_t kAzure = 14;  // per Azure workload: arrival times, service demands, cameras
+                                             // (replication seed)
 
 }  // namespace fogsched::sim::stream

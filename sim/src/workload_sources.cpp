@@ -1,5 +1,6 @@
 #include "fogsched/sim/workload_sources.h"
 
+#include <numeric>
 #include <utility>
 
 #include "stream_labels.h"
@@ -25,8 +26,23 @@ WorkloadSources::WorkloadSources(const Scenario& scenario, const City& city, std
   for (std::uint32_t w = 0; w < scenario.workload.size(); ++w) {
     const ArrivalSpec& arrivals = scenario.workload[w].arrivals;
     if (arrivals.process == ArrivalProcess::trace) {
-      traces_.push_back({TraceArrivals(*arrivals.trace), &arrivals.trace_functions,
-                         Rng(derive_seed(replication_seed, {stream::kTraceWork, w}))});
+      traces_.push_back(std::make_unique<TraceReplay>(arrivals, scenario.functions,
+                                                      Rng(derive_seed(replication_seed, {stream::kTraceWork, w}))));
+    } else if (arrivals.process == ArrivalProcess::azure2019 || arrivals.process == ArrivalProcess::azure2021) {
+      std::vector<std::uint32_t> cameras = scenario.workload[w].cameras;
+      if (cameras.empty()) {
+        cameras.resize(scenario.cameras.count);
+        std::iota(cameras.begin(), cameras.end(), 0u);
+      }
+      AzureStreams streams{.times = Rng(derive_seed(replication_seed, {stream::kAzure, w, 0})),
+                           .service = Rng(derive_seed(replication_seed, {stream::kAzure, w, 1})),
+                           .cameras = Rng(derive_seed(replication_seed, {stream::kAzure, w, 2}))};
+      const std::uint32_t function = scenario.workload[w].function_index;
+      if (arrivals.process == ArrivalProcess::azure2019) {
+        traces_.push_back(std::make_unique<Azure2019Replay>(arrivals.azure, function, std::move(cameras), streams));
+      } else {
+        traces_.push_back(std::make_unique<Azure2021Replay>(arrivals.azure, function, std::move(cameras), streams));
+      }
     } else if (arrivals.process == ArrivalProcess::traffic) {
       traffic_.push_back({TrafficModel(make_traffic_config(scenario, city, w), city.camera_positions(),
                                        derive_seed(replication_seed, {stream::kTraffic, w}), end_),
@@ -71,14 +87,11 @@ std::optional<Time> WorkloadSources::next_stream_arrival(std::uint32_t stream, T
 }
 
 SourcedInvocation WorkloadSources::take_trace_arrival(std::uint32_t trace) {
-  TraceSource& t = traces_[trace];
-  const TraceArrival& arrival = t.cursor.take();
-  const std::uint32_t function = (*t.functions)[arrival.function];
-  const Demand& d = demands_[function];
+  const ReplayedArrival arrival = traces_[trace]->take();
   return {.camera = arrival.camera,
-          .function = function,
-          .work_s = d.service.sample_s(t.rng),
-          .payload_bytes = arrival.payload_bytes.value_or(d.payload_bytes)};
+          .function = arrival.function,
+          .work_s = arrival.work_s,
+          .payload_bytes = arrival.payload_bytes.value_or(demands_[arrival.function].payload_bytes)};
 }
 
 SourcedInvocation WorkloadSources::triggered(std::uint32_t traffic, const Trigger& trigger) {

@@ -235,3 +235,65 @@ def test_bad_input_exits_2_naming_what_is_wrong(tmp_path):
     assert silent.returncode == 2 and "http://127.0.0.1:1" in silent.stderr and "/status" in silent.stderr
     missing = fogsched("load", str(tmp_path / "missing.yaml"), "--nodes", "http://127.0.0.1:1")
     assert missing.returncode == 2 and "missing.yaml" in missing.stderr
+
+
+AZURE_SCENARIO = """\
+name: live-load-azure
+seed: 5
+duration: 40s
+replications: 1
+cluster:
+  cameras: {count: 2, layout: grid, spacing: 200m, slots: 8, queue: 0}
+functions:
+  plate:
+    service_time: {dist: exponential, mean: 1s}
+    payload: 2KB
+workload:
+  - function: plate
+    arrivals: {process: azure2019, invocations: inv.csv, durations: dur.csv, within_minute: poisson}
+  - function: plate
+    arrivals: {process: azure2021, file: trace2021.csv, placement: spread}
+policies:
+  - local
+"""
+
+
+def write_azure_scenario(directory: Path) -> Path:
+    """Small files in both Azure formats: 2019 (one minute, two apps) and 2021
+    (80 invocations over 40 s)."""
+    percentiles = "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum," + ",".join(
+        f"percentile_Average_{p}" for p in (0, 1, 25, 50, 75, 99, 100))
+    (directory / "dur.csv").write_text(percentiles + "\no,a0,f0,400,1,100,900,100,150,300,400,500,800,900\n"
+                                       "o,a1,f1,200,1,50,500,50,80,150,200,250,400,500\n")
+    (directory / "inv.csv").write_text("HashOwner,HashApp,HashFunction,Trigger,1\no,a0,f0,http,40\no,a1,f1,timer,30\n")
+    rows = ["app,func,end_timestamp,duration"]
+    for i in range(80):
+        duration = 0.2 + (i % 5) * 0.1
+        rows.append(f"app{i % 3},fn{i % 4},{i * 0.5 + duration:.3f},{duration:.3f}")
+    (directory / "trace2021.csv").write_text("\n".join(rows) + "\n")
+    path = directory / "azure.yaml"
+    path.write_text(AZURE_SCENARIO)
+    return path
+
+
+def test_load_replays_azure_traces_with_the_simulators_arrivals_and_demands(cluster_factory, tmp_path):
+    scenario = write_azure_scenario(tmp_path)
+    simulated, sim_trace = simulate(tmp_path, scenario, "local")
+    cluster = cluster_factory("local", size=2, functions=[{**plate_function(), "max_inflight": 8}])
+    live, live_trace, _ = load(tmp_path, scenario, cluster)
+
+    [sim_result], [live_result] = simulated["results"], live["results"]
+    assert live_result["invocations"] == sim_result["invocations"] == len(live_trace) > 100
+    by_id = {row["id"]: row for row in live_trace}
+    assert len(live_trace) - 10 < len(sim_trace) <= len(live_trace)
+    for row in sim_trace:
+        replayed = by_id[row["id"]]
+        assert (replayed["origin"], replayed["arrival_s"]) == (row["origin"], row["arrival_s"])
+    # The service demands travel with the calls: the nodes spend about the
+    # simulator's service time in total (wall-clock jitter aside).
+    def busy(rows):
+        return sum(float(r["end_s"]) - float(r["start_s"]) for r in rows if r["outcome"] == "completed")
+
+    both = [by_id[row["id"]] for row in sim_trace]
+    assert all(r["outcome"] == "completed" for r in both)
+    assert busy(both) == pytest.approx(busy(sim_trace), rel=0.15)

@@ -33,6 +33,8 @@ std::span<const ScenarioSection> scenario_sections() {
       {"workload.*.arrivals.roads", kRoadGraph},
       {"workload.*.arrivals.roads.intersections.*", kPosition},
       {"workload.*.arrivals.blacklist", kBlacklist},
+      {"workload.*.arrivals.functions", kAzureFunctions},
+      {"workload.*.arrivals.window", kAzureWindow},
       {"faults", kFaults},
       {"faults.outages.*", kOutage},
       {"faults.failures", kFailures},

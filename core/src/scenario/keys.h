@@ -27,8 +27,12 @@ inline constexpr std::string_view kUplink[] = {"bandwidth", "latency", "loss"};
 inline constexpr std::string_view kFunction[] = {"service_time", "payload", "response", "deadline"};
 inline constexpr std::string_view kWorkload[] = {"function", "cameras", "arrivals"};
 inline constexpr std::string_view kArrivals[] = {
-    "process", "rate",       "load",  "hotspots", "rates",       "profile", "profile_period", "states", "transitions",
-    "file",    "entry_rate", "speed", "turns",    "view_radius", "trigger", "frame_interval", "roads",  "blacklist"};
+    "process", "rate",           "load",      "hotspots",   "rates",       "profile",   "profile_period",
+    "states",  "transitions",    "file",      "entry_rate", "speed",       "turns",     "view_radius",
+    "trigger", "frame_interval", "roads",     "blacklist",  "invocations", "durations", "within_minute",
+    "scale",   "functions",      "placement", "weights",    "window",      "speedup"};
+inline constexpr std::string_view kAzureFunctions[] = {"top", "sample"};
+inline constexpr std::string_view kAzureWindow[] = {"from", "for"};
 inline constexpr std::string_view kHotspots[] = {"count", "cameras", "factor"};
 inline constexpr std::string_view kProfileStep[] = {"at", "factor"};
 inline constexpr std::string_view kMmppState[] = {"rate", "sojourn"};

@@ -32,7 +32,7 @@ struct DocumentView {
   bool written_empty;                      // the text held no scenario at all
 };
 
-// "poisson", "mmpp", "trace", "traffic", as scenario files write them.
+// "poisson", "mmpp", "trace", "traffic", "azure2019", "azure2021", as scenario files write them.
 std::string_view process_name(ArrivalProcess process);
 
 // Reads the document into a Scenario. One instance per parse() call.
@@ -68,7 +68,7 @@ class Parser final : public ConfigReader {
                                            const Scenario& scenario) const;
   ArrivalProcess arrival_process(const YAML::Node& arrivals, const std::string& path) const;
   ArrivalSpec parse_arrivals(const YAML::Node& node, const std::string& path, const Scenario& scenario,
-                             const std::vector<std::uint32_t>& workload_cameras) const;
+                             const std::vector<std::uint32_t>& workload_cameras, std::uint32_t workload_index) const;
   void parse_base_rate(const ConfigMap& map, ArrivalSpec& arrivals) const;
   void parse_hotspots(const ConfigMap& map, ArrivalSpec& arrivals,
                       const std::vector<std::uint32_t>& workload_cameras) const;
@@ -76,6 +76,16 @@ class Parser final : public ConfigReader {
                           const std::vector<std::uint32_t>& workload_cameras) const;
   void parse_profile(const ConfigMap& map, ArrivalSpec& arrivals) const;
   void read_trace(const ConfigMap& map, const Scenario& scenario, ArrivalSpec& arrivals) const;
+  // The data file `key` names, resolved beside the scenario file; it must exist.
+  std::string data_file(const ConfigMap& map, std::string_view key, std::string_view expected) const;
+  // A reader's error inside the data file `key` names: at the file's line, under the key.
+  [[noreturn]] void rethrow_data_file_error(const ConfigMap& map, std::string_view key,
+                                            const ScenarioError& error) const;
+  // azure.cpp
+  void parse_azure(const ConfigMap& map, const Scenario& scenario, const std::vector<std::uint32_t>& workload_cameras,
+                   std::uint32_t workload_index, ArrivalSpec& arrivals) const;
+  AzureSelection parse_azure_selection(const ConfigMap& map, const Scenario& scenario, ArrivalProcess process,
+                                       std::uint32_t workload_index) const;
   // mmpp.cpp
   void parse_mmpp(const ConfigMap& map, ArrivalSpec& arrivals) const;
   void parse_mmpp_transitions(const YAML::Node& node, const std::string& path, ArrivalSpec& arrivals) const;

@@ -14,7 +14,7 @@
 namespace fogsched::scenario_parsing {
 namespace keys = scenario_keys;
 
-constexpr std::string_view kProcessNames[] = {"poisson", "mmpp", "trace", "traffic"};
+constexpr std::string_view kProcessNames[] = {"poisson", "mmpp", "trace", "traffic", "azure2019", "azure2021"};
 
 std::string_view process_name(ArrivalProcess process) { return kProcessNames[static_cast<std::size_t>(process)]; }
 
@@ -43,6 +43,8 @@ std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const s
     }
     if (process == ArrivalProcess::traffic) not_with("cameras", "the whole city's vehicles drive past every camera");
 
+    // Azure traces name the scenario function whose payload and deadline their
+    // invocations carry; the trace gives each invocation's service demand.
     if (process != ArrivalProcess::trace) {
       entry.function = text(map.require("function"), map.path("function"), "a function name");
       const auto found = std::find_if(functions.begin(), functions.end(),
@@ -57,7 +59,8 @@ std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const s
       entry.function_index = static_cast<std::uint32_t>(found - functions.begin());
     }
     if (map.has("cameras")) entry.cameras = camera_list(map.get("cameras"), map.path("cameras"));
-    entry.arrivals = parse_arrivals(map.require("arrivals"), map.path("arrivals"), scenario, entry.cameras);
+    entry.arrivals = parse_arrivals(map.require("arrivals"), map.path("arrivals"), scenario, entry.cameras,
+                                    static_cast<std::uint32_t>(i));
     workload.push_back(std::move(entry));
   }
   return workload;
@@ -67,12 +70,12 @@ std::vector<WorkloadSpec> Parser::parse_workload(const YAML::Node& node, const s
 // map itself because it decides which keys of the workload entry apply.
 ArrivalProcess Parser::arrival_process(const YAML::Node& arrivals, const std::string& path) const {
   if (!arrivals.IsMap() || !arrivals["process"]) return ArrivalProcess::poisson;
-  return static_cast<ArrivalProcess>(
-      choice(arrivals["process"], join_key_path(path, "process"), {"poisson", "mmpp", "trace", "traffic"}));
+  return static_cast<ArrivalProcess>(choice(arrivals["process"], join_key_path(path, "process"), kProcessNames));
 }
 
 ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& path, const Scenario& scenario,
-                                   const std::vector<std::uint32_t>& workload_cameras) const {
+                                   const std::vector<std::uint32_t>& workload_cameras,
+                                   std::uint32_t workload_index) const {
   const ConfigMap map = section(node, path, keys::kArrivals);
   ArrivalSpec arrivals;
   arrivals.process = arrival_process(node, path);
@@ -92,7 +95,16 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
       {"profile_period", {poisson, mmpp, traffic}},
       {"states", {mmpp}},
       {"transitions", {mmpp}},
-      {"file", {trace}},
+      {"file", {trace, azure2021}},
+      {"invocations", {azure2019}},
+      {"durations", {azure2019}},
+      {"within_minute", {azure2019}},
+      {"scale", {azure2019}},
+      {"functions", {azure2019, azure2021}},
+      {"placement", {azure2019, azure2021}},
+      {"weights", {azure2019, azure2021}},
+      {"window", {azure2019, azure2021}},
+      {"speedup", {azure2019, azure2021}},
       {"entry_rate", {traffic}},
       {"speed", {traffic}},
       {"turns", {traffic}},
@@ -132,6 +144,8 @@ ArrivalSpec Parser::parse_arrivals(const YAML::Node& node, const std::string& pa
       parse_traffic(map, scenario, arrivals.traffic);
       parse_profile(map, arrivals);
       break;
+    case azure2019:
+    case azure2021: parse_azure(map, scenario, workload_cameras, workload_index, arrivals); break;
   }
   return arrivals;
 }
@@ -244,27 +258,38 @@ void Parser::parse_profile(const ConfigMap& map, ArrivalSpec& arrivals) const {
   }
 }
 
-// The trace file is found relative to the scenario file's directory, like empirical
-// samples. Problems inside it are reported at the CSV's own file and line, under the
-// key that names it.
-void Parser::read_trace(const ConfigMap& map, const Scenario& scenario, ArrivalSpec& arrivals) const {
-  const YAML::Node file = map.require("file");
-  const std::string path = map.path("file");
-  const std::string written = text(file, path, "a CSV file name");
+// Data files (traces) are found relative to the scenario file's directory, like
+// empirical samples.
+std::string Parser::data_file(const ConfigMap& map, std::string_view key, std::string_view expected) const {
+  const YAML::Node file = map.require(key);
+  const std::string path = map.path(key);
+  const std::string written = text(file, path, expected);
   const std::filesystem::path resolved = std::filesystem::path(doc_.origin).parent_path() / written;
-  arrivals.trace_file = resolved.lexically_normal().string();
+  const std::string normal = resolved.lexically_normal().string();
   std::error_code error;
   if (!std::filesystem::is_regular_file(resolved, error)) {
-    fail(file, path,
-         fmt::format("cannot read {} (no such file: '{}')", quote_input(written), arrivals.trace_file));
+    fail(file, path, fmt::format("cannot read {} (no such file: '{}')", quote_input(written), normal));
   }
+  return normal;
+}
+
+void Parser::rethrow_data_file_error(const ConfigMap& map, std::string_view key, const ScenarioError& error) const {
+  if (error.where().line == 0) {
+    fail(map.get(key), map.path(key), fmt::format("{}: {}", quote_input(map.get(key).Scalar()), error.problem()));
+  }
+  throw ScenarioError(error.where(), map.path(key), error.problem());
+}
+
+// Problems inside the trace are reported at the CSV's own file and line, under the
+// key that names it.
+void Parser::read_trace(const ConfigMap& map, const Scenario& scenario, ArrivalSpec& arrivals) const {
+  arrivals.trace_file = data_file(map, "file", "a CSV file name");
   try {
     auto trace = std::make_shared<const Trace>(read_trace_csv(arrivals.trace_file));
     arrivals.trace_functions = resolve_trace(*trace, scenario);
     arrivals.trace = std::move(trace);
   } catch (const ScenarioError& csv_error) {
-    if (csv_error.where().line == 0) fail(file, path, fmt::format("{}: {}", quote_input(written), csv_error.problem()));
-    throw ScenarioError(csv_error.where(), path, csv_error.problem());
+    rethrow_data_file_error(map, "file", csv_error);
   }
 }
 

@@ -15,7 +15,9 @@
 
 namespace fogsched {
 
-struct Trace;  // trace_csv.h
+struct Trace;                 // trace_csv.h
+struct AzureInvocations2019;  // azure2019.h
+struct AzureInvocations2021;  // azure2021.h
 
 struct Point {
   double x_m = 0;
@@ -125,7 +127,7 @@ struct ProfileStep {
   double factor = 1.0;
 };
 
-enum class ArrivalProcess : std::uint8_t { poisson, mmpp, trace, traffic };
+enum class ArrivalProcess : std::uint8_t { poisson, mmpp, trace, traffic, azure2019, azure2021 };
 const char* to_string(ArrivalProcess) noexcept;
 
 // One state of a Markov-modulated Poisson process.
@@ -164,6 +166,38 @@ struct TrafficSpec {
   std::uint64_t alert_bytes = 1000;                 // size of one blacklist alert on the uplink
 };
 
+// The public Azure Functions traces (process: azure2019 or azure2021): which of the
+// trace's functions replay, at which cameras, over which part of the trace and how
+// fast. Units and rules in docs/scenarios.md.
+enum class AzureFunctionChoice : std::uint8_t { all, top, sample, listed };
+enum class AzurePlacement : std::uint8_t { per_app, spread, weighted };
+enum class AzureMinuteRule : std::uint8_t { even, poisson };  // azure2019: arrivals within a minute
+
+struct AzureSelection {
+  AzureFunctionChoice choice = AzureFunctionChoice::all;
+  std::uint32_t count = 0;                // top, sample: how many functions
+  std::vector<std::string> hashes;        // listed: function hashes (HashFunction, func)
+  std::uint64_t seed = 0;                 // sample: drawn with this seed (from the scenario's)
+  Duration window_from{};                 // trace time replayed as the run's time 0
+  std::optional<Duration> window_length;  // none = to the end of the trace
+};
+
+struct AzureSpec {
+  std::string file;            // azure2021: the invocations; azure2019: invocations per minute
+  std::string durations_file;  // azure2019: duration percentiles per function
+  AzureSelection selection;
+  AzureMinuteRule minute_rule = AzureMinuteRule::even;
+  AzurePlacement placement = AzurePlacement::per_app;
+  std::vector<double> weights;  // weighted: one per camera receiving the workload
+  double speedup = 1;           // trace time runs this many times faster
+  double scale = 1;             // azure2019: per-minute counts multiplied by this
+  // What the loader read, shared by every replication: per function, never per
+  // invocation (2019: the kept functions' non-zero per-minute counts; 2021: their
+  // names, while each replication streams the file again).
+  std::shared_ptr<const AzureInvocations2019> trace2019;
+  std::shared_ptr<const AzureInvocations2021> trace2021;
+};
+
 struct ArrivalSpec {
   ArrivalProcess process = ArrivalProcess::poisson;
   // mmpp: per-camera modulating chains (rates are per camera; hot spots and the
@@ -178,6 +212,8 @@ struct ArrivalSpec {
   std::vector<std::uint32_t> trace_functions;  // trace function index -> Scenario::functions index
   // traffic: the whole city's vehicles (the workload's `cameras` list is not used).
   TrafficSpec traffic;
+  // azure2019, azure2021:
+  AzureSpec azure;
   // poisson and mmpp:
   // Exactly one of rate / load is given. load = rate * E[S] / (slots * speed),
   // i.e. the offered load per slot of a camera with the default slots and speed

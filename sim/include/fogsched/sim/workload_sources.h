@@ -1,7 +1,7 @@
 #pragma once
 // The client invocations of a scenario, drawn without the simulator: Poisson and
-// MMPP arrival streams, trace replay and city traffic, each with the service demand
-// of every invocation it produces.
+// MMPP arrival streams, replays of files (trace CSV, Azure Functions traces) and
+// city traffic, each with the service demand of every invocation it produces.
 //
 // Each source draws from random streams of its own, derived from the replication
 // seed (stream_labels.h). The simulator drives the sources from its event queue;
@@ -20,6 +20,7 @@
 #include "fogsched/sim/arrival_processes.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/event_heap.h"
+#include "fogsched/sim/replay_sources.h"
 #include "fogsched/sim/traffic.h"
 
 namespace fogsched::sim {
@@ -70,13 +71,13 @@ class WorkloadSources {
     return invocation;
   }
 
-  // Trace replays, one per trace workload entry.
+  // Replays of files (trace, azure2019, azure2021), one per such workload entry.
   std::uint32_t trace_count() const { return static_cast<std::uint32_t>(traces_.size()); }
-  // The trace's next arrival, or nothing (exhausted, or at or after the end).
-  std::optional<Time> next_trace_arrival(std::uint32_t trace) const {
-    const TraceSource& t = traces_[trace];
-    if (t.cursor.exhausted() || t.cursor.next_time() >= end_) return std::nullopt;
-    return t.cursor.next_time();
+  // The replay's next arrival, or nothing (exhausted, or at or after the end).
+  std::optional<Time> next_trace_arrival(std::uint32_t trace) {
+    const Time t = traces_[trace]->next_time();
+    if (t >= end_) return std::nullopt;
+    return t;
   }
   // The arrival due now, with its service demand drawn. Precondition: next_trace_arrival().
   SourcedInvocation take_trace_arrival(std::uint32_t trace);
@@ -104,11 +105,6 @@ class WorkloadSources {
     Rng rng;                             // inter-arrival times (Poisson), service demands
     std::unique_ptr<MmppArrivals> mmpp;  // mmpp streams; Poisson otherwise
   };
-  struct TraceSource {
-    TraceArrivals cursor;
-    const std::vector<std::uint32_t>* functions = nullptr;  // trace function -> scenario function
-    Rng rng;                                                // service demands
-  };
   struct TrafficSource {
     TrafficModel model;
     std::uint32_t function = 0;
@@ -123,7 +119,7 @@ class WorkloadSources {
   Time end_{};
   std::vector<Demand> demands_;  // per scenario function
   std::vector<Stream> streams_;
-  std::vector<TraceSource> traces_;
+  std::vector<std::unique_ptr<ReplaySource>> traces_;
   std::vector<TrafficSource> traffic_;
 };
 
