@@ -11,16 +11,12 @@
 namespace fogsched::cli {
 
 void add_table_options(CLI::App& command, TableOptions& options) {
-  std::vector<std::string_view> names;
-  for (const auto catalogue : {comparison_metrics(), alert_metrics()}) {
-    for (const MetricColumn& metric : catalogue) names.push_back(metric.name);
-  }
   CLI::Option* wide = command.add_flag(
       "--wide", options.wide,
       fmt::format("Show every column of the table; by default those that fit {} columns", options.width));
   command
       .add_option("--metrics", options.metrics,
-                  fmt::format("The table's columns, in this order: {}", fmt::join(names, ", ")))
+                  fmt::format("The table's columns, in this order: {}", fmt::join(metric_names(), ", ")))
       ->type_name("NAME,...")
       ->delimiter(',')
       ->allow_extra_args(false)

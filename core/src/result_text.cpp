@@ -93,6 +93,14 @@ constexpr std::array kAlerts{
 std::span<const MetricColumn> comparison_metrics() { return kComparison; }
 std::span<const MetricColumn> alert_metrics() { return kAlerts; }
 
+std::vector<std::string_view> metric_names() {
+  std::vector<std::string_view> names;
+  for (const std::span<const MetricColumn> catalogue : {comparison_metrics(), alert_metrics()}) {
+    for (const MetricColumn& metric : catalogue) names.push_back(metric.name);
+  }
+  return names;
+}
+
 const MetricColumn* find_metric(std::string_view name) {
   for (const std::span<const MetricColumn> catalogue : {comparison_metrics(), alert_metrics()}) {
     const auto found =

@@ -399,12 +399,8 @@ std::vector<const MetricColumn*> metrics_named(const std::vector<std::string>& n
   for (const std::string& name : names) {
     const MetricColumn* metric = find_metric(name);
     if (metric == nullptr) {
-      std::vector<std::string_view> known;
-      for (const auto catalogue : {comparison_metrics(), alert_metrics()}) {
-        for (const MetricColumn& m : catalogue) known.push_back(m.name);
-      }
       throw std::invalid_argument(
-          fmt::format("unknown metric {} (expected one of {})", quote_input(name), fmt::join(known, ", ")));
+          fmt::format("unknown metric {} (expected one of {})", quote_input(name), fmt::join(metric_names(), ", ")));
     }
     columns.push_back(metric);
   }

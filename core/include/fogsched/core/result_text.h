@@ -45,6 +45,8 @@ struct MetricColumn {
 std::span<const MetricColumn> comparison_metrics();
 // The blacklist-alert metrics (traffic workloads), a table of their own.
 std::span<const MetricColumn> alert_metrics();
+// Every metric's name, the comparison's then the alerts', as --metrics takes them.
+std::vector<std::string_view> metric_names();
 // The column called `name` in either catalogue, or nothing.
 const MetricColumn* find_metric(std::string_view name);
 
