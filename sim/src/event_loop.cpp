@@ -3,10 +3,19 @@
 #include <algorithm>
 #include <chrono>
 
+#include "fogsched/sim/prefetch.h"
 #include "node_runtime.h"
 #include "stream_labels.h"
 
 namespace fogsched::sim {
+namespace {
+
+// Node records beyond this many bytes (a typical core's L2 cache) stop fitting in
+// cache, and the look-ahead starts to pay: measured on city-1k, it costs about 5 %
+// at 1 000 cameras and saves a third at 100 000.
+constexpr std::size_t kLookAheadFromBytes = std::size_t{1} << 20;
+
+}  // namespace
 
 Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyConfig& policy, std::uint64_t seed,
                        bool keep_trace, const std::atomic<bool>* cancel)
@@ -43,9 +52,58 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     if (!is_cloud(i)) n.policy = policy.make();
   }
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
+  look_ahead_ = nodes_.size() * sizeof(NodeState) > kLookAheadFromBytes;
 }
 
 Simulation::~Simulation() = default;
+
+[[gnu::always_inline]] inline void Simulation::look_ahead() {
+  if (events_.windows_loaded() == windows_looked_at_) return;
+  windows_looked_at_ = events_.windows_loaded();
+  // Two passes: by the second, the records the first asked for are arriving.
+  for (const Event& e : events_.window()) prefetch_records(e);
+  for (const Event& e : events_.window()) prefetch_linked(e);
+}
+
+[[gnu::always_inline]] inline void Simulation::prefetch_records(const Event& e) const {
+  if (e.node < nodes_.size()) prefetch(&nodes_[e.node]);
+  switch (e.kind) {
+    case kArrival:
+      workload_.prefetch_stream(e.a);
+      prefetch(&nodes_[e.node].rng);  // the policy's draws (past the node's first line)
+      break;
+    case kForwardArrive:
+    case kComplete:
+    case kResponseArrive: prefetch_record(invocations_[e.a]); break;
+    case kProbeArrive: prefetch(&rounds_[e.a]); break;
+    case kProbeReply:
+      prefetch(&rounds_[e.a]);
+      prefetch(&nodes_[e.node].rng);
+      break;
+    default: break;
+  }
+}
+
+[[gnu::always_inline]] inline void Simulation::prefetch_linked(const Event& e) const {
+  switch (e.kind) {
+    case kArrival:
+    case kComplete:  // told of the end when it ran at its origin
+    case kResponseArrive: prefetch(nodes_[e.node].policy.get()); break;
+    case kProbeReply:  // the prober decides again on the invocation
+      prefetch(nodes_[e.node].policy.get());
+      prefetch_record(invocations_[rounds_[e.a].inv]);
+      break;
+    case kProbeArrive: {
+      const SlotRange slots = SlotRange::unpack(e.b);
+      const ProbeRound& round = rounds_[e.a];
+      for (std::uint32_t slot = slots.first; slot < slots.first + slots.count; ++slot) {
+        prefetch(&nodes_[round.peers[slot].value]);
+      }
+      break;
+    }
+    default: break;
+  }
+}
 
 ReplicationResult Simulation::run() {
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
@@ -67,6 +125,7 @@ ReplicationResult Simulation::run() {
   while (!events_.empty() && events_.top().time_ns <= end_ns_ && within_limits()) {
     peak_pending = std::max(peak_pending, events_.size());
     pending_sum += static_cast<double>(events_.size());
+    if (look_ahead_) look_ahead();
     const Event e = events_.take();
     now_ns_ = e.time_ns;
     switch (e.kind) {

@@ -89,7 +89,10 @@ void EventQueue::refill_window() {
     calendar_count_ -= moved + later_years_.size();
     for (const Event& e : later_years_) add_to_calendar(e);
     window_arrivals_ += moved;
-    if (moved > 0) return;
+    if (moved > 0) {
+      ++windows_loaded_;
+      return;
+    }
     if (++empty_in_a_row > bucket_mask_) {
       // A whole year without an event: go straight to the earliest one's bucket.
       next_bucket_ = earliest_calendar_time() >> width_shift_;

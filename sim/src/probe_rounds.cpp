@@ -6,22 +6,6 @@
 
 namespace fogsched::sim {
 
-namespace {
-
-// Consecutive slots of a probe round whose messages travel at the same time: they
-// would be consecutive events (same time, consecutive sequence numbers, so nothing
-// runs between them), so one event carries them all and a probe round with a
-// uniform network costs two events instead of two per peer.
-struct SlotRange {
-  std::uint32_t first = 0;
-  std::uint32_t count = 0;
-
-  std::uint32_t packed() const { return first | count << 16; }
-  static SlotRange unpack(std::uint32_t packed) { return {packed & 0xffff, packed >> 16}; }
-};
-
-}  // namespace
-
 void Simulation::start_probe(std::uint32_t inv, std::uint32_t node, const PeerSet& peers) {
   const std::uint32_t round = allocate_round();
   ProbeRound& r = rounds_[round];

@@ -114,6 +114,21 @@ class Simulation final : public NodeContext {
   void on_timer(std::uint32_t node, std::uint32_t generation);
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
 
+  // Starts loading the node, invocation, round and stream records the window's
+  // events will touch, so that with a city far larger than the caches their misses
+  // overlap instead of stalling the handlers one after another.
+  void prefetch_window(std::span<const Event> window) const;
+
+  // Look-ahead: with a city far larger than the caches, nearly every event waits on
+  // memory for the node, invocation, round or stream it names, and again for what
+  // those point to. Each time the queue refills its window, the records its events
+  // will touch start loading, so those misses overlap instead of stalling the
+  // handlers one after another. Only for cities whose node records outgrow a core's
+  // cache: below that it is pure cost.
+  void look_ahead();
+  void prefetch_records(const Event& e) const;  // the records an event names
+  void prefetch_linked(const Event& e) const;   // those found through them
+
   void schedule_first_arrivals();
   void schedule_next_trace_arrival(std::uint32_t source);
   void schedule_next_traffic_event(std::uint32_t source);
@@ -203,6 +218,8 @@ class Simulation final : public NodeContext {
   SampleReport sample_report_;
   std::atomic<std::int64_t>* reached_ns_ = nullptr;
   std::uint32_t gossip_tables_ = 0;  // nodes whose `known` table is allocated
+  bool look_ahead_ = false;
+  std::uint64_t windows_looked_at_ = 0;  // the queue's windows_loaded() at the last look-ahead
   bool bound_probed_ = false;
 
   MetricsCollector metrics_;

@@ -22,6 +22,7 @@
 // Same push / top / take / settle / pop interface as EventHeap (event_heap.h).
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "fogsched/sim/event_heap.h"
@@ -36,6 +37,13 @@ class EventQueue {
   void reserve(std::size_t pending);
   bool empty() const { return size() == 0; }
   std::size_t size() const { return window_.size() + calendar_count_; }
+
+  // The next events to come out, in no particular order: the window's. A count that
+  // changes each time the window is refilled from the calendar tells a caller when
+  // to look again, so it can start loading what they will touch (the simulator's
+  // look-ahead). Precondition of window(): no event taken but not settled.
+  std::span<const Event> window() const { return window_.events(); }
+  std::uint64_t windows_loaded() const { return windows_loaded_; }
 
   void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0, std::uint32_t b = 0) {
     const Event e{time_ns, next_sequence_++, kind, node, a, b};
@@ -124,6 +132,7 @@ class EventQueue {
   std::int64_t window_end_ns_ = 0;  // calendar events are at or after it
   std::size_t calendar_count_ = 0;
   std::uint64_t next_sequence_ = 0;
+  std::uint64_t windows_loaded_ = 0;
 
   // Since the last retune: buckets drained (empty ones included) and the events
   // that went through the window heap.

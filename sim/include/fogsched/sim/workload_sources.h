@@ -20,6 +20,7 @@
 #include "fogsched/sim/arrival_processes.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/event_heap.h"
+#include "fogsched/sim/prefetch.h"
 #include "fogsched/sim/replay_sources.h"
 #include "fogsched/sim/traffic.h"
 
@@ -55,6 +56,8 @@ class WorkloadSources {
   // Poisson and MMPP streams, one per (workload entry, camera) as City::streams().
   std::uint32_t stream_count() const { return static_cast<std::uint32_t>(streams_.size()); }
   std::uint32_t stream_camera(std::uint32_t stream) const { return streams_[stream].spec.camera; }
+  // A hint that take_stream_arrival(stream) comes soon: starts loading its state.
+  void prefetch_stream(std::uint32_t stream) const { prefetch_record(streams_[stream]); }
   // The stream's first arrival, or nothing before the end. Call once, before any take.
   std::optional<Time> first_stream_arrival(std::uint32_t stream) { return next_stream_arrival(stream, Time{}); }
   // The arrival due now: draws its service demand, then the stream's next arrival
