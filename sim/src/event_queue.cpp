@@ -10,12 +10,12 @@ namespace fogsched::sim {
 
 namespace {
 
-// Buckets drained between two looks at the width and ring size: enough events for
-// a steady estimate of the rate, few enough to follow a warm-up within seconds.
+// Near buckets drained between two looks at the width and ring size: enough events
+// for a steady estimate of the rate, few enough to follow a warm-up within seconds.
 constexpr std::uint64_t kRetuneInterval = 256;
-constexpr std::size_t kMinBuckets = 64;
-// A year (the ring's span) covers about this many mean look-aheads, so few events
-// sit in a bucket for a later year and get looked at more than once.
+constexpr std::size_t kMinFarBuckets = 16;
+// A far year (the far ring's span) covers about this many mean look-aheads, so few
+// events sit in a far bucket for a later year and get looked at more than once.
 constexpr std::size_t kYearsPerLookAhead = 4;
 // Until the rate is known: 2^20 ns, about a millisecond.
 constexpr int kInitialWidthShift = 20;
@@ -23,20 +23,25 @@ constexpr int kInitialWidthShift = 20;
 constexpr int kMaxWidthStep = 6;
 constexpr int kMaxWidthShift = 62;
 
-std::size_t buckets_for(std::size_t pending, std::size_t target_bucket_events) {
-  return std::bit_ceil(std::max(kMinBuckets, kYearsPerLookAhead * pending / target_bucket_events));
+std::size_t far_buckets_for(std::size_t pending, std::size_t events_per_far_bucket) {
+  return std::bit_ceil(std::max(kMinFarBuckets, kYearsPerLookAhead * pending / events_per_far_bucket));
 }
 
 }  // namespace
 
-EventQueue::EventQueue() : buckets_(kMinBuckets), bucket_mask_(kMinBuckets - 1), width_shift_(kInitialWidthShift) {}
+EventQueue::EventQueue()
+    : near_(kFarSpan),
+      far_(kMinFarBuckets),
+      far_mask_(kMinFarBuckets - 1),
+      width_shift_(kInitialWidthShift),
+      far_start_(kFarSpan) {}
 
 void EventQueue::reserve(std::size_t pending) {
   window_.reserve(4 * kTargetBucketEvents);
-  const std::size_t wanted = buckets_for(pending, kTargetBucketEvents);
+  const std::size_t wanted = far_buckets_for(pending, kTargetBucketEvents * kFarSpan);
   // Half full on average, plus the partly filled one of every bucket.
-  chunks_.reserve(2 * pending / kChunkEvents + wanted);
-  if (wanted > buckets_.size()) rebuild(width_shift_, wanted);
+  chunks_.reserve(2 * pending / kChunkEvents + wanted + kFarSpan);
+  if (wanted > far_.size()) rebuild(width_shift_, wanted);
 }
 
 std::uint32_t EventQueue::allocate_chunk() {
@@ -50,16 +55,20 @@ std::uint32_t EventQueue::allocate_chunk() {
 }
 
 template <class Visit>
-void EventQueue::drain_bucket(std::size_t bucket, Visit visit) {
-  std::uint32_t chunk = buckets_[bucket].newest;
-  std::uint32_t count = buckets_[bucket].newest_count;
-  buckets_[bucket] = Bucket{};
+void EventQueue::drain(Bucket& bucket, Visit visit) {
+  std::uint32_t chunk = bucket.newest;
+  std::uint32_t count = bucket.newest_count;
+  bucket = Bucket{};
   while (chunk != kNoChunk) {
-    Chunk& c = chunks_[chunk];
-    for (std::uint32_t i = 0; i < count; ++i) visit(c.events[i]);
+    // Copies, by index: `visit` may append to a bucket, which may grow the pool. A
+    // chunk returns to the pool only once read, so appends reuse only read ones.
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const Event e = chunks_[chunk].events[i];
+      visit(e);
+    }
     count = kChunkEvents;  // older chunks are full
-    const std::uint32_t older = c.next;
-    c.next = free_chunk_;
+    const std::uint32_t older = chunks_[chunk].next;
+    chunks_[chunk].next = free_chunk_;
     free_chunk_ = chunk;
     chunk = older;
   }
@@ -69,36 +78,56 @@ void EventQueue::refill_window() {
   assert(window_.empty() && !window_.root_taken());
   if (calendar_count_ == 0) return;
   if (buckets_drained_ >= kRetuneInterval) retune();
-  std::size_t empty_in_a_row = 0;
+  std::size_t empty_far_buckets = 0;
   for (;;) {
-    const std::size_t bucket = static_cast<std::size_t>(next_bucket_) & bucket_mask_;
+    if (near_count_ == 0) {
+      // Nothing near: the empty buckets up to the far rung count as drained.
+      buckets_drained_ += static_cast<std::uint64_t>(far_start_ - next_bucket_);
+      next_bucket_ = far_start_;
+    }
+    if (next_bucket_ == far_start_) {
+      if (++empty_far_buckets > far_mask_ + 1) {
+        // A whole far year without an event: go straight to the earliest one's.
+        far_start_ = (earliest_far_time() >> width_shift_) & ~(kFarSpan - 1);
+        next_bucket_ = far_start_;
+        empty_far_buckets = 0;
+      }
+      spread_far_bucket();
+      if (near_count_ == 0) continue;
+      empty_far_buckets = 0;
+    }
+    Bucket& bucket = near_[static_cast<std::size_t>(next_bucket_ & (kFarSpan - 1))];
     ++next_bucket_;
     ++buckets_drained_;
     window_end_ns_ = next_bucket_ << width_shift_;
-    // This year's events go to the window heap; later years' back to the bucket.
     std::size_t moved = 0;
-    later_years_.clear();
-    drain_bucket(bucket, [&](const Event& e) {
-      if (e.time_ns < window_end_ns_) {
-        window_.push(e);
-        ++moved;
-      } else {
-        later_years_.push_back(e);
-      }
+    drain(bucket, [&](const Event& e) {
+      window_.push(e);
+      ++moved;
     });
-    calendar_count_ -= moved + later_years_.size();
-    for (const Event& e : later_years_) add_to_calendar(e);
+    calendar_count_ -= moved;
+    near_count_ -= moved;
     window_arrivals_ += moved;
     if (moved > 0) {
       ++windows_loaded_;
       return;
     }
-    if (++empty_in_a_row > bucket_mask_) {
-      // A whole year without an event: go straight to the earliest one's bucket.
-      next_bucket_ = earliest_calendar_time() >> width_shift_;
-      empty_in_a_row = 0;
-    }
   }
+}
+
+void EventQueue::spread_far_bucket() {
+  assert(next_bucket_ == far_start_ && near_count_ == 0);
+  Bucket& bucket = far_[static_cast<std::size_t>(far_start_ >> kFarShift) & far_mask_];
+  far_start_ += kFarSpan;
+  drain(bucket, [&](const Event& e) {
+    const std::int64_t number = e.time_ns >> width_shift_;
+    if (number < far_start_) {
+      append(near_[static_cast<std::size_t>(number & (kFarSpan - 1))], e);
+      ++near_count_;
+    } else {
+      append(bucket, e);  // a later year's: stays
+    }
+  });
 }
 
 void EventQueue::retune() {
@@ -114,30 +143,32 @@ void EventQueue::retune() {
     shift += static_cast<int>(std::clamp(step, double{-kMaxWidthStep}, double{kMaxWidthStep}));
     shift = std::clamp(shift, 0, kMaxWidthShift);
   }
-  const std::size_t wanted = buckets_for(size(), kTargetBucketEvents);
-  const bool ring_off = wanted >= 2 * buckets_.size() || 4 * wanted <= buckets_.size();
-  if (shift != width_shift_ || ring_off) rebuild(shift, ring_off ? wanted : buckets_.size());
+  const std::size_t wanted = far_buckets_for(size(), kTargetBucketEvents * kFarSpan);
+  const bool ring_off = wanted >= 2 * far_.size() || 4 * wanted <= far_.size();
+  if (shift != width_shift_ || ring_off) rebuild(shift, ring_off ? wanted : far_.size());
 }
 
-void EventQueue::rebuild(int width_shift, std::size_t bucket_count) {
+void EventQueue::rebuild(int width_shift, std::size_t far_count) {
   std::vector<Event> calendar;
   calendar.reserve(calendar_count_);
-  for (std::size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
-    drain_bucket(bucket, [&](const Event& e) { calendar.push_back(e); });
-  }
-  buckets_.assign(bucket_count, Bucket{});
-  bucket_mask_ = bucket_count - 1;
+  const auto keep = [&](const Event& e) { calendar.push_back(e); };
+  for (Bucket& bucket : near_) drain(bucket, keep);
+  for (Bucket& bucket : far_) drain(bucket, keep);
+  far_.assign(far_count, Bucket{});
+  far_mask_ = far_count - 1;
   width_shift_ = width_shift;
   // Every calendar event is at or after window_end_ns_, so none is in an earlier
   // bucket than the one holding window_end_ns_.
   next_bucket_ = window_end_ns_ >> width_shift_;
+  far_start_ = (next_bucket_ | (kFarSpan - 1)) + 1;
   calendar_count_ = 0;
+  near_count_ = 0;
   for (const Event& e : calendar) add_to_calendar(e);
 }
 
-std::int64_t EventQueue::earliest_calendar_time() const {
+std::int64_t EventQueue::earliest_far_time() const {
   std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
-  for (const Bucket& bucket : buckets_) {
+  for (const Bucket& bucket : far_) {
     std::uint32_t count = bucket.newest_count;
     for (std::uint32_t chunk = bucket.newest; chunk != kNoChunk; chunk = chunks_[chunk].next) {
       for (std::uint32_t i = 0; i < count; ++i) earliest = std::min(earliest, chunks_[chunk].events[i].time_ns);

@@ -12,12 +12,23 @@
 // event in the window heap is earlier than `window_end_ns_` and every event in the
 // calendar is at or after it, so the window heap's top is the global minimum.
 //
-// The calendar is a ring of buckets 2^width_shift_ ns wide (a shift, not a division,
-// on the hot path); bucket b holds the events whose bucket number (time >>
-// width_shift_) is congruent to b modulo the ring size, so a bucket may also hold
-// events of later "years", which stay put when it is drained. The width follows the
-// event rate and the ring size the pending count, so a bucket holds about
-// kTargetBucketEvents events and a year spans several mean look-aheads.
+// The calendar has two rungs of time buckets 2^width_shift_ ns wide (a shift, not a
+// division, on the hot path). The near rung holds the buckets from the window up to
+// `far_start_`: at most kFarSpan of them, each event in the bucket of its own time,
+// so draining one moves all its events into the window heap. Everything later waits
+// in the far rung, a ring of buckets kFarSpan times as wide: far bucket f holds the
+// events whose far number (bucket number / kFarSpan) is congruent to f modulo the
+// ring size, so it may also hold events of later "years", which stay put when it is
+// spread. When the near rung runs out, the next far bucket is spread over it.
+//
+// Why two rungs: an event a second or more ahead would otherwise land in a bucket
+// chosen almost at random among tens of thousands, a cache miss for the bucket and
+// one for its chunk on every push. A far bucket is kFarSpan times fewer, so the far
+// buckets' newest chunks stay in cache, and spreading one writes to kFarSpan near
+// buckets that stay in cache too: each event is moved twice, both times cheaply.
+// The width follows the event rate and the far ring's size the pending count, so a
+// near bucket holds about kTargetBucketEvents events and a far year spans several
+// mean look-aheads.
 //
 // Same push / top / take / settle / pop interface as EventHeap (event_heap.h).
 #include <cstddef>
@@ -76,9 +87,12 @@ class EventQueue {
   }
 
  private:
-  // Events a bucket should hold on average: few enough that the window heap stays
-  // in L1, enough that advancing the window is rare beside the pops.
+  // Events a near bucket should hold on average: few enough that the window heap
+  // stays in L1, enough that advancing the window is rare beside the pops.
   static constexpr std::size_t kTargetBucketEvents = 32;
+  // Near buckets per far bucket (a power of two), and so the near rung's size.
+  static constexpr int kFarShift = 6;
+  static constexpr std::int64_t kFarSpan = std::int64_t{1} << kFarShift;
   // A bucket is a chain of chunks from one pool, so the calendar's memory follows
   // the events it holds, not the most each bucket ever held. Only the newest chunk
   // of a bucket may be partly filled, and its fill count sits in the bucket, so an
@@ -95,7 +109,17 @@ class EventQueue {
   };
 
   void add_to_calendar(const Event& e) {
-    Bucket& bucket = buckets_[static_cast<std::size_t>(e.time_ns >> width_shift_) & bucket_mask_];
+    const std::int64_t number = e.time_ns >> width_shift_;
+    if (number < far_start_) {
+      append(near_[static_cast<std::size_t>(number & (kFarSpan - 1))], e);
+      ++near_count_;
+    } else {
+      append(far_[static_cast<std::size_t>(number >> kFarShift) & far_mask_], e);
+    }
+    ++calendar_count_;
+  }
+
+  void append(Bucket& bucket, const Event& e) {
     if (bucket.newest == kNoChunk || bucket.newest_count == kChunkEvents) {
       const std::uint32_t fresh = allocate_chunk();
       chunks_[fresh].next = bucket.newest;
@@ -103,39 +127,45 @@ class EventQueue {
       bucket.newest_count = 0;
     }
     chunks_[bucket.newest].events[bucket.newest_count++] = e;
-    ++calendar_count_;
   }
 
   std::uint32_t allocate_chunk();
-  // Unlinks bucket `bucket`'s chunks and returns them to the pool; `visit` sees each
-  // event first.
+  // Unlinks `bucket`'s chunks and returns them to the pool; `visit` sees each event
+  // first and may append to any bucket, `bucket` included.
   template <class Visit>
-  void drain_bucket(std::size_t bucket, Visit visit);
-  // Moves the next non-empty bucket's events of the current year into the window
-  // heap. Precondition: the window heap is empty and settled.
+  void drain(Bucket& bucket, Visit visit);
+  // Moves the next non-empty near bucket's events into the window heap, spreading
+  // far buckets over the near rung as it runs out. Precondition: the window heap is
+  // empty and settled.
   void refill_window();
-  // Refits the bucket width to the event rate and the ring to the pending count when
-  // either is off by more than a factor of two.
+  // Spreads the far bucket starting at far_start_ over the near rung (its later
+  // years' events stay) and moves far_start_ one far bucket on.
+  void spread_far_bucket();
+  // Refits the bucket width to the event rate and the far ring to the pending count
+  // when either is off by more than a factor of two.
   void retune();
-  // Re-spreads the calendar over `bucket_count` buckets 2^width_shift ns wide.
-  void rebuild(int width_shift, std::size_t bucket_count);
-  std::int64_t earliest_calendar_time() const;
+  // Re-spreads the calendar over near buckets 2^width_shift ns wide and a far ring of
+  // `far_count` buckets.
+  void rebuild(int width_shift, std::size_t far_count);
+  std::int64_t earliest_far_time() const;
 
-  EventHeap window_;  // events before window_end_ns_ (numbered by this queue)
-  std::vector<Bucket> buckets_;
+  EventHeap window_;          // events before window_end_ns_ (numbered by this queue)
+  std::vector<Bucket> near_;  // kFarSpan buckets: bucket numbers [next_bucket_, far_start_)
+  std::vector<Bucket> far_;   // the far ring
   std::vector<Chunk> chunks_;
   std::uint32_t free_chunk_ = kNoChunk;
-  std::vector<Event> later_years_;  // scratch of refill_window()
-  std::size_t bucket_mask_ = 0;     // ring size - 1 (a power of two)
+  std::size_t far_mask_ = 0;  // far ring size - 1 (a power of two)
   int width_shift_ = 0;
-  std::int64_t next_bucket_ = 0;    // number of the next bucket to drain
+  std::int64_t next_bucket_ = 0;    // number of the next near bucket to drain
+  std::int64_t far_start_ = 0;      // first bucket number held by the far rung (a multiple of kFarSpan)
   std::int64_t window_end_ns_ = 0;  // calendar events are at or after it
   std::size_t calendar_count_ = 0;
+  std::size_t near_count_ = 0;  // of calendar_count_, in the near rung
   std::uint64_t next_sequence_ = 0;
   std::uint64_t windows_loaded_ = 0;
 
-  // Since the last retune: buckets drained (empty ones included) and the events
-  // that went through the window heap.
+  // Since the last retune: near buckets drained (empty ones included) and the
+  // events that went through the window heap.
   std::uint64_t buckets_drained_ = 0;
   std::uint64_t window_arrivals_ = 0;
 };
