@@ -45,7 +45,7 @@ void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
   InvocationState& st = invocations_[inv];
   st.alert_pending = false;
   if (st.measured) ++metrics_.alerts_sent;
-  NodeState& n = nodes_[camera];
+  NodeExtras& n = node_extras_[camera];
   const UplinkSpec& uplink = scenario_.network.uplink;
   if (down(camera)) {
     if (st.measured) ++metrics_.alerts_lost;

@@ -20,7 +20,7 @@ void Simulation::schedule_faults() {
       for (std::uint32_t i = 0; i < city_.camera_count(); ++i) cameras.push_back(i);
     }
     for (std::uint32_t camera : cameras) {
-      const double up_s = nodes_[camera].failure_rng.exponential(to_seconds(failures->mean_time_to_failure));
+      const double up_s = node_extras_[camera].failure_rng.exponential(to_seconds(failures->mean_time_to_failure));
       events_.push(from_seconds(up_s).count(), kFailureProcess, camera, 1);
     }
   }
@@ -41,9 +41,9 @@ void Simulation::on_node_up(std::uint32_t node) {
 
 void Simulation::on_failure_process(std::uint32_t node, bool fails) {
   const FailureProcessSpec& process = *scenario_.faults.failures;
-  NodeState& n = nodes_[node];
   const Duration mean = fails ? process.mean_time_to_repair : process.mean_time_to_failure;
-  const std::int64_t next = now_ns_ + from_seconds(n.failure_rng.exponential(to_seconds(mean))).count();
+  const std::int64_t next =
+      now_ns_ + from_seconds(node_extras_[node].failure_rng.exponential(to_seconds(mean))).count();
   events_.push(next, kFailureProcess, node, fails ? 0 : 1);
   if (fails) {
     on_node_down(node);
@@ -55,8 +55,8 @@ void Simulation::on_failure_process(std::uint32_t node, bool fails) {
 void Simulation::fail_node_work(std::uint32_t node) {
   NodeState& n = nodes_[node];
   account_busy(node);
-  ++n.epoch;             // its pending completions are void
-  ++n.timer_generation;  // and so are its timers
+  ++n.epoch;                              // its pending completions are void
+  ++node_extras_[node].timer_generation;  // and so are its timers
   n.running = 0;
   n.queued = 0;
   n.queue_head = n.queue_tail = kNone;

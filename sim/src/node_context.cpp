@@ -25,7 +25,7 @@ NodeId Simulation::peer(std::size_t index) const noexcept {
 }
 
 std::optional<KnownLoad> Simulation::known_load(NodeId peer) const noexcept {
-  const auto& known = nodes_[bound_node_].known;
+  const auto& known = node_extras_[bound_node_].known;
   if (peer.value >= known.size() || !known[peer.value].valid) return std::nullopt;
   const KnownEntry& e = known[peer.value];
   return KnownLoad{e.load, now() - e.measured_at};
@@ -52,23 +52,21 @@ void Simulation::send_gossip(std::uint32_t to, std::uint32_t packed_load) {
 
 void Simulation::set_timer(Duration after) {
   check_timer(after, rules_of(bound_node_));
-  NodeState& n = nodes_[bound_node_];
-  ++n.timer_generation;
-  events_.push(now_ns_ + after.count(), kTimer, bound_node_, n.timer_generation);
+  const std::uint32_t generation = ++node_extras_[bound_node_].timer_generation;
+  events_.push(now_ns_ + after.count(), kTimer, bound_node_, generation);
 }
 
 void Simulation::on_timer(std::uint32_t node, std::uint32_t generation) {
-  NodeState& n = nodes_[node];
-  if (generation != n.timer_generation) return;  // replaced by a later set_timer()
+  if (generation != node_extras_[node].timer_generation) return;  // replaced by a later set_timer()
   bind(node, {}, false);
-  n.policy->on_timer(*this);
+  nodes_[node].policy->on_timer(*this);
 }
 
 std::size_t Simulation::gossip_entry_bytes() noexcept { return sizeof(KnownEntry); }
 
 void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load) {
   if (down(to)) return;
-  auto& known = nodes_[to].known;
+  auto& known = node_extras_[to].known;
   if (known.empty()) {
     known.resize(city_.camera_count());
     ++gossip_tables_;

@@ -94,6 +94,7 @@ class Simulation final : public NodeContext {
   struct ProbeRound;
   struct KnownEntry;
   struct NodeState;
+  struct NodeExtras;
 
   // Event handlers.
   void on_arrival(std::uint32_t stream_index);
@@ -198,6 +199,7 @@ class Simulation final : public NodeContext {
   WorkloadSources workload_;
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
   std::vector<NodeState> nodes_;
+  std::vector<NodeExtras> node_extras_;       // beside nodes_, by node
   std::vector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained
@@ -220,6 +222,8 @@ class Simulation final : public NodeContext {
   std::uint32_t gossip_tables_ = 0;  // nodes whose `known` table is allocated
   bool look_ahead_ = false;
   std::uint64_t windows_looked_at_ = 0;  // the queue's windows_loaded() at the last look-ahead
+  std::vector<Event> upcoming_;          // the window's events then, in heap order
+  std::size_t look_ahead_step_ = 0;      // events processed since
   bool bound_probed_ = false;
 
   MetricsCollector metrics_;

@@ -97,9 +97,11 @@ struct Simulation::KnownEntry {
   bool valid = false;
 };
 
-// What nearly every event at a node touches comes first and fills one cache line
-// (the node's record starts on one); with 10^5 nodes most events miss the cache
-// once per node they touch, not three times.
+// What events at a node touch: its slots and queue, busy time, policy and the
+// policy's random stream, in two cache lines (the first holds what nearly every
+// event reads). With 10^5 nodes the records outgrow the caches and the TLB's
+// reach, so what only timers, gossip, failures and the alert uplink touch is kept
+// apart (NodeExtras) to keep these dense.
 struct alignas(64) Simulation::NodeState {
   std::uint32_t slots = 0;
   std::uint32_t queue_capacity = 0;
@@ -114,6 +116,9 @@ struct alignas(64) Simulation::NodeState {
   std::int64_t busy_slot_ns = 0;   // within the measurement window
   std::unique_ptr<Policy> policy;  // none on the cloud
   Rng rng;
+};
+
+struct Simulation::NodeExtras {
   std::uint32_t timer_generation = 0;
   std::vector<KnownEntry> known;  // sized on first gossip received
   Rng failure_rng;                // failure/repair times of the failure process
