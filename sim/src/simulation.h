@@ -21,6 +21,7 @@
 #include "fogsched/policies/registry.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/event_queue.h"
+#include "fogsched/sim/huge_pages.h"
 #include "fogsched/sim/runner.h"
 #include "fogsched/sim/workload_sources.h"
 
@@ -198,9 +199,9 @@ class Simulation final : public NodeContext {
   std::vector<FunctionModel> functions_;
   WorkloadSources workload_;
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
-  std::vector<NodeState> nodes_;
-  std::vector<NodeExtras> node_extras_;       // beside nodes_, by node
-  std::vector<InvocationState> invocations_;  // slab; free slots chained
+  HugePageVector<NodeState> nodes_;
+  std::vector<NodeExtras> node_extras_;          // beside nodes_, by node
+  HugePageVector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained
   std::uint32_t free_round_ = ~0u;

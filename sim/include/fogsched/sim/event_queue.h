@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "fogsched/sim/event_heap.h"
+#include "fogsched/sim/huge_pages.h"
 
 namespace fogsched::sim {
 
@@ -152,7 +153,7 @@ class EventQueue {
   EventHeap window_;          // events before window_end_ns_ (numbered by this queue)
   std::vector<Bucket> near_;  // kFarSpan buckets: bucket numbers [next_bucket_, far_start_)
   std::vector<Bucket> far_;   // the far ring
-  std::vector<Chunk> chunks_;
+  HugePageVector<Chunk> chunks_;
   std::uint32_t free_chunk_ = kNoChunk;
   std::size_t far_mask_ = 0;  // far ring size - 1 (a power of two)
   int width_shift_ = 0;

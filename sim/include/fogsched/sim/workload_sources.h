@@ -20,6 +20,7 @@
 #include "fogsched/sim/arrival_processes.h"
 #include "fogsched/sim/city.h"
 #include "fogsched/sim/event_heap.h"
+#include "fogsched/sim/huge_pages.h"
 #include "fogsched/sim/prefetch.h"
 #include "fogsched/sim/replay_sources.h"
 #include "fogsched/sim/traffic.h"
@@ -121,7 +122,7 @@ class WorkloadSources {
   const City* city_;
   Time end_{};
   std::vector<Demand> demands_;  // per scenario function
-  std::vector<Stream> streams_;
+  HugePageVector<Stream> streams_;
   std::vector<std::unique_ptr<ReplaySource>> traces_;
   std::vector<TrafficSource> traffic_;
 };
