@@ -22,13 +22,13 @@ using namespace fogsched;
 constexpr std::uint32_t kPeers = 100;
 constexpr std::uint32_t kSlots = 4;
 
-// A node with peers 1..kPeers (self is node 0) whose state a case sets directly.
+// A node with peers 1..peers (self is node 0) whose state a case sets directly.
 // Lookups are flat vectors so the fake's own cost stays small beside the policy's.
 class FakeNodeContext final : public NodeContext {
  public:
-  FakeNodeContext() : random_(42) {
-    for (std::uint32_t i = 1; i <= kPeers; ++i) peers_.emplace_back(i);
-    known_loads_.resize(kPeers + 1);
+  explicit FakeNodeContext(std::uint32_t peers = kPeers) : random_(42) {
+    for (std::uint32_t i = 1; i <= peers; ++i) peers_.emplace_back(i);
+    known_loads_.resize(peers + 1);
   }
 
   Time now() const noexcept override { return Time{}; }
@@ -36,7 +36,9 @@ class FakeNodeContext final : public NodeContext {
   LoadReport local_load() const noexcept override { return load_; }
   std::size_t peer_count() const noexcept override { return peers_.size(); }
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
-  std::optional<NodeId> cloud() const noexcept override { return NodeId{kPeers + 1}; }
+  std::optional<NodeId> cloud() const noexcept override {
+    return NodeId{static_cast<std::uint32_t>(peers_.size() + 1)};
+  }
   std::optional<KnownLoad> known_load(NodeId peer_id) const noexcept override { return known_loads_[peer_id.value]; }
   bool probed() const noexcept override { return !answers_.empty(); }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return answers_; }
@@ -51,7 +53,7 @@ class FakeNodeContext final : public NodeContext {
   }
   // Every peer known, with loads 0..kSlots spread over the peers (ties included).
   void know_every_peer() {
-    for (std::uint32_t i = 1; i <= kPeers; ++i) {
+    for (std::uint32_t i = 1; i <= peers_.size(); ++i) {
       known_loads_[i] = KnownLoad{.load = peer_load(i % (kSlots + 1)), .age = std::chrono::seconds{1}};
     }
   }
@@ -74,6 +76,7 @@ struct DecideCase {
   std::string name;  // "policy/branch"
   std::string spec;  // as a scenario names the policy
   std::function<void(FakeNodeContext&)> set_up;
+  std::uint32_t peers = kPeers;
 };
 
 const auto kIdle = [](FakeNodeContext& ctx) { ctx.set_local_load(1); };
@@ -93,11 +96,18 @@ std::vector<DecideCase> decide_cases() {
          ctx.set_local_load(kSlots);
          ctx.answer_probe();
        }},
-      {"least_loaded/all_known", "least_loaded",
+      {"least_loaded/all_known/100", "least_loaded",
        [](FakeNodeContext& ctx) {
          ctx.set_local_load(kSlots);
          ctx.know_every_peer();
-       }},
+       },
+       100},
+      {"least_loaded/all_known/100000", "least_loaded",
+       [](FakeNodeContext& ctx) {
+         ctx.set_local_load(kSlots);
+         ctx.know_every_peer();
+       },
+       100'000},
       {"cloud_offload/below", "cloud_offload(threshold=3)", kIdle},
       {"cloud_offload/above", "cloud_offload(threshold=3)", kFull},
   };
@@ -105,7 +115,7 @@ std::vector<DecideCase> decide_cases() {
 
 void decide_benchmark(benchmark::State& state, const DecideCase& decide_case) {
   const std::unique_ptr<Policy> policy = PolicyRegistry::with_builtins().parse(decide_case.spec).make();
-  FakeNodeContext ctx;
+  FakeNodeContext ctx(decide_case.peers);
   decide_case.set_up(ctx);
   const Invocation invocation{.id = InvocationId{1}, .function = FunctionId{0}, .origin = NodeId{0}};
   for (auto _ : state) {
