@@ -79,12 +79,6 @@ struct Simulation::ProbeRound {
   bool decided = false;
 };
 
-struct Simulation::KnownEntry {
-  LoadReport load;
-  Time measured_at{};
-  bool valid = false;
-};
-
 // What nearly every event at a node touches comes first and fills one cache line
 // (the node's record starts on one); with 10^5 nodes most events miss the cache
 // once per node they touch, not three times.
@@ -103,7 +97,6 @@ struct alignas(64) Simulation::NodeState {
   std::unique_ptr<Policy> policy;  // none on the cloud
   Rng rng;
   std::uint32_t timer_generation = 0;
-  std::vector<KnownEntry> known;  // sized on first gossip received
   Rng failure_rng;                // failure/repair times of the failure process
   // Uplink to the cloud (cameras): a FIFO; the time it is free again.
   std::int64_t uplink_free_ns = 0;

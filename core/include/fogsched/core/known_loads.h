@@ -23,11 +23,9 @@
 
 namespace fogsched {
 
-// A remembered peer and what was last heard from it.
-struct KnownPeer {
-  NodeId peer;
-  KnownLoad known;
-};
+// Peers a node remembers unless told otherwise (network.gossip_memory, live
+// peers.gossip_memory).
+inline constexpr std::uint32_t kDefaultGossipMemory = 64;
 
 class KnownLoads {
  public:
