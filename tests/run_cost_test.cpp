@@ -16,6 +16,7 @@
 
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/sim/run_cost.h"
 #include "fogsched/sim/runner.h"
 #include "scenario_text.h"
@@ -106,6 +107,29 @@ policies: [local]
   EXPECT_EQ(replications.memory_reason, "the results of 1000000 replications of 3 policies");
   // Each replication keeps its metrics: at least the histograms' buckets.
   EXPECT_GT(replications.memory_bytes, 3'000'000ull * 1000);
+}
+
+// Each camera remembers network.gossip_memory peers at most: the memory is priced
+// from that bound up front (no sample), linear in cameras, never their square.
+TEST(RunCost, GossipMemoryIsPricedFromItsBound) {
+  Scenario city = testing::parse(R"(
+name: gossip
+duration: 10min
+cluster: {cameras: {count: 100000, layout: grid, slots: 4}}
+functions: {f: {service_time: {dist: exponential, mean: 1s}}}
+workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
+policies: [least_loaded]
+)");
+  RunOptions one_thread;
+  const RunCost small = estimate_from_sizes(city, 1, one_thread);
+  city.network.gossip_memory = 1000;
+  const RunCost large = estimate_from_sizes(city, 1, one_thread);
+  const double per_camera = static_cast<double>(KnownLoads::bytes_for(1000, 4) - KnownLoads::bytes_for(64, 4));
+  EXPECT_NEAR(static_cast<double>(large.memory_bytes - small.memory_bytes), 100'000 * per_camera, 2);
+  EXPECT_LT(small.memory_bytes, 2'000'000'000u);  // a whole city fits
+  city.network.gossip_memory = 4'000'000'000u;    // bounded by the peers there are
+  EXPECT_LE(estimate_from_sizes(city, 1, one_thread).memory_bytes,
+            small.memory_bytes + 100'000 * std::uint64_t{KnownLoads::bytes_for(99'999, 4)});
 }
 
 // Sizes go in unsigned arithmetic of doubles: the largest count is priced, not wrapped.
