@@ -196,13 +196,12 @@ class RecordingContext final : public NodeContext {
   std::optional<KnownPeer> least_loaded_known_peer() noexcept override {
     const RngState before = state_of(inner_.rng());
     const std::optional<KnownPeer> least = inner_.least_loaded_known_peer();
-    log_.push_back(ContextEntry{
-        .call = "least_loaded_known_peer()",
-        .answer = least ? fmt::format("{}: {} age={} ns", least->peer.value, describe(least->known.load),
-                                      least->known.age.count())
-                        : "none",
-        .rng_before = before,
-        .chosen = least ? std::optional(least->peer) : std::nullopt});
+    log_.push_back(ContextEntry{.call = "least_loaded_known_peer()",
+                                .answer = least ? fmt::format("{}: {} age={} ns", least->peer.value,
+                                                              describe(least->known.load), least->known.age.count())
+                                                : "none",
+                                .rng_before = before,
+                                .chosen = least ? std::optional(least->peer) : std::nullopt});
     return least;
   }
   bool probed() const noexcept override {

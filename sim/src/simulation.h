@@ -179,7 +179,7 @@ class Simulation final : public NodeContext {
   WorkloadSources workload_;
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
   std::vector<NodeState> nodes_;
-  std::vector<KnownLoads> known_loads_;  // per camera: the peers' gossiped loads it remembers
+  std::vector<KnownLoads> known_loads_;       // per camera: the peers' gossiped loads it remembers
   std::vector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained

@@ -97,7 +97,7 @@ struct alignas(64) Simulation::NodeState {
   std::unique_ptr<Policy> policy;  // none on the cloud
   Rng rng;
   std::uint32_t timer_generation = 0;
-  Rng failure_rng;                // failure/repair times of the failure process
+  Rng failure_rng;  // failure/repair times of the failure process
   // Uplink to the cloud (cameras): a FIFO; the time it is free again.
   std::int64_t uplink_free_ns = 0;
   std::int64_t uplink_busy_ns = 0;  // within the measurement window

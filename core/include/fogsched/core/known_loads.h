@@ -1,8 +1,9 @@
 #pragma once
 // A node's memory of its peers' gossiped loads, bounded: it remembers at most
 // `capacity` peers and, full, forgets the peer heard from longest ago to remember a
-// new one. Recording a message, looking up a peer and finding the least loaded
-// remembered peer each take constant time (amortised), whatever the cluster's size:
+// new one. Looking up a peer and finding the least loaded remembered peer take
+// constant time; recording a message costs one swap per load value the peer's load
+// moves by (loads are small integers); none of them depends on the cluster's size:
 //
 //   KnownLoads known(64);
 //   known.record(NodeId{7}, load, measured_at);     // a gossip message arrived

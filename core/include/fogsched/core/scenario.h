@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "fogsched/core/known_loads.h"
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy_spec.h"
 #include "fogsched/core/time.h"
 
@@ -93,7 +93,7 @@ struct NetworkSpec {
   // Peers whose last gossiped load a node remembers; hearing from one more forgets
   // the peer heard from longest ago.
   std::uint32_t gossip_memory = kDefaultGossipMemory;
-  Duration probe_timeout{};        // a probe not answered by then is dropped; 0 = none
+  Duration probe_timeout{};  // a probe not answered by then is dropped; 0 = none
   UplinkSpec uplink;
 };
 
