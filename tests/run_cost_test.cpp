@@ -9,8 +9,10 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -41,6 +43,20 @@ app::RunSettings settings(std::uint32_t replications, std::optional<std::string>
   settings.duration = std::move(duration);
   if (!policies.empty()) settings.policies = std::move(policies);
   return settings;
+}
+
+// A grid of `cameras` cameras of `slots` slots, one function called once a second
+// at each, run for `duration` under `policy`.
+Scenario grid_city(std::uint32_t cameras, std::uint32_t slots, std::string_view duration, std::string_view policy) {
+  return testing::parse(fmt::format(R"(
+name: grid
+duration: {}
+cluster: {{cameras: {{count: {}, layout: grid, slots: {}}}}}
+functions: {{f: {{service_time: {{dist: exponential, mean: 1s}}}}}}
+workload: [{{function: f, arrivals: {{process: poisson, rate: 1/s}}}}]
+policies: [{}]
+)",
+                                    duration, cameras, slots, policy));
 }
 
 double events_processed(const RunOutput& output) {
@@ -112,14 +128,7 @@ policies: [local]
 // Each camera remembers network.gossip_memory peers at most: the memory is priced
 // from that bound up front (no sample), linear in cameras, never their square.
 TEST(RunCost, GossipMemoryIsPricedFromItsBound) {
-  Scenario city = testing::parse(R"(
-name: gossip
-duration: 10min
-cluster: {cameras: {count: 100000, layout: grid, slots: 4}}
-functions: {f: {service_time: {dist: exponential, mean: 1s}}}
-workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
-policies: [least_loaded]
-)");
+  Scenario city = grid_city(100'000, 4, "10min", "least_loaded");
   RunOptions one_thread;
   const RunCost small = estimate_from_sizes(city, 1, one_thread);
   city.network.gossip_memory = 1000;
@@ -134,14 +143,7 @@ policies: [least_loaded]
 
 // Sizes go in unsigned arithmetic of doubles: the largest count is priced, not wrapped.
 TEST(RunCost, TheLargestCountsArePricedWithoutOverflow) {
-  Scenario scenario = testing::parse(R"(
-name: huge
-duration: 1h
-cluster: {cameras: {count: 4294967295, layout: grid, slots: 2}}
-functions: {f: {service_time: {dist: exponential, mean: 1s}}}
-workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
-policies: [local]
-)");
+  Scenario scenario = grid_city(4'294'967'295u, 2, "1h", "local");
   scenario.replications = 4'294'967'295u;
   RunOptions options;
   options.threads = 64;
