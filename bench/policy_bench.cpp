@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy.h"
 #include "fogsched/policies/registry.h"
 
@@ -22,13 +23,14 @@ using namespace fogsched;
 constexpr std::uint32_t kPeers = 100;
 constexpr std::uint32_t kSlots = 4;
 
-// A node with peers 1..kPeers (self is node 0) whose state a case sets directly.
+// A node with peers 1..peers (self is node 0) whose state a case sets directly.
 // Lookups are flat vectors so the fake's own cost stays small beside the policy's.
 class FakeNodeContext final : public NodeContext {
  public:
-  FakeNodeContext() : random_(42) {
-    for (std::uint32_t i = 1; i <= kPeers; ++i) peers_.emplace_back(i);
-    known_loads_.resize(kPeers + 1);
+  // `memory`: peers whose known load the node remembers (network.gossip_memory).
+  explicit FakeNodeContext(std::uint32_t peers = kPeers, std::uint32_t memory = kDefaultGossipMemory)
+      : known_loads_(memory), random_(42) {
+    for (std::uint32_t i = 1; i <= peers; ++i) peers_.emplace_back(i);
   }
 
   Time now() const noexcept override { return Time{}; }
@@ -36,8 +38,15 @@ class FakeNodeContext final : public NodeContext {
   LoadReport local_load() const noexcept override { return load_; }
   std::size_t peer_count() const noexcept override { return peers_.size(); }
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
-  std::optional<NodeId> cloud() const noexcept override { return NodeId{kPeers + 1}; }
-  std::optional<KnownLoad> known_load(NodeId peer_id) const noexcept override { return known_loads_[peer_id.value]; }
+  std::optional<NodeId> cloud() const noexcept override {
+    return NodeId{static_cast<std::uint32_t>(peers_.size() + 1)};
+  }
+  std::optional<KnownLoad> known_load(NodeId peer_id) const noexcept override {
+    return known_loads_.find(peer_id, now());
+  }
+  std::optional<KnownPeer> least_loaded_known_peer() noexcept override {
+    return known_loads_.least_loaded(now(), random_);
+  }
   bool probed() const noexcept override { return !answers_.empty(); }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return answers_; }
   Rng& rng() noexcept override { return random_; }
@@ -49,10 +58,11 @@ class FakeNodeContext final : public NodeContext {
   void set_local_load(std::uint32_t running) {
     load_ = LoadReport{.running = running, .queued = 0, .slots = kSlots, .queue_capacity = 0};
   }
-  // Every peer known, with loads 0..kSlots spread over the peers (ties included).
+  // Every peer heard from (the memory keeps the last `memory` of them), with loads
+  // 0..kSlots spread over the peers (ties included).
   void know_every_peer() {
-    for (std::uint32_t i = 1; i <= kPeers; ++i) {
-      known_loads_[i] = KnownLoad{.load = peer_load(i % (kSlots + 1)), .age = std::chrono::seconds{1}};
+    for (std::uint32_t i = 1; i <= peers_.size(); ++i) {
+      known_loads_.record(NodeId{i}, peer_load(i % (kSlots + 1)), now() - std::chrono::seconds{1});
     }
   }
   // Makes decide() the re-entry after a probe of two peers.
@@ -64,7 +74,7 @@ class FakeNodeContext final : public NodeContext {
   }
 
   std::vector<NodeId> peers_;
-  std::vector<std::optional<KnownLoad>> known_loads_;
+  KnownLoads known_loads_;
   std::vector<ProbeAnswer> answers_;
   LoadReport load_;
   Rng random_;
@@ -74,10 +84,16 @@ struct DecideCase {
   std::string name;  // "policy/branch"
   std::string spec;  // as a scenario names the policy
   std::function<void(FakeNodeContext&)> set_up;
+  std::uint32_t peers = kPeers;
+  std::uint32_t memory = kDefaultGossipMemory;
 };
 
 const auto kIdle = [](FakeNodeContext& ctx) { ctx.set_local_load(1); };
 const auto kFull = [](FakeNodeContext& ctx) { ctx.set_local_load(kSlots); };
+const auto kAllKnown = [](FakeNodeContext& ctx) {
+  ctx.set_local_load(kSlots);
+  ctx.know_every_peer();
+};
 
 std::vector<DecideCase> decide_cases() {
   return {
@@ -93,11 +109,11 @@ std::vector<DecideCase> decide_cases() {
          ctx.set_local_load(kSlots);
          ctx.answer_probe();
        }},
-      {"least_loaded/all_known", "least_loaded",
-       [](FakeNodeContext& ctx) {
-         ctx.set_local_load(kSlots);
-         ctx.know_every_peer();
-       }},
+      // Every peer heard from, remembering them all or the default 64.
+      {"least_loaded/all_known/100", "least_loaded", kAllKnown, 100, 100},
+      {"least_loaded/all_known/100000", "least_loaded", kAllKnown, 100'000, 100'000},
+      {"least_loaded/memory_64/100", "least_loaded", kAllKnown, 100, kDefaultGossipMemory},
+      {"least_loaded/memory_64/100000", "least_loaded", kAllKnown, 100'000, kDefaultGossipMemory},
       {"cloud_offload/below", "cloud_offload(threshold=3)", kIdle},
       {"cloud_offload/above", "cloud_offload(threshold=3)", kFull},
   };
@@ -105,7 +121,7 @@ std::vector<DecideCase> decide_cases() {
 
 void decide_benchmark(benchmark::State& state, const DecideCase& decide_case) {
   const std::unique_ptr<Policy> policy = PolicyRegistry::with_builtins().parse(decide_case.spec).make();
-  FakeNodeContext ctx;
+  FakeNodeContext ctx(decide_case.peers, decide_case.memory);
   decide_case.set_up(ctx);
   const Invocation invocation{.id = InvocationId{1}, .function = FunctionId{0}, .origin = NodeId{0}};
   for (auto _ : state) {

@@ -18,6 +18,7 @@ install(FILES
     core/include/fogsched/core/errors.h
     core/include/fogsched/core/ids.h
     core/include/fogsched/core/invocation.h
+    core/include/fogsched/core/known_loads.h
     core/include/fogsched/core/learned_model.h
     core/include/fogsched/core/load.h
     core/include/fogsched/core/policy.h

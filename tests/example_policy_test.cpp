@@ -13,26 +13,20 @@
 // [example-policy]
 #include "fogsched/core/policy.h"
 
-// Runs a call here while a slot is free; else sends it to the least loaded peer that
-// last said it had a free slot; else queues it here, or rejects it when full. Every
-// node tells its peers its load once a second.
+// Runs a call here while a slot is free; else sends it to the least loaded peer it
+// remembers hearing from, if that one last said it had a free slot; else queues it
+// here, or rejects it when full. Every node tells its peers its load once a second.
 class SpillToLightestPeer final : public fogsched::Policy {
  public:
   fogsched::Decision decide(const fogsched::Invocation& invocation, fogsched::NodeContext& ctx) override {
     using namespace fogsched;
     const LoadReport here = ctx.local_load();
     if (here.has_free_slot()) return RunLocal{};
-    std::optional<NodeId> lightest;
-    std::uint32_t lightest_load = 0;
-    for (std::size_t i = 0; invocation.hops == 0 && i < ctx.peer_count(); ++i) {
-      const std::optional<KnownLoad> known = ctx.known_load(ctx.peer(i));
-      if (!known || !known->load.has_free_slot()) continue;  // never heard from, or full
-      if (!lightest || known->load.load() < lightest_load) {
-        lightest = ctx.peer(i);
-        lightest_load = known->load.load();
-      }
+    if (invocation.hops == 0) {  // a client's call, not one forwarded here
+      // Ranked by the runtime: one query, however many peers (ties: one draw of ctx.rng()).
+      const std::optional<KnownPeer> lightest = ctx.least_loaded_known_peer();
+      if (lightest && lightest->known.load.has_free_slot()) return Forward{lightest->peer};
     }
-    if (lightest) return Forward{*lightest};
     if (here.can_accept()) return RunLocal{};
     return Reject{RejectReason::no_capacity};
   }

@@ -267,6 +267,35 @@ TEST_F(LiveNodeStateTest, KnownLoadAgesWithTheClock) {
   EXPECT_EQ(state_.known_load(NodeId{2})->age, 0ns);
 }
 
+// The least loaded remembered peer is one the policy may forward to now: a peer in
+// back-off is forgotten (remembered again when it next gossips), and the memory
+// holds gossip_memory peers, forgetting the one heard from longest ago.
+TEST_F(LiveNodeStateTest, TheLeastLoadedKnownPeerIsAnAvailableRememberedPeer) {
+  const auto load_of = [](std::uint32_t running) {
+    return LoadReport{.running = running, .queued = 0, .slots = 4, .queue_capacity = 0};
+  };
+  EXPECT_EQ(state_.least_loaded_known_peer(), std::nullopt);
+  state_.record_known_load(NodeId{0}, load_of(0), clock_);
+  state_.record_known_load(NodeId{2}, load_of(1), clock_ - 200ms);
+  state_.record_known_load(NodeId{3}, load_of(2), clock_);
+  state_.set_available_peers({NodeId{2}, NodeId{3}});  // 0 in back-off
+  const auto least = state_.least_loaded_known_peer();
+  ASSERT_TRUE(least.has_value());
+  EXPECT_EQ(least->peer, NodeId{2});
+  EXPECT_EQ(least->known.load, load_of(1));
+  EXPECT_EQ(least->known.age, 200ms);
+  EXPECT_EQ(state_.known_load(NodeId{0}), std::nullopt) << "forgotten while in back-off";
+
+  LiveNodeState small(
+      NodeId{1}, Rng(1), [this] { return clock_; }, 1, "scripted", {}, 2);
+  small.set_available_peers({NodeId{0}, NodeId{2}, NodeId{3}});
+  small.record_known_load(NodeId{0}, load_of(0), clock_);
+  small.record_known_load(NodeId{2}, load_of(3), clock_);
+  small.record_known_load(NodeId{3}, load_of(2), clock_);  // forgets 0
+  EXPECT_EQ(small.known_load(NodeId{0}), std::nullopt);
+  EXPECT_EQ(small.least_loaded_known_peer()->peer, NodeId{3});
+}
+
 TEST_F(LiveNodeStateTest, GossipAndTimersReachTheEffects) {
   const FunctionId f = state_.function_id("f");
   state_.set_slots(f, 2);

@@ -153,6 +153,7 @@ TEST_F(NodeConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_FALSE(config.peers_dns);
   EXPECT_FALSE(config.peer_token_file);
   EXPECT_EQ(config.probe_timeout, 100ms);
+  EXPECT_EQ(config.gossip_memory, 64u);
   EXPECT_EQ(config.forward_timeout, 30s);
   EXPECT_EQ(config.peer_backoff.initial, 1s);
   EXPECT_EQ(config.peer_backoff.max, 30s);
@@ -187,6 +188,7 @@ peers:
   refresh: 15s
   token_file: )" + token_.string() + R"(
   probe_timeout: 250ms
+  gossip_memory: 8
   forward_timeout: 12s
   backoff: {initial: 2s, max: 1min}
 limits:
@@ -219,6 +221,7 @@ limits:
   EXPECT_EQ(config.peers_refresh, 15s);
   EXPECT_EQ(config.peer_token_file, token_);
   EXPECT_EQ(config.probe_timeout, 250ms);
+  EXPECT_EQ(config.gossip_memory, 8u);
   EXPECT_EQ(config.forward_timeout, 12s);
   EXPECT_EQ(config.peer_backoff.initial, 2s);
   EXPECT_EQ(config.peer_backoff.max, 60s);
@@ -423,6 +426,7 @@ TEST_F(NodeConfigTest, FileErrorsNameFileLineAndKey) {
       {"functions:\n  slots: {'bad name': 2}\n", 2, "functions.slots.bad name: 'bad name' is not a function name"},
       {"hop_limit: 17\n", 1, "hop_limit: expected an integer from 0 to 16, got '17'"},
       {"peers:\n  probe_timeout: 0\n", 2, "peers.probe_timeout: expected a positive duration, got '0'"},
+      {"peers:\n  gossip_memory: 0\n", 2, "peers.gossip_memory: expected an integer of at least 1"},
       {"peers:\n\n  forward_timeout: abc\n", 3, "peers.forward_timeout: expected a duration"},
       {"gateway:\n  url: https://gw\n", 2, "gateway.url: 'https://gw' is not an http:// URL"},
       {"node: {listen: 'nowhere'}\n", 1, "node.listen: 'nowhere' is not an address"},

@@ -24,6 +24,7 @@
 #include "fogsched/policies/round_robin.h"
 #include "fogsched/policies/threshold_random.h"
 #include "fogsched/testing/fake_node_context.h"
+#include "recording_policy.h"
 
 namespace fogsched::policies {
 namespace {
@@ -491,6 +492,56 @@ TEST(LeastLoadedPolicy, BreaksTiesUniformly) {
   const auto share = shares(picks, {NodeId{1}, NodeId{3}});
   EXPECT_NEAR(share[0], 0.5, kShareTolerance);
   EXPECT_NEAR(share[1], 0.5, kShareTolerance);
+}
+
+// One query of the node's ranked memory, whatever the number of peers: no pass over
+// the peer list, no lookup per peer.
+TEST(LeastLoadedPolicy, DecidesWithOneQueryInsteadOfAPassOverThePeers) {
+  FakeNodeContext ctx;
+  ctx.set_peers(numbered_peers(50));
+  for (std::uint32_t peer = 1; peer <= 50; ++peer) ctx.set_known_load(NodeId{peer}, peer_load(peer % 3 + 1), 0s);
+  ctx.set_local_load(load_of(3));
+  LeastLoaded policy({.gossip_interval = 1s, .fanout = 0});
+  std::vector<testing::ContextEntry> entries;
+  testing::RecordingContext recording(ctx, entries);
+  const Decision decision = policy.decide(client_invocation(), recording);
+  ASSERT_TRUE(forwarded_to(decision).has_value());
+  EXPECT_EQ(ctx.known_load(*forwarded_to(decision))->load.load(), 1u);
+  std::vector<std::string> calls;
+  for (const testing::ContextEntry& e : entries) calls.push_back(e.call);
+  EXPECT_THAT(calls, ::testing::ElementsAre("least_loaded_known_peer()", "local_load()", "self()"));
+}
+
+// Ties among the least loaded take one draw, uniform_index(tied), not one per tied peer.
+TEST(LeastLoadedPolicy, BreaksTiesWithOneDraw) {
+  FakeNodeContext ctx(kStatisticalSeed);
+  ctx.set_peers(numbered_peers(5));
+  for (std::uint32_t peer : {1u, 3u, 4u, 5u}) ctx.set_known_load(NodeId{peer}, peer_load(1), 0s);
+  ctx.set_known_load(NodeId{2}, peer_load(0), 0s);
+  ctx.set_known_load(NodeId{2}, peer_load(2), 0s);  // moved up past the tied
+  ctx.set_local_load(load_of(4));
+  LeastLoaded policy({.gossip_interval = 1s, .fanout = 0});
+  Rng expected = ctx.rng();
+  const auto picked = forwarded_to(ctx.decide(policy, client_invocation()));
+  ASSERT_TRUE(picked.has_value());
+  EXPECT_NE(*picked, NodeId{2});
+  expected.uniform_index(4);
+  EXPECT_EQ(expected(), ctx.rng()());
+}
+
+// A node remembers gossip_memory peers: a peer forgotten for a newer one is no
+// candidate, however light its last load.
+TEST(LeastLoadedPolicy, ForgottenPeersAreNoCandidates) {
+  FakeNodeContext ctx;
+  ctx.set_gossip_memory(2);
+  ctx.set_peers(numbered_peers(3));
+  ctx.set_known_load(NodeId{1}, peer_load(0), 3s);
+  ctx.set_known_load(NodeId{2}, peer_load(2), 2s);
+  ctx.set_known_load(NodeId{3}, peer_load(1), 1s);  // forgets 1
+  ctx.set_local_load(load_of(4));
+  LeastLoaded policy({.gossip_interval = 1s, .fanout = 0});
+  EXPECT_FALSE(ctx.known_load(NodeId{1}).has_value());
+  EXPECT_EQ(forwarded_to(ctx.decide(policy, client_invocation())), NodeId{3});
 }
 
 TEST(LeastLoadedPolicy, ForwardedArrivalRunsHere) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -216,6 +217,37 @@ void expect_checked_as(const CheckedDecision& checked, const Decision& decision,
   }
 }
 
+// Puts what the simulator's node remembered into the live node's memory. A memory
+// breaks ties among its least loaded peers by its own history of gossip, which a
+// replay cannot repeat; so the peers go in by ascending load (an order the memory
+// keeps), the one the simulator chose among the tied placed where the same draw
+// picks it. The replay then still checks the draw, the load and age answered, and
+// what the policy does with them.
+void remember_as_simulated(LiveNodeState& state, const PolicyCall& call) {
+  const testing::CallInputs& in = call.inputs;
+  for (NodeId peer : in.peers) state.forget_known_load(peer);
+  std::vector<std::pair<NodeId, KnownLoad>> known = in.known;
+  std::stable_sort(known.begin(), known.end(),
+                   [](const auto& a, const auto& b) { return a.second.load.load() < b.second.load.load(); });
+  const auto query = std::find_if(call.entries.begin(), call.entries.end(),
+                                  [](const testing::ContextEntry& e) { return e.chosen.has_value(); });
+  if (query != call.entries.end() && !known.empty()) {
+    const auto tied = static_cast<std::size_t>(std::count_if(known.begin(), known.end(), [&](const auto& entry) {
+      return entry.second.load.load() == known.front().second.load.load();
+    }));
+    auto draw = std::bit_cast<Rng>(query->rng_before);
+    const std::size_t pick = tied > 1 ? static_cast<std::size_t>(draw.uniform_index(tied)) : 0;
+    const auto chosen = std::find_if(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(tied),
+                                     [&](const auto& entry) { return entry.first == *query->chosen; });
+    if (chosen != known.begin() + static_cast<std::ptrdiff_t>(tied)) {
+      const auto entry = *chosen;
+      known.erase(chosen);
+      known.insert(known.begin() + static_cast<std::ptrdiff_t>(pick), entry);
+    }
+  }
+  for (const auto& [peer, k] : known) state.record_known_load(peer, k.load, in.now - k.age);
+}
+
 // Replays the simulator's calls of `node` into a live-mode context running a fresh
 // instance of `live_config`, recording them into `live_log`. Before each call the
 // context is given the simulator's view: its clock, peer list, loads heard from
@@ -245,7 +277,7 @@ void replay_on_live(const PolicyConfig& live_config, NodeId node, const std::vec
 
     clock_now = in.now;
     state.set_available_peers(in.peers);
-    for (const auto& [peer, known] : in.known) state.record_known_load(peer, known.load, in.now - known.age);
+    remember_as_simulated(state, call);
     state.set_slots(function, in.local_load.slots);
     while (state.function_load(function).running > in.local_load.running) state.release_slot(function);
     while (state.function_load(function).running < in.local_load.running) {

@@ -74,6 +74,9 @@ inline std::string describe(const Decision& decision) {
 struct ContextEntry {
   std::string call;
   std::string answer;
+  // least_loaded_known_peer(): the random state it was asked in, and its answer.
+  RngState rng_before{};
+  std::optional<NodeId> chosen;
   friend bool operator==(const ContextEntry&, const ContextEntry&) = default;
 };
 
@@ -188,6 +191,19 @@ class RecordingContext final : public NodeContext {
         known ? fmt::format("{} age={} ns", describe(known->load), known->age.count()) : "none");
     return known;
   }
+  // Logged with the random state it was asked in: a memory breaks ties by its own
+  // history, so a replay needs the draw to put the same peer in the same place.
+  std::optional<KnownPeer> least_loaded_known_peer() noexcept override {
+    const RngState before = state_of(inner_.rng());
+    const std::optional<KnownPeer> least = inner_.least_loaded_known_peer();
+    log_.push_back(ContextEntry{.call = "least_loaded_known_peer()",
+                                .answer = least ? fmt::format("{}: {} age={} ns", least->peer.value,
+                                                              describe(least->known.load), least->known.age.count())
+                                                : "none",
+                                .rng_before = before,
+                                .chosen = least ? std::optional(least->peer) : std::nullopt});
+    return least;
+  }
   bool probed() const noexcept override {
     const bool probed = inner_.probed();
     log("probed()", probed ? "true" : "false");
@@ -223,7 +239,7 @@ class RecordingContext final : public NodeContext {
  private:
   // NodeContext's queries are noexcept: a failed log append ends the test run.
   void log(std::string call, std::string answer) const noexcept {
-    log_.push_back(ContextEntry{std::move(call), std::move(answer)});
+    log_.push_back(ContextEntry{std::move(call), std::move(answer), {}, std::nullopt});
   }
 
   NodeContext& inner_;

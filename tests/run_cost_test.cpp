@@ -9,13 +9,16 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "fogsched/app/run_settings.h"
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/sim/run_cost.h"
 #include "fogsched/sim/runner.h"
 #include "scenario_text.h"
@@ -40,6 +43,20 @@ app::RunSettings settings(std::uint32_t replications, std::optional<std::string>
   settings.duration = std::move(duration);
   if (!policies.empty()) settings.policies = std::move(policies);
   return settings;
+}
+
+// A grid of `cameras` cameras of `slots` slots, one function called once a second
+// at each, run for `duration` under `policy`.
+Scenario grid_city(std::uint32_t cameras, std::uint32_t slots, std::string_view duration, std::string_view policy) {
+  return testing::parse(fmt::format(R"(
+name: grid
+duration: {}
+cluster: {{cameras: {{count: {}, layout: grid, slots: {}}}}}
+functions: {{f: {{service_time: {{dist: exponential, mean: 1s}}}}}}
+workload: [{{function: f, arrivals: {{process: poisson, rate: 1/s}}}}]
+policies: [{}]
+)",
+                                    duration, cameras, slots, policy));
 }
 
 double events_processed(const RunOutput& output) {
@@ -108,16 +125,25 @@ policies: [local]
   EXPECT_GT(replications.memory_bytes, 3'000'000ull * 1000);
 }
 
+// Each camera remembers network.gossip_memory peers at most: the memory is priced
+// from that bound up front (no sample), linear in cameras, never their square.
+TEST(RunCost, GossipMemoryIsPricedFromItsBound) {
+  Scenario city = grid_city(100'000, 4, "10min", "least_loaded");
+  RunOptions one_thread;
+  const RunCost small = estimate_from_sizes(city, 1, one_thread);
+  city.network.gossip_memory = 1000;
+  const RunCost large = estimate_from_sizes(city, 1, one_thread);
+  const double per_camera = static_cast<double>(KnownLoads::bytes_for(1000, 4) - KnownLoads::bytes_for(64, 4));
+  EXPECT_NEAR(static_cast<double>(large.memory_bytes - small.memory_bytes), 100'000 * per_camera, 2);
+  EXPECT_LT(small.memory_bytes, 2'000'000'000u);  // a whole city fits
+  city.network.gossip_memory = 4'000'000'000u;    // bounded by the peers there are
+  EXPECT_LE(estimate_from_sizes(city, 1, one_thread).memory_bytes,
+            small.memory_bytes + 100'000 * std::uint64_t{KnownLoads::bytes_for(99'999, 4)});
+}
+
 // Sizes go in unsigned arithmetic of doubles: the largest count is priced, not wrapped.
 TEST(RunCost, TheLargestCountsArePricedWithoutOverflow) {
-  Scenario scenario = testing::parse(R"(
-name: huge
-duration: 1h
-cluster: {cameras: {count: 4294967295, layout: grid, slots: 2}}
-functions: {f: {service_time: {dist: exponential, mean: 1s}}}
-workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
-policies: [local]
-)");
+  Scenario scenario = grid_city(4'294'967'295u, 2, "1h", "local");
   scenario.replications = 4'294'967'295u;
   RunOptions options;
   options.threads = 64;

@@ -80,6 +80,7 @@ TEST(ScenarioParse, MinimalScenarioGetsTheDocumentedDefaults) {
   EXPECT_FALSE(s.cloud.enabled);
   EXPECT_EQ(s.network.latency_base, Duration{0});
   EXPECT_DOUBLE_EQ(s.network.bandwidth_bps, 0);
+  EXPECT_EQ(s.network.gossip_memory, 64u);
   ASSERT_EQ(s.functions.size(), 1u);
   EXPECT_EQ(s.functions[0].name, "f");
   EXPECT_EQ(s.functions[0].service_time.dist, ServiceDist::exponential);
@@ -117,6 +118,7 @@ network:
   bandwidth: 100Mbps
   probe_bytes: 200B
   gossip_bytes: 1KiB
+  gossip_memory: 16
   probe_timeout: 50ms
 functions:
   a: {service_time: {dist: lognormal, mean: 800ms, cv: 0.5}, payload: 150KB, response: 1KB, deadline: 3s}
@@ -170,6 +172,7 @@ policies:
   EXPECT_DOUBLE_EQ(s.network.bandwidth_bps, 100e6);
   EXPECT_EQ(s.network.probe_bytes, 200u);
   EXPECT_EQ(s.network.gossip_bytes, 1024u);
+  EXPECT_EQ(s.network.gossip_memory, 16u);
   EXPECT_EQ(s.network.probe_timeout, milliseconds{50});
 
   ASSERT_EQ(s.functions.size(), 3u);
@@ -200,7 +203,7 @@ policies:
   EXPECT_EQ(w0.arrivals.profile[1].at, minutes{30});
   EXPECT_DOUBLE_EQ(w0.arrivals.profile[1].factor, 2.5);
   EXPECT_EQ(w0.arrivals.profile_period, hours{1});
-  EXPECT_EQ(w0.where.line, 30);
+  EXPECT_EQ(w0.where.line, 31);
   const WorkloadSpec& w1 = s.workload[1];
   EXPECT_EQ(w1.function_index, 0u);
   EXPECT_EQ(w1.arrivals.load, 0.6);
@@ -212,7 +215,7 @@ policies:
   EXPECT_TRUE(s.policies[0].params.empty());
   EXPECT_EQ(s.policies[1].name, "power_of_d");
   EXPECT_THAT(s.policies[1].params, ElementsAre(Pair("d", "2"), Pair("threshold", "3")));
-  EXPECT_EQ(s.policies[1].where.to_string(), "x.yaml:43");
+  EXPECT_EQ(s.policies[1].where.to_string(), "x.yaml:44");
   EXPECT_EQ(s.policies[2].name, "least_loaded");
   EXPECT_THAT(s.policies[2].params, ElementsAre(Pair("gossip_interval", "1s")));
 }
@@ -279,6 +282,16 @@ TEST(ScenarioErrors, BadIntegers) {
             "x.yaml:6: cluster.cameras.slots: has 1 values but count is 4 (one value per camera)");
   EXPECT_EQ(error_of(minimal_with("slots: 2", "slots:")),
             "x.yaml:6: cluster.cameras.slots: expected a value, a list or a map, got nothing");
+}
+
+TEST(ScenarioErrors, GossipMemoryIsAPositiveCount) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "network: {gossip_memory: 0}\n"),
+            "x.yaml:13: network.gossip_memory: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "network: {gossip_memory: many}\n"),
+            "x.yaml:13: network.gossip_memory: expected a positive integer, got 'many'");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "network: {gossip_memory: 5000000000}\n"),
+            "x.yaml:13: network.gossip_memory: expected a positive integer no larger than 4294967295, got "
+            "'5000000000'");
 }
 
 TEST(ScenarioErrors, BadUnits) {

@@ -222,6 +222,48 @@ TEST(Gossip, LeastLoadedSendsOneMessagePerPeerPerInterval) {
   EXPECT_NEAR(static_cast<double>(out.replications[0][0].metrics.gossip_messages), expected, 5 * 4);
 }
 
+// Every node gossips to every peer each second; each decision counts the peers its
+// node remembers. With network.gossip_memory = 3 among 12 cameras a node remembers
+// exactly 3 once it has heard from that many, never more, and the least loaded
+// remembered peer is one of them.
+TEST(Gossip, ANodeRemembersAtMostGossipMemoryPeers) {
+  struct Counts {
+    std::size_t most_remembered = 0;
+    std::size_t decisions = 0;
+    std::size_t least_not_remembered = 0;
+  };
+  struct Remembering final : Policy {
+    explicit Remembering(std::shared_ptr<Counts> c) : counts(std::move(c)) {}
+    void on_start(NodeContext& ctx) override { ctx.set_timer(1s); }
+    void on_timer(NodeContext& ctx) override {
+      ctx.gossip_load_to_all();
+      ctx.set_timer(1s);
+    }
+    Decision decide(const Invocation&, NodeContext& ctx) override {
+      std::size_t remembered = 0;
+      for (std::size_t i = 0; i < ctx.peer_count(); ++i) remembered += ctx.known_load(ctx.peer(i)).has_value();
+      counts->most_remembered = std::max(counts->most_remembered, remembered);
+      ++counts->decisions;
+      if (const auto least = ctx.least_loaded_known_peer(); least && !ctx.known_load(least->peer)) {
+        ++counts->least_not_remembered;
+      }
+      return RunLocal{};
+    }
+    std::shared_ptr<Counts> counts;
+  };
+  Scenario s = loss_cluster(12, 2, 0.5, 30s);
+  s.replications = 1;
+  s.network.gossip_memory = 3;
+  auto counts = std::make_shared<Counts>();
+  PolicyConfig config;
+  config.name = config.canonical = "remembering";
+  config.make = [counts] { return std::make_unique<Remembering>(counts); };
+  run_scenario(s, {config}, options(1));
+  EXPECT_GT(counts->decisions, 100u);
+  EXPECT_EQ(counts->most_remembered, 3u);
+  EXPECT_EQ(counts->least_not_remembered, 0u);
+}
+
 // --- Workload ------------------------------------------------------------------
 
 TEST(Workload, EveryPolicySeesTheSameArrivals) {

@@ -6,13 +6,14 @@
 namespace fogsched::live {
 
 LiveNodeState::LiveNodeState(NodeId self, Rng rng, std::function<Time()> clock, std::uint32_t hop_limit,
-                             std::string policy_name, Effects effects)
+                             std::string policy_name, Effects effects, std::size_t gossip_memory)
     : self_(self),
       rng_(rng),
       clock_(std::move(clock)),
       hop_limit_(hop_limit),
       policy_name_(std::move(policy_name)),
-      effects_(std::move(effects)) {}
+      effects_(std::move(effects)),
+      known_(gossip_memory) {}
 
 FunctionId LiveNodeState::function_id(std::string_view name) {
   std::string key(name);
@@ -86,7 +87,7 @@ bool LiveNodeState::is_available_peer(NodeId node) const {
 }
 
 void LiveNodeState::record_known_load(NodeId peer, LoadReport load, Time measured_at) {
-  heard_[peer] = Heard{.load = load, .measured_at = measured_at};
+  known_.record(peer, load, measured_at);
 }
 
 CheckedDecision LiveNodeState::decide(Policy& policy, const Invocation& invocation,
@@ -135,10 +136,16 @@ LoadReport LiveNodeState::local_load() const noexcept {
   return load;
 }
 
-std::optional<KnownLoad> LiveNodeState::known_load(NodeId peer) const noexcept {
-  auto it = heard_.find(peer);
-  if (it == heard_.end()) return std::nullopt;
-  return KnownLoad{.load = it->second.load, .age = now() - it->second.measured_at};
+std::optional<KnownLoad> LiveNodeState::known_load(NodeId peer) const noexcept { return known_.find(peer, now()); }
+
+std::optional<KnownPeer> LiveNodeState::least_loaded_known_peer() noexcept {
+  // A peer in back-off (or gone) may not be forwarded to: it is forgotten, and
+  // remembered again when it next gossips. Each pass forgets one, so this ends.
+  for (;;) {
+    std::optional<KnownPeer> least = known_.least_loaded(now(), rng_);
+    if (!least || is_available_peer(least->peer)) return least;
+    known_.forget(least->peer);
+  }
 }
 
 void LiveNodeState::gossip_load(std::span<const NodeId> peers) {

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "builtin_params.h"
@@ -12,8 +13,8 @@ namespace fogsched::policies {
 
 PolicyInfo LeastLoaded::info() {
   return PolicyDefinition<LeastLoaded>("least_loaded",
-                                       "gossip loads every interval; forward to the least loaded known peer when its "
-                                       "last known load is below this node's")
+                                       "gossip loads every interval; forward to the least loaded remembered peer "
+                                       "when its last known load is below this node's")
       .param("gossip_interval", &Config::gossip_interval, {.min = 1e-3, .max = 86'400},
              "time between two gossip rounds of a node")
       .param("fanout", &Config::fanout, {.min = 0, .max = kMaxFanout},
@@ -28,19 +29,10 @@ LeastLoaded::LeastLoaded(Config config) : config_(config) {
 
 Decision LeastLoaded::decide(const Invocation& invocation, NodeContext& ctx) {
   if (invocation.hops != 0) return detail::run_here_or_reject(ctx);
-  // One pass over every peer (the tie-break draws depend on the order of the pass);
-  // what does not change per peer is read once.
-  const NodeId self = ctx.self();
-  Rng& rng = ctx.rng();
-  detail::LeastLoadedPeer best;
-  for (std::size_t i = 0, count = ctx.peer_count(); i < count; ++i) {
-    const NodeId peer = ctx.peer(i);
-    if (peer == self) continue;
-    if (const auto known = ctx.known_load(peer)) best.offer(peer, known->load.load(), rng);
-  }
-  if (best.peer() && best.load() < ctx.local_load().load()) {
-    return detail::forward_to(*best.peer(), ctx);
-  }
+  // The runtime keeps the remembered peers ranked by load: one query, not a pass
+  // over every peer.
+  const std::optional<KnownPeer> least = ctx.least_loaded_known_peer();
+  if (least && least->known.load.load() < ctx.local_load().load()) return detail::forward_to(least->peer, ctx);
   return detail::run_here_or_reject(ctx);
 }
 

@@ -27,6 +27,7 @@ from ._core import (
     Forward,
     Invocation,
     KnownLoad,
+    KnownPeer,
     LoadReport,
     Outcome,
     PolicyContractError,
@@ -55,6 +56,7 @@ __all__ = [
     "Forward",
     "Invocation",
     "KnownLoad",
+    "KnownPeer",
     "LoadReport",
     "Outcome",
     "Policy",
@@ -85,8 +87,8 @@ __all__ = [
 ]
 
 # The classes are defined by the extension; give them their public home.
-for _cls in (Completion, Context, Forward, Invocation, KnownLoad, LoadReport, Outcome, Probe, ProbeAnswer, Reject,
-             RejectReason, Rng, RunLocal, DecisionTypeError, PythonPolicyError):
+for _cls in (Completion, Context, Forward, Invocation, KnownLoad, KnownPeer, LoadReport, Outcome, Probe, ProbeAnswer,
+             Reject, RejectReason, Rng, RunLocal, DecisionTypeError, PythonPolicyError):
     _cls.__module__ = __name__
 PythonPolicyError.__doc__ = ("A policy written in Python raised: the message names the policy, the node and the "
                              "invocation, and ends with the Python traceback. The run was stopped.")

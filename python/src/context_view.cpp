@@ -95,7 +95,12 @@ void def_node_context(py::class_<Class>& cls, Get get) {
           "cloud", [get](Class& self) { return optional_node(get(self).cloud()); }, "The cloud node's id, or None.")
       .def(
           "known_load", [get](Class& self, std::uint32_t peer) { return get(self).known_load(NodeId{peer}); }, "peer"_a,
-          "The peer's load last heard by gossip, with its age, or None.")
+          "The peer's load last heard by gossip, with its age, or None (never heard, or forgotten: a node remembers "
+          "network.gossip_memory peers).")
+      .def(
+          "least_loaded_known_peer", [get](Class& self) { return get(self).least_loaded_known_peer(); },
+          "The remembered peer with the least last-known load (a KnownPeer), ties broken with one draw of rng(); "
+          "None when no peer is remembered.")
       .def(
           "probed", [get](Class& self) { return get(self).probed(); }, "True in the re-entry after a Probe.")
       .def(
@@ -192,6 +197,13 @@ void bind_fake_context(py::module_& m) {
       .def(
           "forget_known_load", [](FakeNodeContext& f, std::uint32_t peer) { f.forget_known_load(NodeId{peer}); },
           "peer"_a)
+      .def(
+          "set_gossip_memory",
+          [](FakeNodeContext& f, std::size_t peers) {
+            if (peers == 0) throw py::value_error("gossip memory must hold at least one peer");
+            f.set_gossip_memory(peers);
+          },
+          "peers"_a, "Forgets every known load and remembers up to `peers` peers from now on (64 unless set).")
       .def("set_probe_answers", &FakeNodeContext::set_probe_answers, "answers"_a)
       .def("clear_probe_answers", &FakeNodeContext::clear_probe_answers)
       .def("set_hop_limit", &FakeNodeContext::set_hop_limit, "hop_limit"_a)

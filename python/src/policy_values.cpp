@@ -126,6 +126,18 @@ void bind_loads(py::module_& m) {
       .def("__repr__", [](const KnownLoad& k) {
         return fmt::format("KnownLoad({}, age={})", describe(k.load), to_seconds(k.age));
       });
+  py::class_<KnownPeer>(m, "KnownPeer", "A remembered peer and the load last heard from it.")
+      .def(py::init([](std::uint32_t peer, const KnownLoad& known) {
+             return KnownPeer{NodeId{peer}, known};
+           }),
+           "peer"_a, "known"_a)
+      .def_property(
+          "peer", [](const KnownPeer& k) { return k.peer.value; },
+          [](KnownPeer& k, std::uint32_t peer) { k.peer = NodeId{peer}; }, "the peer's node id")
+      .def_readwrite("known", &KnownPeer::known, "its load as last heard, with its age")
+      .def("__repr__", [](const KnownPeer& k) {
+        return fmt::format("KnownPeer({}, {}, age={})", k.peer.value, describe(k.known.load), to_seconds(k.known.age));
+      });
   py::class_<ProbeAnswer> answer(m, "ProbeAnswer", "A peer's answer to a probe.");
   answer
       .def(py::init([](std::uint32_t peer, const LoadReport& load) {

@@ -94,3 +94,21 @@ def test_answers_are_what_the_test_set():
     assert ctx.known_load(2) is None
     assert [(a.peer, a.load) for a in ctx.probe_answers()] == [(1, LIGHT)]
     assert ctx.rng().next() == fogsched.Rng(3).next()
+
+
+def test_the_least_loaded_known_peer_comes_from_a_bounded_memory():
+    ctx = FakeContext(seed=3)
+    assert ctx.least_loaded_known_peer() is None
+    ctx.set_gossip_memory(2)
+    ctx.set_known_load(1, LIGHT, age=1.0)
+    ctx.set_known_load(2, FULL)
+    least = ctx.least_loaded_known_peer()
+    assert isinstance(least, fogsched.KnownPeer)
+    assert (least.peer, least.known.load, least.known.age) == (1, LIGHT, 1.0)
+    ctx.advance(0.5)
+    assert ctx.known_load(1).age == 1.5
+    ctx.set_known_load(3, FULL)  # full: peer 1, heard from longest ago, is forgotten
+    assert ctx.known_load(1) is None
+    assert ctx.least_loaded_known_peer().peer in (2, 3)
+    with pytest.raises(ValueError):
+        ctx.set_gossip_memory(0)

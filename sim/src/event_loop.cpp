@@ -57,6 +57,7 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     node_extras_[i].uplink_rng = Rng(derive_seed(seed, {stream::kUplink, i}));
     if (!is_cloud(i)) n.policy = policy.make();
   }
+  known_loads_.assign(city.camera_count(), KnownLoads(scenario.network.gossip_memory));
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   look_ahead_ = nodes_.size() * sizeof(NodeState) > kLookAheadFromBytes;
 }
@@ -136,8 +137,7 @@ ReplicationResult Simulation::run() {
   double pending_sum = 0;
   std::size_t peak_pending = 0;
   const auto within_limits = [&] {
-    return !limits_ || (processed < limits_->events && events_.size() < limits_->pending &&
-                        gossip_tables_ < limits_->gossip_tables);
+    return !limits_ || (processed < limits_->events && events_.size() < limits_->pending);
   };
   if (limits_) mark_sample(0);
   while (!events_.empty() && events_.top().time_ns <= end_ns_ && within_limits()) {
@@ -224,9 +224,7 @@ void Simulation::end_sample(std::uint64_t processed, bool finished) {
                     .simulated = Duration{reached_ns - mark.time_ns},
                     .wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - mark.wall).count(),
                     .finished = finished,
-                    .client_invocations = metrics_.client_invocations,
-                    .gossip_tables = gossip_tables_,
-                    .gossip_table_bytes = std::uint64_t{gossip_tables_} * city_.camera_count() * gossip_entry_bytes()};
+                    .client_invocations = metrics_.client_invocations};
 }
 
 }  // namespace fogsched::sim

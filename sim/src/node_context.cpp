@@ -25,10 +25,11 @@ NodeId Simulation::peer(std::size_t index) const noexcept {
 }
 
 std::optional<KnownLoad> Simulation::known_load(NodeId peer) const noexcept {
-  const auto& known = node_extras_[bound_node_].known;
-  if (peer.value >= known.size() || !known[peer.value].valid) return std::nullopt;
-  const KnownEntry& e = known[peer.value];
-  return KnownLoad{e.load, now() - e.measured_at};
+  return known_loads_[bound_node_].find(peer, now());
+}
+
+std::optional<KnownPeer> Simulation::least_loaded_known_peer() noexcept {
+  return known_loads_[bound_node_].least_loaded(now(), nodes_[bound_node_].rng);
 }
 
 Rng& Simulation::rng() noexcept { return nodes_[bound_node_].rng; }
@@ -62,23 +63,16 @@ void Simulation::on_timer(std::uint32_t node, std::uint32_t generation) {
   nodes_[node].policy->on_timer(*this);
 }
 
-std::size_t Simulation::gossip_entry_bytes() noexcept { return sizeof(KnownEntry); }
-
 void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load) {
   if (down(to)) return;
-  auto& known = node_extras_[to].known;
-  if (known.empty()) {
-    known.resize(city_.camera_count());
-    ++gossip_tables_;
-  }
   const NodeState& sender = nodes_[from];
-  known[from] = KnownEntry{.load = LoadReport{.running = packed_load >> 16,
-                                              .queued = packed_load & 0xffff,
-                                              .slots = sender.slots,
-                                              .queue_capacity = sender.queue_capacity},
-                           // The load was read when the message left the sender.
-                           .measured_at = now() - city_.one_way(from, to, scenario_.network.gossip_bytes),
-                           .valid = true};
+  known_loads_[to].record(NodeId{from},
+                          LoadReport{.running = packed_load >> 16,
+                                     .queued = packed_load & 0xffff,
+                                     .slots = sender.slots,
+                                     .queue_capacity = sender.queue_capacity},
+                          // The load was read when the message left the sender.
+                          now() - city_.one_way(from, to, scenario_.network.gossip_bytes));
 }
 
 // ---------------------------------------------------------------------------------

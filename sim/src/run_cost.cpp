@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/stats.h"
 #include "fogsched/sim/city.h"
 #include "simulation.h"
@@ -29,12 +30,9 @@ constexpr double kCityBytesPerCamera = 512;
 // A running thread's stack and allocator arena, and the process before the run.
 constexpr double kBytesPerThread = 8.0 * 1024 * 1024;
 // A sample stops after this many events (a few milliseconds of work), or when its
-// event queue or gossip tables grow past what a sample needs to tell their rate.
+// event queue grows past what a sample needs to tell its rate.
 constexpr std::uint64_t kSampleEvents = 20'000;
 constexpr std::size_t kSamplePending = std::size_t{1} << 20;
-// A sample may fill gossip tables up to this share of the memory available: all of
-// them when the run could hold them, so the sample gets past their allocation.
-constexpr double kSampleGossipShare = 0.25;
 
 std::uint32_t concurrent_replications(const RunOptions& options, std::size_t tasks) {
   return static_cast<std::uint32_t>(std::clamp<std::size_t>(tasks, 1, worker_threads(options)));
@@ -47,6 +45,18 @@ std::uint32_t replications_of(const Scenario& scenario, const RunOptions& option
 bool has_traffic(const Scenario& scenario) {
   return std::any_of(scenario.workload.begin(), scenario.workload.end(),
                      [](const WorkloadSpec& w) { return w.arrivals.process == ArrivalProcess::traffic; });
+}
+
+// Bytes of one camera's memory of its peers' gossiped loads at its fullest: at most
+// network.gossip_memory peers, loads up to the largest K + Q a camera may have.
+double gossip_memory_bytes(const Scenario& scenario) {
+  const CamerasSpec& cameras = scenario.cameras;
+  const std::uint32_t peers = std::min(scenario.network.gossip_memory, std::max(cameras.count, 1u) - 1);
+  const bool uniform = !cameras.slots_spread && cameras.overrides.empty();
+  const std::uint64_t highest_load =
+      uniform ? std::uint64_t{cameras.slots} + cameras.queue : std::uint64_t{KnownLoads::kHighestRankedLoad};
+  return static_cast<double>(KnownLoads::bytes_for(
+      peers, static_cast<std::uint32_t>(std::min<std::uint64_t>(highest_load, KnownLoads::kHighestRankedLoad))));
 }
 
 // The bytes the sizes' estimate splits between the setting that drives them.
@@ -66,7 +76,8 @@ SizedParts sized_parts(const Scenario& scenario, std::size_t policy_count, const
   const double histograms =
       static_cast<double>(QuantileHistogram::bytes_to_hold(longest)) * (has_traffic(scenario) ? 2 : 1);
   SizedParts parts;
-  parts.per_camera = cameras * kCityBytesPerCamera + running * nodes * kSimulationBytesPerNode +
+  parts.per_camera = cameras * kCityBytesPerCamera +
+                     running * (nodes * kSimulationBytesPerNode + cameras * gossip_memory_bytes(scenario)) +
                      tasks * nodes * 2 * sizeof(double);  // busy and uplink time per node, kept
   parts.per_replication = tasks * (sizeof(ReplicationResult) + histograms) + running * kBytesPerThread;
   return parts;
@@ -100,13 +111,7 @@ Sample sample_policy(const Scenario& scenario, const City& city, const PolicyCon
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   Simulation simulation(scenario, city, policy, replication_seed(scenario.seed, 0), keep_trace, nullptr);
-  const double table_bytes =
-      static_cast<double>(city.camera_count()) * static_cast<double>(Simulation::gossip_entry_bytes());
-  simulation.stop_early({.events = kSampleEvents,
-                         .pending = kSamplePending,
-                         .gossip_tables = static_cast<std::uint32_t>(
-                             std::clamp(kSampleGossipShare * static_cast<double>(available_memory()) / table_bytes, 1.0,
-                                        static_cast<double>(city.camera_count()) + 1))});
+  simulation.stop_early({.events = kSampleEvents, .pending = kSamplePending});
   const auto set_up = Clock::now();
   simulation.run();
   const auto ended = Clock::now();
@@ -209,12 +214,10 @@ RunCost estimate_by_sampling(const Scenario& scenario, const std::vector<PolicyC
   const City city(sampled);
   const std::uint32_t replications = replications_of(scenario, options);
   const std::size_t tasks = policies.size() * replications;
-  const double nodes = city.node_count();
 
   SizedParts parts = sized_parts(scenario, policies.size(), options);
   double events = 0;
   double work_seconds = 0;
-  double gossip_bytes = 0;
   double trace_bytes = 0;
   for (const PolicyConfig& policy : policies) {
     const Sample sample = sample_policy(sampled, city, policy, options.keep_trace);
@@ -222,17 +225,12 @@ RunCost estimate_by_sampling(const Scenario& scenario, const std::vector<PolicyC
     events += one.events * replications;
     work_seconds += one.seconds * replications;
     const Simulation::SampleReport& r = sample.report;
-    // Every node that hears gossip ends up with a table of all its peers.
-    if (r.gossip_tables > 0) {
-      gossip_bytes = std::max(gossip_bytes, static_cast<double>(r.gossip_table_bytes) / r.gossip_tables * nodes);
-    }
     if (options.keep_trace && r.events_before + r.events > 0) {
       const double invocations =
           static_cast<double>(r.client_invocations) * one.events / static_cast<double>(r.events_before + r.events);
       trace_bytes += invocations * sizeof(InvocationRecord) * replications;
     }
   }
-  parts.per_camera += concurrent_replications(options, tasks) * gossip_bytes;
   parts.per_replication += trace_bytes;
   RunCost cost = cost_of(scenario, policies.size(), options, parts);
   cost.events = events;

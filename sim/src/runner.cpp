@@ -19,9 +19,6 @@
 namespace fogsched::sim {
 namespace {
 
-// Cameras up to which gossip tables (one entry per peer on every node) take at most
-// a few hundred megabytes, so run_scenario() need not sample their cost.
-constexpr std::uint32_t kSampledAbove = 4096;
 // How often the progress callback hears of replications under way.
 constexpr std::chrono::milliseconds kProgressInterval{250};
 
@@ -58,10 +55,8 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
   Scenario scenario = base;
   if (options.seed) scenario.seed = *options.seed;
   if (options.replications) scenario.replications = *options.replications;
-  // Refused before anything is allocated when it cannot fit; past a few thousand
-  // nodes a sample also prices the gossip tables, which grow with the square.
+  // Refused before anything is allocated when it cannot fit.
   check_memory(estimate_from_sizes(scenario, policies.size(), options));
-  if (scenario.cameras.count > kSampledAbove) check_memory(estimate_by_sampling(scenario, policies, options));
   const City city(scenario);
   check_workload_models(scenario, city);
   const std::uint32_t replications = std::max<std::uint32_t>(1, scenario.replications);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fogsched/core/decision_rules.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy.h"
 #include "fogsched/core/results.h"
 #include "fogsched/core/scenario.h"
@@ -38,11 +39,10 @@ class Simulation final : public NodeContext {
   ReplicationResult run();
 
   // Where run() stops early, for a cost sample (run_cost.h): after `events` events,
-  // or once `pending` events wait or `gossip_tables` nodes hold a gossip table.
+  // or once `pending` events wait.
   struct SampleLimits {
     std::uint64_t events = 0;
     std::size_t pending = 0;
-    std::uint32_t gossip_tables = 0;
   };
   // What a sample saw from its middle event (past the start-up's one-off costs) to
   // where it stopped; from its start when it stopped before the middle.
@@ -56,8 +56,6 @@ class Simulation final : public NodeContext {
     bool finished = false;  // it reached the end of the run
     // Over the whole sample:
     std::uint64_t client_invocations = 0;
-    std::uint32_t gossip_tables = 0;  // nodes holding a table of their peers' gossiped loads
-    std::uint64_t gossip_table_bytes = 0;
   };
   void stop_early(const SampleLimits& limits) { limits_ = limits; }
   const SampleReport& sample_report() const { return sample_report_; }
@@ -65,8 +63,6 @@ class Simulation final : public NodeContext {
   // Where run() publishes the simulated time it reached, now and then, for a
   // progress display on another thread.
   void publish_progress(std::atomic<std::int64_t>* reached_ns) { reached_ns_ = reached_ns; }
-  // Bytes of one peer's entry in a node's gossip table.
-  static std::size_t gossip_entry_bytes() noexcept;
 
   // NodeContext, answered for the node currently bound (the one deciding).
   Time now() const noexcept override { return Time{Duration{now_ns_}}; }
@@ -76,6 +72,7 @@ class Simulation final : public NodeContext {
   NodeId peer(std::size_t index) const noexcept override;
   std::optional<NodeId> cloud() const noexcept override { return city_.cloud(); }
   std::optional<KnownLoad> known_load(NodeId peer) const noexcept override;
+  std::optional<KnownPeer> least_loaded_known_peer() noexcept override;
   bool probed() const noexcept override { return bound_probed_; }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return bound_answers_; }
   Rng& rng() noexcept override;
@@ -93,7 +90,6 @@ class Simulation final : public NodeContext {
   };
   struct InvocationState;
   struct ProbeRound;
-  struct KnownEntry;
   struct NodeState;
   struct NodeExtras;
 
@@ -201,6 +197,7 @@ class Simulation final : public NodeContext {
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
   HugePageVector<NodeState> nodes_;
   std::vector<NodeExtras> node_extras_;          // beside nodes_, by node
+  std::vector<KnownLoads> known_loads_;          // per camera: the peers' gossiped loads it remembers
   HugePageVector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained
@@ -220,7 +217,6 @@ class Simulation final : public NodeContext {
   SampleMark sample_mark_;
   SampleReport sample_report_;
   std::atomic<std::int64_t>* reached_ns_ = nullptr;
-  std::uint32_t gossip_tables_ = 0;  // nodes whose `known` table is allocated
   bool look_ahead_ = false;
   std::uint64_t windows_looked_at_ = 0;  // the queue's windows_loaded() at the last look-ahead
   std::vector<Event> upcoming_;          // the window's events then, in heap order

@@ -91,16 +91,10 @@ struct Simulation::ProbeRound {
   bool decided = false;
 };
 
-struct Simulation::KnownEntry {
-  LoadReport load;
-  Time measured_at{};
-  bool valid = false;
-};
-
 // What events at a node touch: its slots and queue, busy time, policy and the
 // policy's random stream, in two cache lines (the first holds what nearly every
 // event reads). With 10^5 nodes the records outgrow the caches and the TLB's
-// reach, so what only timers, gossip, failures and the alert uplink touch is kept
+// reach, so what only timers, failures and the alert uplink touch is kept
 // apart (NodeExtras) to keep these dense.
 struct alignas(64) Simulation::NodeState {
   std::uint32_t slots = 0;
@@ -120,8 +114,7 @@ struct alignas(64) Simulation::NodeState {
 
 struct Simulation::NodeExtras {
   std::uint32_t timer_generation = 0;
-  std::vector<KnownEntry> known;  // sized on first gossip received
-  Rng failure_rng;                // failure/repair times of the failure process
+  Rng failure_rng;  // failure/repair times of the failure process
   // Uplink to the cloud (cameras): a FIFO; the time it is free again.
   std::int64_t uplink_free_ns = 0;
   std::int64_t uplink_busy_ns = 0;  // within the measurement window

@@ -20,8 +20,8 @@ inline constexpr std::string_view kValueChoice[] = {"choice", "weights"};
 inline constexpr std::string_view kValueUniform[] = {"dist", "min", "max"};
 inline constexpr std::string_view kCameraOverride[] = {"camera", "cameras", "slots", "queue", "speed"};
 inline constexpr std::string_view kCloud[] = {"enabled", "slots", "queue", "speed", "latency", "bandwidth"};
-inline constexpr std::string_view kNetwork[] = {"latency",      "bandwidth",     "probe_bytes",
-                                                "gossip_bytes", "probe_timeout", "uplink"};
+inline constexpr std::string_view kNetwork[] = {"latency",       "bandwidth",     "probe_bytes", "gossip_bytes",
+                                                "gossip_memory", "probe_timeout", "uplink"};
 inline constexpr std::string_view kLatency[] = {"base", "per_km"};
 inline constexpr std::string_view kUplink[] = {"bandwidth", "latency", "loss"};
 inline constexpr std::string_view kFunction[] = {"service_time", "payload", "response", "deadline"};

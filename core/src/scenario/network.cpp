@@ -29,6 +29,9 @@ NetworkSpec Parser::parse_network(const YAML::Node& node, const std::string& pat
   if (map.has("gossip_bytes")) {
     network.gossip_bytes = bytes(map.get("gossip_bytes"), map.path("gossip_bytes"), Bound::non_negative);
   }
+  if (map.has("gossip_memory")) {
+    network.gossip_memory = count(map.get("gossip_memory"), map.path("gossip_memory"), Bound::positive);
+  }
   if (map.has("probe_timeout")) {
     network.probe_timeout = duration(map.get("probe_timeout"), map.path("probe_timeout"), Bound::non_negative);
   }

@@ -98,7 +98,8 @@ SchedulerNode::Impl::Impl(IoContextPool& pool, NodeConfig cfg)
       self, Rng(derive_seed(config.seed, {0x6c697665 /* "live" */})), [this] { return now(); }, config.hop_limit,
       policy_config.canonical,
       LiveNodeState::Effects{.gossip = [this](std::span<const NodeId> to, LoadReport load) { send_gossip(to, load); },
-                             .set_timer = [this](Duration after) { arm_policy_timer(after); }});
+                             .set_timer = [this](Duration after) { arm_policy_timer(after); }},
+      config.gossip_memory);
 }
 
 void SchedulerNode::Impl::listen(const std::shared_ptr<Impl>& owner) {

@@ -2,6 +2,7 @@
 // A node's load as policies see it: load = running + queued.
 #include <cstdint>
 
+#include "fogsched/core/ids.h"
 #include "fogsched/core/time.h"
 
 namespace fogsched {
@@ -23,6 +24,12 @@ struct LoadReport {
 struct KnownLoad {
   LoadReport load;
   Duration age{};
+};
+
+// A peer and the load last learned from it.
+struct KnownPeer {
+  NodeId peer;
+  KnownLoad known;
 };
 
 }  // namespace fogsched

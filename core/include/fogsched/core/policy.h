@@ -49,8 +49,15 @@ class NodeContext {
   // The cloud node, when the scenario has one.
   virtual std::optional<NodeId> cloud() const noexcept = 0;
 
-  // Last load this node heard from `peer` by gossip, with its age; none if never heard.
+  // Last load this node heard from `peer` by gossip, with its age; none if never
+  // heard or forgotten. A node remembers a bounded number of peers (the scenario's
+  // network.gossip_memory): hearing from a new one when full forgets the peer heard
+  // from longest ago.
   virtual std::optional<KnownLoad> known_load(NodeId peer) const noexcept = 0;
+  // The remembered peer with the least last-known load (running + queued), ties
+  // broken uniformly with one draw of rng() (none without a tie); none when this
+  // node remembers no peer. Constant time, whatever the number of peers.
+  virtual std::optional<KnownPeer> least_loaded_known_peer() noexcept = 0;
 
   // True when this decide() call is the re-entry after a Probe.
   virtual bool probed() const noexcept = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy_spec.h"
 #include "fogsched/core/time.h"
 
@@ -89,7 +90,10 @@ struct NetworkSpec {
   double bandwidth_bps = 0;        // 0 = payload transfer takes no time
   std::uint64_t probe_bytes = 0;   // size of a probe request and of its answer
   std::uint64_t gossip_bytes = 0;  // size of one gossip message
-  Duration probe_timeout{};        // a probe not answered by then is dropped; 0 = none
+  // Peers whose last gossiped load a node remembers; hearing from one more forgets
+  // the peer heard from longest ago.
+  std::uint32_t gossip_memory = kDefaultGossipMemory;
+  Duration probe_timeout{};  // a probe not answered by then is dropped; 0 = none
   UplinkSpec uplink;
 };
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fogsched/core/decision_rules.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy.h"
 
 namespace fogsched::testing {
@@ -43,13 +44,13 @@ class FakeNodeContext final : public NodeContext {
   void set_peers(std::vector<NodeId> peers) { peers_ = std::move(peers); }
   void set_cloud(std::optional<NodeId> cloud) { cloud_ = cloud; }
   void set_local_load(LoadReport load) { local_load_ = load; }
-  void set_known_load(NodeId peer, LoadReport load, Duration age) {
-    forget_known_load(peer);
-    known_.emplace_back(peer, KnownLoad{.load = load, .age = age});
-  }
-  void forget_known_load(NodeId peer) {
-    std::erase_if(known_, [peer](const auto& entry) { return entry.first == peer; });
-  }
+  // As if `peer` gossiped `load` `age` ago: the age grows as the clock advances. The
+  // node remembers gossip_memory peers (64 unless set); one more forgets the peer
+  // heard from longest ago, as in the runtimes.
+  void set_known_load(NodeId peer, LoadReport load, Duration age) { known_.record(peer, load, now_ - age); }
+  void forget_known_load(NodeId peer) { known_.forget(peer); }
+  // Forgets every known load and remembers up to `peers` (>= 1) from now on.
+  void set_gossip_memory(std::size_t peers) { known_ = KnownLoads(peers); }
   // The next decide() calls are the re-entry after a Probe, with these answers (in
   // the order the probe listed its peers; a peer that did not answer is left out).
   void set_probe_answers(std::vector<ProbeAnswer> answers) {
@@ -91,12 +92,8 @@ class FakeNodeContext final : public NodeContext {
   std::size_t peer_count() const noexcept override { return peers_.size(); }
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
   std::optional<NodeId> cloud() const noexcept override { return cloud_; }
-  std::optional<KnownLoad> known_load(NodeId peer) const noexcept override {
-    for (const auto& [node, known] : known_) {
-      if (node == peer) return known;
-    }
-    return std::nullopt;
-  }
+  std::optional<KnownLoad> known_load(NodeId peer) const noexcept override { return known_.find(peer, now_); }
+  std::optional<KnownPeer> least_loaded_known_peer() noexcept override { return known_.least_loaded(now_, rng_); }
   bool probed() const noexcept override { return probed_; }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return answers_; }
   Rng& rng() noexcept override { return rng_; }
@@ -130,7 +127,7 @@ class FakeNodeContext final : public NodeContext {
   std::vector<NodeId> peers_;
   std::optional<NodeId> cloud_;
   LoadReport local_load_{.running = 0, .queued = 0, .slots = 4, .queue_capacity = 0};
-  std::vector<std::pair<NodeId, KnownLoad>> known_;
+  KnownLoads known_{kDefaultGossipMemory};
   bool probed_ = false;
   std::vector<ProbeAnswer> answers_;
   Rng rng_;

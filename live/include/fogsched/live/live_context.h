@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fogsched/core/decision_rules.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/policy.h"
 
 namespace fogsched::live {
@@ -30,9 +31,10 @@ class LiveNodeState final : public NodeContext {
     std::function<void(Duration after)> set_timer;
   };
 
-  // `clock` gives the time on the node's clock (steady, nanoseconds).
+  // `clock` gives the time on the node's clock (steady, nanoseconds);
+  // `gossip_memory`: peers whose gossiped load it remembers (peers.gossip_memory).
   LiveNodeState(NodeId self, Rng rng, std::function<Time()> clock, std::uint32_t hop_limit, std::string policy_name,
-                Effects effects);
+                Effects effects, std::size_t gossip_memory = kDefaultGossipMemory);
 
   // --- Functions: one slot count K per function; running executions against it.
   // Ids are never reused within a process: policies may keep a removed function's id.
@@ -64,8 +66,10 @@ class LiveNodeState final : public NodeContext {
   bool is_available_peer(NodeId node) const;
   // The cloud the policy may forward to now (configured and reachable), or none.
   void set_cloud(std::optional<NodeId> cloud) noexcept { cloud_ = cloud; }
-  // Load a peer reported, as measured at `measured_at` on this node's clock.
+  // Load a peer reported, as measured at `measured_at` on this node's clock. The
+  // node remembers gossip_memory peers; one more forgets the peer heard from longest ago.
   void record_known_load(NodeId peer, LoadReport load, Time measured_at);
+  void forget_known_load(NodeId peer) { known_.forget(peer); }
 
   // --- Decisions. Binds the context to the invocation (its function's load, the
   // probe answers), asks the policy and checks the answer against the contract.
@@ -86,6 +90,7 @@ class LiveNodeState final : public NodeContext {
   NodeId peer(std::size_t index) const noexcept override { return peers_[index]; }
   std::optional<NodeId> cloud() const noexcept override { return cloud_; }
   std::optional<KnownLoad> known_load(NodeId peer) const noexcept override;
+  std::optional<KnownPeer> least_loaded_known_peer() noexcept override;
   bool probed() const noexcept override { return bound_probed_; }
   std::span<const ProbeAnswer> probe_answers() const noexcept override { return bound_answers_; }
   Rng& rng() noexcept override { return rng_; }
@@ -99,11 +104,6 @@ class LiveNodeState final : public NodeContext {
     std::uint32_t slots = 0;
     std::uint32_t running = 0;
   };
-  struct Heard {
-    LoadReport load;
-    Time measured_at{};
-  };
-
   // The contract's rules as they stand now (available peers, the cloud when available).
   DecisionRules rules() const;
 
@@ -120,7 +120,7 @@ class LiveNodeState final : public NodeContext {
   std::uint32_t next_function_id_ = 0;
   std::vector<NodeId> peers_;
   std::optional<NodeId> cloud_;
-  std::unordered_map<NodeId, Heard> heard_;
+  KnownLoads known_;
 
   PeerSet probe_peers_;  // the last Probe's peers, owned beyond its Decision
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fogsched/core/errors.h"
+#include "fogsched/core/known_loads.h"
 #include "fogsched/core/time.h"
 #include "fogsched/live/http.h"
 #include "fogsched/policies/registry.h"
@@ -69,6 +70,7 @@ struct NodeConfig {
   Duration peers_refresh = std::chrono::seconds(10);
   std::optional<std::filesystem::path> peer_token_file;
   Duration probe_timeout = std::chrono::milliseconds(100);
+  std::uint32_t gossip_memory = kDefaultGossipMemory;  // peers whose gossiped load is remembered
   Duration forward_timeout = std::chrono::seconds(30);
   Duration peer_connect_timeout = std::chrono::seconds(1);
   Backoff peer_backoff;

@@ -1,7 +1,7 @@
 #pragma once
 // least_loaded: nodes gossip their loads periodically; each client invocation goes
-// to the least loaded peer this node has heard of, when that (possibly stale) load
-// is below its own.
+// to the least loaded peer this node remembers hearing from, when that (possibly
+// stale) load is below its own.
 #include <chrono>
 #include <cstdint>
 
@@ -26,10 +26,10 @@ class LeastLoaded final : public Policy {
   explicit LeastLoaded(Config config);
   const Config& config() const { return config_; }
 
-  // A client invocation goes to the least loaded peer among those heard from (ties
-  // uniformly at random) when that load is strictly below this node's; otherwise it
-  // runs here or is rejected. Forwarded arrivals run here or are rejected.
-  // Scans every peer's known load: O(peers) per decision.
+  // A client invocation goes to the least loaded peer among those the node remembers
+  // (ctx.least_loaded_known_peer(): ties uniformly at random) when that load is
+  // strictly below this node's; otherwise it runs here or is rejected. Forwarded
+  // arrivals run here or are rejected. One query, constant time per decision.
   Decision decide(const Invocation& invocation, NodeContext& ctx) override;
   // Arms the first gossip round at a random phase in [0, gossip_interval), so the
   // nodes of a cluster do not gossip in lockstep.

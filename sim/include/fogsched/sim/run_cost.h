@@ -25,13 +25,14 @@ struct RunCost {
 };
 
 // From the scenario's sizes alone, allocating nothing: the city, the simulation
-// state of every replication running at once, and the results kept of each.
+// state of every replication running at once (each camera's memory of gossiped
+// loads included, network.gossip_memory peers at most), and the results kept of each.
 RunCost estimate_from_sizes(const Scenario& scenario, std::size_t policy_count, const RunOptions& options);
 
 // The sizes' estimate refined by a short sample of each policy on the real city
 // (stopped after some thousand events): events and wall time extrapolated to the
-// whole run; gossip tables and traces added to the memory. Allocates the city and
-// one simulation: call it only once the sizes' estimate fits.
+// whole run; traces added to the memory. Allocates the city and one simulation:
+// call it only once the sizes' estimate fits.
 RunCost estimate_by_sampling(const Scenario& scenario, const std::vector<PolicyConfig>& policies,
                              const RunOptions& options);
 
