@@ -60,6 +60,8 @@ void EventQueue::drain(Bucket& bucket, Visit visit) {
   std::uint32_t count = bucket.newest_count;
   bucket = Bucket{};
   while (chunk != kNoChunk) {
+    const std::uint32_t older = chunks_[chunk].next;
+    if (older != kNoChunk) prefetch_record(chunks_[older]);  // it loads while this one is read
     // Copies, by index: `visit` may append to a bucket, which may grow the pool. A
     // chunk returns to the pool only once read, so appends reuse only read ones.
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -67,7 +69,6 @@ void EventQueue::drain(Bucket& bucket, Visit visit) {
       visit(e);
     }
     count = kChunkEvents;  // older chunks are full
-    const std::uint32_t older = chunks_[chunk].next;
     chunks_[chunk].next = free_chunk_;
     free_chunk_ = chunk;
     chunk = older;

@@ -38,6 +38,7 @@
 
 #include "fogsched/sim/event_heap.h"
 #include "fogsched/sim/huge_pages.h"
+#include "fogsched/sim/prefetch.h"
 
 namespace fogsched::sim {
 
@@ -101,8 +102,8 @@ class EventQueue {
   static constexpr std::uint32_t kChunkEvents = 8;
   static constexpr std::uint32_t kNoChunk = ~std::uint32_t{0};
   struct Chunk {
-    Event events[kChunkEvents];
     std::uint32_t next = kNoChunk;  // older (full) chunk of the same bucket, or next free chunk
+    Event events[kChunkEvents];
   };
   struct Bucket {
     std::uint32_t newest = kNoChunk;
