@@ -63,6 +63,7 @@ constexpr std::size_t kReferencePendingEvents = 100'000;
 constexpr std::uint64_t kReferenceHoldSteps = 20'000'000;
 constexpr Duration kScalingDefaultDuration = std::chrono::minutes{10};
 const std::vector<std::uint32_t> kScalingCameraCounts = {100, 1'000, 10'000, 100'000};
+constexpr std::uint32_t kScalingReferenceCameras = 1'000;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -407,21 +408,36 @@ void run_scaling(const std::vector<std::uint32_t>& camera_counts, std::optional<
   const Duration simulated = duration.value_or(kScalingDefaultDuration);
   print_section(fmt::format("Scaling: city-1k settings at growing camera counts, {} simulated, one thread",
                             fogsched::format_duration(simulated)));
-  Table table({"cameras", "invocations", "events", "wall s", "invocations/s", "ns/invocation", "peak RSS MiB"}, 0);
-  RunNotes notes;
+  // The cost per invocation against the 1 000-camera run (or the first run when the
+  // series has none): the issue of scale is how far it grows with the fleet.
+  const auto reference = std::find(camera_counts.begin(), camera_counts.end(), kScalingReferenceCameras);
+  const std::size_t reference_index =
+      reference == camera_counts.end() ? 0 : static_cast<std::size_t>(reference - camera_counts.begin());
+  std::vector<RunFigures> runs;
   for (const std::uint32_t cameras : camera_counts) {
     fogsched::ScenarioDocument document = fogsched::ScenarioDocument::load_file(city_1k_path());
     document.set("cluster.cameras.count", std::to_string(cameras));
     const Scenario scenario = with_duration(document.parse(), simulated);
     const PolicyConfig policy =
         fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins()).front();
-    const RunFigures figures = measure_run(scenario, policy, Baseline::skip);
+    runs.push_back(measure_run(scenario, policy, Baseline::skip));
+    fmt::print("  {} cameras: {:.2f} s\n", cameras, runs.back().wall_s);
+  }
+  const auto ns_per_invocation = [](const RunFigures& figures) {
+    return figures.wall_s * 1e9 / static_cast<double>(figures.invocations);
+  };
+  Table table({"cameras", "invocations", "events", "wall s", "invocations/s", "ns/invocation",
+               fmt::format("x {} cameras", camera_counts[reference_index]), "peak RSS MiB"},
+              0);
+  RunNotes notes;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunFigures& figures = runs[i];
     notes.add(figures);
-    table.add_row({std::to_string(cameras), si(figures.invocations), si(figures.engine.events),
+    table.add_row({std::to_string(camera_counts[i]), si(figures.invocations), si(figures.engine.events),
                    fmt::format("{:.2f}", figures.wall_s), si(figures.invocations_per_s()),
-                   fmt::format("{:.0f}", figures.wall_s * 1e9 / static_cast<double>(figures.invocations)),
+                   fmt::format("{:.0f}", ns_per_invocation(figures)),
+                   fmt::format("{:.2f}", ns_per_invocation(figures) / ns_per_invocation(runs[reference_index])),
                    mib(figures.peak_rss_kib)});
-    fmt::print("  {} cameras: {:.2f} s\n", cameras, figures.wall_s);
   }
   fmt::print("{}", table.aligned());
   notes.print();
