@@ -112,8 +112,8 @@ std::vector<DecideCase> decide_cases() {
       // Every peer heard from, remembering them all or the default 64.
       {"least_loaded/all_known/100", "least_loaded", kAllKnown, 100, 100},
       {"least_loaded/all_known/100000", "least_loaded", kAllKnown, 100'000, 100'000},
-      {"least_loaded/memory_64/100", "least_loaded", kAllKnown, 100, kDefaultGossipMemory},
-      {"least_loaded/memory_64/100000", "least_loaded", kAllKnown, 100'000, kDefaultGossipMemory},
+      {"least_loaded/memory_default/100", "least_loaded", kAllKnown, 100, kDefaultGossipMemory},
+      {"least_loaded/memory_default/100000", "least_loaded", kAllKnown, 100'000, kDefaultGossipMemory},
       {"cloud_offload/below", "cloud_offload(threshold=3)", kIdle},
       {"cloud_offload/above", "cloud_offload(threshold=3)", kFull},
   };

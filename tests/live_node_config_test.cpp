@@ -153,7 +153,7 @@ TEST_F(NodeConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_FALSE(config.peers_dns);
   EXPECT_FALSE(config.peer_token_file);
   EXPECT_EQ(config.probe_timeout, 100ms);
-  EXPECT_EQ(config.gossip_memory, 64u);
+  EXPECT_EQ(config.gossip_memory, 128u);
   EXPECT_EQ(config.forward_timeout, 30s);
   EXPECT_EQ(config.peer_backoff.initial, 1s);
   EXPECT_EQ(config.peer_backoff.max, 30s);

@@ -133,7 +133,7 @@ TEST(RunCost, GossipMemoryIsPricedFromItsBound) {
   const RunCost small = estimate_from_sizes(city, 1, one_thread);
   city.network.gossip_memory = 1000;
   const RunCost large = estimate_from_sizes(city, 1, one_thread);
-  const double per_camera = static_cast<double>(KnownLoads::bytes_for(1000, 4) - KnownLoads::bytes_for(64, 4));
+  const double per_camera = static_cast<double>(KnownLoads::bytes_for(1000, 4) - KnownLoads::bytes_for(kDefaultGossipMemory, 4));
   EXPECT_NEAR(static_cast<double>(large.memory_bytes - small.memory_bytes), 100'000 * per_camera, 2);
   EXPECT_LT(small.memory_bytes, 2'000'000'000u);  // a whole city fits
   city.network.gossip_memory = 4'000'000'000u;    // bounded by the peers there are

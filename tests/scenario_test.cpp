@@ -80,7 +80,7 @@ TEST(ScenarioParse, MinimalScenarioGetsTheDocumentedDefaults) {
   EXPECT_FALSE(s.cloud.enabled);
   EXPECT_EQ(s.network.latency_base, Duration{0});
   EXPECT_DOUBLE_EQ(s.network.bandwidth_bps, 0);
-  EXPECT_EQ(s.network.gossip_memory, 64u);
+  EXPECT_EQ(s.network.gossip_memory, 128u);
   ASSERT_EQ(s.functions.size(), 1u);
   EXPECT_EQ(s.functions[0].name, "f");
   EXPECT_EQ(s.functions[0].service_time.dist, ServiceDist::exponential);

@@ -23,7 +23,7 @@ class FakeContext(_core.FakeNodeContext):
     ``rng()`` seeded with ``seed``. Setters: ``set_now``, ``advance``, ``set_self``,
     ``set_peers``, ``set_cloud``, ``set_local_load``, ``set_known_load`` (as if heard
     ``age`` seconds ago: the age grows with ``advance``), ``forget_known_load``,
-    ``set_gossip_memory`` (peers remembered, 64 unless set; one more forgets the peer
+    ``set_gossip_memory`` (peers remembered, 128 unless set; one more forgets the peer
     heard from longest ago, as ``least_loaded_known_peer`` and the runtimes see it),
     ``set_probe_answers`` (the next decide calls are the
     re-entry after a Probe), ``clear_probe_answers``, ``set_hop_limit``. Effects:

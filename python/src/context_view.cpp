@@ -203,7 +203,7 @@ void bind_fake_context(py::module_& m) {
             if (peers == 0) throw py::value_error("gossip memory must hold at least one peer");
             f.set_gossip_memory(peers);
           },
-          "peers"_a, "Forgets every known load and remembers up to `peers` peers from now on (64 unless set).")
+          "peers"_a, "Forgets every known load and remembers up to `peers` peers from now on (128 unless set).")
       .def("set_probe_answers", &FakeNodeContext::set_probe_answers, "answers"_a)
       .def("clear_probe_answers", &FakeNodeContext::clear_probe_answers)
       .def("set_hop_limit", &FakeNodeContext::set_hop_limit, "hop_limit"_a)

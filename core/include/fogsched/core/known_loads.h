@@ -26,7 +26,7 @@ namespace fogsched {
 
 // Peers a node remembers unless told otherwise (network.gossip_memory, live
 // peers.gossip_memory).
-inline constexpr std::uint32_t kDefaultGossipMemory = 64;
+inline constexpr std::uint32_t kDefaultGossipMemory = 128;
 
 class KnownLoads {
  public:

@@ -45,7 +45,7 @@ class FakeNodeContext final : public NodeContext {
   void set_cloud(std::optional<NodeId> cloud) { cloud_ = cloud; }
   void set_local_load(LoadReport load) { local_load_ = load; }
   // As if `peer` gossiped `load` `age` ago: the age grows as the clock advances. The
-  // node remembers gossip_memory peers (64 unless set); one more forgets the peer
+  // node remembers gossip_memory peers (128 unless set); one more forgets the peer
   // heard from longest ago, as in the runtimes.
   void set_known_load(NodeId peer, LoadReport load, Duration age) { known_.record(peer, load, now_ - age); }
   void forget_known_load(NodeId peer) { known_.forget(peer); }
