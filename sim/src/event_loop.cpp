@@ -59,7 +59,15 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
   }
   known_loads_.assign(city.camera_count(), KnownLoads(scenario.network.gossip_memory));
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
-  look_ahead_ = nodes_.size() * sizeof(NodeState) > kLookAheadFromBytes;
+  set_look_ahead(LookAhead::automatic);
+}
+
+void Simulation::set_look_ahead(LookAhead mode) {
+  switch (mode) {
+    case LookAhead::automatic: look_ahead_ = nodes_.size() * sizeof(NodeState) > kLookAheadFromBytes; break;
+    case LookAhead::always: look_ahead_ = true; break;
+    case LookAhead::never: look_ahead_ = false; break;
+  }
 }
 
 Simulation::~Simulation() = default;

@@ -91,6 +91,7 @@ RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& po
         Simulation simulation(scenario, city, policies[p], replication_seed(scenario.seed, r), options.keep_trace,
                               options.cancel);
         simulation.publish_progress(&reached[slot]);
+        simulation.set_look_ahead(options.look_ahead);
         out.replications[p][r] = simulation.run();
       } catch (...) {
         errors[task] = std::current_exception();

@@ -58,6 +58,9 @@ class Simulation final : public NodeContext {
     std::uint64_t client_invocations = 0;
   };
   void stop_early(const SampleLimits& limits) { limits_ = limits; }
+  // By default the look-ahead runs in cities whose node records outgrow a core's
+  // cache (see look_ahead()).
+  void set_look_ahead(LookAhead mode);
   const SampleReport& sample_report() const { return sample_report_; }
 
   // Where run() publishes the simulated time it reached, now and then, for a

@@ -20,6 +20,8 @@ class Cancelled : public std::runtime_error {
   Cancelled() : std::runtime_error("run cancelled") {}
 };
 
+enum class LookAhead { automatic, always, never };
+
 struct RunOptions {
   std::optional<std::uint32_t> replications;  // default: the scenario's
   std::optional<std::uint64_t> seed;          // default: the scenario's
@@ -31,6 +33,10 @@ struct RunOptions {
   std::function<void(double)> progress;
   // Polled during the run; when it becomes true the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Whether the engine starts loading the records upcoming events will touch:
+  // by default in cities whose node records outgrow a core's cache, where it pays.
+  // Never changes results (tests and benchmarks compare the three).
+  LookAhead look_ahead = LookAhead::automatic;
 };
 
 // The worker threads `options` asks for: its `threads`, or one per core for 0.
