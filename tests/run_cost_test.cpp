@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -81,8 +82,9 @@ TEST(RunCost, TheSampledEventCountIsWithinAFactorOfTwoOfTheRun) {
   }
 }
 
-TEST(RunCost, MemoryGrowsWithTheSizesAndNamesWhatDrivesIt) {
-  const Scenario base = testing::parse(R"(
+// 1000 loss nodes of 2 slots, Poisson arrivals, 10 minutes, 2 replications.
+Scenario sized_cluster() {
+  return testing::parse(R"(
 name: sizes
 duration: 10min
 replications: 2
@@ -91,6 +93,10 @@ functions: {f: {service_time: {dist: exponential, mean: 1s}}}
 workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
 policies: [local]
 )");
+}
+
+TEST(RunCost, MemoryGrowsWithTheSizesAndNamesWhatDrivesIt) {
+  const Scenario base = sized_cluster();
   RunOptions one_thread;
   const RunCost small = estimate_from_sizes(base, 1, one_thread);
   Scenario many_cameras = base;
@@ -182,15 +188,10 @@ TEST(RunCost, WhatCannotFitUnderTheAddressSpaceLimitIsRefused) {
 // in 256 MiB, where pricing each run alone (a replication under way apiece) would
 // refuse them; 160 runs do not fit.
 TEST(RunCost, ABatchCountsEveryCityButOnlyTheReplicationsUnderWay) {
-  const Scenario scenario = testing::parse(R"(
-name: batch
-duration: 10s
-replications: 1
-cluster: {cameras: {count: 4096, layout: grid, slots: 2}}
-functions: {f: {service_time: {dist: exponential, mean: 1s}}}
-workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
-policies: [local]
-)");
+  Scenario scenario = sized_cluster();
+  scenario.cameras.count = 4096;
+  scenario.duration = std::chrono::seconds{10};
+  scenario.replications = 1;
   const std::vector<PolicyConfig> local{PolicyRegistry::with_builtins().parse("local")};
   RunOptions one_thread;
   const RunCost alone = estimate_from_sizes(scenario, 1, one_thread);
