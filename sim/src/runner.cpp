@@ -120,7 +120,8 @@ RunCost batch_cost(std::span<const PreparedRun> runs, const RunOptions& options,
       std::accumulate(under_way.begin(), under_way.begin() + static_cast<std::ptrdiff_t>(counted), held);
   RunCost cost = costliest;
   cost.memory_bytes = static_cast<std::uint64_t>(std::min(std::ceil(total), 0x1p64 - 0x1p11));
-  cost.memory_reason = fmt::format("{}, with {} more scenarios at once", costliest.memory_reason, runs.size() - 1);
+  cost.memory_reason = fmt::format("{}, with {} more {} at once", costliest.memory_reason, runs.size() - 1,
+                                   runs.size() == 2 ? "scenario" : "scenarios");
   return cost;
 }
 
