@@ -7,7 +7,8 @@
 // last, that ratio for the run nearest 10^5 pending events (city-25k), the issue's
 // reference point.
 // --scaling runs city-1k at growing camera counts; --threads-check compares
-// replications on 1 and 2 threads (speed-up, and byte-identical reports).
+// replications of one scenario, and a sweep of one replication at four loads, on 1
+// and 2 threads (speed-up, and byte-identical reports).
 //
 // Every measured run happens in a forked child process whose peak RSS is reset
 // first, so peaks do not accumulate from one run to the next and memory the
@@ -58,6 +59,9 @@ using Clock = std::chrono::steady_clock;
 // queue, metrics) outweighs the invocations and bytes per invocation mean nothing.
 constexpr std::uint64_t kMinInFlightForMemoryFigure = 100'000;
 constexpr std::uint32_t kThreadsCheckReplications = 4;
+// The loads of the threads check's sweep (one replication each), the longest run
+// first so that two threads end together.
+constexpr double kThreadsCheckLoads[] = {0.8, 0.7, 0.6, 0.5};
 // The reference point for the engine/hold ratio, and the steps timed there.
 constexpr std::size_t kReferencePendingEvents = 100'000;
 constexpr std::uint64_t kReferenceHoldSteps = 20'000'000;
@@ -456,23 +460,17 @@ struct ThreadsFigures {
   bool identical = false;
 };
 
-// True when the reports on 1 and 2 threads are byte-identical.
-bool run_threads_check(const std::string& path, std::optional<Duration> duration) {
-  const Scenario scenario = with_duration(fogsched::load_scenario(path), duration);
-  print_section(
-      fmt::format("Threads: {} replications of {} on 1 and 2 threads", kThreadsCheckReplications, scenario.name));
+// Times `run_on` (threads -> the reports' JSON) on 1 and then 2 threads in a child
+// process, prints the figures and returns true when the reports are byte-identical.
+template <class RunOn>
+bool check_threads(RunOn run_on) {
   const ThreadsFigures figures = run_in_child([&] {
-    const std::vector<PolicyConfig> policies =
-        fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins());
     const auto timed_report = [&](std::uint32_t threads, TimedRun& timing) {
-      fogsched::sim::RunOptions options;
-      options.replications = kThreadsCheckReplications;
-      options.threads = threads;
       const auto start = Clock::now();
       const double cpu_start_s = process_cpu_seconds();
-      const fogsched::sim::RunOutput output = fogsched::sim::run_scenario(scenario, policies, options);
+      std::string json = run_on(threads);
       timing = {.wall_s = seconds_since(start), .cpu_s = process_cpu_seconds() - cpu_start_s};
-      return fogsched::to_json(output.report);
+      return json;
     };
     ThreadsFigures result;
     const std::string one_thread = timed_report(1, result.one_thread);
@@ -495,6 +493,44 @@ bool run_threads_check(const std::string& path, std::optional<Duration> duration
   }
   fmt::print("reports: {}\n", figures.identical ? "MATCH" : "MISMATCH");
   return figures.identical;
+}
+
+// Replications of one scenario (run_scenario), then a sweep of one replication at
+// each of kThreadsCheckLoads (run_scenarios), each on 1 and 2 threads. True when
+// both give byte-identical reports on either thread count.
+bool run_threads_check(const std::string& path, std::optional<Duration> duration) {
+  const fogsched::PolicyRegistry registry = fogsched::PolicyRegistry::with_builtins();
+  const Scenario scenario = with_duration(fogsched::load_scenario(path), duration);
+  print_section(
+      fmt::format("Threads: {} replications of {} on 1 and 2 threads", kThreadsCheckReplications, scenario.name));
+  const std::vector<PolicyConfig> policies = fogsched::sim::configure_policies(scenario, registry);
+  const bool replications_match = check_threads([&](std::uint32_t threads) {
+    fogsched::sim::RunOptions options;
+    options.replications = kThreadsCheckReplications;
+    options.threads = threads;
+    return fogsched::to_json(fogsched::sim::run_scenario(scenario, policies, options).report);
+  });
+
+  std::vector<fogsched::sim::ScenarioRun> points;
+  for (const double load : kThreadsCheckLoads) {
+    fogsched::ScenarioDocument document = fogsched::ScenarioDocument::load_file(path);
+    document.set("workload.0.arrivals.load", fmt::format("{}", load));
+    const Scenario point = with_duration(document.parse(), duration);
+    points.push_back({.scenario = point, .policies = fogsched::sim::configure_policies(point, registry)});
+  }
+  print_section(fmt::format("Threads: a sweep of {} loads x 1 replication of {} on 1 and 2 threads", points.size(),
+                            scenario.name));
+  const bool sweep_matches = check_threads([&](std::uint32_t threads) {
+    fogsched::sim::RunOptions options;
+    options.replications = 1;
+    options.threads = threads;
+    std::string json;
+    for (const fogsched::sim::RunOutput& output : fogsched::sim::run_scenarios(points, options)) {
+      json += fogsched::to_json(output.report);
+    }
+    return json;
+  });
+  return replications_match && sweep_matches;
 }
 
 void warn_if_not_optimised() {

@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -97,8 +99,9 @@ TEST(RunCost, TheSampledEventCountIsWithinAFactorOfTwoOfTheRun) {
   }
 }
 
-TEST(RunCost, MemoryGrowsWithTheSizesAndNamesWhatDrivesIt) {
-  const Scenario base = testing::parse(R"(
+// 1000 loss nodes of 2 slots, Poisson arrivals, 10 minutes, 2 replications.
+Scenario sized_cluster() {
+  return testing::parse(R"(
 name: sizes
 duration: 10min
 replications: 2
@@ -107,6 +110,10 @@ functions: {f: {service_time: {dist: exponential, mean: 1s}}}
 workload: [{function: f, arrivals: {process: poisson, rate: 1/s}}]
 policies: [local]
 )");
+}
+
+TEST(RunCost, MemoryGrowsWithTheSizesAndNamesWhatDrivesIt) {
+  const Scenario base = sized_cluster();
   RunOptions one_thread;
   const RunCost small = estimate_from_sizes(base, 1, one_thread);
   Scenario many_cameras = base;
@@ -151,41 +158,100 @@ TEST(RunCost, TheLargestCountsArePricedWithoutOverflow) {
   EXPECT_GT(cost.memory_bytes, 1'000'000'000'000'000ull);  // beyond a petabyte
 }
 
+// The address-space limit lowered to what the process holds plus `headroom`, for
+// the scope's lifetime.
+class AddressSpaceLimit {
+ public:
+  explicit AddressSpaceLimit(std::uint64_t headroom) {
+    EXPECT_EQ(getrlimit(RLIMIT_AS, &saved_), 0);
+    // The process's address space now, as the limit counts it.
+    std::uint64_t vm_kib = 0;
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmSize:")) vm_kib = std::stoull(line.substr(7));
+    }
+    EXPECT_GT(vm_kib, 0u);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = vm_kib * 1024 + headroom;
+    EXPECT_EQ(setrlimit(RLIMIT_AS, &lowered), 0);
+  }
+  AddressSpaceLimit(const AddressSpaceLimit&) = delete;
+  AddressSpaceLimit& operator=(const AddressSpaceLimit&) = delete;
+  ~AddressSpaceLimit() { EXPECT_EQ(setrlimit(RLIMIT_AS, &saved_), 0); }
+
+ private:
+  rlimit saved_{};
+};
+
 // available_memory() honours the address-space limit: with it lowered to what the
 // process holds plus 256 MiB, a run of ten million cameras is refused by name.
 TEST(RunCost, WhatCannotFitUnderTheAddressSpaceLimitIsRefused) {
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_AS, &saved), 0);
   RunCost cost;
   cost.memory_bytes = 12'000'000'000;
   cost.memory_key = "cluster.cameras.count";
   cost.memory_reason = "10000000 cameras";
   const std::uint64_t before = available_memory();
-  rlimit lowered = saved;
-  // The process's address space now, as the limit counts it.
-  std::uint64_t vm_kib = 0;
+  std::uint64_t limited = 0;
+  std::string message;
   {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.starts_with("VmSize:")) vm_kib = std::stoull(line.substr(7));
+    const AddressSpaceLimit limit(std::uint64_t{256} << 20);
+    limited = available_memory();
+    try {
+      check_memory(cost);
+    } catch (const ResourceError& e) {
+      message = e.what();
     }
   }
-  ASSERT_GT(vm_kib, 0u);
-  lowered.rlim_cur = vm_kib * 1024 + (256u << 20);
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &lowered), 0);
-  const std::uint64_t limited = available_memory();
-  std::string message;
-  try {
-    check_memory(cost);
-  } catch (const ResourceError& e) {
-    message = e.what();
-  }
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &saved), 0);
   EXPECT_LE(limited, std::uint64_t{256} << 20);
   EXPECT_LE(limited, before);
   EXPECT_THAT(message, StartsWith("cluster.cameras.count: the run needs about 12 GB of memory for 10000000 cameras, "
                                   "more than the "));
   EXPECT_THAT(message, HasSubstr("this process can get; lower cluster.cameras.count"));
+}
+
+// A batch (run_scenarios) holds every run's city and results to its end, but has at
+// most `threads` replications under way: 24 runs of 4096 cameras on 2 threads fit
+// in 256 MiB, where pricing each run alone (a replication under way apiece) would
+// refuse them; 160 runs do not fit.
+TEST(RunCost, ABatchCountsEveryCityButOnlyTheReplicationsUnderWay) {
+  Scenario scenario = sized_cluster();
+  scenario.cameras.count = 4096;
+  scenario.duration = std::chrono::seconds{10};
+  scenario.replications = 1;
+  const std::vector<PolicyConfig> local{PolicyRegistry::with_builtins().parse("local")};
+  RunOptions one_thread;
+  const RunCost alone = estimate_from_sizes(scenario, 1, one_thread);
+  const std::vector<ScenarioRun> few(24, {scenario, local});
+  const std::vector<ScenarioRun> many(160, {scenario, local});
+  // Set before the run: a batch that passes the check is cancelled before it simulates.
+  std::atomic<bool> cancel{true};
+  RunOptions two_threads;
+  two_threads.threads = 2;
+  two_threads.cancel = &cancel;
+  const auto outcome = [&](const std::vector<ScenarioRun>& runs) -> std::string {
+    try {
+      run_scenarios(runs, two_threads);
+      return "ran";
+    } catch (const Cancelled&) {
+      return "fits";
+    } catch (const ResourceError& e) {
+      return e.what();
+    }
+  };
+  std::uint64_t limited = 0;
+  std::string few_outcome;
+  std::string many_outcome;
+  {
+    const AddressSpaceLimit limit(std::uint64_t{256} << 20);
+    limited = available_memory();
+    few_outcome = outcome(few);
+    many_outcome = outcome(many);
+  }
+  EXPECT_GT(few.size() * alone.memory_bytes, limited);
+  EXPECT_EQ(few_outcome, "fits");
+  // Named as the costliest run alone would be, with the batch's size.
+  EXPECT_THAT(many_outcome, StartsWith(alone.memory_key + ": the run needs about "));
+  EXPECT_THAT(many_outcome, HasSubstr(alone.memory_reason + ", with 159 more scenarios at once, more than the "));
 }
 
 // Parsing costs what the file holds: camera overrides of a scenario with 2^31 - 1

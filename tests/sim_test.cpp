@@ -2,6 +2,7 @@
 // of invocations, Little's law, the hop limit, the policy contract and determinism.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -348,12 +349,95 @@ TEST(Determinism, TheLookAheadNeverChangesResults) {
   }
 }
 
+// --- Batches -----------------------------------------------------------------------
+
+// Scenarios of different sizes, replications and policy lists: 1 + 3 + 2 x 2 tasks.
+std::vector<ScenarioRun> three_runs() {
+  std::vector<ScenarioRun> runs(3);
+  runs[0].scenario = loss_cluster(12, 2, 0.6, 60s);
+  runs[0].scenario.replications = 1;
+  runs[0].policies = {builtin("power_of_d")};
+  runs[1].scenario = loss_cluster(8, 1, 0.9, 40s);
+  runs[1].scenario.replications = 3;
+  runs[1].policies = {builtin("local")};
+  runs[2].scenario = loss_cluster(10, 3, 0.7, 50s);
+  runs[2].scenario.replications = 2;
+  runs[2].scenario.seed = 21;
+  runs[2].policies = {builtin("least_loaded"), builtin("power_of_d(d=2,threshold=1)")};
+  return runs;
+}
+
+TEST(Batch, EachRunOfABatchEqualsItsRunAlone) {
+  const std::vector<ScenarioRun> runs = three_runs();
+  std::vector<double> fractions;
+  RunOptions on_two = options(2, true);
+  on_two.progress = [&fractions](double done) { fractions.push_back(done); };
+  const std::vector<RunOutput> batch = run_scenarios(runs, on_two);
+  ASSERT_EQ(batch.size(), runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunOutput alone = run_scenario(runs[i].scenario, runs[i].policies, options(1, true));
+    EXPECT_EQ(to_json(batch[i].report), to_json(alone.report)) << "run " << i;
+    ASSERT_EQ(batch[i].traces.size(), alone.traces.size());
+    for (std::size_t t = 0; t < alone.traces.size(); ++t) {
+      EXPECT_EQ(batch[i].traces[t].records.size(), alone.traces[t].records.size());
+    }
+  }
+  ASSERT_FALSE(fractions.empty());
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+}
+
+TEST(Batch, ASeedOverrideAppliesToEveryRun) {
+  std::vector<ScenarioRun> runs = three_runs();
+  RunOptions reseeded = options(2);
+  reseeded.seed = 5;
+  reseeded.replications = 2;
+  const std::vector<RunOutput> batch = run_scenarios(runs, reseeded);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(to_json(batch[i].report), to_json(run_scenario(runs[i].scenario, runs[i].policies, reseeded).report));
+  }
+}
+
+TEST(Batch, TheFirstFailingRunsErrorSurfacesAsWhenItRunsAlone) {
+  const PolicyConfig self_forward = custom_policy(
+      "self_forward", [](const Invocation&, NodeContext& ctx) -> Decision { return Forward{ctx.self()}; });
+  const PolicyConfig probe_forever =
+      custom_policy("probe_forever", [](const Invocation&, NodeContext& ctx) -> Decision {
+        Probe p;
+        p.peers.push_back(ctx.peer(0));
+        return p;
+      });
+  std::vector<ScenarioRun> runs = three_runs();
+  runs[1].policies = {builtin("local"), self_forward};
+  runs[2].policies = {probe_forever};
+  std::string alone;
+  try {
+    run_scenario(runs[1].scenario, runs[1].policies, options(1));
+  } catch (const PolicyContractError& e) {
+    alone = e.what();
+  }
+  ASSERT_FALSE(alone.empty());
+  for (const std::uint32_t threads : {1u, 2u}) {
+    std::string in_batch;
+    try {
+      run_scenarios(runs, options(threads));
+    } catch (const PolicyContractError& e) {
+      in_batch = e.what();
+    }
+    EXPECT_EQ(in_batch, alone) << threads << " threads";
+  }
+}
+
+TEST(Batch, NoRunsGiveNoOutputs) { EXPECT_TRUE(run_scenarios({}, options(2)).empty()); }
+
 TEST(Cancellation, ASetFlagStopsTheRun) {
   const Scenario s = loss_cluster(10, 2, 0.8, 100000s);
   std::atomic<bool> cancel{true};
   RunOptions cancelled = options();
   cancelled.cancel = &cancel;
   EXPECT_THROW(run_scenario(s, {builtin("local")}, cancelled), Cancelled);
+  const std::vector<ScenarioRun> runs{{s, {builtin("local")}}, {s, {builtin("power_of_d")}}};
+  EXPECT_THROW(run_scenarios(runs, cancelled), Cancelled);
 }
 
 }  // namespace

@@ -243,6 +243,16 @@ def run(
 ) -> RunOutput:
     """Runs every replication of every policy with the GIL released."""
 
+def run_many(
+    runs: list[tuple[ScenarioDocument, Optional[list[str]], list[tuple[str, Callable[[], Any]]]]],
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    duration: Optional[str] = None,
+) -> list[RunOutput]:
+    """Runs many scenarios, each (document, policies or None, python_policies), on one pool of threads
+    with the GIL released; run()'s result for each, without trace."""
+
 def policy_info_capsule(name: str, factory: Callable[[], Any]) -> Any:
     """A Python policy's registry entry as a capsule holding a fogsched::PolicyInfo (live mode's embedding)."""
 

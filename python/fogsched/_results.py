@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -186,6 +186,28 @@ class Results:
         return f"Results(scenario={self.scenario!r}, seed={self.seed}, policies={self.policies!r})"
 
 
+def policy_arguments(policies: Optional[Iterable[PolicyLike]]
+                     ) -> tuple[Optional[list[str]], list[tuple[str, Callable[[], Any]]]]:
+    """``policies`` as the core takes them: the specs (None: the scenario's own) and
+    the (name, factory) pairs of the Python policies they name."""
+    if isinstance(policies, (str, Mapping)) or is_python_policy(policies):
+        policies = [policies]
+    if policies is None:
+        return None, []
+    specs = []
+    python_policies: dict[str, Any] = {}
+    for p in policies:
+        if not is_python_policy(p):
+            specs.append(policy_spec(p))
+            continue
+        name = policy_name(p)
+        if name in python_policies and python_policies[name][0] is not p:
+            raise _core.PolicyError(f"two Python policies are named '{name}': set the class attribute `name`")
+        python_policies.setdefault(name, (p, policy_factory(p)))
+        specs.append(name)
+    return specs, [(name, factory) for name, (_, factory) in python_policies.items()]
+
+
 def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
         replications: Optional[int] = None, seed: Optional[int] = None, threads: Optional[int] = None, *,
         duration: Optional[str] = None, trace: bool = False) -> Results:
@@ -208,22 +230,8 @@ def run(scenario: ScenarioLike, policies: Optional[Iterable[PolicyLike]] = None,
     (its traceback, node and invocation in the message); a decision of the wrong type
     raises :class:`fogsched.DecisionTypeError`.
     """
-    if isinstance(policies, (str, Mapping)) or is_python_policy(policies):
-        policies = [policies]
-    specs = None
-    python_policies: dict[str, Any] = {}
-    if policies is not None:
-        specs = []
-        for p in policies:
-            if not is_python_policy(p):
-                specs.append(policy_spec(p))
-                continue
-            name = policy_name(p)
-            if name in python_policies and python_policies[name][0] is not p:
-                raise _core.PolicyError(f"two Python policies are named '{name}': set the class attribute `name`")
-            python_policies.setdefault(name, (p, policy_factory(p)))
-            specs.append(name)
+    specs, python_policies = policy_arguments(policies)
     output = _core.run(as_scenario(scenario).document, policies=specs, replications=replications, seed=seed,
                        threads=0 if threads is None else threads, duration=duration, keep_trace=trace,
-                       python_policies=[(name, factory) for name, (_, factory) in python_policies.items()])
+                       python_policies=python_policies)
     return Results(output["json"], output["trace"], output["policies"])

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import _core
-from ._results import PolicyLike, flatten_metrics, load_plugin, run
+from ._results import PolicyLike, Results, flatten_metrics, load_plugin, policy_arguments, run
 from ._scenario import Scenario, ScenarioLike, as_scenario
 
 if TYPE_CHECKING:
@@ -36,6 +36,25 @@ def loaded_plugins() -> list[str]:
     return sorted({p["source"] for p in _core.policies() if p["source"] != "built in"})
 
 
+def configure_point(scenario: Scenario, point: Mapping[str, Any]) -> tuple[Scenario, Optional[list[PolicyLike]]]:
+    """The scenario with the point's values set, and the point's policy (None: the scenario's)."""
+    configured = scenario.copy()
+    policies: Optional[list[PolicyLike]] = None
+    for key, value in point.items():
+        if key == POLICY_KEY:
+            policies = [value]
+        else:
+            configured.set(ALIASES.get(key, key), value)
+    return configured, policies
+
+
+def point_rows(point: Mapping[str, Any], results: Results) -> list[dict[str, Any]]:
+    """The summary rows of one point's results, each preceded by the point's values."""
+    grid_values = {key: value for key, value in point.items() if key != POLICY_KEY}
+    return [{**grid_values, "scenario": results.scenario, "seed": results.seed, **flatten_metrics(result)}
+            for result in results.report["results"]]
+
+
 def run_point(scenario: Scenario, point: Mapping[str, Any], replications: Optional[int], seed: Optional[int],
               threads: Optional[int], duration: Optional[str], plugins: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The summary rows of one grid point, each preceded by the point's values.
@@ -45,18 +64,24 @@ def run_point(scenario: Scenario, point: Mapping[str, Any], replications: Option
     """
     for plugin in plugins:
         load_plugin(plugin)
-    configured = scenario.copy()
-    policies: Optional[list[PolicyLike]] = None
-    for key, value in point.items():
-        if key == POLICY_KEY:
-            policies = [value]
-        else:
-            configured.set(ALIASES.get(key, key), value)
+    configured, policies = configure_point(scenario, point)
     results = run(configured, policies=policies, replications=replications, seed=seed, threads=threads,
                   duration=duration)
-    grid_values = {key: value for key, value in point.items() if key != POLICY_KEY}
-    return [{**grid_values, "scenario": results.scenario, "seed": results.seed, **flatten_metrics(result)}
-            for result in results.report["results"]]
+    return point_rows(point, results)
+
+
+def run_points(scenario: Scenario, points: Sequence[Mapping[str, Any]], replications: Optional[int],
+               seed: Optional[int], threads: Optional[int], duration: Optional[str]) -> list[list[dict[str, Any]]]:
+    """The summary rows of every point, the replications of all of them sharing one
+    pool of ``threads`` (so a point of one replication leaves no core idle)."""
+    runs = []
+    for point in points:
+        configured, policies = configure_point(scenario, point)
+        runs.append((configured.document, *policy_arguments(policies)))
+    outputs = _core.run_many(runs, replications=replications, seed=seed, threads=0 if threads is None else threads,
+                             duration=duration)
+    return [point_rows(point, Results(output["json"], None, output["policies"]))
+            for point, output in zip(points, outputs)]
 
 
 def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]], replications: Optional[int] = None,
@@ -75,15 +100,16 @@ def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]], replication
     point uses the same ``seed`` (common random numbers across the grid).
 
     With a ``dask.distributed.Client`` the points run as tasks on its cluster,
-    ``threads`` per task (default 1); locally they run one after another on
-    ``threads`` (default every core). The numbers are the same either way.
+    ``threads`` per task (default 1); locally the replications of every point are
+    tasks of one pool of ``threads`` (default every core), so points of a single
+    replication run side by side. The numbers are the same either way.
     """
     import pandas as pd
 
     base = as_scenario(scenario)
     points = grid_points(grid)
     if client is None:
-        row_lists = [run_point(base, point, replications, seed, threads, duration) for point in points]
+        row_lists = run_points(base, points, replications, seed, threads, duration)
     else:
         task_threads = 1 if threads is None else threads
         futures = client.map(run_point, [base] * len(points), points, replications=replications, seed=seed,

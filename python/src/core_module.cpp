@@ -11,7 +11,9 @@
 #include <future>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -101,18 +103,24 @@ auto call_interruptibly(std::atomic<bool>& cancel, Work work) -> decltype(work()
   return result.get();
 }
 
-// The simulation, run interruptibly.
+// The simulations of `runs` (one pool of threads), run interruptibly.
 // A Python policy that raises cancels the run through `failure`, whose error then
 // wins over the Cancelled of the replications it stopped.
-sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options, RunFailure& failure) {
+std::vector<sim::RunOutput> run_interruptibly(std::span<const sim::ScenarioRun> runs, sim::RunOptions options,
+                                              RunFailure& failure) {
   std::atomic<bool>& cancel = failure.cancel();
   options.cancel = &cancel;
   try {
-    return call_interruptibly(cancel, [&] { return sim::run_scenario(prepared.scenario, prepared.policies, options); });
+    return call_interruptibly(cancel, [&] { return sim::run_scenarios(runs, options); });
   } catch (const sim::Cancelled&) {
     failure.rethrow_if_any();
     throw;
   }
+}
+
+sim::RunOutput run_interruptibly(const app::PreparedRun& prepared, sim::RunOptions options, RunFailure& failure) {
+  const sim::ScenarioRun run{.scenario = prepared.scenario, .policies = prepared.policies};
+  return std::move(run_interruptibly(std::span(&run, 1), std::move(options), failure).front());
 }
 
 // Python policies of one run: (name, factory) pairs, added to a copy of the
@@ -216,6 +224,21 @@ app::PreparedRun prepare_run(const ScenarioDocument& document, const std::option
       document, {.seed = seed, .replications = replications, .duration = duration, .policies = policies}, registry);
 }
 
+// What run() and run_many() return for one run: the CLI's JSON, the policies'
+// canonical specs, the engine's events per policy and the trace (or None).
+py::dict run_result(const std::vector<PolicyConfig>& policies, const sim::RunOutput& output, bool keep_trace) {
+  py::list canonical;
+  for (const PolicyConfig& p : policies) canonical.append(p.canonical);
+  py::list events;  // per policy, over its replications: what benchmarks divide by
+  for (const std::vector<sim::ReplicationResult>& results : output.replications) {
+    std::uint64_t total = 0;
+    for (const sim::ReplicationResult& r : results) total += r.engine.events;
+    events.append(total);
+  }
+  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical, "engine_events"_a = events,
+                  "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
+}
+
 py::dict run(const ScenarioDocument& document, const std::optional<std::vector<std::string>>& policies,
              std::optional<std::uint32_t> replications, std::optional<std::uint64_t> seed, std::uint32_t threads,
              const std::optional<std::string>& duration, bool keep_trace, const PythonPolicies& python_policies) {
@@ -226,17 +249,34 @@ py::dict run(const ScenarioDocument& document, const std::optional<std::vector<s
   options.threads = threads;
   options.keep_trace = keep_trace;
   const sim::RunOutput output = run_interruptibly(prepared, std::move(options), *failure);
+  return run_result(prepared.policies, output, keep_trace);
+}
 
-  py::list canonical;
-  for (const PolicyConfig& p : prepared.policies) canonical.append(p.canonical);
-  py::list events;  // per policy, over its replications: what benchmarks divide by
-  for (const std::vector<sim::ReplicationResult>& results : output.replications) {
-    std::uint64_t total = 0;
-    for (const sim::ReplicationResult& r : results) total += r.engine.events;
-    events.append(total);
+// One run of run_many(): a document, the policies replacing its list (None: its
+// own) and the Python policies they may name.
+using RunRequest = std::tuple<ScenarioDocument, std::optional<std::vector<std::string>>, PythonPolicies>;
+
+// Every run's replications as tasks of one pool of `threads`; each run's result as
+// run() gives it alone.
+py::list run_many(const std::vector<RunRequest>& requests, std::optional<std::uint32_t> replications,
+                  std::optional<std::uint64_t> seed, std::uint32_t threads,
+                  const std::optional<std::string>& duration) {
+  const auto failure = std::make_shared<RunFailure>();
+  std::vector<app::PreparedRun> prepared;  // holds the registries the policies came from
+  std::vector<sim::ScenarioRun> runs;
+  prepared.reserve(requests.size());
+  runs.reserve(requests.size());
+  for (const auto& [document, policies, python_policies] : requests) {
+    const app::PreparedRun& run = prepared.emplace_back(
+        prepare_run(document, policies, replications, seed, duration, registry_with(python_policies, failure)));
+    runs.push_back({.scenario = run.scenario, .policies = run.policies});
   }
-  return py::dict("json"_a = to_json(output.report), "policies"_a = canonical, "engine_events"_a = events,
-                  "trace"_a = keep_trace ? py::object(trace_columns(output)) : py::object(py::none()));
+  sim::RunOptions options;
+  options.threads = threads;
+  const std::vector<sim::RunOutput> outputs = run_interruptibly(runs, std::move(options), *failure);
+  py::list results;
+  for (std::size_t i = 0; i < runs.size(); ++i) results.append(run_result(runs[i].policies, outputs[i], false));
+  return results;
 }
 
 // `fogsched analyze --json`: the models first (milliseconds), then the simulation,
@@ -360,6 +400,11 @@ PYBIND11_MODULE(_core, m) {
         "threads"_a = 0, "duration"_a = py::none(), "keep_trace"_a = false, "python_policies"_a = PythonPolicies{},
         "Runs every replication of every policy with the GIL released; returns the CLI's JSON and, with "
         "keep_trace, the trace as numpy arrays. `python_policies` are (name, factory) pairs the specs may name.");
+  m.def("run_many", &run_many, "runs"_a, "replications"_a = py::none(), "seed"_a = py::none(), "threads"_a = 0,
+        "duration"_a = py::none(),
+        "Runs many scenarios, each given as (document, policies or None, python_policies), with the GIL released: "
+        "every replication of every run is a task of one pool of `threads`; returns run()'s result for each, "
+        "without trace.");
   m.def(
       "policy_info_capsule",
       [](const std::string& name, py::object factory) {

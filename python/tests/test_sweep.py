@@ -58,6 +58,29 @@ def test_sweep_without_policy_key_runs_the_scenario_policies():
     assert list(frame["workload.0.arrivals.rate"]) == ["2/s", "4/s"]
 
 
+def test_a_local_sweep_runs_every_point_on_one_pool_of_threads(monkeypatch):
+    """All points' replications are tasks of one multi-run call, so a point of one
+    replication does not leave the other cores idle; the frame is the same on 1 and
+    2 threads and the same as each point run alone."""
+    grid = {"load": [0.5, 0.7, 0.9], "policy": ["local", "power_of_d"]}
+    calls = []
+    run_many = fogsched._core.run_many
+
+    def counting_run_many(runs, **kwargs):
+        calls.append((len(runs), kwargs["threads"]))
+        return run_many(runs, **kwargs)
+
+    monkeypatch.setattr(fogsched._core, "run_many", counting_run_many)
+    on_one = fogsched.sweep(CITY, grid=grid, replications=1, seed=5, duration="20s", threads=1)
+    on_two = fogsched.sweep(CITY, grid=grid, replications=1, seed=5, duration="20s", threads=2)
+    assert calls == [(6, 1), (6, 2)]
+    pd.testing.assert_frame_equal(on_one, on_two)
+    for (load, policy), row in on_two.groupby(["load", "policy"], sort=False):
+        alone = fogsched.run(fogsched.Scenario.load(CITY).set("workload.0.arrivals.load", load), policies=[policy],
+                             replications=1, seed=5, duration="20s", threads=1).summary()
+        pd.testing.assert_frame_equal(row[alone.columns].reset_index(drop=True), alone)
+
+
 def test_dask_sweep_equals_local_sweep(local_sweep):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",

@@ -1,10 +1,11 @@
 #pragma once
-// Running a scenario: replications of every policy, in parallel threads, with
+// Running scenarios: replications of every policy, in parallel threads, with
 // results that depend only on the seed (never on the thread count).
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -14,7 +15,8 @@
 
 namespace fogsched::sim {
 
-// Thrown by run_scenario() when RunOptions::cancel was set during the run.
+// Thrown by run_scenario() and run_scenarios() when RunOptions::cancel was set
+// during the run.
 class Cancelled : public std::runtime_error {
  public:
   Cancelled() : std::runtime_error("run cancelled") {}
@@ -29,7 +31,7 @@ struct RunOptions {
   bool keep_trace = false;                    // keep every InvocationRecord
   // Called with the fraction done (0..1), counting the simulated time of the
   // replications under way, after each replication and every quarter second; from
-  // the thread that called run_scenario() only.
+  // the thread that called run_scenario() (or run_scenarios()) only.
   std::function<void(double)> progress;
   // Polled during the run; when it becomes true the run stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
@@ -92,5 +94,20 @@ ReplicationResult simulate_replication(const Scenario& scenario, const PolicyCon
 // Every replication of every policy of `base` with `options`' seed and replications
 // applied; results in the order the policies are given.
 RunOutput run_scenario(const Scenario& base, const std::vector<PolicyConfig>& policies, const RunOptions& options = {});
+
+// One scenario of a batch and the policies it runs.
+struct ScenarioRun {
+  Scenario scenario;
+  std::vector<PolicyConfig> policies;
+};
+
+// Every (run, policy, replication) of `runs` as tasks of one pool of worker
+// threads, so a batch of one-replication scenarios uses every core; `options`'
+// seed and replications apply to each run. One RunOutput per run, in order, each
+// the one run_scenario() gives for it alone. The error thrown is the first failing
+// task's in task order (run, then policy, then replication); progress counts the
+// tasks of every run. The memory check counts every run's city and results, and
+// at most `threads` replications under way across the runs.
+std::vector<RunOutput> run_scenarios(std::span<const ScenarioRun> runs, const RunOptions& options = {});
 
 }  // namespace fogsched::sim
