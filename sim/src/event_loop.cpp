@@ -11,8 +11,8 @@ namespace fogsched::sim {
 namespace {
 
 // Node records beyond this many bytes (a typical core's L2 cache) stop fitting in
-// cache, and the look-ahead starts to pay: measured on city-1k, it costs about 5 %
-// at 1 000 cameras and saves a third at 100 000.
+// cache, and the look-ahead starts to pay: measured on city-1k, it cost about 5 %
+// at 1 000 cameras and saved about a third at 100 000.
 constexpr std::size_t kLookAheadFromBytes = std::size_t{1} << 20;
 // Window events whose records the look-ahead asks for per event processed, and how
 // many events later it follows their links.
@@ -44,7 +44,7 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
 
   static_assert(sizeof(NodeState) == 2 * kCacheLine, "see NodeState: what events touch, in two lines");
   nodes_.resize(city.node_count());
-  node_extras_.resize(city.node_count());
+  node_extras_.reserve(city.node_count());
   for (std::uint32_t i = 0; i < city.node_count(); ++i) {
     NodeState& n = nodes_[i];
     const NodeSpec& spec = city.node(i);
@@ -53,11 +53,11 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     n.speed = spec.speed;
     n.busy_since_ns = warmup_ns_;
     n.rng = Rng(derive_seed(seed, {stream::kNodePolicy, i}));
+    node_extras_.emplace_back(scenario.network.gossip_memory);
     node_extras_[i].failure_rng = Rng(derive_seed(seed, {stream::kFailures, i}));
     node_extras_[i].uplink_rng = Rng(derive_seed(seed, {stream::kUplink, i}));
     if (!is_cloud(i)) n.policy = policy.make();
   }
-  known_loads_.assign(city.camera_count(), KnownLoads(scenario.network.gossip_memory));
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   set_look_ahead(LookAhead::automatic);
 }

@@ -25,11 +25,11 @@ NodeId Simulation::peer(std::size_t index) const noexcept {
 }
 
 std::optional<KnownLoad> Simulation::known_load(NodeId peer) const noexcept {
-  return known_loads_[bound_node_].find(peer, now());
+  return node_extras_[bound_node_].known_loads.find(peer, now());
 }
 
 std::optional<KnownPeer> Simulation::least_loaded_known_peer() noexcept {
-  return known_loads_[bound_node_].least_loaded(now(), nodes_[bound_node_].rng);
+  return node_extras_[bound_node_].known_loads.least_loaded(now(), nodes_[bound_node_].rng);
 }
 
 Rng& Simulation::rng() noexcept { return nodes_[bound_node_].rng; }
@@ -66,13 +66,13 @@ void Simulation::on_timer(std::uint32_t node, std::uint32_t generation) {
 void Simulation::on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load) {
   if (down(to)) return;
   const NodeState& sender = nodes_[from];
-  known_loads_[to].record(NodeId{from},
-                          LoadReport{.running = packed_load >> 16,
-                                     .queued = packed_load & 0xffff,
-                                     .slots = sender.slots,
-                                     .queue_capacity = sender.queue_capacity},
-                          // The load was read when the message left the sender.
-                          now() - city_.one_way(from, to, scenario_.network.gossip_bytes));
+  node_extras_[to].known_loads.record(NodeId{from},
+                                      LoadReport{.running = packed_load >> 16,
+                                                 .queued = packed_load & 0xffff,
+                                                 .slots = sender.slots,
+                                                 .queue_capacity = sender.queue_capacity},
+                                      // The load was read when the message left the sender.
+                                      now() - city_.one_way(from, to, scenario_.network.gossip_bytes));
 }
 
 // ---------------------------------------------------------------------------------

@@ -200,7 +200,6 @@ class Simulation final : public NodeContext {
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
   HugePageVector<NodeState> nodes_;
   std::vector<NodeExtras> node_extras_;          // beside nodes_, by node
-  std::vector<KnownLoads> known_loads_;          // per camera: the peers' gossiped loads it remembers
   HugePageVector<InvocationState> invocations_;  // slab; free slots chained
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained

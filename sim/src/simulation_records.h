@@ -94,7 +94,7 @@ struct Simulation::ProbeRound {
 // What events at a node touch: its slots and queue, busy time, policy and the
 // policy's random stream, in two cache lines (the first holds what nearly every
 // event reads). With 10^5 nodes the records outgrow the caches and the TLB's
-// reach, so what only timers, failures and the alert uplink touch is kept
+// reach, so what only gossip, timers, failures and the alert uplink touch is kept
 // apart (NodeExtras) to keep these dense.
 struct alignas(64) Simulation::NodeState {
   std::uint32_t slots = 0;
@@ -113,6 +113,9 @@ struct alignas(64) Simulation::NodeState {
 };
 
 struct Simulation::NodeExtras {
+  explicit NodeExtras(std::size_t gossip_memory) : known_loads(gossip_memory) {}
+
+  KnownLoads known_loads;  // the peers' gossiped loads it remembers
   std::uint32_t timer_generation = 0;
   Rng failure_rng;  // failure/repair times of the failure process
   // Uplink to the cloud (cameras): a FIFO; the time it is free again.
