@@ -243,6 +243,11 @@ std::vector<RunOutput> run_scenarios(std::span<const ScenarioRun> runs, const Ru
         lock.lock();
       }
     }
+    // Every task may end before the first wait: the end is still reported.
+    if (options.progress && reported < tasks && !stop_workers.load()) {
+      lock.unlock();
+      options.progress(1.0);
+    }
   }  // joins the workers
   // The first failure in task order, so the error does not depend on scheduling.
   for (const std::exception_ptr& e : errors) {
