@@ -84,13 +84,14 @@ std::vector<PreparedRun> prepare_runs(std::span<const ScenarioRun> runs, const R
   return prepared;
 }
 
-using Estimate = std::function<RunCost(const Scenario&, const std::vector<PolicyConfig>&, const RunOptions&)>;
-
-// The memory of a batch by `estimate`: every run's city and results, held until the
+// The memory of a batch: every run's city and results, held until the
 // batch ends, plus the replications under way, at most `threads` of them across the
 // runs (the costliest counted). A run's replication under way costs what its
 // estimate adds from one replication at once to two.
-RunCost batch_cost(std::span<const PreparedRun> runs, const RunOptions& options, const Estimate& estimate) {
+RunCost batch_cost(std::span<const PreparedRun> runs, const RunOptions& options) {
+  const auto estimate = [](const Scenario& scenario, const std::vector<PolicyConfig>& policies, const RunOptions& o) {
+    return estimate_from_sizes(scenario, policies.size(), o);
+  };
   if (runs.size() == 1) return estimate(runs.front().scenario, *runs.front().policies, options);
   const std::uint32_t threads = worker_threads(options);
   double held = 0;
@@ -124,10 +125,7 @@ RunCost batch_cost(std::span<const PreparedRun> runs, const RunOptions& options,
 
 // Refused before anything is allocated when the batch cannot fit.
 void check_batch_memory(std::span<const PreparedRun> runs, const RunOptions& options) {
-  check_memory(
-      batch_cost(runs, options, [](const Scenario& s, const std::vector<PolicyConfig>& p, const RunOptions& o) {
-        return estimate_from_sizes(s, p.size(), o);
-      }));
+  check_memory(batch_cost(runs, options));
 }
 
 // A run's report and traces from its replications' results.
