@@ -15,9 +15,10 @@
 # tarball and the daemon's data root (images, build cache, the compiler cache
 # mount), so that a second run rebuilds only what changed.
 #
-# Needs root. Refuses to start beside another Docker daemon (docker0,
-# docker_gwbridge or Docker's iptables chains already present), whose network it
-# would share.
+# Needs root. Refuses to start beside another running Docker daemon, whose network
+# (docker0, docker_gwbridge, Docker's iptables chains) it would share. With no
+# daemon running, those are what a run killed before its tear-down left behind,
+# and are removed first.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -67,6 +68,20 @@ remove_iptables_rules() {
   done
 }
 
+# What a daemon leaves once it is gone: its mounts, bridges and iptables chains.
+remove_daemon_network() {
+  # Network namespaces (exec root's netns/default, ingress_sbox, overlays) and any
+  # other mount under the state directory, deepest first.
+  findmnt -rn -o TARGET | grep -E "^$STATE/" | sort -r | while read -r mount; do
+    umount "$mount" 2>/dev/null || umount -l "$mount"
+  done
+  local link
+  for link in docker_gwbridge docker0; do
+    if ip link show "$link" >/dev/null 2>&1; then ip link delete "$link"; fi
+  done
+  remove_iptables_rules
+}
+
 teardown() {
   local status=$?
   set +e
@@ -88,14 +103,7 @@ teardown() {
     kill -0 "$dockerd_pid" 2>/dev/null && kill -KILL "$dockerd_pid"
     wait "$dockerd_pid" 2>/dev/null
   fi
-  # Network namespaces (exec root's netns/default, ingress_sbox, overlays) and any
-  # other mount under the state directory, deepest first.
-  findmnt -rn -o TARGET | grep -E "^$STATE/" | sort -r | while read -r mount; do
-    umount "$mount" 2>/dev/null || umount -l "$mount"
-  done
-  ip link show docker_gwbridge >/dev/null 2>&1 && ip link delete docker_gwbridge
-  ip link show docker0 >/dev/null 2>&1 && ip link delete docker0
-  remove_iptables_rules
+  remove_daemon_network
   rm -rf "$RUN_DIR"
   for path in "${created_paths[@]}"; do rm -rf "$path"; done
   say "done, exit status $status"
@@ -106,11 +114,24 @@ teardown() {
 # A private daemon
 # ---------------------------------------------------------------------------------
 
-for link in docker0 docker_gwbridge; do
-  ! ip link show "$link" >/dev/null 2>&1 || fail "$link exists: another Docker daemon runs here"
-done
-[[ -z $(docker_chains filter) && -z $(docker_chains nat) ]] ||
-  fail "Docker's iptables chains exist: another Docker daemon runs here"
+leftovers() {  # -> the daemon network pieces present, space-separated
+  local link found=()
+  for link in docker0 docker_gwbridge; do
+    if ip link show "$link" >/dev/null 2>&1; then found+=("$link"); fi
+  done
+  if [[ -n $(docker_chains filter) || -n $(docker_chains nat) ]]; then found+=("iptables chains"); fi
+  if [[ -n $(findmnt -rn -o TARGET | grep -E "^$STATE/") ]]; then found+=("mounts under $STATE"); fi
+  echo "${found[*]}"
+}
+found=$(leftovers)
+if [[ -n $found ]]; then
+  other=$(pgrep -x -d " " dockerd || true)
+  [[ -z $other ]] || fail "another Docker daemon runs here (pid $other) and owns: $found"
+  say "removing what a killed run left: $found"
+  remove_daemon_network || true  # best effort, checked below
+  found=$(leftovers)
+  [[ -z $found ]] || fail "could not remove: $found"
+fi
 rm -rf "$RUN_DIR"
 mkdir -p "$RUN_DIR/bin" "$DATA_ROOT"
 # The client of the docker.io package, first on PATH for this script and the tests.
