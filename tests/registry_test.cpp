@@ -1,7 +1,10 @@
 // The policy registry: the built-in catalogue, spec parsing, canonical names and
 // every configuration error's message.
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -164,6 +167,26 @@ TEST(PolicyRegistry, MakerBuildsIndependentInstancesPerNode) {
   const auto first = config.make();
   const auto second = config.make();
   EXPECT_NE(first.get(), second.get());
+}
+
+TEST(PolicyRegistry, MakerBuildsInRoomOnlyWhenTheObjectFits) {
+  using policies::PowerOfD;
+  const PolicyConfig config = registry().parse("power_of_d(d=3,threshold=7)");
+  alignas(PowerOfD) std::array<std::byte, 2 * sizeof(PowerOfD)> room{};
+  const std::span<std::byte> all(room);
+
+  Policy* placed = config.make(all);
+  ASSERT_EQ(static_cast<void*>(placed), static_cast<void*>(room.data()));
+  EXPECT_EQ(dynamic_cast<const PowerOfD&>(*placed).config().d, 3u);
+  placed->~Policy();
+
+  EXPECT_EQ(config.make(all.first(sizeof(PowerOfD) - 1)), nullptr) << "too small";
+  EXPECT_EQ(config.make(all.subspan(1)), nullptr) << "large enough, but misaligned";
+
+  // A maker given as a callable (Python policies, tests) builds on the heap only.
+  const PolicyMaker heap_only = [] { return std::unique_ptr<Policy>(std::make_unique<PowerOfD>(PowerOfD::Config{})); };
+  EXPECT_EQ(heap_only(all), nullptr);
+  EXPECT_NE(heap_only(), nullptr);
 }
 
 TEST(PolicyRegistry, DurationsAreCanonicalisedAndTyped) {

@@ -31,18 +31,20 @@ void Simulation::end_watch(std::uint32_t source, const VehicleLeft& left) {
 
 void Simulation::plate_recognised(std::uint32_t node, std::uint32_t inv) {
   InvocationState& st = invocations_[inv];
+  const VehicleSighting& vehicle = invocation_extras_[inv].vehicle;
   const std::uint32_t origin = st.inv.origin.value;
-  auto& watched = watched_[st.vehicle.source];
-  if (auto it = watched.find(st.vehicle.vehicle); it != watched.end()) {
+  auto& watched = watched_[vehicle.source];
+  if (auto it = watched.find(vehicle.vehicle); it != watched.end()) {
     it->second.first_recognised = std::min(it->second.first_recognised, now());
   }
   st.alert_pending = true;
-  events_.push(now_ns_ + city_.one_way(node, origin, workload_.alert_bytes(st.vehicle.source)).count(), kAlertAtUplink,
+  events_.push(now_ns_ + city_.one_way(node, origin, workload_.alert_bytes(vehicle.source)).count(), kAlertAtUplink,
                origin, inv);
 }
 
 void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
   InvocationState& st = invocations_[inv];
+  InvocationExtras& extras = invocation_extras_[inv];
   st.alert_pending = false;
   if (st.measured) ++metrics_.alerts_sent;
   NodeExtras& n = node_extras_[camera];
@@ -51,7 +53,7 @@ void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
     if (st.measured) ++metrics_.alerts_lost;
   } else {
     // One FIFO per camera: the alert is sent once earlier alerts have gone.
-    const double bits = static_cast<double>(workload_.alert_bytes(st.vehicle.source)) * 8.0;
+    const double bits = static_cast<double>(workload_.alert_bytes(extras.vehicle.source)) * 8.0;
     const std::int64_t transmit = uplink.bandwidth_bps > 0 ? from_seconds(bits / uplink.bandwidth_bps).count() : 0;
     const std::int64_t start = std::max(now_ns_, n.uplink_free_ns);
     n.uplink_free_ns = start + transmit;
@@ -60,9 +62,9 @@ void Simulation::on_alert_at_uplink(std::uint32_t camera, std::uint32_t inv) {
     if (uplink.loss_probability > 0 && n.uplink_rng.bernoulli(uplink.loss_probability)) {
       if (st.measured) ++metrics_.alerts_lost;
     } else if (delivered <= end_ns_) {
-      st.alert_delivered = Time{Duration{delivered}};
-      if (st.measured) metrics_.record_alert_delivered(st.alert_delivered - st.vehicle.view_enter);
-      if (st.trace_index != kNone) trace_[st.trace_index].alert_delivered = st.alert_delivered;
+      extras.alert_delivered = Time{Duration{delivered}};
+      if (st.measured) metrics_.record_alert_delivered(extras.alert_delivered - extras.vehicle.view_enter);
+      if (extras.trace_index != kNone) trace_[extras.trace_index].alert_delivered = extras.alert_delivered;
     }
   }
   if (st.finished) release_invocation(inv);

@@ -76,7 +76,7 @@ void Simulation::client_arrival(const SourcedInvocation& invocation, const Vehic
   st.measured = now_ns_ >= warmup_ns_;
   if (vehicle) {
     st.has_vehicle = true;
-    st.vehicle = *vehicle;
+    invocation_extras_[idx].vehicle = *vehicle;
   }
   if (st.measured) ++metrics_.client_invocations;
   if (down(camera)) {

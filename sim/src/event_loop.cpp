@@ -32,6 +32,7 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
       warmup_ns_(scenario.warmup.count()),
       workload_(scenario, city, seed),
       watched_(workload_.traffic_count()),
+      nodes_(city.node_count()),
       metrics_(city.camera_count()) {
   if (city.cloud()) cloud_index_ = city.cloud()->value;
 
@@ -43,7 +44,8 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
   }
 
   static_assert(sizeof(NodeState) == 2 * kCacheLine, "see NodeState: what events touch, in two lines");
-  nodes_.resize(city.node_count());
+  static_assert(sizeof(InvocationState) == kCacheLine, "see InvocationState: what events touch, in one line");
+  keeps_invocation_extras_ = keep_trace_ || workload_.traffic_count() > 0;
   node_extras_.reserve(city.node_count());
   for (std::uint32_t i = 0; i < city.node_count(); ++i) {
     NodeState& n = nodes_[i];
@@ -56,7 +58,7 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     node_extras_.emplace_back(scenario.network.gossip_memory);
     node_extras_[i].failure_rng = Rng(derive_seed(seed, {stream::kFailures, i}));
     node_extras_[i].uplink_rng = Rng(derive_seed(seed, {stream::kUplink, i}));
-    if (!is_cloud(i)) n.policy = policy.make();
+    if (!is_cloud(i)) n.policy.make(policy.make);
   }
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   set_look_ahead(LookAhead::automatic);

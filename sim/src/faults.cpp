@@ -34,7 +34,7 @@ void Simulation::on_node_up(std::uint32_t node) {
   NodeState& n = nodes_[node];
   if (n.down_count == 0 || --n.down_count > 0) return;
   // A restarted node runs a fresh policy: whatever it had learned is gone.
-  n.policy = policy_.make();
+  n.policy.make(policy_.make);
   bind(node, {}, false);
   n.policy->on_start(*this);
 }

@@ -36,7 +36,7 @@ void Simulation::on_complete(std::uint32_t node, std::uint32_t inv) {
   }
   InvocationState& st = invocations_[inv];
   const std::uint32_t origin = st.inv.origin.value;
-  if (st.has_vehicle && st.vehicle.blacklisted) plate_recognised(node, inv);
+  if (st.has_vehicle && invocation_extras_[inv].vehicle.blacklisted) plate_recognised(node, inv);
   if (node == origin) {
     finish(inv, Outcome::completed, node);
   } else {
@@ -53,33 +53,36 @@ void Simulation::finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_
   const Time end = now();
   if (outcome == Outcome::completed) {
     const bool late = f.deadline_ns >= 0 && (end - st.inv.arrival).count() > f.deadline_ns;
-    const bool out_of_view = f.until_leaves_view && st.has_vehicle && end > st.vehicle.view_leave;
+    const bool out_of_view =
+        f.until_leaves_view && st.has_vehicle && end > invocation_extras_[inv].vehicle.view_leave;
     if (late || out_of_view) outcome = Outcome::deadline_missed;
   }
   if (outcome == Outcome::rejected && ended_on == origin && st.inv.hops == 0) st.decision = DecisionKind::reject;
 
-  const InvocationRecord record{.id = st.inv.id.value,
-                                .function = st.inv.function.value,
-                                .origin = origin,
-                                .executed_on = ended_on,
-                                .hops = st.inv.hops,
-                                .probes = st.probes,
-                                .decision = st.decision,
-                                .outcome = outcome,
-                                .arrival = st.inv.arrival,
-                                .start = outcome == Outcome::rejected || st.phase == Phase::deciding ||
-                                                 st.phase == Phase::queued || st.phase == Phase::probing
-                                             ? end
-                                             : st.start,
-                                .end = end,
-                                .vehicle = st.has_vehicle ? static_cast<std::int64_t>(st.vehicle.vehicle) : -1,
-                                .blacklisted = st.has_vehicle && st.vehicle.blacklisted,
-                                .alert_delivered = st.alert_delivered,
-                                .work_s = st.work_s};
+  InvocationRecord record{.id = st.inv.id.value,
+                          .function = st.inv.function.value,
+                          .origin = origin,
+                          .executed_on = ended_on,
+                          .hops = st.inv.hops,
+                          .decision = st.decision,
+                          .outcome = outcome,
+                          .arrival = st.inv.arrival,
+                          .end = end,
+                          .work_s = st.work_s};
   if (st.measured) {
-    metrics_.record(record);
+    metrics_.record(record);  // reads none of what follows
     if (keep_trace_) {
-      st.trace_index = static_cast<std::uint32_t>(trace_.size());
+      InvocationExtras& extras = invocation_extras_[inv];
+      const bool started = outcome != Outcome::rejected && st.phase != Phase::deciding &&
+                           st.phase != Phase::queued && st.phase != Phase::probing;
+      record.probes = extras.probes;
+      record.start = started ? extras.start : end;
+      if (st.has_vehicle) {
+        record.vehicle = static_cast<std::int64_t>(extras.vehicle.vehicle);
+        record.blacklisted = extras.vehicle.blacklisted;
+      }
+      record.alert_delivered = extras.alert_delivered;
+      extras.trace_index = static_cast<std::uint32_t>(trace_.size());
       trace_.push_back(record);
     }
   }

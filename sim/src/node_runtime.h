@@ -51,7 +51,7 @@ inline void Simulation::start(std::uint32_t inv, std::uint32_t node) {
   account_busy(node);
   ++n.running;
   InvocationState& st = invocations_[inv];
-  st.start = now();
+  if (keep_trace_) invocation_extras_[inv].start = now();
   st.node = node;
   st.phase = Phase::running;
   const Duration service = from_seconds(st.work_s / n.speed);
@@ -71,9 +71,11 @@ inline std::uint32_t Simulation::allocate_invocation() {
   if (idx != kNone) {
     free_invocation_ = invocations_[idx].next;
     invocations_[idx] = InvocationState{};
+    if (keeps_invocation_extras_) invocation_extras_[idx] = InvocationExtras{};
   } else {
     idx = static_cast<std::uint32_t>(invocations_.size());
     invocations_.emplace_back();
+    if (keeps_invocation_extras_) invocation_extras_.emplace_back();
   }
   invocations_[idx].live = true;
   return idx;

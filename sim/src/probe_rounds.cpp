@@ -34,7 +34,7 @@ void Simulation::start_probe(std::uint32_t inv, std::uint32_t node, const PeerSe
   }
   InvocationState& st = invocations_[inv];
   st.phase = Phase::probing;
-  st.probes += static_cast<std::uint32_t>(peers.size());
+  if (keep_trace_) invocation_extras_[inv].probes += static_cast<std::uint32_t>(peers.size());
   if (st.measured) metrics_.add_probe_messages(peers.size());
 }
 

@@ -92,7 +92,9 @@ class Simulation final : public NodeContext {
     bool measured = false;  // entered after the warm-up
   };
   struct InvocationState;
+  struct InvocationExtras;
   struct ProbeRound;
+  class NodePolicy;
   struct NodeState;
   struct NodeExtras;
 
@@ -198,9 +200,11 @@ class Simulation final : public NodeContext {
   std::vector<FunctionModel> functions_;
   WorkloadSources workload_;
   std::vector<std::unordered_map<VehicleId, VehicleWatch>> watched_;  // per traffic source
-  HugePageVector<NodeState> nodes_;
+  HugePageArray<NodeState> nodes_;
   std::vector<NodeExtras> node_extras_;          // beside nodes_, by node
   HugePageVector<InvocationState> invocations_;  // slab; free slots chained
+  std::vector<InvocationExtras> invocation_extras_;  // beside invocations_, when kept
+  bool keeps_invocation_extras_ = false;
   std::uint32_t free_invocation_ = ~0u;
   std::vector<ProbeRound> rounds_;  // slab; free slots chained
   std::uint32_t free_round_ = ~0u;

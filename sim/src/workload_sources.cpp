@@ -10,11 +10,17 @@ namespace fogsched::sim {
 
 WorkloadSources::WorkloadSources(const Scenario& scenario, const City& city, std::uint64_t replication_seed)
     : city_(&city), end_(time_at(scenario.duration)) {
+  static_assert(sizeof(Stream) == kCacheLine, "see Stream: an arrival touches one line");
   for (const FunctionSpec& f : scenario.functions) {
     demands_.push_back({.service = ServiceTimeDistribution(f.service_time), .payload_bytes = f.payload_bytes});
   }
   for (const ArrivalStream& s : city.streams()) {
-    Stream stream{s, Rng(derive_seed(replication_seed, {stream::kArrivals, s.workload, s.camera})), nullptr};
+    Stream stream{.rng = Rng(derive_seed(replication_seed, {stream::kArrivals, s.workload, s.camera})),
+                  .mmpp = nullptr,
+                  .base_rate_per_s = s.base_rate_per_s,
+                  .camera = s.camera,
+                  .workload = s.workload,
+                  .function = s.function};
     const ArrivalSpec& arrivals = scenario.workload[s.workload].arrivals;
     if (arrivals.process == ArrivalProcess::mmpp) {
       Rng state_rng(derive_seed(replication_seed, {stream::kArrivals, s.workload, s.camera, 1}));
@@ -63,12 +69,12 @@ std::optional<Time> WorkloadSources::next_stream_arrival(std::uint32_t stream, T
     if (t < end_) return t;
     return std::nullopt;
   }
-  const RateProfile& profile = city_->profile(s.spec.workload);
+  const RateProfile& profile = city_->profile(s.workload);
   Time t = from;
   // Exact for a piecewise-constant rate: a draw that crosses a rate change is
   // discarded and drawn again from the change (the process is memoryless).
   while (t < end_) {
-    const double rate = s.spec.base_rate_per_s * profile.factor_at(t);
+    const double rate = s.base_rate_per_s * profile.factor_at(t);
     const Time change = profile.next_change_after(t);
     if (rate <= 0) {
       if (change == Time::max()) return std::nullopt;

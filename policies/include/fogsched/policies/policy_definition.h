@@ -137,13 +137,11 @@ class PolicyDefinition {
       for (const auto& set : setters) set(config, values);
       for (const auto& check : checks) check(config);
       for (const auto& step : prepares) step(config);
-      return PolicyMaker([config] {
-        if constexpr (std::same_as<Config, detail::NoConfig>) {
-          return std::unique_ptr<Policy>(std::make_unique<P>());
-        } else {
-          return std::unique_ptr<Policy>(std::make_unique<P>(config));
-        }
-      });
+      if constexpr (std::same_as<Config, detail::NoConfig>) {
+        return PolicyMaker::of<P>();
+      } else {
+        return PolicyMaker::of<P>(config);
+      }
     };
     return std::move(info_);
   }

@@ -53,4 +53,34 @@ class HugePageAllocator {
 template <class T>
 using HugePageVector = std::vector<T, HugePageAllocator<T>>;
 
+// A fixed number of big records, made once and never moved: for records that hold
+// objects built in place, which cannot be moved.
+template <class T>
+class HugePageArray {
+ public:
+  HugePageArray() = default;
+  explicit HugePageArray(std::size_t size) : data_(HugePageAllocator<T>{}.allocate(size)), size_(size) {
+    std::uninitialized_value_construct_n(data_, size_);
+  }
+  HugePageArray(const HugePageArray&) = delete;
+  HugePageArray& operator=(const HugePageArray&) = delete;
+  ~HugePageArray() {
+    if (data_ == nullptr) return;
+    std::destroy_n(data_, size_);
+    HugePageAllocator<T>{}.deallocate(data_, size_);
+  }
+
+  std::size_t size() const noexcept { return size_; }
+  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  T* begin() noexcept { return data_; }
+  T* end() noexcept { return data_ + size_; }
+  const T* begin() const noexcept { return data_; }
+  const T* end() const noexcept { return data_ + size_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 }  // namespace fogsched::sim

@@ -56,7 +56,7 @@ class WorkloadSources {
 
   // Poisson and MMPP streams, one per (workload entry, camera) as City::streams().
   std::uint32_t stream_count() const { return static_cast<std::uint32_t>(streams_.size()); }
-  std::uint32_t stream_camera(std::uint32_t stream) const { return streams_[stream].spec.camera; }
+  std::uint32_t stream_camera(std::uint32_t stream) const { return streams_[stream].camera; }
   // A hint that take_stream_arrival(stream) comes soon: starts loading its state.
   [[gnu::always_inline]] void prefetch_stream(std::uint32_t stream) const { prefetch_record(streams_[stream]); }
   // The stream's first arrival, or nothing before the end. Call once, before any take.
@@ -66,9 +66,9 @@ class WorkloadSources {
   // draws is part of the stream's definition.
   SourcedInvocation take_stream_arrival(std::uint32_t stream, Time now, std::optional<Time>& next) {
     Stream& s = streams_[stream];
-    const Demand& d = demands_[s.spec.function];
-    const SourcedInvocation invocation{.camera = s.spec.camera,
-                                       .function = s.spec.function,
+    const Demand& d = demands_[s.function];
+    const SourcedInvocation invocation{.camera = s.camera,
+                                       .function = s.function,
                                        .work_s = d.service.sample_s(s.rng),
                                        .payload_bytes = d.payload_bytes};
     next = next_stream_arrival(stream, now);
@@ -102,12 +102,15 @@ class WorkloadSources {
     ServiceTimeDistribution service;
     std::uint64_t payload_bytes = 0;
   };
-  // Small, so an arrival touches little memory: the MMPP state, large and rare,
-  // lives apart.
-  struct Stream {
-    ArrivalStream spec;
+  // One cache line, so an arrival touches one line: the MMPP state, large and rare,
+  // lives apart (with the stream's rate factor, which only it reads).
+  struct alignas(kCacheLine) Stream {
     Rng rng;                             // inter-arrival times (Poisson), service demands
     std::unique_ptr<MmppArrivals> mmpp;  // mmpp streams; Poisson otherwise
+    double base_rate_per_s = 0;          // poisson: before the profile's factor
+    std::uint32_t camera = 0;
+    std::uint32_t workload = 0;
+    std::uint32_t function = 0;
   };
   struct TrafficSource {
     TrafficModel model;
