@@ -68,6 +68,9 @@ constexpr std::uint64_t kReferenceHoldSteps = 20'000'000;
 constexpr Duration kScalingDefaultDuration = std::chrono::minutes{10};
 const std::vector<std::uint32_t> kScalingCameraCounts = {100, 1'000, 10'000, 100'000};
 constexpr std::uint32_t kScalingReferenceCameras = 1'000;
+// Scaling runs shorter than this are repeated, up to this many times in all.
+constexpr double kScalingShortRunSeconds = 10;
+constexpr int kScalingShortRunRepeats = 3;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -424,8 +427,16 @@ void run_scaling(const std::vector<std::uint32_t>& camera_counts, std::optional<
     const Scenario scenario = with_duration(document.parse(), simulated);
     const PolicyConfig policy =
         fogsched::sim::configure_policies(scenario, fogsched::PolicyRegistry::with_builtins()).front();
-    runs.push_back(measure_run(scenario, policy, Baseline::skip));
-    fmt::print("  {} cameras: {:.2f} s\n", cameras, runs.back().wall_s);
+    // A run of a few seconds is at the mercy of whatever else the machine does for
+    // as long: the fastest of a few is the engine's cost.
+    RunFigures best = measure_run(scenario, policy, Baseline::skip);
+    int repeats = 1;
+    for (; repeats < kScalingShortRunRepeats && best.wall_s < kScalingShortRunSeconds; ++repeats) {
+      RunFigures again = measure_run(scenario, policy, Baseline::skip);
+      if (again.wall_s < best.wall_s) best = std::move(again);
+    }
+    fmt::print("  {} cameras: {:.2f} s (fastest of {})\n", cameras, best.wall_s, repeats);
+    runs.push_back(std::move(best));
   }
   const auto ns_per_invocation = [](const RunFigures& figures) {
     return figures.wall_s * 1e9 / static_cast<double>(figures.invocations);

@@ -59,6 +59,7 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     node_extras_[i].failure_rng = Rng(derive_seed(seed, {stream::kFailures, i}));
     node_extras_[i].uplink_rng = Rng(derive_seed(seed, {stream::kUplink, i}));
     if (!is_cloud(i)) n.policy.make(policy.make);
+    policies_in_rooms_ = policies_in_rooms_ && (!n.policy || n.policy.in_room());
   }
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   set_look_ahead(LookAhead::automatic);
@@ -101,9 +102,12 @@ Simulation::~Simulation() = default;
       workload_.prefetch_stream(e.a);
       prefetch(&nodes_[e.node].rng);  // the policy's draws (past the node's first line)
       break;
-    case kForwardArrive:
+    case kForwardArrive: prefetch(&invocations_[e.a]); break;
     case kComplete:
-    case kResponseArrive: prefetch_record(invocations_[e.a]); break;
+    case kResponseArrive:  // and the policy at the origin hears of the end
+      prefetch(&invocations_[e.a]);
+      prefetch(&nodes_[e.node].rng);
+      break;
     case kProbeArrive: prefetch(&rounds_[e.a]); break;
     case kProbeReply:
       prefetch(&rounds_[e.a]);
@@ -116,11 +120,13 @@ Simulation::~Simulation() = default;
 [[gnu::always_inline]] inline void Simulation::prefetch_linked(const Event& e) const {
   switch (e.kind) {
     case kArrival:
-    case kComplete:  // told of the end when it ran at its origin
-    case kResponseArrive: prefetch(nodes_[e.node].policy.get()); break;
+    case kComplete:
+    case kResponseArrive:
+      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
+      break;
     case kProbeReply:  // the prober decides again on the invocation
-      prefetch(nodes_[e.node].policy.get());
-      prefetch_record(invocations_[rounds_[e.a].inv]);
+      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
+      prefetch(&invocations_[rounds_[e.a].inv]);
       break;
     case kProbeArrive: {
       const SlotRange slots = SlotRange::unpack(e.b);

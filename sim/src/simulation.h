@@ -224,6 +224,7 @@ class Simulation final : public NodeContext {
   SampleReport sample_report_;
   std::atomic<std::int64_t>* reached_ns_ = nullptr;
   bool look_ahead_ = false;
+  bool policies_in_rooms_ = true;  // every node's policy is in its record: no pointer to follow
   std::uint64_t windows_looked_at_ = 0;  // the queue's windows_loaded() at the last look-ahead
   std::vector<Event> upcoming_;          // the window's events then, in heap order
   std::size_t look_ahead_step_ = 0;      // events processed since

@@ -133,14 +133,13 @@ class Simulation::NodePolicy {
   Policy* get() const noexcept { return policy_; }
   Policy* operator->() const noexcept { return policy_; }
   explicit operator bool() const noexcept { return policy_ != nullptr; }
-
- private:
   bool in_room() const noexcept {
     const auto at = reinterpret_cast<std::uintptr_t>(policy_);
     const auto room = reinterpret_cast<std::uintptr_t>(room_.data());
     return at >= room && at < room + kRoomBytes;
   }
 
+ private:
   Policy* policy_ = nullptr;
   alignas(8) std::array<std::byte, kRoomBytes> room_;
 };

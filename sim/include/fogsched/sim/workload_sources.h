@@ -58,7 +58,7 @@ class WorkloadSources {
   std::uint32_t stream_count() const { return static_cast<std::uint32_t>(streams_.size()); }
   std::uint32_t stream_camera(std::uint32_t stream) const { return streams_[stream].camera; }
   // A hint that take_stream_arrival(stream) comes soon: starts loading its state.
-  [[gnu::always_inline]] void prefetch_stream(std::uint32_t stream) const { prefetch_record(streams_[stream]); }
+  [[gnu::always_inline]] void prefetch_stream(std::uint32_t stream) const { prefetch(&streams_[stream]); }  // one line
   // The stream's first arrival, or nothing before the end. Call once, before any take.
   std::optional<Time> first_stream_arrival(std::uint32_t stream) { return next_stream_arrival(stream, Time{}); }
   // The arrival due now: draws its service demand, then the stream's next arrival
