@@ -30,6 +30,7 @@
 
 #include "live_raw_socket.h"
 #include "live_wire.h"
+#include "sanitizers.h"
 
 namespace fogsched::live {
 namespace {
@@ -562,6 +563,10 @@ TEST(HttpServer, ConnectionsBeyondTheCapAreClosedAtOnceAndCounted) {
 }
 
 TEST(HttpServer, AnAcceptLoopOutOfDescriptorsWaitsInsteadOfSpinning) {
+  if (kUnderSanitizers) {
+    GTEST_SKIP() << "UBSan reads memory through a pipe of its own to check a call's object type: with the "
+                    "descriptor table full it cannot, and reports every virtual call as one on a bad object";
+  }
   // One pipe a direction and message, so neither side reads its own bytes back.
   int ready[2];
   int go_on[2];
