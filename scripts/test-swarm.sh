@@ -68,20 +68,6 @@ remove_iptables_rules() {
   done
 }
 
-# What a daemon leaves once it is gone: its mounts, bridges and iptables chains.
-remove_daemon_network() {
-  # Network namespaces (exec root's netns/default, ingress_sbox, overlays) and any
-  # other mount under the state directory, deepest first.
-  findmnt -rn -o TARGET | grep -E "^$STATE/" | sort -r | while read -r mount; do
-    umount "$mount" 2>/dev/null || umount -l "$mount"
-  done
-  local link
-  for link in docker_gwbridge docker0; do
-    if ip link show "$link" >/dev/null 2>&1; then ip link delete "$link"; fi
-  done
-  remove_iptables_rules
-}
-
 teardown() {
   local status=$?
   set +e
@@ -108,6 +94,18 @@ teardown() {
   for path in "${created_paths[@]}"; do rm -rf "$path"; done
   say "done, exit status $status"
   exit "$status"
+}
+
+# What a daemon leaves once it is gone: its mounts, bridges and iptables chains.
+remove_daemon_network() {
+  # Network namespaces (exec root's netns/default, ingress_sbox, overlays) and any
+  # other mount under the state directory, deepest first.
+  findmnt -rn -o TARGET | grep -E "^$STATE/" | sort -r | while read -r mount; do
+    umount "$mount" 2>/dev/null || umount -l "$mount"
+  done
+  ip link show docker_gwbridge >/dev/null 2>&1 && ip link delete docker_gwbridge
+  ip link show docker0 >/dev/null 2>&1 && ip link delete docker0
+  remove_iptables_rules
 }
 
 # ---------------------------------------------------------------------------------
