@@ -70,7 +70,7 @@ void Simulation::finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_
                           .end = end,
                           .work_s = st.work_s};
   if (st.measured) {
-    metrics_.record(record);  // reads none of what follows
+    metrics_.record(record);  // reads none of what follows, kept only for the trace
     if (keep_trace_) {
       InvocationExtras& extras = invocation_extras_[inv];
       const bool started = outcome != Outcome::rejected && st.phase != Phase::deciding &&

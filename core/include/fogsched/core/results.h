@@ -44,6 +44,8 @@ class MetricsCollector {
  public:
   explicit MetricsCollector(std::uint32_t node_count = 0);
 
+  // Counts an ended invocation from its outcome, origin, executed_on, arrival and
+  // end only: the simulator fills the rest of a record only when it keeps a trace.
   void record(const InvocationRecord& r);
   void add_probe_messages(std::uint64_t n) { probe_messages += n; }
   // Slot-time a node spent executing, within the measurement window.

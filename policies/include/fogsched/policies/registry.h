@@ -87,7 +87,7 @@ class PolicyMaker {
   PolicyMaker() = default;
   // A maker that builds on the heap only: make() returns the new object.
   template <class Make>
-    requires std::is_invocable_r_v<std::unique_ptr<Policy>, const Make&>
+    requires(!std::is_same_v<Make, PolicyMaker> && std::is_invocable_r_v<std::unique_ptr<Policy>, const Make&>)
   PolicyMaker(Make make) : make_(std::move(make)) {}  // NOLINT(google-explicit-constructor): any callable is a maker
 
   // A maker of P from a copy of `args`, on the heap or in room.
