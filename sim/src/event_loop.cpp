@@ -97,21 +97,24 @@ Simulation::~Simulation() = default;
 
 [[gnu::always_inline]] inline void Simulation::prefetch_records(const Event& e) const {
   if (e.node < nodes_.size()) prefetch(&nodes_[e.node]);
+  // The node's second line, for events that call its policy: the policy (in its
+  // room) and the node's random stream.
+  const auto policy_line = [&] { prefetch(&nodes_[e.node].rng); };
   switch (e.kind) {
     case kArrival:
       workload_.prefetch_stream(e.a);
-      prefetch(&nodes_[e.node].rng);  // the policy's draws (past the node's first line)
+      policy_line();
       break;
     case kForwardArrive: prefetch(&invocations_[e.a]); break;
     case kComplete:
-    case kResponseArrive:  // and the policy at the origin hears of the end
+    case kResponseArrive:  // the policy at the origin hears of the end
       prefetch(&invocations_[e.a]);
-      prefetch(&nodes_[e.node].rng);
+      policy_line();
       break;
     case kProbeArrive: prefetch(&rounds_[e.a]); break;
     case kProbeReply:
       prefetch(&rounds_[e.a]);
-      prefetch(&nodes_[e.node].rng);
+      policy_line();
       break;
     default: break;
   }
