@@ -4,7 +4,9 @@
 // every event taken.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "fogsched/core/rng.h"
@@ -105,6 +107,49 @@ TEST(EventQueue, FindsEventsAfterLongEmptyStretches) {
   }
   while (!pair.reference.empty()) expect_same_event(pair.queue.pop(), pair.reference.pop());
   EXPECT_TRUE(pair.queue.empty());
+}
+
+TEST(EventQueue, TheNextBucketHoldsTheNextWindowsEvents) {
+  // With nothing pushed meanwhile, what copy_next_bucket shows when a window is
+  // loaded is exactly the next window's events, or nothing when those still wait
+  // in a far bucket.
+  EventQueue queue;
+  Rng rng(5);
+  for (std::uint32_t tag = 0; tag < 20'000; ++tag) {
+    queue.push(static_cast<std::int64_t>(rng.uniform_index(10'000'000'000)), 0, tag);
+  }
+  const auto by_sequence = [](std::vector<Event> events) {
+    std::sort(events.begin(), events.end(), [](const Event& x, const Event& y) { return x.sequence < y.sequence; });
+    std::vector<std::uint64_t> sequences;
+    for (const Event& e : events) sequences.push_back(e.sequence);
+    return sequences;
+  };
+  const auto next_bucket = [&] {
+    std::vector<Event> events;
+    queue.copy_next_bucket(events);
+    return events;
+  };
+  std::uint64_t loaded = queue.windows_loaded();
+  std::vector<Event> shown_for_next = next_bucket();
+  std::optional<std::vector<Event>> shown_for_current;  // unknown for the first window
+  std::vector<Event> current;
+  std::size_t compared = 0;
+  std::size_t shown_none = 0;
+  while (!queue.empty()) {
+    current.push_back(queue.pop());
+    if (queue.windows_loaded() == loaded && !queue.empty()) continue;
+    if (shown_for_current && !shown_for_current->empty()) {
+      ASSERT_EQ(by_sequence(*shown_for_current), by_sequence(current)) << "window " << loaded;
+      ++compared;
+    } else if (shown_for_current) {
+      ++shown_none;
+    }
+    shown_for_current = shown_for_next;
+    shown_for_next = next_bucket();
+    current.clear();
+    loaded = queue.windows_loaded();
+  }
+  EXPECT_GT(compared, 10 * shown_none) << "most windows are shown a window ahead";
 }
 
 TEST(EventQueue, PushesDuringAHandlerMayPrecedeTheRest) {

@@ -189,6 +189,27 @@ TEST(PolicyRegistry, MakerBuildsInRoomOnlyWhenTheObjectFits) {
   EXPECT_NE(heap_only(), nullptr);
 }
 
+// Test policies for PolicyMaker::hears_completions: one keeps Policy's on_complete,
+// one declares its own, and one inherits its base's.
+struct Deaf : Policy {
+  Decision decide(const Invocation&, NodeContext&) override { return RunLocal{}; }
+};
+struct Listening : Deaf {
+  void on_complete(const Completion&, NodeContext&) override {}
+};
+struct ListeningThroughItsBase final : Listening {};
+
+TEST(PolicyRegistry, MakerKnowsWhetherItsObjectsHearCompletions) {
+  EXPECT_FALSE(PolicyMaker::of<Deaf>().hears_completions());
+  EXPECT_TRUE(PolicyMaker::of<Listening>().hears_completions());
+  EXPECT_TRUE(PolicyMaker::of<ListeningThroughItsBase>().hears_completions());
+  EXPECT_FALSE(registry().parse("power_of_d").make.hears_completions());
+  EXPECT_TRUE(registry().parse("q_learning").make.hears_completions()) << "it learns from completions";
+  // A callable's type is unknown: its objects are taken to listen.
+  const PolicyMaker callable = [] { return std::unique_ptr<Policy>(std::make_unique<Deaf>()); };
+  EXPECT_TRUE(callable.hears_completions());
+}
+
 TEST(PolicyRegistry, DurationsAreCanonicalisedAndTyped) {
   // Durations read the same however written, and print as format_duration does.
   const PolicyConfig config = registry().parse("least_loaded(gossip_interval=0.5s,fanout=2)");

@@ -201,6 +201,31 @@ TEST(Contract, ProbeAnswersComeBackInOrderAndReenterDecide) {
   EXPECT_EQ(m.probe_messages, 3 * m.client_invocations);  // every client invocation probes all 3 peers
 }
 
+TEST(Contract, APolicyWithItsOwnOnCompleteHearsEveryEndAtTheOrigin) {
+  // Made through PolicyMaker::of, whose objects the simulator skips on_complete for
+  // when they keep Policy's (which does nothing): this one has its own.
+  struct Counting final : Policy {
+    explicit Counting(std::uint64_t* heard) : heard(heard) {}
+    Decision decide(const Invocation&, NodeContext& ctx) override {
+      return ctx.self().value == 0 ? Decision{Forward{ctx.peer(0)}} : Decision{RunLocal{}};
+    }
+    void on_complete(const Completion&, NodeContext&) override { ++*heard; }
+    std::uint64_t* heard;
+  };
+  std::uint64_t heard = 0;
+  PolicyConfig counting{.name = "counting", .canonical = "counting", .values = {}, .make = {}};
+  counting.make = PolicyMaker::of<Counting>(&heard);
+  ASSERT_TRUE(counting.make.hears_completions());
+  Scenario s = loss_cluster(3, 1, 0.5, 20s);
+  s.network.latency_base = 1ms;
+  s.replications = 1;
+  s.warmup = 0s;
+  const RunOutput out = run_scenario(s, {counting});
+  const MetricsCollector& m = out.replications[0][0].metrics;
+  EXPECT_GT(m.forwarded, 0u) << "node 0 forwards all it gets: ends are heard away from where they ran";
+  EXPECT_EQ(heard, m.completed + m.rejected + m.deadline_missed + m.failed);
+}
+
 TEST(Probes, TimedOutProbesFallBackToLocal) {
   // Probes need 2 x 5 ms; the timeout is 1 ms, so power_of_d never hears an answer
   // and must behave like local: it never forwards.

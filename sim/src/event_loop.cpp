@@ -61,6 +61,10 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     if (!is_cloud(i)) n.policy.make(policy.make);
     policies_in_rooms_ = policies_in_rooms_ && (!n.policy || n.policy.in_room());
   }
+  completions_heard_ = policy.make.hears_completions();
+  static_assert(kAlertAtUplink < 32, "record_of_kind_ and policy_kinds_ hold a entry per kind");
+  policy_kinds_ = 1u << kArrival | 1u << kForwardArrive | 1u << kProbeReply;
+  if (completions_heard_) policy_kinds_ |= 1u << kComplete | 1u << kResponseArrive;  // at the origin
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   set_look_ahead(LookAhead::automatic);
 }
@@ -78,13 +82,20 @@ Simulation::~Simulation() = default;
 [[gnu::always_inline]] inline void Simulation::look_ahead() {
   if (events_.windows_loaded() != windows_looked_at_) {
     windows_looked_at_ = events_.windows_loaded();
-    upcoming_.assign(events_.window().begin(), events_.window().end());
+    upcoming_.clear();
+    events_.copy_next_bucket(upcoming_);
     look_ahead_step_ = 0;
+    // The slabs may have grown since the last window.
+    const RecordArray invocations = RecordArray::of(invocations_.data());
+    const RecordArray rounds = RecordArray::of(rounds_.data());
+    record_of_kind_.fill(RecordArray::one(&now_ns_));
+    record_of_kind_[kArrival] = workload_.stream_records();
+    record_of_kind_[kForwardArrive] = record_of_kind_[kComplete] = record_of_kind_[kResponseArrive] = invocations;
+    record_of_kind_[kProbeArrive] = record_of_kind_[kProbeReply] = rounds;
   }
-  // A few events per step, not the whole window at once: a burst of loads beyond the
-  // core's outstanding-miss slots gets dropped. Heap order puts the earliest events
-  // first, near enough. What the records point to is read a few steps later, once
-  // they have arrived.
+  // A few events per step, not the whole bucket at once: a burst of loads beyond the
+  // core's outstanding-miss slots gets dropped. What the records point to is read a
+  // few steps later, once they have arrived.
   const auto each = [&](std::size_t step, auto prefetch_one) {
     const std::size_t first = step * kLookAheadPerStep;
     const std::size_t end = std::min(upcoming_.size(), first + kLookAheadPerStep);
@@ -95,37 +106,29 @@ Simulation::~Simulation() = default;
   if (step >= kLinkedLagSteps) each(step - kLinkedLagSteps, [this](const Event& e) { prefetch_linked(e); });
 }
 
+// Without a branch on the kind: events come in no predictable order of kinds, and
+// a mispredicted branch per event cost more than the prefetches save in a city that
+// fits the caches.
 [[gnu::always_inline]] inline void Simulation::prefetch_records(const Event& e) const {
-  if (e.node < nodes_.size()) prefetch(&nodes_[e.node]);
+  const std::uint32_t node = std::min<std::uint32_t>(e.node, static_cast<std::uint32_t>(nodes_.size()) - 1);
+  const auto* record = reinterpret_cast<const std::byte*>(&nodes_[node]);
+  prefetch(record);
   // The node's second line, for events that call its policy: the policy (in its
-  // room) and the node's random stream.
-  const auto policy_line = [&] { prefetch(&nodes_[e.node].rng); };
-  switch (e.kind) {
-    case kArrival:
-      workload_.prefetch_stream(e.a);
-      policy_line();
-      break;
-    case kForwardArrive: prefetch(&invocations_[e.a]); break;
-    case kComplete:
-    case kResponseArrive:  // the policy at the origin hears of the end
-      prefetch(&invocations_[e.a]);
-      policy_line();
-      break;
-    case kProbeArrive: prefetch(&rounds_[e.a]); break;
-    case kProbeReply:
-      prefetch(&rounds_[e.a]);
-      policy_line();
-      break;
-    default: break;
-  }
+  // room) and the node's random stream; else the first line again, which costs
+  // nothing.
+  prefetch(record + kCacheLine * ((policy_kinds_ >> e.kind) & 1));
+  prefetch(record_of_kind_[e.kind].at(e.a));
 }
 
 [[gnu::always_inline]] inline void Simulation::prefetch_linked(const Event& e) const {
   switch (e.kind) {
     case kArrival:
+    case kForwardArrive:
+      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
+      break;
     case kComplete:
     case kResponseArrive:
-      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
+      if (!policies_in_rooms_ && completions_heard_) prefetch(nodes_[e.node].policy.get());
       break;
     case kProbeReply:  // the prober decides again on the invocation
       if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());

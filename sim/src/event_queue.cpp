@@ -78,7 +78,6 @@ void EventQueue::drain(Bucket& bucket, Visit visit) {
 void EventQueue::refill_window() {
   assert(window_.empty() && !window_.root_taken());
   if (calendar_count_ == 0) return;
-  if (buckets_drained_ >= kRetuneInterval) retune();
   std::size_t empty_far_buckets = 0;
   for (;;) {
     if (near_count_ == 0) {
@@ -111,8 +110,21 @@ void EventQueue::refill_window() {
     window_arrivals_ += moved;
     if (moved > 0) {
       ++windows_loaded_;
+      // Now rather than before draining, so that the next bucket, as
+      // copy_next_bucket shows it, is what the next refill drains.
+      if (buckets_drained_ >= kRetuneInterval) retune();
       return;
     }
+  }
+}
+
+void EventQueue::copy_next_bucket(std::vector<Event>& out) const {
+  if (next_bucket_ >= far_start_) return;
+  const Bucket& bucket = near_[static_cast<std::size_t>(next_bucket_ & (kFarSpan - 1))];
+  std::uint32_t count = bucket.newest_count;
+  for (std::uint32_t chunk = bucket.newest; chunk != kNoChunk; chunk = chunks_[chunk].next) {
+    out.insert(out.end(), chunks_[chunk].events, chunks_[chunk].events + count);
+    count = kChunkEvents;
   }
 }
 

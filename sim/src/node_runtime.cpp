@@ -95,7 +95,7 @@ void Simulation::finish(std::uint32_t inv, Outcome outcome, std::uint32_t ended_
   st.finished = true;
   st.phase = Phase::done;
   if (!st.alert_pending) release_invocation(inv);
-  if (!down(origin)) {
+  if (completions_heard_ && !down(origin)) {
     bind(origin, {}, false);
     nodes_[origin].policy->on_complete(completion, *this);
   }

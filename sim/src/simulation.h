@@ -5,6 +5,7 @@
 // workload sources' invocations entering the city), node_context.cpp (policies'
 // calls, decisions, timers, gossip), node_runtime.cpp with node_runtime.h (slots,
 // queues, forwards, outcomes), probe_rounds.cpp, faults.cpp and alert_uplink.cpp.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -117,17 +118,13 @@ class Simulation final : public NodeContext {
   void on_timer(std::uint32_t node, std::uint32_t generation);
   void on_gossip_arrive(std::uint32_t to, std::uint32_t from, std::uint32_t packed_load);
 
-  // Starts loading the node, invocation, round and stream records the window's
-  // events will touch, so that with a city far larger than the caches their misses
-  // overlap instead of stalling the handlers one after another.
-  void prefetch_window(std::span<const Event> window) const;
-
   // Look-ahead: with a city far larger than the caches, nearly every event waits on
   // memory for the node, invocation, round or stream it names, and again for what
-  // those point to. Each time the queue refills its window, the records its events
-  // will touch start loading, so those misses overlap instead of stalling the
-  // handlers one after another. Only for cities whose node records outgrow a core's
-  // cache: below that it is pure cost.
+  // those point to. Each time the queue refills its window, the records that the
+  // next bucket's events will touch start loading, a window ahead of their handlers,
+  // so those misses overlap instead of stalling the handlers one after another.
+  // Only for cities whose node records outgrow a core's cache: below that it is
+  // pure cost.
   void look_ahead();
   void prefetch_records(const Event& e) const;  // the records an event names
   void prefetch_linked(const Event& e) const;   // those found through them
@@ -225,8 +222,15 @@ class Simulation final : public NodeContext {
   std::atomic<std::int64_t>* reached_ns_ = nullptr;
   bool look_ahead_ = false;
   bool policies_in_rooms_ = true;  // every node's policy is in its record: no pointer to follow
+  bool completions_heard_ = true;  // the policy has an on_complete (PolicyMaker::hears_completions)
   std::uint64_t windows_looked_at_ = 0;  // the queue's windows_loaded() at the last look-ahead
-  std::vector<Event> upcoming_;          // the window's events then, in heap order
+  // By event kind: the array whose record its `a` names (stream, invocation or probe
+  // round; a member that is cached anyway for kinds naming none) ...
+  std::array<RecordArray, 32> record_of_kind_{};
+  // ... and, bit by kind, whether it calls the node's policy (which starts the
+  // node's second line).
+  std::uint32_t policy_kinds_ = 0;
+  std::vector<Event> upcoming_;          // the next bucket's events then
   std::size_t look_ahead_step_ = 0;      // events processed since
   bool bound_probed_ = false;
 

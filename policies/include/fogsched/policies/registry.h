@@ -98,6 +98,9 @@ class PolicyMaker {
       const bool fits = sizeof(P) <= room.size() && reinterpret_cast<std::uintptr_t>(room.data()) % alignof(P) == 0;
       return fits ? ::new (static_cast<void*>(room.data())) P(args...) : nullptr;
     };
+    // Naming P's on_complete finds Policy's own (which does nothing) exactly when
+    // neither P nor a base between them declares one.
+    maker.hears_completions_ = !std::is_same_v<decltype(&P::on_complete), decltype(&Policy::on_complete)>;
     return maker;
   }
 
@@ -106,10 +109,15 @@ class PolicyMaker {
   // Builds the object in `room` when its type fits there (size and alignment) and
   // returns it: the caller destroys it (~Policy) and frees nothing. Else nullptr.
   Policy* operator()(std::span<std::byte> room) const { return place_ ? place_(room) : nullptr; }
+  // False when the objects keep Policy::on_complete, which does nothing: a host may
+  // then skip the call (the simulator does, saving a read of the origin's policy per
+  // invocation). Always true for a plain callable, whose type is not known.
+  bool hears_completions() const { return hears_completions_; }
 
  private:
   std::function<std::unique_ptr<Policy>()> make_;
   std::function<Policy*(std::span<std::byte>)> place_;
+  bool hears_completions_ = true;
 };
 
 struct PolicyInfo {

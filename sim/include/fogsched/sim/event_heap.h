@@ -14,7 +14,6 @@
 // scheduler (push / top / pop), shared with EventQueue.
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <vector>
 
 namespace fogsched::sim {
@@ -34,8 +33,6 @@ class EventHeap {
   void reserve(std::size_t n) { heap_.reserve(n); }
   bool empty() const { return size() == 0; }
   std::size_t size() const { return heap_.size() - (root_vacant_ ? 1 : 0); }
-  // The events held, in heap order. Precondition: no event taken but not settled.
-  std::span<const Event> events() const { return heap_; }
 
   void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0, std::uint32_t b = 0) {
     push(Event{time_ns, next_sequence_++, kind, node, a, b});

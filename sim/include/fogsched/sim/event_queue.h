@@ -33,7 +33,6 @@
 // Same push / top / take / settle / pop interface as EventHeap (event_heap.h).
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <vector>
 
 #include "fogsched/sim/event_heap.h"
@@ -51,12 +50,14 @@ class EventQueue {
   bool empty() const { return size() == 0; }
   std::size_t size() const { return window_.size() + calendar_count_; }
 
-  // The next events to come out, in no particular order: the window's. A count that
-  // changes each time the window is refilled from the calendar tells a caller when
-  // to look again, so it can start loading what they will touch (the simulator's
-  // look-ahead). Precondition of window(): no event taken but not settled.
-  std::span<const Event> window() const { return window_.events(); }
+  // For a caller that starts loading what events will touch before they come out
+  // (the simulator's look-ahead): a count that changes each time the window is
+  // refilled from the calendar, and the events of the bucket that comes into the
+  // window next, appended to `out` in no particular order, as far as the calendar
+  // holds them now: events pushed later may join them, and none is known while the
+  // next window still waits in a far bucket.
   std::uint64_t windows_loaded() const { return windows_loaded_; }
+  void copy_next_bucket(std::vector<Event>& out) const;
 
   void push(std::int64_t time_ns, std::uint32_t kind, std::uint32_t node, std::uint32_t a = 0, std::uint32_t b = 0) {
     const Event e{time_ns, next_sequence_++, kind, node, a, b};

@@ -20,4 +20,22 @@ template <class T>
   for (std::uintptr_t line = first; line < end; line += kCacheLine) prefetch(reinterpret_cast<const void*>(line));
 }
 
+// An array of records as plain numbers: the look-ahead picks the array an event
+// names by the event's kind from a table, without a branch per kind, and computing
+// an address it only prefetches is no undefined behaviour whatever the index.
+struct RecordArray {
+  std::uintptr_t base = 0;
+  std::uintptr_t stride = 0;  // 0: every index names the first record
+
+  template <class T>
+  static RecordArray of(const T* first) {
+    return {reinterpret_cast<std::uintptr_t>(first), sizeof(T)};
+  }
+  template <class T>
+  static RecordArray one(const T* record) {
+    return {reinterpret_cast<std::uintptr_t>(record), 0};
+  }
+  const void* at(std::uint32_t index) const { return reinterpret_cast<const void*>(base + stride * index); }
+};
+
 }  // namespace fogsched::sim

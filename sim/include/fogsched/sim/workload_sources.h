@@ -57,8 +57,9 @@ class WorkloadSources {
   // Poisson and MMPP streams, one per (workload entry, camera) as City::streams().
   std::uint32_t stream_count() const { return static_cast<std::uint32_t>(streams_.size()); }
   std::uint32_t stream_camera(std::uint32_t stream) const { return streams_[stream].camera; }
-  // A hint that take_stream_arrival(stream) comes soon: starts loading its state.
-  [[gnu::always_inline]] void prefetch_stream(std::uint32_t stream) const { prefetch(&streams_[stream]); }  // one line
+  // Where the streams' states are, for a look-ahead that starts loading one before
+  // take_stream_arrival reads it.
+  RecordArray stream_records() const { return RecordArray::of(streams_.data()); }  // one line each
   // The stream's first arrival, or nothing before the end. Call once, before any take.
   std::optional<Time> first_stream_arrival(std::uint32_t stream) { return next_stream_arrival(stream, Time{}); }
   // The arrival due now: draws its service demand, then the stream's next arrival
