@@ -9,8 +9,10 @@ namespace fogsched::sim {
 inline constexpr std::size_t kCacheLine = 64;
 
 // Always inlined: GCC finds a function that only prefetches free of side effects
-// and drops the calls to it.
-[[gnu::always_inline]] inline void prefetch(const void* address) { __builtin_prefetch(address); }
+// and drops the calls to it. Locality hint 2 (prefetcht1), not the strongest: the
+// look-ahead asks for records a window before they are needed, and with this hint
+// it measured a few per cent faster at 10^4 and 10^5 cameras.
+[[gnu::always_inline]] inline void prefetch(const void* address) { __builtin_prefetch(address, 0, 2); }
 
 // Every cache line `record` spans.
 template <class T>
