@@ -62,9 +62,11 @@ Simulation::Simulation(const Scenario& scenario, const City& city, const PolicyC
     policies_in_rooms_ = policies_in_rooms_ && (!n.policy || n.policy.in_room());
   }
   completions_heard_ = policy.make.hears_completions();
-  static_assert(kAlertAtUplink < 32, "record_of_kind_ and policy_kinds_ hold a entry per kind");
+  static_assert(kAlertAtUplink < 32, "record_of_kind_ and policy_kinds_ hold an entry per kind (the last kind)");
   policy_kinds_ = 1u << kArrival | 1u << kForwardArrive | 1u << kProbeReply;
   if (completions_heard_) policy_kinds_ |= 1u << kComplete | 1u << kResponseArrive;  // at the origin
+  record_of_kind_.fill(RecordArray::one(&now_ns_));
+  record_of_kind_[kArrival] = workload_.stream_records();  // the streams never move
   events_.reserve(4 * (workload_.stream_count() + nodes_.size()));
   set_look_ahead(LookAhead::automatic);
 }
@@ -88,8 +90,6 @@ Simulation::~Simulation() = default;
     // The slabs may have grown since the last window.
     const RecordArray invocations = RecordArray::of(invocations_.data());
     const RecordArray rounds = RecordArray::of(rounds_.data());
-    record_of_kind_.fill(RecordArray::one(&now_ns_));
-    record_of_kind_[kArrival] = workload_.stream_records();
     record_of_kind_[kForwardArrive] = record_of_kind_[kComplete] = record_of_kind_[kResponseArrive] = invocations;
     record_of_kind_[kProbeArrive] = record_of_kind_[kProbeReply] = rounds;
   }
@@ -121,17 +121,9 @@ Simulation::~Simulation() = default;
 }
 
 [[gnu::always_inline]] inline void Simulation::prefetch_linked(const Event& e) const {
+  if (!policies_in_rooms_ && ((policy_kinds_ >> e.kind) & 1)) prefetch(nodes_[e.node].policy.get());
   switch (e.kind) {
-    case kArrival:
-    case kForwardArrive:
-      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
-      break;
-    case kComplete:
-    case kResponseArrive:
-      if (!policies_in_rooms_ && completions_heard_) prefetch(nodes_[e.node].policy.get());
-      break;
     case kProbeReply:  // the prober decides again on the invocation
-      if (!policies_in_rooms_) prefetch(nodes_[e.node].policy.get());
       prefetch(&invocations_[rounds_[e.a].inv]);
       break;
     case kProbeArrive: {
