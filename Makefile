@@ -117,7 +117,7 @@ test-tsan: deps
 
 # Benchmarks (bench/README.md), in a Release build: the micro-benchmarks, then the
 # macro benchmark (reference scenarios, scaling series, 1-vs-2 threads check).
-MICRO_BENCHMARKS := bench_engine bench_traffic bench_policies bench_optimal bench_learning bench_azure
+MICRO_BENCHMARKS := bench_engine bench_memory bench_traffic bench_policies bench_optimal bench_learning bench_azure
 
 bench: deps
 	$(call configure,$(BUILD_DIR),Release,$(FULL_BUILD))

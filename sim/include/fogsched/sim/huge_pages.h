@@ -6,7 +6,9 @@
 // as much as the cache misses. Smaller arrays take the ordinary allocator.
 //
 // The request is madvise(MADV_HUGEPAGE), a hint: on a kernel with transparent huge
-// pages off it changes nothing, and results never depend on it.
+// pages off it changes nothing, and results never depend on it. Nor does it extend
+// the TLB's reach in a virtual machine whose host maps guest memory in small pages
+// (`bench_memory`'s BM_LinePerPage shows which kind of machine this is).
 #include <sys/mman.h>
 
 #include <cstddef>
