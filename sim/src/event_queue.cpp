@@ -61,7 +61,9 @@ void EventQueue::drain(Bucket& bucket, Visit visit) {
   bucket = Bucket{};
   while (chunk != kNoChunk) {
     const std::uint32_t older = chunks_[chunk].next;
-    if (older != kNoChunk) prefetch_record(chunks_[older]);  // it loads while this one is read
+    // Its page walk and first line start while this one is read; the lines after
+    // come in order, which the hardware streams.
+    if (older != kNoChunk) prefetch(&chunks_[older]);
     // Copies, by index: `visit` may append to a bucket, which may grow the pool. A
     // chunk returns to the pool only once read, so appends reuse only read ones.
     for (std::uint32_t i = 0; i < count; ++i) {

@@ -99,8 +99,12 @@ class EventQueue {
   // A bucket is a chain of chunks from one pool, so the calendar's memory follows
   // the events it holds, not the most each bucket ever held. Only the newest chunk
   // of a bucket may be partly filled, and its fill count sits in the bucket, so an
-  // insertion touches the bucket and one line of one chunk.
-  static constexpr std::uint32_t kChunkEvents = 8;
+  // insertion touches the bucket and one line of one chunk. A chunk holds a page's
+  // worth of events (4 KiB): a far bucket is read about once per far year, from
+  // memory, and in chunks of 8 its drain waited for a page walk and a miss per 8
+  // events (chunk after chunk, each found from the one before); now per 128, with
+  // the lines between streamed in order. 10 % less per invocation at 10^5 cameras.
+  static constexpr std::uint32_t kChunkEvents = 128;
   static constexpr std::uint32_t kNoChunk = ~std::uint32_t{0};
   struct Chunk {
     std::uint32_t next = kNoChunk;  // older (full) chunk of the same bucket, or next free chunk
