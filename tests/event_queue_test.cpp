@@ -109,15 +109,19 @@ TEST(EventQueue, FindsEventsAfterLongEmptyStretches) {
   EXPECT_TRUE(pair.queue.empty());
 }
 
-TEST(EventQueue, TheNextBucketHoldsTheNextWindowsEvents) {
-  // With nothing pushed meanwhile, what copy_next_bucket shows when a window is
-  // loaded is exactly the next window's events, or nothing when those still wait
-  // in a far bucket.
+struct NextBucketShown {
+  std::size_t compared = 0;    // windows shown a window ahead
+  std::size_t shown_none = 0;  // windows still in a far bucket when the one before loaded
+  std::size_t largest = 0;     // events of the largest window compared
+};
+
+// With nothing pushed meanwhile, what copy_next_bucket shows when a window is
+// loaded is exactly the next window's events, or nothing when those still wait in
+// a far bucket. `time_of(tag)` gives the events' times.
+template <class TimeOf>
+NextBucketShown expect_next_bucket_shows_next_window(std::uint32_t count, TimeOf time_of) {
   EventQueue queue;
-  Rng rng(5);
-  for (std::uint32_t tag = 0; tag < 20'000; ++tag) {
-    queue.push(static_cast<std::int64_t>(rng.uniform_index(10'000'000'000)), 0, tag);
-  }
+  for (std::uint32_t tag = 0; tag < count; ++tag) queue.push(time_of(tag), 0, tag);
   const auto by_sequence = [](std::vector<Event> events) {
     std::sort(events.begin(), events.end(), [](const Event& x, const Event& y) { return x.sequence < y.sequence; });
     std::vector<std::uint64_t> sequences;
@@ -133,23 +137,42 @@ TEST(EventQueue, TheNextBucketHoldsTheNextWindowsEvents) {
   std::vector<Event> shown_for_next = next_bucket();
   std::optional<std::vector<Event>> shown_for_current;  // unknown for the first window
   std::vector<Event> current;
-  std::size_t compared = 0;
-  std::size_t shown_none = 0;
+  NextBucketShown shown;
   while (!queue.empty()) {
     current.push_back(queue.pop());
     if (queue.windows_loaded() == loaded && !queue.empty()) continue;
     if (shown_for_current && !shown_for_current->empty()) {
-      ASSERT_EQ(by_sequence(*shown_for_current), by_sequence(current)) << "window " << loaded;
-      ++compared;
+      EXPECT_EQ(by_sequence(*shown_for_current), by_sequence(current)) << "window " << loaded;
+      ++shown.compared;
+      shown.largest = std::max(shown.largest, current.size());
     } else if (shown_for_current) {
-      ++shown_none;
+      ++shown.shown_none;
     }
     shown_for_current = shown_for_next;
     shown_for_next = next_bucket();
     current.clear();
     loaded = queue.windows_loaded();
   }
-  EXPECT_GT(compared, 10 * shown_none) << "most windows are shown a window ahead";
+  return shown;
+}
+
+TEST(EventQueue, TheNextBucketHoldsTheNextWindowsEvents) {
+  Rng rng(5);
+  const NextBucketShown shown = expect_next_bucket_shows_next_window(
+      20'000, [&](std::uint32_t) { return static_cast<std::int64_t>(rng.uniform_index(10'000'000'000)); });
+  EXPECT_GT(shown.compared, 10 * shown.shown_none) << "most windows are shown a window ahead";
+}
+
+TEST(EventQueue, TheNextBucketHoldsTheNextWindowsEventsBeyondOneChunk) {
+  // 200 events at each of 100 instants: a bucket cannot be narrower than an
+  // instant, so a window holds more events than one chunk of the calendar (128).
+  std::vector<std::int64_t> instants(100);
+  Rng rng(6);
+  for (std::int64_t& at : instants) at = static_cast<std::int64_t>(rng.uniform_index(10'000'000'000));
+  const NextBucketShown shown =
+      expect_next_bucket_shows_next_window(20'000, [&](std::uint32_t tag) { return instants[tag % instants.size()]; });
+  EXPECT_GT(shown.compared, 0u);
+  EXPECT_GE(shown.largest, 200u);
 }
 
 TEST(EventQueue, PushesDuringAHandlerMayPrecedeTheRest) {
