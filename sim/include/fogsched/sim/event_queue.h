@@ -100,10 +100,10 @@ class EventQueue {
   // the events it holds, not the most each bucket ever held. Only the newest chunk
   // of a bucket may be partly filled, and its fill count sits in the bucket, so an
   // insertion touches the bucket and one line of one chunk. A chunk holds a page's
-  // worth of events (4 KiB): a far bucket is read about once per far year, from
-  // memory, and in chunks of 8 its drain waited for a page walk and a miss per 8
-  // events (chunk after chunk, each found from the one before); now per 128, with
-  // the lines between streamed in order. 10 % less per invocation at 10^5 cameras.
+  // worth of events (4 KiB): a far bucket is read from memory about once per far
+  // year, and its drain finds each chunk from the one before, waiting for a page
+  // walk and a miss per chunk; per 128 events that is rare, and the lines between
+  // stream in order (chunks of 8 cost 10 % more per invocation at 10^5 cameras).
   static constexpr std::uint32_t kChunkEvents = 128;
   static constexpr std::uint32_t kNoChunk = ~std::uint32_t{0};
   struct Chunk {

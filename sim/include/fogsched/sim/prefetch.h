@@ -14,14 +14,6 @@ inline constexpr std::size_t kCacheLine = 64;
 // it measured a few per cent faster at 10^4 and 10^5 cameras.
 [[gnu::always_inline]] inline void prefetch(const void* address) { __builtin_prefetch(address, 0, 2); }
 
-// Every cache line `record` spans.
-template <class T>
-[[gnu::always_inline]] inline void prefetch_record(const T& record) {
-  const auto first = reinterpret_cast<std::uintptr_t>(&record) & ~std::uintptr_t{kCacheLine - 1};
-  const auto end = reinterpret_cast<std::uintptr_t>(&record) + sizeof(T);
-  for (std::uintptr_t line = first; line < end; line += kCacheLine) prefetch(reinterpret_cast<const void*>(line));
-}
-
 // An array of records as plain numbers: the look-ahead picks the array an event
 // names by the event's kind from a table, without a branch per kind, and computing
 // an address it only prefetches is no undefined behaviour whatever the index.
