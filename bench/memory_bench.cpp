@@ -93,7 +93,8 @@ constexpr std::size_t kStepsAhead = 8;
 
 void BM_PrefetchedLines(benchmark::State& state) {
   Lines lines(state);
-  // Enough random indices that the pattern does not fit the caches itself.
+  // A long random pattern, read in order (so its own lines stream), that comes
+  // round again only after far more lines than the caches hold.
   std::vector<std::uint32_t> index(std::size_t{1} << 20);
   std::mt19937_64 random(42);
   std::uniform_int_distribution<std::uint32_t> any(0, static_cast<std::uint32_t>(lines.size() - 1));
