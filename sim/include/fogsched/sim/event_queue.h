@@ -23,9 +23,10 @@
 //
 // Why two rungs: an event a second or more ahead would otherwise land in a bucket
 // chosen almost at random among tens of thousands, a cache miss for the bucket and
-// one for its chunk on every push. A far bucket is kFarSpan times fewer, so the far
-// buckets' newest chunks stay in cache, and spreading one writes to kFarSpan near
-// buckets that stay in cache too: each event is moved twice, both times cheaply.
+// one for its chunk on every push. A far bucket is kFarSpan times fewer, so the
+// lines the far buckets are filling stay in cache, and spreading one writes to
+// kFarSpan near buckets that stay in cache too: each event is moved twice, both
+// times cheaply.
 // The width follows the event rate and the far ring's size the pending count, so a
 // near bucket holds about kTargetBucketEvents events and a far year spans several
 // mean look-aheads.
